@@ -1,0 +1,1 @@
+"""Typed, versioned models: the snapshot the collectors write and the results the checks produce."""

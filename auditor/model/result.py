@@ -1,0 +1,72 @@
+"""Check results and the audit run that carries them to the reports."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from pydantic import Field
+
+from auditor.model.base import Model
+from auditor.model.snapshot import CollectionIssue, CollectionUnit
+
+RUN_SCHEMA_VERSION = "1"
+
+
+class Status(str, Enum):
+    PASS = "PASS"
+    FAIL = "FAIL"
+    NOT_ASSESSED = "NOT_ASSESSED"
+
+
+class Severity(str, Enum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return ["info", "low", "medium", "high", "critical"].index(self.value)
+
+
+class Result(Model):
+    check_id: str
+    status: Status
+    severity: Severity
+    resource_id: str  # ARN or k8s:// reference
+    resource_type: str  # e.g. AwsEfsAccessPoint, AwsEcsTaskDefinition, KubernetesDeployment
+    scope: str  # collection unit: aws:<account>:<region> or k8s:<cluster>
+    message: str
+    evidence: dict[str, Any] = Field(default_factory=dict)
+    path: list[str] = Field(default_factory=list)  # graph node ids that explain the verdict
+    collected_at: datetime | None = None
+    collection_method: str | None = None
+    fingerprint: str = ""
+
+    def with_fingerprint(self) -> Result:
+        return self.model_copy(update={"fingerprint": fingerprint(self.check_id, self.resource_id)})
+
+
+def fingerprint(check_id: str, resource_id: str) -> str:
+    """Stable across runs: depends only on the check and the resource, never on wording."""
+    return hashlib.sha256(f"{check_id}\x00{resource_id}".encode()).hexdigest()[:32]
+
+
+class AuditRun(Model):
+    schema_version: str = RUN_SCHEMA_VERSION
+    tool_version: str
+    generated_at: datetime
+    snapshot_digest: str
+    catalogue_digest: str
+    parameters: dict[str, Any]
+    units: list[CollectionUnit]
+    issues: list[CollectionIssue]
+    results: list[Result]
+
+    @property
+    def complete(self) -> bool:
+        return not self.issues and all(u.complete for u in self.units)

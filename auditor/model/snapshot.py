@@ -1,0 +1,189 @@
+"""The snapshot: everything one or more collection units observed, typed, versioned, mergeable.
+
+A collection unit is one AWS account and region (``aws:<account>:<region>``, IAM as region
+``global``) or one Kubernetes cluster (``k8s:<cluster>``). Units are independent: snapshots of
+different units merge by concatenation, and resources are keyed by ARN or by cluster name.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError
+
+from auditor.model.aws import (
+    AccessPoint,
+    EcsService,
+    FileSystem,
+    IamRole,
+    LambdaFunction,
+    ManagedPolicy,
+    SecurityGroup,
+    Subnet,
+    TaskDefinition,
+)
+from auditor.model.base import Model
+from auditor.model.k8s import K8sCluster
+
+SCHEMA_VERSION = "1"
+
+
+class InputError(Exception):
+    """Bad input: the message is one line naming the file and field or resource."""
+
+
+class CollectionIssue(Model):
+    """Something that could not be read. Checks turn what depends on it into NOT_ASSESSED."""
+
+    scope: str  # collection unit, e.g. aws:111122223333:eu-west-1 or k8s:prod
+    service: str  # efs, iam, ecs, lambda, ec2, eks, backup, k8s, seed
+    operation: str  # the API call or list verb, e.g. DescribeFileSystemPolicy
+    resource_id: str | None = None  # the resource it concerns; None: the whole service in scope
+    error_code: str
+    message: str
+
+
+class CollectionUnit(Model):
+    scope: str
+    method: str  # aws-api, k8s-api, k8s-manifests, sample, declared
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    tool_version: str | None = None
+    collector: str | None = None  # who collected: caller ARN, kube user, or the file paths read
+    services: list[str] = Field(default_factory=list)  # services this unit attempted
+    complete: bool = True  # False when the run stopped early (e.g. out of time)
+
+
+class Snapshot(Model):
+    schema_version: Literal["1"] = SCHEMA_VERSION
+    units: list[CollectionUnit] = Field(default_factory=list)
+    issues: list[CollectionIssue] = Field(default_factory=list)
+    file_systems: list[FileSystem] = Field(default_factory=list)
+    access_points: list[AccessPoint] = Field(default_factory=list)
+    security_groups: list[SecurityGroup] = Field(default_factory=list)
+    subnets: list[Subnet] = Field(default_factory=list)
+    roles: list[IamRole] = Field(default_factory=list)
+    managed_policies: list[ManagedPolicy] = Field(default_factory=list)
+    task_definitions: list[TaskDefinition] = Field(default_factory=list)
+    ecs_services: list[EcsService] = Field(default_factory=list)
+    lambda_functions: list[LambdaFunction] = Field(default_factory=list)
+    clusters: list[K8sCluster] = Field(default_factory=list)
+
+    # --- merging ------------------------------------------------------------------------------
+
+    def normalised(self) -> Snapshot:
+        """Every list sorted by its key, so equal estates serialise identically."""
+        data = {name: sorted(getattr(self, name), key=_KEYS[name]) for name in _KEYS}
+        return self.model_copy(update=data)
+
+
+_KEYS = {
+    "units": lambda u: u.scope,
+    "issues": lambda i: (i.scope, i.service, i.operation, i.resource_id or "", i.error_code),
+    "file_systems": lambda r: r.arn,
+    "access_points": lambda r: r.arn,
+    "security_groups": lambda r: (r.account_id, r.region, r.group_id),
+    "subnets": lambda r: (r.account_id, r.region, r.subnet_id),
+    "roles": lambda r: r.arn,
+    "managed_policies": lambda r: r.arn,
+    "task_definitions": lambda r: r.arn,
+    "ecs_services": lambda r: r.arn,
+    "lambda_functions": lambda r: r.arn,
+    "clusters": lambda r: r.name,
+}
+
+
+def merge(*snapshots: Snapshot) -> Snapshot:
+    """Merge snapshots of independent collection units.
+
+    The same resource may appear in two pieces only when both observed it identically (for
+    example an AWS managed policy read in two accounts); two different records under one key
+    mean two collections overlapped, which is an error rather than a silent choice.
+    """
+    merged: dict[str, dict] = {name: {} for name in _KEYS}
+    for snap in snapshots:
+        for name, key in _KEYS.items():
+            bucket = merged[name]
+            for item in getattr(snap, name):
+                k = key(item)
+                if k in bucket and bucket[k] != item:
+                    if name == "units":
+                        raise InputError(f"merge: collection unit {k} appears in two snapshots")
+                    raise InputError(f"merge: {name} {k} differs between snapshots")
+                bucket[k] = item
+    return Snapshot(**{name: list(bucket.values()) for name, bucket in merged.items()}).normalised()
+
+
+# --- files ------------------------------------------------------------------------------------
+
+
+def dumps(snapshot: Snapshot) -> str:
+    return snapshot.normalised().model_dump_json(indent=1, exclude_none=False) + "\n"
+
+
+def save(snapshot: Snapshot, path: Path) -> None:
+    write_atomic(path, dumps(snapshot))
+
+
+def write_atomic(path: Path, text: str, mode: int = 0o644) -> None:
+    """Write a whole file or nothing: a temporary sibling renamed into place."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        fd = _open(tmp, mode)
+        with open(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
+def _open(path: Path, mode: int) -> int:
+    import os
+
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+
+
+def loads(text: str, source: str = "<snapshot>") -> Snapshot:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{source}: not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{source}: a snapshot is a JSON object, found {type(data).__name__}")
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise InputError(
+            f"{source}: schema_version: expected {SCHEMA_VERSION!r}, found {version!r}"
+        )
+    try:
+        return Snapshot.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(f"{source}: {describe_validation_error(exc)}") from None
+
+
+def load(path: str | Path) -> Snapshot:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, expected a snapshot JSON file") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    return loads(text, str(path))
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """The first error as one line: dotted field path, then what is wrong."""
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{where}: {err['msg']}{more}"
