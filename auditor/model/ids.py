@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 FS_ID = re.compile(r"^fs-[0-9a-f]{8,40}$")
 AP_ID = re.compile(r"^fsap-[0-9a-f]{8,40}$")
+EFS_FS_IN_TEXT = re.compile(r"\bfs-[0-9a-f]{8,40}\b")
 
 
 @dataclass(frozen=True)

@@ -109,12 +109,26 @@ def merge(*snapshots: Snapshot) -> Snapshot:
             bucket = merged[name]
             for item in getattr(snap, name):
                 k = key(item)
+                if name == "clusters" and k in bucket and bucket[k] != item:
+                    item = _combine_cluster(bucket[k], item)
                 if k in bucket and bucket[k] != item:
                     if name == "units":
                         raise InputError(f"merge: collection unit {k} appears in two snapshots")
                     raise InputError(f"merge: {name} {k} differs between snapshots")
                 bucket[k] = item
     return Snapshot(**{name: list(bucket.values()) for name, bucket in merged.items()}).normalised()
+
+
+def _combine_cluster(a: K8sCluster, b: K8sCluster) -> K8sCluster:
+    """The AWS side (EKS: account, pod identity associations, node roles) and the Kubernetes side
+    (objects) of one cluster arrive from different collection units: combine field by field."""
+    data = {}
+    for field in K8sCluster.model_fields:
+        x, y = getattr(a, field), getattr(b, field)
+        if x is not None and y is not None and x != y:
+            raise InputError(f"merge: cluster {a.name}: {field} differs between snapshots")
+        data[field] = x if x is not None else y
+    return K8sCluster(**data)
 
 
 # --- files ------------------------------------------------------------------------------------

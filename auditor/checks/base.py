@@ -1,0 +1,27 @@
+"""What a check returns before the pipeline adds severity, collection time and fingerprint."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.model.result import Status
+
+PASS, FAIL, NOT_ASSESSED = Status.PASS, Status.FAIL, Status.NOT_ASSESSED
+
+
+@dataclass
+class Finding:
+    check_id: str
+    status: Status
+    resource_id: str
+    resource_type: str
+    scope: str
+    message: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    path: list[str] = field(default_factory=list)
+
+
+def finding(check_id: str, status: Status, resource_id: str, resource_type: str, scope: str, message: str,
+            path: list[str] | None = None, **evidence: Any) -> Finding:
+    return Finding(check_id, status, resource_id, resource_type, scope, message, evidence, path or [resource_id])

@@ -1,0 +1,176 @@
+"""AWS baseline controls: encryption at rest, backups, access point hygiene, mount target exposure.
+One result per file system, access point or mount target; an unobserved field is NOT_ASSESSED."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
+from auditor.graph.access import Analysis
+from auditor.model.aws import AccessPoint, FileSystem
+
+FS, AP, MT = "AwsEfsFileSystem", "AwsEfsAccessPoint", "AwsEfsMountTarget"
+
+
+def _scope(r: FileSystem | AccessPoint) -> str:
+    return f"aws:{r.account_id}:{r.region}"
+
+
+def encrypted_at_rest(a: Analysis) -> Iterator[Finding]:
+    cid = "efs_encrypted_at_rest"
+    for fs in a.snapshot.file_systems:
+        if fs.encrypted is None:
+            yield finding(cid, NOT_ASSESSED, fs.arn, FS, _scope(fs), "encryption setting not collected")
+        elif fs.encrypted:
+            yield finding(cid, PASS, fs.arn, FS, _scope(fs), "encrypted at rest", kms_key_id=fs.kms_key_id)
+        else:
+            yield finding(cid, FAIL, fs.arn, FS, _scope(fs),
+                          "not encrypted at rest (cannot be changed: copy to a new encrypted file system)",
+                          encrypted=False, rule="§3.1")
+
+
+def backup_enabled(a: Analysis) -> Iterator[Finding]:
+    cid = "efs_backup_enabled"
+    for fs in a.snapshot.file_systems:
+        ev = {"backup_policy_status": fs.backup_policy_status, "aws_backup_protected": fs.backup_protected}
+        if fs.backup_policy_status == "ENABLED" or fs.backup_protected:
+            yield finding(cid, PASS, fs.arn, FS, _scope(fs), "backed up", **ev)
+        elif fs.backup_policy_status is None and fs.backup_protected is None:
+            yield finding(cid, NOT_ASSESSED, fs.arn, FS, _scope(fs), "backup policy and AWS Backup coverage not collected", **ev)
+        elif fs.backup_policy_status is None:
+            yield finding(cid, NOT_ASSESSED, fs.arn, FS, _scope(fs),
+                          "not an AWS Backup protected resource, and the automatic backup policy was not collected", **ev)
+        else:
+            yield finding(cid, FAIL, fs.arn, FS, _scope(fs),
+                          f"automatic backups {fs.backup_policy_status} and not protected by an AWS Backup plan", **ev)
+
+
+def access_point_no_user_identity(a: Analysis) -> Iterator[Finding]:
+    cid = "efs_access_point_no_user_identity"
+    for ap in a.snapshot.access_points:
+        if ap.posix_user is None:
+            yield finding(cid, FAIL, ap.arn, AP, _scope(ap),
+                          "no PosixUser: clients keep their own uid and gid, root included (§1.4, edge 17)")
+        else:
+            yield finding(cid, PASS, ap.arn, AP, _scope(ap), f"enforces uid {ap.posix_user.uid} gid {ap.posix_user.gid}")
+
+
+def access_point_root_identity(a: Analysis) -> Iterator[Finding]:
+    cid = "efs_access_point_root_identity"
+    for ap in a.snapshot.access_points:
+        pu = ap.posix_user
+        if pu is None:
+            yield finding(cid, PASS, ap.arn, AP, _scope(ap), "enforces no identity (see efs_access_point_no_user_identity)")
+            continue
+        root = [n for n, v in (("uid", pu.uid), ("gid", pu.gid)) if v == 0]
+        if 0 in pu.secondary_gids:
+            root.append("secondary gid")
+        if root:
+            yield finding(cid, FAIL, ap.arn, AP, _scope(ap), f"enforces {' and '.join(root)} 0 at {ap.path}",
+                          posix_user=pu.model_dump(), root_directory=ap.path, rule="§1.3, §1.4, edge 16")
+        else:
+            yield finding(cid, PASS, ap.arn, AP, _scope(ap), "enforced identity is not root", posix_user=pu.model_dump())
+
+
+def access_point_root_directory(a: Analysis) -> Iterator[Finding]:
+    cid = "efs_access_point_root_directory"
+    for ap in a.snapshot.access_points:
+        if ap.path == "/":
+            yield finding(cid, FAIL, ap.arn, AP, _scope(ap), "root directory is / : the whole file system",
+                          root_directory="/")
+        else:
+            yield finding(cid, PASS, ap.arn, AP, _scope(ap), f"root directory {ap.path}", root_directory=ap.path)
+
+
+def access_point_world_writable(a: Analysis) -> Iterator[Finding]:
+    cid = "efs_access_point_world_writable"
+    for ap in a.snapshot.access_points:
+        ci = ap.root_directory.creation_info if ap.root_directory else None
+        if ci is None:
+            yield finding(cid, NOT_ASSESSED, ap.arn, AP, _scope(ap),
+                          "no CreationInfo: the directory's mode is not visible through the EFS API")
+            continue
+        perms = ci.permissions.strip()
+        if not perms.isdigit() or any(c > "7" for c in perms):
+            yield finding(cid, NOT_ASSESSED, ap.arn, AP, _scope(ap), f"permissions {perms!r} are not octal")
+        elif int(perms[-1]) & 2:
+            yield finding(cid, FAIL, ap.arn, AP, _scope(ap), f"CreationInfo permissions {perms} are world-writable",
+                          creation_info=ci.model_dump())
+        else:
+            yield finding(cid, PASS, ap.arn, AP, _scope(ap), f"CreationInfo permissions {perms}", creation_info=ci.model_dump())
+
+
+def access_point_tagged(a: Analysis) -> Iterator[Finding]:
+    cid = "efs_access_point_tagged"
+    for ap in a.snapshot.access_points:
+        if ap.tags is None:
+            yield finding(cid, NOT_ASSESSED, ap.arn, AP, _scope(ap), "tags not collected")
+        elif ap.tags:
+            yield finding(cid, PASS, ap.arn, AP, _scope(ap), f"{len(ap.tags)} tags", tag_keys=sorted(ap.tags))
+        else:
+            yield finding(cid, FAIL, ap.arn, AP, _scope(ap), "no tags")
+
+
+def _mount_targets(a: Analysis):
+    for fs in a.snapshot.file_systems:
+        for mt in fs.mount_targets or []:
+            rid = f"arn:aws:elasticfilesystem:{fs.region}:{fs.account_id}:mount-target/{mt.mount_target_id}"
+            yield fs, mt, rid
+
+
+def mount_target_public_subnet(a: Analysis) -> Iterator[Finding]:
+    cid = "efs_mount_target_public_subnet"
+    for fs, mt, rid in _mount_targets(a):
+        sn = a.idx.subnet.get((fs.account_id, mt.subnet_id or ""))
+        path = [rid, fs.arn]
+        if sn is None or (sn.map_public_ip_on_launch is None and sn.routes_to_internet_gateway is None):
+            yield finding(cid, NOT_ASSESSED, rid, MT, _scope(fs), f"subnet {mt.subnet_id} not collected", path)
+            continue
+        ev = {"subnet_id": sn.subnet_id, "map_public_ip_on_launch": sn.map_public_ip_on_launch,
+              "routes_to_internet_gateway": sn.routes_to_internet_gateway,
+              "note": "mount targets have no public IP; a public subnet is a hygiene signal, not internet exposure (edge 39)"}
+        if sn.map_public_ip_on_launch or sn.routes_to_internet_gateway:
+            yield finding(cid, FAIL, rid, MT, _scope(fs), f"in public subnet {sn.subnet_id}", path, **ev)
+        elif sn.map_public_ip_on_launch is None or sn.routes_to_internet_gateway is None:
+            yield finding(cid, NOT_ASSESSED, rid, MT, _scope(fs), "subnet only partly collected", path, **ev)
+        else:
+            yield finding(cid, PASS, rid, MT, _scope(fs), f"private subnet {sn.subnet_id}", path, **ev)
+
+
+def _admits_nfs(rule) -> bool:
+    if rule.protocol == "-1":
+        return True
+    if rule.protocol not in ("tcp", "6"):
+        return False
+    lo = rule.from_port if rule.from_port is not None else 0
+    hi = rule.to_port if rule.to_port is not None else 65535
+    return lo <= 2049 <= hi
+
+
+def mount_target_nfs_open(a: Analysis) -> Iterator[Finding]:
+    cid = "efs_mount_target_nfs_open"
+    for fs, mt, rid in _mount_targets(a):
+        if mt.security_group_ids is None:
+            yield finding(cid, NOT_ASSESSED, rid, MT, _scope(fs), "mount target security groups not collected", [rid, fs.arn])
+            continue
+        open_rules, missing = [], []
+        for gid in mt.security_group_ids:
+            sg = a.idx.sg.get((fs.account_id, gid))
+            if sg is None or sg.ingress is None:
+                missing.append(gid)
+                continue
+            for rule in sg.ingress:
+                wide = [c for c in rule.cidrs if c in ("0.0.0.0/0", "::/0")]
+                if wide and _admits_nfs(rule):
+                    open_rules.append({"security_group": gid, "protocol": rule.protocol, "from_port": rule.from_port,
+                                       "to_port": rule.to_port, "cidrs": wide})
+        path = [rid, fs.arn] + [f"sg:{g}" for g in mt.security_group_ids]
+        if open_rules:
+            yield finding(cid, FAIL, rid, MT, _scope(fs), f"TCP 2049 open to {open_rules[0]['cidrs'][0]}", path,
+                          rules=open_rules, note="reachable from every peered, Transit Gateway, VPN and Direct Connect network (§7, edge 39)")
+        elif missing:
+            yield finding(cid, NOT_ASSESSED, rid, MT, _scope(fs), "security group rules not collected", path,
+                          security_groups_not_collected=missing)
+        else:
+            yield finding(cid, PASS, rid, MT, _scope(fs), "TCP 2049 is not open to the world", path,
+                          security_groups=mt.security_group_ids)

@@ -1,0 +1,206 @@
+"""efs_cross_app_reach: a workload of one application can reach a directory of another.
+
+Channels (each named in the evidence with both applications and the directory):
+nested or shared access point roots (edge 18), mounts without an access point and any principal that
+may mount without one (edges 1, 8, 29), access points of other applications the workload's principals
+may mount (edges 7, 9, 11), shared uid or group with another application (edges 19, 20, 31, 32),
+reuseAccessPoint across namespaces (edge 30) and shared dynamic-provisioning directories (edge 31).
+Every lookup is indexed, so the cost grows with mounts and access-point classes, not their product.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+
+from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
+from auditor.graph.access import Analysis
+from auditor.graph.mounts import Mount
+from auditor.model.ids import dir_id, k8s_id
+from auditor.model.k8s import EFS_CSI_DRIVER
+
+CID = "efs_cross_app_reach"
+LIMIT = 20
+
+
+def cross_app_reach(a: Analysis) -> Iterator[Finding]:
+    ids = _identity_index(a)
+    shared_sc = _storage_class_sharing(a)
+    for ref, mounts in a.workloads.values():
+        reached: list[dict] = []
+        unknown: list[str] = []
+        for m in mounts:
+            if m.fs is None:
+                unknown.extend(m.unresolved or [f"file system {m.fs_id} is not in the snapshot"])
+                continue
+            _configured(a, m, reached, unknown)
+            _possible(a, m, reached, unknown)
+            _identity(a, m, ids, reached)
+            reached.extend(shared_sc.get((m.workload.id, m.volume), []))
+        ev = {"application": ref.app, "reached": reached[:LIMIT], "reached_total": len(reached),
+              "network": "network reachability to mount targets is not evaluated: assumed reachable"}
+        if ref.source:
+            ev["source_file"], ev["source_line"] = ref.source
+        if reached:
+            r = reached[0]
+            yield finding(CID, FAIL, ref.id, ref.resource_type, ref.scope,
+                          f"{ref.app} can reach {r['other_application']}'s {r['directory']} on {r['file_system']} ({r['how']})",
+                          r.get("path", [ref.id]), **ev)
+        elif unknown:
+            yield finding(CID, NOT_ASSESSED, ref.id, ref.resource_type, ref.scope, "could not evaluate",
+                          [ref.id], reason=sorted(set(unknown)), **ev)
+        else:
+            yield finding(CID, PASS, ref.id, ref.resource_type, ref.scope,
+                          "reaches no directory of another application", [ref.id], **ev)
+
+
+def _entry(m: Mount, other: str, directory: str, how: str, kind: str, more: int = 0, **extra) -> dict:
+    fs_id = m.fs_id or ""
+    row = {"application": m.workload.app, "other_application": other, "directory": directory,
+           "file_system": fs_id, "how": how, "kind": kind,
+           "path": m.path + ([m.ap.arn] if m.ap and m.ap.arn not in m.path else []) + [dir_id(fs_id, directory)], **extra}
+    if more:
+        row["other_applications_not_listed"] = more
+    return row
+
+
+def _whole_fs(a: Analysis, m: Mount, how: str, kind: str, reached: list[dict], **extra) -> None:
+    others = [app for app in a.apps_on_fs.get(m.fs_id or "", []) if app != m.workload.app]
+    if others:
+        reached.append(_entry(m, others[0], "/", how, kind, len(others) - 1, other_applications=others[:5], **extra))
+
+
+def _configured(a: Analysis, m: Mount, reached: list[dict], unknown: list[str]) -> None:
+    conn = a.connection(m)
+    ok = conn.can("mount", a.params)
+    if ok is None:
+        unknown.extend(conn.not_assessed or ["authorization of the configured mount is indeterminate"])
+        return
+    if not ok:
+        return
+    own = m.workload.app
+    if m.ap is None and m.base_path == "/":
+        _whole_fs(a, m, "mounts the file-system root without an access point", "configured", reached)
+        return
+    paths = a.idx.paths_by_fs[m.fs_id].within(m.base_path) if m.fs_id in a.idx.paths_by_fs else []
+    for path in paths:
+        for other in sorted(a.apps_at(m.fs_id, path) - {own}):
+            how = ("shares the access point root" if path == m.base_path else "access point root nested below its mount")
+            reached.append(_entry(m, other, path, how, "configured", rule="edge 18"))
+
+
+def _possible(a: Analysis, m: Mount, reached: list[dict], unknown: list[str]) -> None:
+    principals: list[str | None] = list(dict.fromkeys(list(m.principal_arns if m.iam else ()) + [None]))
+    for p in principals:
+        who = p or "anonymous client"
+        reach = a.possible_reach(p, m.fs)
+        ok = reach.without_access_point.can_mount(a.params)
+        if ok is None:
+            unknown.extend(reach.without_access_point.missing)
+        elif ok:
+            _whole_fs(a, m, f"{who} may mount without an access point and choose any directory and uid", "possible",
+                      reached, authorization=reach.without_access_point.evidence(), rule="§1.2, edges 1, 8, 29")
+            continue
+        for cls, g in reach.through:
+            ok = g.can_mount(a.params)
+            if ok is None:
+                unknown.extend(g.missing)
+                continue
+            if not ok:
+                continue
+            total, examples = a.other_apps(cls, m.workload.app)
+            if total:
+                ap = cls.rep
+                reached.append(_entry(m, examples[0], ap.path, f"{who} may mount access point {ap.access_point_id}"
+                                      + (f" and {cls.count() - 1} alike" if cls.count() > 1 else ""), "possible",
+                                      total - 1, other_applications=examples, authorization=g.evidence(),
+                                      rule="§2.4, edges 7, 9, 11"))
+
+
+def _identity_index(a: Analysis) -> dict[tuple[str, str, int], Counter]:
+    """(file system, "uid"|"gid", number) -> applications using it, from access points and from the
+    client identities of mounts without an enforced identity."""
+    idx: dict[tuple[str, str, int], Counter] = defaultdict(Counter)
+    for ap in a.snapshot.access_points:
+        apps = a.apps_by_ap.get(ap.access_point_id, set())
+        if ap.posix_user:
+            for app in apps:
+                idx[(ap.file_system_id, "uid", ap.posix_user.uid)][app] += 1
+        ci = ap.root_directory.creation_info if ap.root_directory else None
+        if ci:
+            for app in apps:
+                idx[(ap.file_system_id, "gid", ci.owner_gid)][app] += 1
+    for m in a.mounts:
+        if m.fs_id and not (m.ap and m.ap.posix_user):
+            for _, ident in m.identities:
+                if ident.uid is not None:
+                    idx[(m.fs_id, "uid", ident.uid)][m.workload.app] += 1
+    return idx
+
+
+def _identity(a: Analysis, m: Mount, idx, reached: list[dict]) -> None:
+    own = m.workload.app
+    seen: set[tuple[str, int]] = set()
+    for _, ident in m.identities:
+        if ident.uid is not None and ident.uid != 0 and ("uid", ident.uid) not in seen:
+            seen.add(("uid", ident.uid))
+            others = sorted(app for app in idx.get((m.fs_id, "uid", ident.uid), {}) if app != own)
+            if others:
+                reached.append(_entry(m, others[0], f"files owned by uid {ident.uid}",
+                                      f"shares uid {ident.uid} (identity collision)", "identity", len(others) - 1,
+                                      rule="§1.2, edges 19, 31, 32"))
+        for gid in sorted(set(ident.groups) | ({ident.gid} if ident.gid else set())):
+            if ("gid", gid) in seen:
+                continue
+            seen.add(("gid", gid))
+            others = sorted(app for app in idx.get((m.fs_id, "gid", gid), {}) if app != own)
+            if others:
+                reached.append(_entry(m, others[0], f"directories group-owned by gid {gid}",
+                                      f"holds gid {gid}, the group owner of another application's directory",
+                                      "identity", len(others) - 1, rule="edges 20, 34"))
+
+
+def _storage_class_sharing(a: Analysis) -> dict[tuple[str, str], list[dict]]:
+    """Edges 30 and 31: dynamic provisioning settings that make PVCs of different applications share
+    an access point or a directory."""
+    out: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    by_claim: dict[tuple[str, str, str], list[Mount]] = defaultdict(list)
+    for m in a.mounts:
+        if m.workload.platform == "k8s" and len(m.path) > 1 and "/PersistentVolumeClaim/" in m.path[1]:
+            cluster, ns, _, name = m.path[1].removeprefix("k8s://").split("/", 3)
+            by_claim[(cluster, ns, name)].append(m)
+    for cluster in a.snapshot.clusters:
+        scs = {s.name: s for s in cluster.storage_classes or [] if s.provisioner == EFS_CSI_DRIVER}
+        groups: dict[tuple[str, str], list] = defaultdict(list)
+        for pvc in cluster.persistent_volume_claims or []:
+            sc = scs.get(pvc.storage_class_name or "")
+            if sc is None:
+                continue
+            params = sc.parameters or {}
+            if params.get("reuseAccessPoint", "").lower() == "true":
+                groups[(sc.name, f"access point reused for every PVC named {pvc.name} (edge 30)")].append(pvc)
+            if params.get("ensureUniqueDirectory", "true").lower() == "false":
+                pattern = params.get("subPathPattern", "${.PV.name}")
+                if "${.PV.name}" not in pattern:
+                    directory = (params.get("basePath", "").rstrip("/") + "/" + pattern
+                                 .replace("${.PVC.namespace}", pvc.namespace).replace("${.PVC.name}", pvc.name).lstrip("/"))
+                    groups[(sc.name, f"directory {directory} shared by design (edge 31)")].append(pvc)
+        for (sc_name, how), pvcs in groups.items():
+            if "edge 30" in how:
+                by_name: dict[str, list] = defaultdict(list)
+                for pvc in pvcs:
+                    by_name[pvc.name].append(pvc)
+                buckets = list(by_name.values())
+            else:
+                buckets = [pvcs]
+            for bucket in buckets:
+                mounts = [m for pvc in bucket for m in by_claim.get((cluster.name, pvc.namespace, pvc.name), [])]
+                apps = sorted({m.workload.app for m in mounts})
+                for m in mounts:
+                    others = [x for x in apps if x != m.workload.app]
+                    if others:
+                        out[(m.workload.id, m.volume)].append(_entry(
+                            m, others[0], how.split(" shared")[0] if "directory" in how else m.base_path,
+                            f"StorageClass {sc_name}: {how}", "configured", len(others) - 1,
+                            path=m.path + [k8s_id(cluster.name, None, "StorageClass", sc_name)]))
+    return out

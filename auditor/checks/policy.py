@@ -1,0 +1,204 @@
+"""File system policy checks. Each evaluates the policy semantically (what a client could do), not
+by the presence of words in it (landscape: Prowler's action-blind policy check)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
+from auditor.graph.access import Analysis
+from auditor.graph.authz import Grant
+from auditor.iam import Principal
+from auditor.model.aws import FileSystem, PolicyStatus
+
+RTYPE = "AwsEfsFileSystem"
+ENFORCED_KEYS = {"aws:securetransport", "elasticfilesystem:accesspointarn", "elasticfilesystem:accessedviamounttarget"}
+UNIQUE_ID = re.compile(r"^A(RO|ID|IP|NP|GP)A[A-Z0-9]{12,}$")
+FOREIGN_ACCOUNT = "000000000000"  # a probe principal outside every trusted account
+ALL_CLIENT = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": "elasticfilesystem:Client*", "Resource": "*"}]}
+
+
+def _scope(fs: FileSystem) -> str:
+    return f"aws:{fs.account_id}:{fs.region}"
+
+
+def _unknown(check_id: str, fs: FileSystem, a: Analysis) -> Finding:
+    why = [i.error_code + ": " + i.message for i in a.idx.issues_by_resource.get(fs.arn, [])]
+    return finding(check_id, NOT_ASSESSED, fs.arn, RTYPE, _scope(fs),
+                   "file system policy could not be read", reason=why or ["policy status unknown"])
+
+
+def _contexts(a: Analysis, fs: FileSystem, principal: str | None, probe=None) -> list[tuple[str, Grant]]:
+    """The connections a principal could attempt: without an access point (TLS and plaintext) and
+    through each class of access points."""
+    grant = a.authz.grant
+    out = [("no access point, TLS", grant(fs, principal, True, None, probe)),
+           ("no access point, plaintext", grant(fs, principal, False, None, probe))]
+    for cls in a.authz.ap_classes(fs, principal):
+        n = cls.count()
+        label = f"access point {cls.rep.access_point_id}" + (f" (and {n - 1} alike)" if n > 1 else "")
+        out.append((label, grant(fs, principal, True, cls.rep.arn, probe)))
+    return out
+
+
+def _mountable(a: Analysis, contexts) -> tuple[list[dict], list[str]]:
+    allowed, missing = [], []
+    for label, g in contexts:
+        ok = g.can_mount(a.params)
+        if ok:
+            allowed.append({"connection": label, **g.evidence()})
+        elif ok is None:
+            missing.extend(g.missing)
+    return allowed, missing
+
+
+def policy_missing(a: Analysis) -> Iterator[Finding]:
+    cid = "efs_policy_missing"
+    for fs in a.snapshot.file_systems:
+        if fs.policy_status is PolicyStatus.UNKNOWN:
+            yield _unknown(cid, fs, a)
+        elif fs.policy_status is PolicyStatus.ABSENT:
+            yield finding(cid, FAIL, fs.arn, RTYPE, _scope(fs),
+                          "no file system policy: the default policy gives every reachable client mount, write and root",
+                          policy_status="absent (PolicyNotFound)", rule="§2.2, edge 1")
+        else:
+            yield finding(cid, PASS, fs.arn, RTYPE, _scope(fs), "a file system policy is set", policy_status="present")
+
+
+def policy_anonymous_access(a: Analysis) -> Iterator[Finding]:
+    cid = "efs_policy_anonymous_access"
+    for fs in a.snapshot.file_systems:
+        if fs.policy_status is PolicyStatus.UNKNOWN:
+            yield _unknown(cid, fs, a)
+            continue
+        allowed, missing = _mountable(a, _contexts(a, fs, None))
+        if allowed:
+            yield finding(cid, FAIL, fs.arn, RTYPE, _scope(fs),
+                          f"anonymous clients can mount ({allowed[0]['connection']})",
+                          anonymous_connections_allowed=allowed, rule="§2.3, edges 1, 2, 7")
+        elif missing:
+            yield finding(cid, NOT_ASSESSED, fs.arn, RTYPE, _scope(fs), "could not evaluate", reason=missing)
+        else:
+            yield finding(cid, PASS, fs.arn, RTYPE, _scope(fs), "anonymous clients cannot mount")
+
+
+def policy_no_secure_transport(a: Analysis) -> Iterator[Finding]:
+    cid = "efs_policy_no_secure_transport"
+    for fs in a.snapshot.file_systems:
+        if fs.policy_status is PolicyStatus.UNKNOWN:
+            yield _unknown(cid, fs, a)
+            continue
+        g = a.authz.grant(fs, None, False, None)
+        ok = g.can_mount(a.params)
+        if ok:
+            yield finding(cid, FAIL, fs.arn, RTYPE, _scope(fs), "plaintext (non-TLS) anonymous mounts are allowed",
+                          plaintext_connection=g.evidence(), rule="§3.2, §2.7, edge 38")
+        elif ok is None:
+            yield finding(cid, NOT_ASSESSED, fs.arn, RTYPE, _scope(fs), "could not evaluate", reason=list(g.missing))
+        else:
+            yield finding(cid, PASS, fs.arn, RTYPE, _scope(fs),
+                          "plaintext mounts are denied (IAM clients always use TLS)", plaintext_connection=g.evidence())
+
+
+def policy_cross_account(a: Analysis) -> Iterator[Finding]:
+    cid = "efs_policy_cross_account"
+    trusted = set(a.params.trusted_accounts)
+    for fs in a.snapshot.file_systems:
+        if fs.policy_status is PolicyStatus.UNKNOWN:
+            yield _unknown(cid, fs, a)
+            continue
+        probe = (Principal(kind="role", arn=f"arn:aws:iam::{FOREIGN_ACCOUNT}:role/any-role"),
+                 [("identity policy allowing elasticfilesystem:Client*", ALL_CLIENT)], None, ())
+        allowed, missing = _mountable(a, [c for c in _contexts(a, fs, f"probe:{FOREIGN_ACCOUNT}", probe)
+                                          if "plaintext" not in c[0]])
+        named = sorted(p for p in _allow_principals(fs.policy) if _account(p) not in (None, fs.account_id)
+                       and _account(p) not in trusted)
+        if allowed or named:
+            msg = "principals in other accounts can mount" if allowed else f"the policy grants {named[0]}"
+            yield finding(cid, FAIL, fs.arn, RTYPE, _scope(fs), msg, untrusted_principals_named=named,
+                          any_untrusted_account_can_mount=allowed, trusted_accounts=sorted(trusted),
+                          rule="§2.5, §8, edge 40")
+        elif missing:
+            yield finding(cid, NOT_ASSESSED, fs.arn, RTYPE, _scope(fs), "could not evaluate", reason=missing)
+        else:
+            yield finding(cid, PASS, fs.arn, RTYPE, _scope(fs), "no principal outside the trusted accounts can mount",
+                          trusted_accounts=sorted(trusted))
+
+
+def policy_unenforced_condition(a: Analysis) -> Iterator[Finding]:
+    cid = "efs_policy_unenforced_condition"
+    for fs in a.snapshot.file_systems:
+        if fs.policy_status is PolicyStatus.UNKNOWN:
+            yield _unknown(cid, fs, a)
+            continue
+        found = []
+        for i, st in enumerate(_statements(fs.policy)):
+            for op, block in (st.get("Condition") or {}).items() if isinstance(st.get("Condition"), dict) else []:
+                for key in block if isinstance(block, dict) else []:
+                    if key.lower() not in ENFORCED_KEYS:
+                        found.append({"statement": i, "sid": st.get("Sid"), "effect": st.get("Effect"),
+                                      "operator": op, "key": key})
+        if found:
+            yield finding(cid, FAIL, fs.arn, RTYPE, _scope(fs),
+                          f"statement {found[0]['statement']} relies on {found[0]['key']}, which EFS does not enforce for NFS clients",
+                          conditions=found, assumption="an Allow on such a key may apply, a Deny may not (§2.4, edge 15)")
+        else:
+            yield finding(cid, PASS, fs.arn, RTYPE, _scope(fs), "every condition uses a key EFS enforces for NFS clients")
+
+
+def policy_dangling_principal(a: Analysis) -> Iterator[Finding]:
+    cid = "efs_policy_dangling_principal"
+    for fs in a.snapshot.file_systems:
+        if fs.policy_status is PolicyStatus.UNKNOWN:
+            yield _unknown(cid, fs, a)
+            continue
+        dangling = sorted(p for p in _all_principals(fs.policy) if UNIQUE_ID.match(p))
+        if dangling:
+            yield finding(cid, FAIL, fs.arn, RTYPE, _scope(fs),
+                          f"the policy names {dangling[0]}, the unique id of a deleted principal",
+                          dangling_principals=dangling, rule="§2.5, edge 13")
+        else:
+            yield finding(cid, PASS, fs.arn, RTYPE, _scope(fs), "no dangling principals")
+
+
+# --- syntactic helpers ----------------------------------------------------------------------------
+
+
+def _statements(policy) -> list[dict]:
+    sts = (policy or {}).get("Statement", []) if isinstance(policy, dict) else []
+    sts = [sts] if isinstance(sts, dict) else sts
+    return [s for s in sts if isinstance(s, dict)] if isinstance(sts, list) else []
+
+
+def _principal_values(value) -> list[str]:
+    if value == "*":
+        return ["*"]
+    if isinstance(value, dict):
+        out = []
+        for v in value.values():
+            out.extend(v if isinstance(v, list) else [v])
+        return [v for v in out if isinstance(v, str)]
+    return []
+
+
+def _allow_principals(policy) -> set[str]:
+    return {p for s in _statements(policy) if s.get("Effect") == "Allow" for p in _principal_values(s.get("Principal"))}
+
+
+def _all_principals(policy) -> set[str]:
+    out: set[str] = set()
+    for s in _statements(policy):
+        out.update(_principal_values(s.get("Principal")))
+        out.update(_principal_values(s.get("NotPrincipal")))
+    return out
+
+
+def _account(principal: str) -> str | None:
+    if re.fullmatch(r"\d{12}", principal):
+        return principal
+    parts = principal.split(":")
+    if len(parts) >= 5 and parts[0] == "arn" and re.fullmatch(r"\d{12}", parts[4]):
+        return parts[4]
+    return None

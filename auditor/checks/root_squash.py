@@ -1,0 +1,230 @@
+"""efs_root_squash_gap: who acts as root (uid 0 or gid 0, not squashed) on a file system.
+
+Four kinds of resource are evaluated, each with its own result: the file system (root granted to
+anonymous clients or to any principal holding ClientMount, §2.2, §2.7, edges 1, 2, 5), each workload
+(its configured mounts, edges 3, 16), each IAM role that mounts or holds root-capable permissions
+(possible reach, edge 3, §2.5) and the EFS CSI driver identities of each cluster (§6.5, edge 33).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
+from auditor.graph.access import Analysis
+from auditor.graph.mounts import csi_node_principals
+from auditor.iam import Principal, action_matches
+from auditor.model.aws import FileSystem, PolicyStatus
+from auditor.model.ids import k8s_id
+from auditor.model.k8s import EFS_CSI_DRIVER
+
+CID = "efs_root_squash_gap"
+MOUNT_ONLY = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": "elasticfilesystem:ClientMount", "Resource": "*"}]}
+
+
+def root_squash_gap(a: Analysis) -> Iterator[Finding]:
+    yield from _file_systems(a)
+    yield from _workloads(a)
+    yield from _roles(a)
+    yield from _csi(a)
+
+
+def _scope(fs: FileSystem) -> str:
+    return f"aws:{fs.account_id}:{fs.region}"
+
+
+def _file_systems(a: Analysis) -> Iterator[Finding]:
+    for fs in a.snapshot.file_systems:
+        if fs.policy_status is PolicyStatus.UNKNOWN:
+            yield finding(CID, NOT_ASSESSED, fs.arn, "AwsEfsFileSystem", _scope(fs), "file system policy could not be read")
+            continue
+        anon_root, anon_missing = _root_contexts(a, None, fs)
+        probe = (Principal(kind="role", arn=f"arn:aws:iam::{fs.account_id}:role/any-role"),
+                 [("identity policy allowing only elasticfilesystem:ClientMount", MOUNT_ONLY)], None, ())
+        member = a.authz.grant(fs, f"probe:{fs.account_id}", True, None, probe)
+        member_root = member.can_mount(a.params) and member.can_root(a.params)
+        if anon_root:
+            yield finding(CID, FAIL, fs.arn, "AwsEfsFileSystem", _scope(fs),
+                          f"anonymous clients mount with root access ({anon_root[0]['connection']})",
+                          anonymous_root_connections=anon_root, rule="§1.3, §2.2, edges 1, 2, 9, 16")
+        elif member_root and fs.policy_status is PolicyStatus.PRESENT:
+            yield finding(CID, FAIL, fs.arn, "AwsEfsFileSystem", _scope(fs),
+                          "any principal of the account that holds ClientMount also gets ClientRootAccess from this policy",
+                          principal_with_client_mount=member.evidence(), rule="§2.7, edge 5")
+        elif anon_missing or member_root is None:
+            yield finding(CID, NOT_ASSESSED, fs.arn, "AwsEfsFileSystem", _scope(fs), "could not evaluate",
+                          reason=sorted(set(anon_missing + list(member.missing))))
+        else:
+            yield finding(CID, PASS, fs.arn, "AwsEfsFileSystem", _scope(fs),
+                          "root is squashed for anonymous clients and for principals without their own ClientRootAccess",
+                          principal_with_client_mount=member.evidence())
+
+
+def _workloads(a: Analysis) -> Iterator[Finding]:
+    gid0 = a.params.gid0_is_root
+    for ref, mounts in a.workloads.values():
+        rows, roots, unknown = [], [], []
+        for m in mounts:
+            conn = a.connection(m)
+            mount_ok, root_ok = conn.can("mount", a.params), conn.can("root", a.params)
+            rooty = [(c, i) for c, i in m.identities if i.may_be_root(gid0)]
+            row = {"volume": m.volume, "file_system": m.fs_id, "access_point": m.ap_id, "principal": m.principal_note,
+                   "root_identities": [{"container": c, **i.evidence()} for c, i in rooty],
+                   "authorization": conn.grant_evidence}
+            if conn.not_assessed:
+                row["not_assessed"] = conn.not_assessed
+            rows.append(row)
+            if not rooty or mount_ok is False:
+                continue
+            if mount_ok is None or root_ok is None:
+                unknown.append(m)
+            elif root_ok:
+                roots.append((m, rooty[0]))
+            else:
+                row["squashed"] = (f"root is squashed to uid {a.params.squash_uid} (target UNVERIFIED, setting squash_uid); "
+                                   "a root client can still switch to any other uid (edge 4)")
+        ev = {"application": ref.app, "mounts": rows}
+        if ref.source:
+            ev["source_file"], ev["source_line"] = ref.source
+        if roots:
+            m, (c, i) = roots[0]
+            via = f"access point {m.ap_id} enforcing uid {i.uid} gid {i.gid}" if i.enforced_by else f"container {c} ({i.source})"
+            yield finding(CID, FAIL, ref.id, ref.resource_type, ref.scope,
+                          f"acts as root on {m.fs_id} via {via}: ClientRootAccess is granted",
+                          m.path + [m.fs.arn if m.fs else m.fs_id or ""], rule="§1.3, §1.4, §2.5, edges 3, 16", **ev)
+        elif unknown:
+            yield finding(CID, NOT_ASSESSED, ref.id, ref.resource_type, ref.scope, "could not evaluate root access",
+                          unknown[0].path, **ev)
+        else:
+            yield finding(CID, PASS, ref.id, ref.resource_type, ref.scope, "no mount acts as unsquashed root",
+                          [ref.id], **ev)
+
+
+def _root_contexts(a: Analysis, principal: str, fs: FileSystem) -> tuple[list[dict], list[str]]:
+    """Connections through which ``principal`` gets root on ``fs``: no access point (client uid 0),
+    an access point without PosixUser, or one enforcing uid/gid 0."""
+    reach = a.possible_reach(principal, fs)
+    p = a.params
+    found, missing = [], []
+    candidates = [("no access point", reach.without_access_point)]
+    for cls, g in reach.through:
+        rootish = a.class_root_aps(cls)
+        if rootish:
+            candidates.append((f"access point {rootish[0].access_point_id}", g))
+    for label, g in candidates:
+        m, r = g.can_mount(p), g.can_root(p)
+        if m and r:
+            found.append({"file_system": fs.file_system_id, "connection": label, **g.evidence()})
+        elif m is None or r is None:
+            missing.extend(g.missing)
+    return found, missing
+
+
+def _root_capable(doc: dict) -> list[str]:
+    """Resource patterns of Allow statements whose actions include ClientRootAccess."""
+    out = []
+    sts = doc.get("Statement", []) if isinstance(doc, dict) else []
+    for st in [sts] if isinstance(sts, dict) else sts if isinstance(sts, list) else []:
+        if not isinstance(st, dict) or st.get("Effect") != "Allow" or "Action" not in st:
+            continue
+        acts = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+        if any(isinstance(x, str) and action_matches(x, "ClientRootAccess") for x in acts):
+            res = st.get("Resource", [])
+            out.extend(r for r in (res if isinstance(res, list) else [res]) if isinstance(r, str))
+    return out
+
+
+def _roles(a: Analysis) -> Iterator[Finding]:
+    import fnmatch
+
+    candidates: dict[str, set[str]] = {}
+    for m in a.mounts:
+        for p in m.principal_arns:
+            if m.fs is not None:
+                candidates.setdefault(p, set()).add(m.fs.arn)
+    fs_by_account: dict[str, list[FileSystem]] = {}
+    for fs in a.snapshot.file_systems:
+        fs_by_account.setdefault(fs.account_id, []).append(fs)
+    for role in a.snapshot.roles:
+        docs, _ = a.idx.identity_policies(role)
+        patterns = sorted({r for _, d in docs or [] for r in _root_capable(d)})
+        for pat in patterns:
+            for fs in fs_by_account.get(role.account_id, []):
+                if fnmatch.fnmatchcase(fs.arn, pat):
+                    candidates.setdefault(role.arn, set()).add(fs.arn)
+    for principal in sorted(candidates):
+        role = a.idx.role(principal)
+        rid = role.arn if role else principal
+        scope = f"aws:{role.account_id}:global" if role else f"aws:{principal.split(':')[4] if principal.count(':') >= 5 else 'unknown'}:global"
+        found, missing = [], []
+        for fs_arn in sorted(candidates[principal]):
+            f, m = _root_contexts(a, principal, a.idx.fs_by_arn[fs_arn])
+            found.extend(f)
+            missing.extend(m)
+        if found:
+            yield finding(CID, FAIL, rid, "AwsIamRole", scope,
+                          f"can mount {found[0]['file_system']} as root ({found[0]['connection']})",
+                          [rid, a.idx.fs_by_id[found[0]["file_system"]].arn], root_on=found,
+                          kind="possible reach", rule="§2.5, edge 3")
+        elif missing:
+            yield finding(CID, NOT_ASSESSED, rid, "AwsIamRole", scope, "could not evaluate",
+                          reason=sorted(set(missing)), kind="possible reach")
+        else:
+            yield finding(CID, PASS, rid, "AwsIamRole", scope, "cannot mount any file system as root",
+                          file_systems_evaluated=sorted(candidates[principal]), kind="possible reach")
+
+
+def _csi(a: Analysis) -> Iterator[Finding]:
+    for cluster in a.snapshot.clusters:
+        fs_ids = set()
+        for pv in cluster.persistent_volumes or []:
+            if pv.csi and pv.csi.driver == EFS_CSI_DRIVER and pv.csi.volume_handle:
+                fs_ids.add(pv.csi.volume_handle.removeprefix("efs:").split(":")[0])
+        for sc in cluster.storage_classes or []:
+            if sc.provisioner == EFS_CSI_DRIVER and (sc.parameters or {}).get("fileSystemId"):
+                fs_ids.add(sc.parameters["fileSystemId"])
+        if not fs_ids and cluster.csi_node is None:
+            continue
+        principals, note = csi_node_principals(cluster)
+        node = cluster.csi_node
+        rid = k8s_id(cluster.name, node.namespace if node else "kube-system", "DaemonSet", node.name if node else "efs-csi-node")
+        yield _csi_result(a, cluster.name, rid, principals, note, fs_ids,
+                          "the EFS CSI node plugin identity mounts for every pod on the cluster (§6.5)")
+        ctrl = cluster.csi_controller
+        if ctrl is not None and ctrl.deletes_access_point_root_dir:
+            role = next((s.irsa_role_arn for s in cluster.service_accounts or []
+                         if (s.namespace, s.name) == (ctrl.namespace, ctrl.service_account) and s.irsa_role_arn), None)
+            role = next((p.role_arn for p in cluster.pod_identity_associations or []
+                         if (p.namespace, p.service_account) == (ctrl.namespace, ctrl.service_account)), role)
+            principals = (role,) if role else tuple(cluster.node_role_arns or ())
+            cid = k8s_id(cluster.name, ctrl.namespace, ctrl.kind, ctrl.name)
+            yield _csi_result(a, cluster.name, cid, principals, "EFS CSI controller with --delete-access-point-root-dir",
+                              fs_ids, "the controller mounts the file-system root as uid 0 to delete access point "
+                              "directories: a whole-file-system root principal (edge 33)")
+
+
+def _csi_result(a, cluster, rid, principals, note, fs_ids, why) -> Finding:
+    scope = f"k8s:{cluster}"
+    if not principals:
+        return finding(CID, NOT_ASSESSED, rid, "KubernetesEfsCsiDriver", scope, note, reason=[note])
+    found, missing = [], []
+    for p in principals:
+        for fs_id in sorted(fs_ids):
+            fs = a.idx.fs_by_id.get(fs_id)
+            if fs is None:
+                missing.append(f"file system {fs_id} is not in the snapshot")
+                continue
+            f, m = _root_contexts(a, p, fs)
+            found.extend({"principal": p, **x} for x in f)
+            missing.extend(m)
+    ev = {"principals": list(principals), "identity_source": note, "why_it_matters": why}
+    if found:
+        return finding(CID, FAIL, rid, "KubernetesEfsCsiDriver", scope,
+                       f"{found[0]['principal']} holds ClientRootAccess on {found[0]['file_system']} for the whole cluster",
+                       [rid, found[0]["principal"]], root_on=found, **ev)
+    if missing:
+        return finding(CID, NOT_ASSESSED, rid, "KubernetesEfsCsiDriver", scope, "could not evaluate",
+                       reason=sorted(set(missing)), **ev)
+    return finding(CID, PASS, rid, "KubernetesEfsCsiDriver", scope, "the CSI driver identity cannot mount as root",
+                   file_systems_evaluated=sorted(fs_ids), **ev)

@@ -1,0 +1,188 @@
+"""Effective access (semantics §0): for every configured mount, who connects, over what transport,
+as which POSIX identity, with which rights, reaching which subtree; and per principal the possible
+reach: what it could mount with the permissions it has even where nothing is configured that way."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from collections import Counter
+
+from auditor.graph.authz import APClass, Authz, Grant
+from auditor.graph.index import Index
+from auditor.graph.mounts import (
+    Mount,
+    WorkloadRef,
+    app_name,
+    csi_node_principals,
+    ecs_mounts,
+    k8s_mounts,
+    lambda_mounts,
+)
+from auditor.model.aws import AccessPoint, FileSystem
+from auditor.model.snapshot import Snapshot
+from auditor.params import Params
+
+
+@dataclass
+class Connection:
+    """The configured connection of one mount, evaluated."""
+
+    mount: Mount
+    principals: list[str | None]  # role ARNs; [None] = anonymous
+    grants: list[Grant]  # one per principal
+    not_assessed: list[str] = field(default_factory=list)
+
+    def can(self, what: str, params: Params) -> bool | None:
+        """Any principal of the mount can do it (several for node-role fallbacks)."""
+        if self.not_assessed:
+            return None
+        answers = [getattr(g, f"can_{what}")(params) for g in self.grants]
+        if any(a is True for a in answers):
+            return True
+        if any(a is None for a in answers):
+            return None
+        return False
+
+    @property
+    def grant_evidence(self) -> list[dict]:
+        return [{"principal": p or "anonymous", **g.evidence()} for p, g in zip(self.principals, self.grants)]
+
+
+@dataclass(frozen=True)
+class PossibleReach:
+    """What one principal could mount on one file system."""
+
+    principal: str | None
+    fs: FileSystem
+    without_access_point: Grant
+    through: list[tuple[APClass, Grant]]  # access point classes and their grant
+
+
+class Analysis:
+    def __init__(self, snapshot: Snapshot, params: Params | None = None) -> None:
+        self.snapshot = snapshot
+        self.params = params or Params()
+        self.idx = Index(snapshot)
+        self.authz = Authz(self.idx, self.params)
+        self._reach: dict[tuple[str | None, str], PossibleReach] = {}
+        self._group_apps: dict[tuple, tuple[Counter, list[str]]] = {}
+        self._group_root: dict[tuple, list[AccessPoint]] = {}
+
+    # --- mounts -------------------------------------------------------------------------------------
+
+    @cached_property
+    def mounts(self) -> list[Mount]:
+        out: list[Mount] = []
+        services_by_td: dict[str, list] = defaultdict(list)
+        for svc in self.snapshot.ecs_services:
+            if svc.task_definition_arn:
+                services_by_td[svc.task_definition_arn].append(svc)
+        for td in self.snapshot.task_definitions:
+            svcs = sorted(services_by_td.get(td.arn, []), key=lambda s: s.arn)
+            tags = next((s.tags for s in svcs if s.tags), None)
+            out.extend(ecs_mounts(td, self.idx, self.params, [s.name for s in svcs], tags or {}))
+        for fn in self.snapshot.lambda_functions:
+            out.extend(lambda_mounts(fn, self.idx, self.params))
+        for cluster in self.snapshot.clusters:
+            principals = csi_node_principals(cluster)
+            for wl in cluster.workloads or []:
+                out.extend(k8s_mounts(cluster, wl, self.idx, self.params, principals))
+        return out
+
+    @cached_property
+    def workloads(self) -> dict[str, tuple[WorkloadRef, list[Mount]]]:
+        by: dict[str, tuple[WorkloadRef, list[Mount]]] = {}
+        for m in self.mounts:
+            by.setdefault(m.workload.id, (m.workload, []))[1].append(m)
+        return by
+
+    @cached_property
+    def apps_by_ap(self) -> dict[str, set[str]]:
+        """§ applications: an access point belongs to its tagged app, else to the apps that mount it."""
+        out: dict[str, set[str]] = defaultdict(set)
+        for ap in self.snapshot.access_points:
+            tagged = app_name(ap.tags, self.params)
+            if tagged:
+                out[ap.access_point_id].add(tagged)
+        tagged_ids = set(out)
+        for m in self.mounts:
+            if m.ap_id and m.ap_id not in tagged_ids:
+                out[m.ap_id].add(m.workload.app)
+        return out
+
+    def apps_at(self, fs_id: str, path: str) -> set[str]:
+        apps: set[str] = set()
+        for ap in self.idx.paths_by_fs[fs_id].by_path.get(path, []):
+            apps |= self.apps_by_ap.get(ap.access_point_id, set())
+        return apps
+
+    # --- connections ----------------------------------------------------------------------------------
+
+    def connection(self, m: Mount) -> Connection:
+        principals: list[str | None] = list(m.principal_arns) if m.iam else [None]
+        not_assessed = list(m.unresolved)
+        if m.iam and not m.principal_arns:
+            not_assessed.append(m.principal_note)
+        if m.fs is None and not m.unresolved:
+            not_assessed.append(f"file system {m.fs_id} is not in the snapshot")
+        ap_arn = m.ap.arn if m.ap else None
+        grants = [self.authz.grant(m.fs, p, m.tls, ap_arn) for p in principals]
+        for g in grants:
+            not_assessed.extend(g.missing)
+        return Connection(m, principals, grants, list(dict.fromkeys(not_assessed)))
+
+    def possible_reach(self, principal: str | None, fs: FileSystem) -> PossibleReach:
+        key = (principal, fs.arn)
+        if key not in self._reach:
+            no_ap = self.authz.grant(fs, principal, True, None)
+            through = [(cls, self.authz.grant(fs, principal, True, cls.rep.arn))
+                       for cls in self.authz.ap_classes(fs, principal)]
+            self._reach[key] = PossibleReach(principal, fs, no_ap, through)
+        return self._reach[key]
+
+    # --- access point classes: computed once per class, shared by every principal -----------------
+
+    def class_apps(self, cls: APClass) -> tuple[Counter, list[str]]:
+        """How many access points of each application the class holds, and the apps sorted."""
+        if cls.key not in self._group_apps:
+            counts: Counter = Counter()
+            for ap in cls.members:
+                for app in self.apps_by_ap.get(ap.access_point_id, ()):
+                    counts[app] += 1
+            self._group_apps[cls.key] = (counts, sorted(counts))
+        return self._group_apps[cls.key]
+
+    def other_apps(self, cls: APClass, own: str, limit: int = 5) -> tuple[int, list[str]]:
+        """Applications other than ``own`` with a reachable access point in the class: count, examples."""
+        counts, ordered = self.class_apps(cls)
+        gone: Counter = Counter()
+        for arn in cls.excluded:
+            for app in self.apps_by_ap.get(self.idx.ap_by_arn[arn].access_point_id, ()):
+                gone[app] += 1
+        dead = {app for app, n in gone.items() if counts[app] <= n}
+        total = len(counts) - len(dead | ({own} & set(counts)))
+        examples = []
+        for app in ordered:
+            if len(examples) >= limit:
+                break
+            if app != own and app not in dead:
+                examples.append(app)
+        return total, examples
+
+    def class_root_aps(self, cls: APClass) -> list[AccessPoint]:
+        """Members that let a client act as root: no PosixUser, or one enforcing uid or gid 0."""
+        if cls.key not in self._group_root:
+            self._group_root[cls.key] = [ap for ap in cls.members if ap.posix_user is None
+                                         or 0 in (ap.posix_user.uid, ap.posix_user.gid)]
+        return [ap for ap in self._group_root[cls.key] if ap.arn not in cls.excluded]
+
+    @cached_property
+    def apps_on_fs(self) -> dict[str, list[str]]:
+        """Applications owning a directory (an access point root) on each file system, sorted."""
+        out: dict[str, set[str]] = defaultdict(set)
+        for ap in self.snapshot.access_points:
+            out[ap.file_system_id] |= self.apps_by_ap.get(ap.access_point_id, set())
+        return {fs: sorted(apps) for fs, apps in out.items()}

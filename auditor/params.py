@@ -1,0 +1,31 @@
+"""Audit parameters: every assumption the semantics doc marks UNVERIFIED is a named setting here,
+and every finding that relies on one says so in its evidence."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from auditor.model.base import Model
+
+
+class Params(Model):
+    # Applications (issue: grouping). First key found on a resource names its application.
+    app_label_keys: list[str] = Field(default_factory=lambda: ["app", "app.kubernetes.io/name"])
+    # Accounts whose principals efs_policy_cross_account accepts besides the file system's own.
+    trusted_accounts: list[str] = Field(default_factory=list)
+    # §1.3 UNVERIFIED: uid/gid a squashed root becomes (Linux NFS convention).
+    squash_uid: int = 65534
+    # §1.3 UNVERIFIED: EFS docs say "a user or group ID of 0" is root; conservative: gid 0 is root.
+    gid0_is_root: bool = True
+    # §2.4 UNVERIFIED: a statement conditioned on a key EFS does not enforce (or aws:SourceIp) may
+    # apply when it allows and may not apply when it denies. True = count it as reach.
+    indeterminate_allows_reach: bool = True
+    # §5 UNVERIFIED: the Lambda sandbox user (observed 993); never root.
+    lambda_sandbox_uid: int | None = None
+    # §6.9 UNVERIFIED: principal of an `iam` mount on EKS Fargate: evaluate both anonymous and pod role.
+    fargate_iam_principal_unknown: bool = True
+    # §1.2: NFS carries at most 16 groups.
+    nfs_max_groups: int = 16
+
+    def evidence(self) -> dict:
+        return self.model_dump()

@@ -1,0 +1,67 @@
+"""The one pipeline every front door calls: snapshot -> analysis -> results -> AuditRun."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+
+from auditor import __version__
+from auditor.checks import CHECKS
+from auditor.checks.base import Finding
+from auditor.graph.access import Analysis
+from auditor.model.result import AuditRun, Result, Severity, Status
+from auditor.model.snapshot import Snapshot, dumps
+from auditor.params import Params
+
+
+def evaluate(snapshot: Snapshot, params: Params | None = None, catalogue=None,
+             now: datetime | None = None) -> AuditRun:
+    from auditor import catalog
+
+    params = params or Params()
+    catalogue = catalogue or catalog.load()
+    analysis = Analysis(snapshot, params)
+    units = {u.scope: u for u in snapshot.units}
+    results: list[Result] = []
+    for check_id, (run, services) in CHECKS.items():
+        severity = catalogue.checks[check_id].severity
+        for f in run(analysis):
+            results.append(_result(f, severity, units))
+        for f in _scope_gaps(check_id, services, analysis):
+            results.append(_result(f, severity, units))
+    results.sort(key=lambda r: (r.check_id, r.resource_id))
+    return AuditRun(
+        tool_version=__version__,
+        generated_at=now or datetime.now(timezone.utc),
+        snapshot_digest=hashlib.sha256(dumps(snapshot).encode()).hexdigest(),
+        catalogue_digest=catalogue.digest,
+        parameters=params.evidence(),
+        units=sorted(snapshot.units, key=lambda u: u.scope),
+        issues=sorted(snapshot.issues, key=lambda i: (i.scope, i.service, i.operation, i.resource_id or "")),
+        results=results,
+    )
+
+
+def _scope_gaps(check_id: str, services: tuple[str, ...], a: Analysis):
+    """A service that could not be listed in a scope leaves every check needing it NOT_ASSESSED
+    there: one row per (scope, service), never silence."""
+    for (scope, service), issues in sorted(a.idx.scope_issues.items()):
+        if service in services:
+            first = issues[0]
+            yield Finding(check_id, Status.NOT_ASSESSED, f"{scope}/{service}", "CollectionScope", scope,
+                          f"{service} could not be collected in {scope}: {first.error_code}",
+                          {"issues": [i.model_dump() for i in issues]}, [f"{scope}/{service}"])
+
+
+def _result(f: Finding, severity: Severity, units) -> Result:
+    unit = units.get(f.scope) or units.get(_global(f.scope))
+    return Result(
+        check_id=f.check_id, status=f.status, severity=severity, resource_id=f.resource_id,
+        resource_type=f.resource_type, scope=f.scope, message=f.message, evidence=f.evidence, path=f.path,
+        collected_at=unit.finished_at if unit else None, collection_method=unit.method if unit else None,
+    ).with_fingerprint()
+
+
+def _global(scope: str) -> str:
+    parts = scope.split(":")
+    return ":".join(parts[:2] + ["global"]) if len(parts) == 3 else scope
