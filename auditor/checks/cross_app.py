@@ -67,7 +67,9 @@ def _entry(m: Mount, other: str, directory: str, how: str, kind: str, more: int 
 def _whole_fs(a: Analysis, m: Mount, how: str, kind: str, reached: list[dict], **extra) -> None:
     others = [app for app in a.apps_on_fs.get(m.fs_id or "", []) if app != m.workload.app]
     if others:
-        reached.append(_entry(m, others[0], "/", how, kind, len(others) - 1, other_applications=others[:5], **extra))
+        directory = a.app_dirs[m.fs_id or ""][others[0]]
+        reached.append(_entry(m, others[0], directory, how, kind, len(others) - 1, other_applications=others[:5],
+                              reaches="/ (the whole file system)", **extra))
 
 
 def _configured(a: Analysis, m: Mount, reached: list[dict], unknown: list[str]) -> None:

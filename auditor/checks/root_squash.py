@@ -94,8 +94,9 @@ def _workloads(a: Analysis) -> Iterator[Finding]:
                           f"acts as root on {m.fs_id} via {via}: ClientRootAccess is granted",
                           m.path + [m.fs.arn if m.fs else m.fs_id or ""], rule="§1.3, §1.4, §2.5, edges 3, 16", **ev)
         elif unknown:
+            reason = sorted({r for m in unknown for r in a.connection(m).not_assessed}) or ["authorization indeterminate"]
             yield finding(CID, NOT_ASSESSED, ref.id, ref.resource_type, ref.scope, "could not evaluate root access",
-                          unknown[0].path, **ev)
+                          unknown[0].path, reason=reason, **ev)
         else:
             yield finding(CID, PASS, ref.id, ref.resource_type, ref.scope, "no mount acts as unsquashed root",
                           [ref.id], **ev)

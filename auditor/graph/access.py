@@ -182,7 +182,13 @@ class Analysis:
     @cached_property
     def apps_on_fs(self) -> dict[str, list[str]]:
         """Applications owning a directory (an access point root) on each file system, sorted."""
-        out: dict[str, set[str]] = defaultdict(set)
-        for ap in self.snapshot.access_points:
-            out[ap.file_system_id] |= self.apps_by_ap.get(ap.access_point_id, set())
-        return {fs: sorted(apps) for fs, apps in out.items()}
+        return {fs: sorted(dirs) for fs, dirs in self.app_dirs.items()}
+
+    @cached_property
+    def app_dirs(self) -> dict[str, dict[str, str]]:
+        """file system -> application -> the first (sorted) access point root it owns there."""
+        out: dict[str, dict[str, str]] = defaultdict(dict)
+        for ap in sorted(self.snapshot.access_points, key=lambda x: x.path):
+            for app in self.apps_by_ap.get(ap.access_point_id, ()):
+                out[ap.file_system_id].setdefault(app, ap.path)
+        return out

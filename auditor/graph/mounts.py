@@ -98,8 +98,10 @@ def ecs_mounts(td: TaskDefinition, idx: Index, params: Params, services: list[st
                 invalid.append("iam ENABLED without a taskRoleArn: the mount cannot authenticate (edge 24)")
                 note = "no task role: the instance profile is not a fallback (edge 24)"
             base = ap.path if ap else clean_path(e.root_directory or "/")
+            enforced = ident.from_access_point(ap) if ap else None
+            vol_ids = [(c, enforced) for c, _ in ids] if enforced else ids
             m = Mount(ref, vol.name, [td.arn, vnode], e.file_system_id, idx.file_system(e.file_system_id),
-                      e.access_point_id, ap, base, tls, why, iam, principals, note, ids, ro, invalid)
+                      e.access_point_id, ap, base, tls, why, iam, principals, note, vol_ids, ro, invalid)
             if e.access_point_id and ap is None:
                 m.unresolved.append(f"access point {e.access_point_id} is not in the snapshot")
             out.append(m)

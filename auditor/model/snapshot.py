@@ -71,6 +71,8 @@ class Snapshot(Model):
     ecs_services: list[EcsService] = Field(default_factory=list)
     lambda_functions: list[LambdaFunction] = Field(default_factory=list)
     clusters: list[K8sCluster] = Field(default_factory=list)
+    # Declared (pre-deploy review) resources only: resource id -> "file:line" of its declaration.
+    declared_at: dict[str, str] = Field(default_factory=dict)
 
     # --- merging ------------------------------------------------------------------------------
 
@@ -110,13 +112,16 @@ def merge(*snapshots: Snapshot) -> Snapshot:
             for item in getattr(snap, name):
                 k = key(item)
                 if name == "clusters" and k in bucket and bucket[k] != item:
-                    item = _combine_cluster(bucket[k], item)
+                    bucket[k] = _combine_cluster(bucket[k], item)
+                    continue
                 if k in bucket and bucket[k] != item:
                     if name == "units":
                         raise InputError(f"merge: collection unit {k} appears in two snapshots")
                     raise InputError(f"merge: {name} {k} differs between snapshots")
                 bucket[k] = item
-    return Snapshot(**{name: list(bucket.values()) for name, bucket in merged.items()}).normalised()
+    declared_at = {k: v for snap in snapshots for k, v in snap.declared_at.items()}
+    return Snapshot(**{name: list(bucket.values()) for name, bucket in merged.items()},
+                    declared_at=dict(sorted(declared_at.items()))).normalised()
 
 
 def _combine_cluster(a: K8sCluster, b: K8sCluster) -> K8sCluster:

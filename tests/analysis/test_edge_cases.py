@@ -31,7 +31,8 @@ def test_edge_01_no_policy_every_reachable_client_mounts_root_as_root():
     status, ev = run("efs_cross_app_reach", snap)[TASK.format("task-a")]
     assert status is FAIL
     reached = {(r["other_application"], r["directory"], r["kind"]) for r in ev["reached"]}
-    assert ("b", "/", "possible") in reached
+    assert ("b", "/b", "possible") in reached
+    assert all(r["reaches"] == "/ (the whole file system)" for r in ev["reached"])
 
 
 def test_edge_02_allow_star_accessed_via_mount_target_is_the_default_policy():
