@@ -9,7 +9,7 @@ from auditor import __version__
 from auditor.checks import CHECKS
 from auditor.checks.base import Finding
 from auditor.graph.access import Analysis
-from auditor.model.result import AuditRun, Result, Severity, Status
+from auditor.model.result import RUN_SCHEMA_VERSION, AuditRun, Result, Severity, Status, fingerprint
 from auditor.model.snapshot import Snapshot, dumps
 from auditor.params import Params
 
@@ -30,7 +30,8 @@ def evaluate(snapshot: Snapshot, params: Params | None = None, catalogue=None,
         for f in _scope_gaps(check_id, services, analysis):
             results.append(_result(f, severity, units))
     results.sort(key=lambda r: (r.check_id, r.resource_id))
-    return AuditRun(
+    return AuditRun.model_construct(
+        schema_version=RUN_SCHEMA_VERSION,
         tool_version=__version__,
         generated_at=now or datetime.now(timezone.utc),
         snapshot_digest=hashlib.sha256(dumps(snapshot).encode()).hexdigest(),
@@ -54,12 +55,14 @@ def _scope_gaps(check_id: str, services: tuple[str, ...], a: Analysis):
 
 
 def _result(f: Finding, severity: Severity, units) -> Result:
+    # Built without re-validation: every field comes from typed code, and at 100k results
+    # validation would dominate the run. tests/test_pipeline.py validates whole runs instead.
     unit = units.get(f.scope) or units.get(_global(f.scope))
-    return Result(
+    return Result.model_construct(
         check_id=f.check_id, status=f.status, severity=severity, resource_id=f.resource_id,
         resource_type=f.resource_type, scope=f.scope, message=f.message, evidence=f.evidence, path=f.path,
         collected_at=unit.finished_at if unit else None, collection_method=unit.method if unit else None,
-    ).with_fingerprint()
+        fingerprint=fingerprint(f.check_id, f.resource_id))
 
 
 def _global(scope: str) -> str:

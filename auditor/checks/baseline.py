@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
 from auditor.graph.access import Analysis
 from auditor.model.aws import AccessPoint, FileSystem
+from auditor.model.ids import mount_target_id
 
 FS, AP, MT = "AwsEfsFileSystem", "AwsEfsAccessPoint", "AwsEfsMountTarget"
 
@@ -114,7 +115,7 @@ def access_point_tagged(a: Analysis) -> Iterator[Finding]:
 def _mount_targets(a: Analysis):
     for fs in a.snapshot.file_systems:
         for mt in fs.mount_targets or []:
-            rid = f"arn:aws:elasticfilesystem:{fs.region}:{fs.account_id}:mount-target/{mt.mount_target_id}"
+            rid = mount_target_id(fs.arn, mt.mount_target_id)
             yield fs, mt, rid
 
 

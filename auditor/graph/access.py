@@ -16,6 +16,7 @@ from auditor.graph.mounts import (
     Mount,
     WorkloadRef,
     app_name,
+    cluster_volumes,
     csi_node_principals,
     ecs_mounts,
     k8s_mounts,
@@ -88,8 +89,9 @@ class Analysis:
             out.extend(lambda_mounts(fn, self.idx, self.params))
         for cluster in self.snapshot.clusters:
             principals = csi_node_principals(cluster)
+            volumes = cluster_volumes(cluster)
             for wl in cluster.workloads or []:
-                out.extend(k8s_mounts(cluster, wl, self.idx, self.params, principals))
+                out.extend(k8s_mounts(cluster, wl, self.idx, self.params, principals, volumes))
         return out
 
     @cached_property

@@ -11,7 +11,7 @@ from __future__ import annotations
 import networkx as nx
 
 from auditor.graph.access import Analysis
-from auditor.model.ids import app_id, dir_id, k8s_id
+from auditor.model.ids import app_id, dir_id, k8s_id, mount_target_id
 
 ANONYMOUS = "principal://anonymous"
 
@@ -34,10 +34,18 @@ def file_systems(g: nx.MultiDiGraph, a: Analysis) -> None:
     for fs in a.snapshot.file_systems:
         g.add_node(fs.arn, kind="file_system", id=fs.file_system_id, policy=fs.policy_status.value)
         for mt in fs.mount_targets or []:
-            g.add_node(mt.mount_target_id, kind="mount_target")
-            g.add_edge(mt.mount_target_id, fs.arn, kind="mount_target_of", field="FileSystemId")
+            node = mount_target_id(fs.arn, mt.mount_target_id)
+            g.add_node(node, kind="mount_target")
+            g.add_edge(node, fs.arn, kind="mount_target_of", field="FileSystemId")
             for sg in mt.security_group_ids or []:
-                g.add_edge(mt.mount_target_id, f"sg:{sg}", kind="protected_by", field="SecurityGroups")
+                g.add_edge(node, f"sg:{sg}", kind="protected_by", field="SecurityGroups")
+
+
+def roles(g: nx.MultiDiGraph, a: Analysis) -> None:
+    for role in a.snapshot.roles:
+        g.add_node(role.arn, kind="role", name=role.role_name)
+        for arn in role.attached_policy_arns or []:
+            g.add_edge(role.arn, arn, kind="attached_policy", field="AttachedManagedPolicies")
 
 
 def access_points(g: nx.MultiDiGraph, a: Analysis) -> None:
@@ -116,7 +124,7 @@ def grants(g: nx.MultiDiGraph, a: Analysis) -> None:
                        access_point=m.ap_id, tls=m.tls)
 
 
-BUILDERS = (file_systems, access_points, mounts, kubernetes, grants)
+BUILDERS = (file_systems, roles, access_points, mounts, kubernetes, grants)
 
 
 def build(a: Analysis) -> nx.MultiDiGraph:

@@ -155,15 +155,21 @@ def lambda_mounts(fn: LambdaFunction, idx: Index, params: Params) -> list[Mount]
 # --- Kubernetes (§6) ---------------------------------------------------------------------------
 
 
-def k8s_mounts(cluster: K8sCluster, wl: Workload, idx: Index, params: Params, csi_principals: tuple[tuple[str, ...], str]) -> list[Mount]:
+def cluster_volumes(cluster: K8sCluster) -> tuple[dict, dict]:
+    """PVCs by (namespace, name) and PVs by name: build once per cluster, pass to k8s_mounts."""
+    return ({(c.namespace, c.name): c for c in cluster.persistent_volume_claims or []},
+            {p.name: p for p in cluster.persistent_volumes or []})
+
+
+def k8s_mounts(cluster: K8sCluster, wl: Workload, idx: Index, params: Params,
+               csi_principals: tuple[tuple[str, ...], str], volumes: tuple[dict, dict]) -> list[Mount]:
     wid = k8s_id(cluster.name, wl.namespace, wl.kind, wl.name)
     labels = wl.labels or wl.template.labels
     app = app_name(wl.template.labels, params) or app_name(wl.labels, params) or f"{wl.namespace}/{wl.name}"
     ref = WorkloadRef(wid, f"Kubernetes{wl.kind}", "k8s", f"{wl.namespace}/{wl.name}", app, f"k8s:{cluster.name}",
                       (wl.source_file, wl.source_line or 0) if wl.source_file else None)
     del labels
-    pvcs = {(c.namespace, c.name): c for c in cluster.persistent_volume_claims or []}
-    pvs = {p.name: p for p in cluster.persistent_volumes or []}
+    pvcs, pvs = volumes
     fargate = (wl.template.node_selector or {}).get("eks.amazonaws.com/compute-type") == "fargate"
     out = []
     for vol in wl.template.volumes:

@@ -43,6 +43,14 @@ def ap_arn(partition: str, region: str, account: str, ap_id: str) -> str:
     return f"arn:{partition}:elasticfilesystem:{region}:{account}:access-point/{ap_id}"
 
 
+def mount_target_id(fs_arn_: str, mt_id: str) -> str:
+    """Mount targets have no ARN; the auditor names them after their file system's ARN."""
+    parsed = parse_arn(fs_arn_)
+    if parsed is None:
+        return mt_id
+    return f"arn:{parsed.partition}:elasticfilesystem:{parsed.region}:{parsed.account}:mount-target/{mt_id}"
+
+
 def ap_id_of(arn: str) -> str | None:
     parsed = parse_arn(arn)
     if parsed and parsed.service == "elasticfilesystem" and parsed.resource.startswith("access-point/"):
