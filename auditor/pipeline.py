@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 
 from auditor import __version__
 from auditor.checks import CHECKS
 from auditor.checks.base import Finding
 from auditor.graph.access import Analysis
 from auditor.model.result import RUN_SCHEMA_VERSION, AuditRun, Result, Severity, Status, fingerprint
-from auditor.model.snapshot import Snapshot, dumps
+from auditor.model.snapshot import InputError, Snapshot, dumps, merge
 from auditor.params import Params
 
 
@@ -68,3 +70,41 @@ def _result(f: Finding, severity: Severity, units) -> Result:
 def _global(scope: str) -> str:
     parts = scope.split(":")
     return ":".join(parts[:2] + ["global"]) if len(parts) == 3 else scope
+
+
+# --- collection -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CollectSettings:
+    """What to collect. Each source is an independent collection unit; the pieces are merged."""
+
+    aws: object | None = None  # auditor.collectors.aws.AwsSettings, or None to skip AWS
+    kube_contexts: tuple[tuple[str | None, str | None], ...] = ()  # (kubeconfig, context) pairs
+    in_cluster: bool = False
+    manifests: tuple[Path, ...] = ()
+    cluster_name: str | None = None  # names the cluster the manifests describe
+
+
+def collect(settings: CollectSettings, progress=None) -> Snapshot:
+    parts: list[Snapshot] = []
+    if settings.aws is not None:
+        from auditor.collectors.aws import collect_aws
+
+        parts.append(collect_aws(settings.aws, progress=progress))
+    if settings.in_cluster or settings.kube_contexts:
+        from auditor.collectors.k8s.live import collect_cluster
+
+        for kubeconfig, context in settings.kube_contexts or ((None, None),):
+            parts.append(collect_cluster(kubeconfig=kubeconfig, context=context, cluster_name=settings.cluster_name
+                                         if not settings.manifests else None, in_cluster=settings.in_cluster or None,
+                                         progress=progress))
+    if settings.manifests:
+        from auditor.collectors.k8s.manifests import load_manifests
+
+        if not settings.cluster_name:
+            raise InputError("--manifests needs --cluster-name: the cluster the manifests describe")
+        parts.append(load_manifests(list(settings.manifests), settings.cluster_name))
+    if not parts:
+        raise InputError("nothing to collect: give AWS settings, a kube context or --manifests")
+    return merge(*parts)

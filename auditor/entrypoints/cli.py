@@ -12,7 +12,8 @@ from pathlib import Path
 
 import typer
 
-from auditor.model.result import AuditRun, Severity, Status
+from auditor.entrypoints import report_cmds
+from auditor.model.result import AuditRun, Severity
 from auditor.model.snapshot import InputError
 
 app = typer.Typer(
@@ -35,12 +36,16 @@ class FailOn(str, Enum):
     never = "never"
 
 
-def exit_code(run: AuditRun, fail_on: str, allow_partial: bool) -> int:
+def exit_code(run: AuditRun, fail_on: str, allow_partial: bool, waivers: Path | None = None) -> int:
+    """3 when collection was incomplete (unless allowed), 1 when an unwaived FAIL reaches the threshold."""
     if not run.complete and not allow_partial:
         return 3
     if fail_on != "never":
+        from auditor import catalog
+        from auditor.report.output import failing
+
         threshold = Severity(fail_on).rank
-        if any(r.status is Status.FAIL and r.severity.rank >= threshold for r in run.results):
+        if any(r.severity.rank >= threshold for r in failing(run, catalog.load(), waivers=waivers)):
             return 1
     return 0
 
@@ -108,29 +113,140 @@ def check(
     loaded = snap.load(snapshot)
     run = evaluate(loaded, params_from(app_label, trusted_account))
     report(run, snap.dumps(loaded), fmt, out, waivers, baseline, framework)
-    raise typer.Exit(exit_code(run, fail_on.value, allow_partial))
+    raise typer.Exit(exit_code(run, fail_on.value, allow_partial, waivers))
+
+
+COLLECT = {
+    "profile": typer.Option(None, "--profile", help="AWS named profile (default: the standard credential chain)."),
+    "region": typer.Option(None, "--region", help="AWS region to collect (repeatable; default: every enabled region)."),
+    "role_arn": typer.Option(None, "--role-arn", help="Role to assume in a target account (repeatable)."),
+    "external_id": typer.Option(None, "--external-id", help="ExternalId for --role-arn."),
+    "session_name": typer.Option("efs-audit", "--session-name", help="RoleSessionName for --role-arn."),
+    "no_aws": typer.Option(False, "--no-aws", help="Skip AWS collection (Kubernetes only)."),
+    "kubeconfig": typer.Option(None, "--kubeconfig", help="Kubeconfig file for live Kubernetes collection."),
+    "context": typer.Option(None, "--context", help="Kubeconfig context (repeatable: one cluster each)."),
+    "in_cluster": typer.Option(False, "--in-cluster", help="Use the pod's service account (CronJob)."),
+    "manifests": typer.Option(None, "--manifests", help="YAML/JSON manifests or folders to read offline (repeatable)."),
+    "cluster_name": typer.Option(None, "--cluster-name", help="Name of the cluster the manifests describe (the EKS cluster name)."),
+    "progress": typer.Option(True, "--progress/--no-progress", help="Show progress on a terminal."),
+}
+
+
+def collect_settings(profile, region, role_arn, external_id, session_name, no_aws, kubeconfig, context, in_cluster,
+                     manifests, cluster_name):
+    from auditor.pipeline import CollectSettings
+
+    aws = None
+    if not no_aws:
+        from auditor.collectors.aws import AwsSettings, RoleTarget
+
+        aws = AwsSettings(profile=profile, regions=tuple(region or ()),
+                          role_targets=tuple(RoleTarget(arn=a, external_id=external_id, session_name=session_name)
+                                             for a in role_arn or ()))
+    contexts = tuple((kubeconfig, c) for c in context or ()) or (((kubeconfig, None),) if kubeconfig else ())
+    return CollectSettings(aws=aws, kube_contexts=contexts, in_cluster=in_cluster,
+                           manifests=tuple(Path(m) for m in manifests or ()), cluster_name=cluster_name)
+
+
+@app.command()
+def collect(
+    out: Path = typer.Option(..., "--out", "-o", help="Write the snapshot JSON here."),
+    profile: str | None = COLLECT["profile"], region: list[str] | None = COLLECT["region"],
+    role_arn: list[str] | None = COLLECT["role_arn"], external_id: str | None = COLLECT["external_id"],
+    session_name: str = COLLECT["session_name"], no_aws: bool = COLLECT["no_aws"],
+    kubeconfig: str | None = COLLECT["kubeconfig"], context: list[str] | None = COLLECT["context"],
+    in_cluster: bool = COLLECT["in_cluster"], manifests: list[Path] | None = COLLECT["manifests"],
+    cluster_name: str | None = COLLECT["cluster_name"], progress: bool = COLLECT["progress"],
+) -> None:
+    """Collect AWS and Kubernetes state into a snapshot (read-only calls only)."""
+    from auditor.model import snapshot as snap
+    from auditor.pipeline import collect as run_collect
+
+    settings = collect_settings(profile, region, role_arn, external_id, session_name, no_aws, kubeconfig, context,
+                                in_cluster, manifests, cluster_name)
+    collected = run_collect(settings, progress_printer(progress))
+    snap.save(collected, out)
+    _done_progress(progress)
+    typer.echo(f"snapshot written to {out}: {len(collected.units)} collection units, "
+               f"{len(collected.issues)} collection issues", err=True)
+    raise typer.Exit(3 if collected.issues or not all(u.complete for u in collected.units) else 0)
+
+
+@app.command()
+def scan(
+    profile: str | None = COLLECT["profile"], region: list[str] | None = COLLECT["region"],
+    role_arn: list[str] | None = COLLECT["role_arn"], external_id: str | None = COLLECT["external_id"],
+    session_name: str = COLLECT["session_name"], no_aws: bool = COLLECT["no_aws"],
+    kubeconfig: str | None = COLLECT["kubeconfig"], context: list[str] | None = COLLECT["context"],
+    in_cluster: bool = COLLECT["in_cluster"], manifests: list[Path] | None = COLLECT["manifests"],
+    cluster_name: str | None = COLLECT["cluster_name"], progress: bool = COLLECT["progress"],
+    fmt: str = OPTS["fmt"], out: Path | None = OPTS["out"], fail_on: FailOn = OPTS["fail_on"],
+    allow_partial: bool = OPTS["allow_partial"], waivers: Path | None = OPTS["waivers"],
+    baseline: Path | None = OPTS["baseline"], framework: str | None = OPTS["framework"],
+    app_label: list[str] | None = OPTS["app_label"], trusted_account: list[str] | None = OPTS["trusted_account"],
+) -> None:
+    """Collect, check and report in one go (same output options and exit codes as check)."""
+    from auditor.model import snapshot as snap
+    from auditor.pipeline import collect as run_collect
+    from auditor.pipeline import evaluate
+
+    settings = collect_settings(profile, region, role_arn, external_id, session_name, no_aws, kubeconfig, context,
+                                in_cluster, manifests, cluster_name)
+    collected = run_collect(settings, progress_printer(progress))
+    _done_progress(progress)
+    run = evaluate(collected, params_from(app_label, trusted_account))
+    report(run, snap.dumps(collected), fmt, out, waivers, baseline, framework)
+    raise typer.Exit(exit_code(run, fail_on.value, allow_partial, waivers))
+
+
+@app.command()
+def demo(
+    estate: str = typer.Option("production", "--estate", help="Bundled estate: production, wellconfigured or hostile."),
+    fmt: str = OPTS["fmt"], out: Path | None = OPTS["out"], framework: str | None = OPTS["framework"],
+) -> None:
+    """Seed a bundled estate into a local AWS emulator, collect it with the real collectors, and print
+    the evidence tables. No credentials, no network. Always exits 0 when the demo itself ran."""
+    from auditor.demo import seeded_snapshot
+    from auditor.model import snapshot as snap
+    from auditor.pipeline import evaluate
+
+    directory = SAMPLES / estate
+    if not (directory / "aws.yaml").exists():
+        raise InputError(f"--estate: no bundled estate {estate!r} under {SAMPLES}")
+    collected, notes = seeded_snapshot(directory)
+    for note in notes:
+        typer.echo(f"demo: {note}", err=True)
+    run = evaluate(collected)
+    report(run, snap.dumps(collected), fmt, out, None, None, framework)
+
+
+def _done_progress(enabled: bool) -> None:
+    if enabled and sys.stderr.isatty():
+        sys.stderr.write("\r\033[K")
+
+
+report_cmds.register(app)
 
 
 def main() -> None:
+    """Run the app; bad input is one line on stderr and exit 2, never a traceback."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except InputError as exc:
         typer.echo(f"efs-audit: {exc}", err=True)
         sys.exit(2)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except (typer.BadParameter, typer.Abort) as exc:  # pragma: no cover - click formats these
-        typer.echo(f"efs-audit: {exc}", err=True)
+    except typer.Abort:
+        typer.echo("efs-audit: aborted", err=True)
+        sys.exit(130)
+    except typer.TyperException as exc:  # usage errors: unknown command, bad option value
+        typer.echo(f"efs-audit: {_one_line(exc)}", err=True)
         sys.exit(2)
-    except Exception as exc:
-        import click
+    sys.exit(code if isinstance(code, int) else 0)
 
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(2)
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        raise
+
+def _one_line(exc: Exception) -> str:
+    text = getattr(exc, "format_message", lambda: str(exc))()
+    return " ".join(str(text).split())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,89 @@
+"""emit(): everything a front door does after the pipeline: load waivers and the baseline, render
+the requested formats, write an evidence bundle, and return what goes to stdout."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from auditor.model.snapshot import InputError
+from auditor.report import FORMATS, HUMAN, render
+from auditor.report import baseline as baseline_mod
+from auditor.report import framework as fw_view
+from auditor.report import waivers as waivers_mod
+from auditor.report.view import ReportOptions, build
+
+
+def parse_formats(text: str | list[str] | None) -> list[str]:
+    """"table,json" or ["table", "json"] -> validated, de-duplicated list (default: table)."""
+    items = text if isinstance(text, list) else (text or "table").split(",")
+    out: list[str] = []
+    for item in (i.strip() for part in items for i in part.split(",")):
+        if not item:
+            continue
+        if item not in FORMATS:
+            raise InputError(f"--format: unknown format {item!r} (known: {', '.join(FORMATS)})")
+        if item not in out:
+            out.append(item)
+    return out or ["table"]
+
+
+def options_from(catalogue, *, waivers: Path | None = None, baseline: Path | None = None,
+                 framework: str | None = None, include_pass: bool = False, today=None) -> ReportOptions:
+    loaded = waivers_mod.load(waivers, today=today) if waivers else ()
+    waivers_mod.validate(loaded, catalogue.checks)
+    if framework:
+        fw_view.framework(catalogue, framework)  # unknown name -> InputError
+    previous = baseline_mod.load_run(baseline) if baseline else None
+    return ReportOptions(framework=framework, waivers=loaded, baseline=previous, include_pass=include_pass,
+                         today=today)
+
+
+def emit(run, catalogue, *, formats: list[str], out_dir: Path | None, waivers: Path | None,
+         baseline: Path | None, framework: str | None, snapshot_json: str | None,
+         include_pass: bool = False, options: ReportOptions | None = None) -> str:
+    """Render, optionally bundle, and return the text for stdout.
+
+    Without out_dir exactly one format goes to stdout. With out_dir every format is written to the
+    bundle and stdout gets a short account of it. The framework view and the baseline summary go
+    with human formats on stdout, and to stderr when stdout carries a machine document.
+    """
+    formats = parse_formats(formats)
+    options = options or options_from(catalogue, waivers=waivers, baseline=baseline, framework=framework,
+                                      include_pass=include_pass)
+    extras = _extras(run, catalogue, options)
+    if out_dir is not None:
+        from auditor.report.bundle import manifest_digest, write_bundle
+
+        path = write_bundle(out_dir, run, snapshot_json, formats, catalogue, options)
+        names = sorted(p.name for p in Path(path).iterdir())
+        text = ""
+        if "table" in formats:
+            text = render("table", run, catalogue, options) + "\n"
+        text += extras
+        return text + (f"Evidence bundle written to {path} ({len(names)} files: {', '.join(names)}); "
+                       f"manifest sha256 {manifest_digest(path)}\n")
+    if len(formats) > 1:
+        raise InputError("--format: several formats need --out DIR (stdout takes one document)")
+    fmt = formats[0]
+    text = render(fmt, run, catalogue, options)
+    if fmt == "table":
+        return text + ("\n" + extras if extras else "")
+    if extras and fmt not in HUMAN:
+        sys.stderr.write(extras)
+    return text
+
+
+def _extras(run, catalogue, options: ReportOptions) -> str:
+    parts = []
+    if options.framework:
+        parts.append(fw_view.render_text(build(run, catalogue, options), options.framework))
+    if options.baseline is not None:
+        parts.append(baseline_mod.summary(baseline_mod.compare(run, options.baseline)))
+    return "\n".join(parts)
+
+
+def failing(run, catalogue, *, waivers: Path | None = None, today=None) -> list:
+    """FAIL results no waiver covers: what an exit-code gate should count once waivers apply."""
+    options = options_from(catalogue, waivers=waivers, today=today)
+    return [row.result for row in build(run, catalogue, options).rows if row.shown == "FAIL"]

@@ -1,0 +1,105 @@
+"""Inline SVG pictures for the HTML report: the graph path behind a finding and the status bar.
+No external assets, no script: plain SVG text."""
+
+from __future__ import annotations
+
+import hashlib
+from html import escape
+
+BOX_W, BOX_H, GAP = 620, 36, 22
+KIND_COLOURS = {
+    "workload": "#dbeafe", "identity": "#fde68a", "role": "#fbcfe8", "volume": "#e9d5ff",
+    "access point": "#bbf7d0", "file system": "#a7f3d0", "directory": "#d9f99d", "application": "#fed7aa",
+    "scope": "#e5e7eb", "resource": "#f3f4f6",
+}
+STATUS_COLOURS = {"FAIL": "#dc2626", "NOT_ASSESSED": "#d97706", "WAIVED": "#6b7280", "PASS": "#16a34a"}
+
+
+def node_kind(node: str) -> str:
+    if node.startswith("posix://"):
+        return "identity"
+    if node.startswith("efsdir://"):
+        return "directory"
+    if node.startswith("app://"):
+        return "application"
+    if node.startswith("k8s://"):
+        kind = node.split("/")[4].lower() if len(node.split("/")) > 4 else ""
+        if kind in ("persistentvolume", "persistentvolumeclaim", "pv", "pvc", "storageclass"):
+            return "volume"
+        if kind == "serviceaccount":
+            return "identity"
+        return "workload"
+    if node.startswith("arn:"):
+        rest = node.split(":", 5)[-1]
+        service = node.split(":")[2] if len(node.split(":")) > 2 else ""
+        if service == "elasticfilesystem":
+            return "access point" if rest.startswith("access-point") else "file system"
+        if service == "iam":
+            return "role"
+        if service in ("ecs", "lambda"):
+            return "workload"
+        return "resource"
+    if node.startswith(("aws:", "k8s:")):
+        return "scope"
+    return "resource"
+
+
+def _label(node: str, width: int = 84) -> str:
+    text = node
+    if node.startswith("arn:"):
+        parts = node.split(":", 5)
+        text = f"{parts[2]}:{parts[5]}" if len(parts) == 6 else node
+    return text if len(text) <= width else "…" + text[-(width - 1):]
+
+
+def path_svg(path: list[str], title: str = "") -> str:
+    """A top-down chain of the path's nodes, each box named by kind, the full id in a tooltip."""
+    if not path:
+        return ""
+    mid = "arrow-" + hashlib.sha256((title + "\x00".join(path)).encode()).hexdigest()[:12]
+    height = len(path) * (BOX_H + GAP) - GAP + 4
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="path" role="img" width="{BOX_W + 140}" '
+             f'height="{height}" viewBox="0 0 {BOX_W + 140} {height}">',
+             f"<title>{escape(title or 'graph path')}</title>",
+             f'<defs><marker id="{mid}" viewBox="0 0 10 10" refX="5" refY="5" markerWidth="7" markerHeight="7" '
+             'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#374151"/></marker></defs>']
+    for i, node in enumerate(path):
+        y = i * (BOX_H + GAP) + 2
+        kind = node_kind(node)
+        colour = KIND_COLOURS.get(kind, "#f3f4f6")
+        parts.append(f'<g><title>{escape(node)}</title>'
+                     f'<rect x="130" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6" fill="{colour}" '
+                     f'stroke="#374151" stroke-width="1"/>'
+                     f'<text x="120" y="{y + BOX_H / 2 + 4}" text-anchor="end" font-size="11" '
+                     f'fill="#4b5563">{escape(kind)}</text>'
+                     f'<text x="140" y="{y + BOX_H / 2 + 4}" font-size="12" font-family="monospace" '
+                     f'fill="#111827">{escape(_label(node))}</text></g>')
+        if i + 1 < len(path):
+            x = 130 + BOX_W / 2
+            parts.append(f'<line x1="{x}" y1="{y + BOX_H}" x2="{x}" y2="{y + BOX_H + GAP - 3}" '
+                         f'stroke="#374151" stroke-width="1.5" marker-end="url(#{mid})"/>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def status_bar(counts: dict[str, int], width: int = 640, height: int = 22) -> str:
+    """One horizontal bar split by status, with a legend underneath."""
+    total = sum(counts.values()) or 1
+    x = 0.0
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="bar" role="img" width="{width}" '
+             f'height="{height + 22}" viewBox="0 0 {width} {height + 22}"><title>results by status</title>']
+    for status, n in counts.items():
+        if not n:
+            continue
+        w = width * n / total
+        parts.append(f'<rect x="{x:.1f}" y="0" width="{w:.1f}" height="{height}" '
+                     f'fill="{STATUS_COLOURS.get(status, "#9ca3af")}"><title>{escape(status)}: {n}</title></rect>')
+        x += w
+    lx = 0
+    for status, n in counts.items():
+        parts.append(f'<rect x="{lx}" y="{height + 8}" width="10" height="10" '
+                     f'fill="{STATUS_COLOURS.get(status, "#9ca3af")}"/>'
+                     f'<text x="{lx + 14}" y="{height + 17}" font-size="11">{escape(status)} {n}</text>')
+        lx += 150
+    parts.append("</svg>")
+    return "".join(parts)

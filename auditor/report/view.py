@@ -1,0 +1,122 @@
+"""What every renderer shares: the report options and the run's results decorated with their
+waiver and baseline state. Pure: no I/O."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from auditor.catalog import Catalogue, CheckMeta
+from auditor.model.result import AuditRun, Result
+from auditor.report.baseline import Comparison, compare
+from auditor.report.waivers import Waiver, match
+
+WAIVED = "WAIVED"
+SHOWN_STATUSES = ("FAIL", "NOT_ASSESSED", WAIVED, "PASS")
+SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")
+# Findings whose graph path is drawn in the HTML report.
+PATH_CHECKS = ("efs_root_squash_gap", "efs_cross_app_reach", "efs_workload_runs_as_root",
+               "efs_access_point_root_identity")
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    framework: str | None = None  # also show this framework's control view
+    waivers: tuple[Waiver, ...] = ()
+    baseline: AuditRun | None = None  # a previous run to compare with
+    include_pass: bool = False  # human formats (markdown, html, table) list PASS rows too
+    today: date | None = None  # reference date for waiver expiry shown in reports
+    title: str = "EFS identity audit"
+
+
+@dataclass(frozen=True)
+class Row:
+    result: Result
+    waiver: Waiver | None = None
+    change: str | None = None  # NEW | UNCHANGED for open results when a baseline is given
+
+    @property
+    def shown(self) -> str:
+        """The status a reader sees: WAIVED for a waived result, else the raw status."""
+        return WAIVED if self.waiver else self.result.status.value
+
+    @property
+    def is_open(self) -> bool:
+        return self.shown in ("FAIL", "NOT_ASSESSED")
+
+
+@dataclass(frozen=True)
+class View:
+    run: AuditRun
+    catalogue: Catalogue
+    options: ReportOptions
+    rows: tuple[Row, ...]
+    comparison: Comparison | None
+    unused_waivers: tuple[Waiver, ...] = field(default=())
+
+    def meta(self, check_id: str) -> CheckMeta | None:
+        return self.catalogue.checks.get(check_id)
+
+    def title_of(self, check_id: str) -> str:
+        m = self.meta(check_id)
+        return m.title if m else check_id
+
+    def counts(self, rows: tuple[Row, ...] | list[Row] | None = None) -> dict[str, int]:
+        c = Counter(r.shown for r in (self.rows if rows is None else rows))
+        return {s: c.get(s, 0) for s in SHOWN_STATUSES}
+
+    def by_check(self) -> dict[str, list[Row]]:
+        out: dict[str, list[Row]] = {}
+        for r in self.rows:
+            out.setdefault(r.result.check_id, []).append(r)
+        return dict(sorted(out.items(), key=lambda kv: (_sev_rank(kv[1][0].result), kv[0])))
+
+    def listed(self) -> list[Row]:
+        """Rows a human report lists in detail: everything not passing, PASS too on request."""
+        rows = [r for r in self.rows if self.options.include_pass or r.shown != "PASS"]
+        return sorted(rows, key=lambda r: (_shown_rank(r), _sev_rank(r.result), r.result.check_id,
+                                           r.result.resource_id))
+
+    def controls(self, check_id: str) -> list[str]:
+        """"framework:control" labels of every mapping of a check, for flat formats."""
+        m = self.meta(check_id)
+        if not m:
+            return []
+        return [f"{fw}:{c}" for fw, ids in sorted(m.frameworks.items()) for c in ids]
+
+
+def _sev_rank(r: Result) -> int:
+    return SEVERITY_ORDER.index(r.severity.value)
+
+
+def _shown_rank(row: Row) -> int:
+    return SHOWN_STATUSES.index(row.shown)
+
+
+def build(run: AuditRun, catalogue: Catalogue, options: ReportOptions | None = None) -> View:
+    options = options or ReportOptions()
+    comparison = compare(run, options.baseline) if options.baseline is not None else None
+    used: set[tuple[str, int]] = set()
+    rows = []
+    for r in run.results:
+        w = match(options.waivers, r)
+        if w:
+            used.add((w.source, w.index))
+        rows.append(Row(result=r, waiver=w, change=comparison.state(r) if comparison else None))
+    unused = tuple(w for w in options.waivers if (w.source, w.index) not in used)
+    return View(run=run, catalogue=catalogue, options=options, rows=tuple(rows), comparison=comparison,
+                unused_waivers=unused)
+
+
+def scope_parts(scope: str) -> tuple[str | None, str | None]:
+    """(account, region) of an aws:<account>:<region> scope; (None, None) otherwise."""
+    parts = scope.split(":")
+    if len(parts) == 3 and parts[0] == "aws":
+        return parts[1], (None if parts[2] == "global" else parts[2])
+    return None, None
+
+
+def arn_partition(resource_id: str) -> str:
+    parts = resource_id.split(":")
+    return parts[1] if resource_id.startswith("arn:") and len(parts) > 2 and parts[1] else "aws"

@@ -1,0 +1,79 @@
+"""The command line as a user runs it: the installed console script, real files, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ESTATES = ROOT / "samples" / "estates"
+EFS_AUDIT = str(Path(sys.executable).parent / "efs-audit")
+
+
+def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    return subprocess.run([EFS_AUDIT, *args], capture_output=True, text=True, cwd=cwd or ROOT, env=env, timeout=300)
+
+
+def test_check_wellconfigured_is_clean():
+    out = cli("check", str(ESTATES / "wellconfigured" / "snapshot.json"))
+    assert out.returncode == 0, out.stderr
+    assert "Summary" in out.stdout and "efs_root_squash_gap" in out.stdout
+
+
+def test_check_production_fails_on_high_findings_and_prints_n_of_m():
+    out = cli("check", str(ESTATES / "production" / "snapshot.json"))
+    assert out.returncode == 1, out.stderr
+    assert " of " in out.stdout and "FAIL" in out.stdout
+
+
+def test_fail_on_never_and_allow_partial():
+    hostile = str(ESTATES / "hostile" / "snapshot.json")
+    assert cli("check", hostile).returncode == 3  # the hostile estate carries collection issues
+    assert cli("check", hostile, "--allow-partial").returncode == 1
+    assert cli("check", hostile, "--allow-partial", "--fail-on", "never").returncode == 0
+
+
+def test_json_run_has_the_documented_fields():
+    out = cli("check", str(ESTATES / "production" / "snapshot.json"), "--format", "json")
+    run = json.loads(out.stdout)
+    assert {"results", "issues", "units", "parameters", "schema_version", "tool_version"} <= set(run)
+    first = run["results"][0]
+    assert {"check_id", "status", "severity", "resource_id", "resource_type", "scope", "evidence", "path",
+            "message", "fingerprint"} <= set(first)
+
+
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        ("{", "not JSON"),
+        ('{"schema_version": "2"}', "schema_version: expected '1', found '2'"),
+        ('{"schema_version": "1", "file_systems": [{"arn": 3}]}', "file_systems.0.arn"),
+    ],
+)
+def test_bad_snapshot_is_one_line_exit_2_no_traceback(tmp_path, content, expected):
+    bad = tmp_path / "bad.json"
+    bad.write_text(content)
+    out = cli("check", str(bad))
+    assert out.returncode == 2
+    assert expected in out.stderr and str(bad) in out.stderr
+    assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_missing_file_and_bad_option():
+    out = cli("check", "/nonexistent/snap.json")
+    assert out.returncode == 2 and "no such file" in out.stderr and "Traceback" not in out.stderr
+    out = cli("check", str(ESTATES / "production" / "snapshot.json"), "--fail-on", "sometimes")
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+
+
+def test_help_lists_the_commands():
+    out = cli("--help")
+    assert out.returncode == 0
+    for command in ("check", "collect", "scan", "demo", "report", "verify", "review"):
+        assert command in out.stdout
