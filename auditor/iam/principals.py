@@ -1,0 +1,129 @@
+"""Who is asking, and whether a file system policy's Principal / NotPrincipal names them (§2.3, §2.5,
+edges 12 and 13)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+from typing import ClassVar, Literal
+
+from auditor.iam.logic import Tri
+
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+ACCOUNT_ROOT = re.compile(r"^arn:[^:]+:iam::(\d{12}):root$")
+UNIQUE_ID = re.compile(r"^A(RO|ID|IP|NP|GP|KI|SC|NV|CC)A[A-Z0-9]+$")
+SESSION = re.compile(r"^arn:([^:]+):sts::(\d{12}):assumed-role/([^/]+)/(.+)$")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller of an NFS connection: anonymous (no ``iam`` mount option) or an IAM role (§2.3)."""
+
+    kind: Literal["anonymous", "role"]
+    arn: str | None = None  # arn:aws:iam::111122223333:role/path/name
+    session_arn: str | None = None  # arn:aws:sts::111122223333:assumed-role/name/session
+    role_id: str | None = None  # AROA...
+    has_permissions_boundary: bool = False
+
+    ANONYMOUS: ClassVar[Principal]
+
+    @property
+    def account(self) -> str | None:
+        for arn in (self.arn, self.session_arn):
+            parts = arn.split(":") if arn else []
+            if len(parts) >= 6 and ACCOUNT_ID.match(parts[4]):
+                return parts[4]
+        return None
+
+    @property
+    def role_name(self) -> str | None:
+        if self.arn and ":role/" in self.arn:
+            return self.arn.rsplit("/", 1)[-1]
+        m = SESSION.match(self.session_arn or "")
+        return m.group(3) if m else None
+
+
+Principal.ANONYMOUS = Principal(kind="anonymous")
+
+
+class Match(Enum):
+    """How a Principal element relates to the caller."""
+
+    YES = "yes"  # names the caller, its role, its session or "*"
+    ACCOUNT = "account"  # names only the caller's account: delegates to its identity policies (§2.5)
+    UNKNOWN = "unknown"  # cannot tell (e.g. a session ARN of the caller's role, session name unknown)
+    NO = "no"
+
+
+def account_of_principal(name: str) -> str | None:
+    """The account an account principal (``arn:aws:iam::ACCT:root`` or bare ``ACCT``) names, else None."""
+    if ACCOUNT_ID.match(name):
+        return name
+    m = ACCOUNT_ROOT.match(name)
+    return m.group(1) if m else None
+
+
+def _names_caller(name: str, who: Principal) -> Tri:
+    """Whether one principal string names the caller's role or session (not its account)."""
+    if who.kind != "role":
+        return Tri.FALSE
+    if UNIQUE_ID.match(name):  # dangling unless it is the caller's own unique id (edge 13)
+        return Tri.of(name == who.role_id)
+    if who.arn is not None and name == who.arn:
+        return Tri.TRUE
+    m = SESSION.match(name)
+    if m is None:
+        return Tri.FALSE
+    if who.session_arn is not None:
+        return Tri.of(name == who.session_arn)
+    # A session of the caller's role whose session name is not known.
+    same_role = m.group(3) == who.role_name and m.group(2) == who.account
+    return Tri.UNKNOWN if same_role else Tri.FALSE
+
+
+def match_principal(names: frozenset[str], who: Principal) -> Match:
+    """Principal element (§2.3, §2.5): ``*`` matches everyone including anonymous; a role ARN matches the
+    role and its sessions; a session ARN that session; an account principal delegates (ACCOUNT); unique
+    ids are dangling (edge 13); Service / Federated / CanonicalUser principals match neither roles nor
+    anonymous clients."""
+    if "*" in names:
+        return Match.YES
+    if who.kind != "role":
+        return Match.NO
+    seen = Tri.FALSE
+    for name in names:
+        seen = seen.or_(_names_caller(name, who))
+    if seen is Tri.TRUE:
+        return Match.YES
+    if who.account is not None and any(account_of_principal(n) == who.account for n in names):
+        return Match.ACCOUNT
+    return Match.UNKNOWN if seen is Tri.UNKNOWN else Match.NO
+
+
+def match_not_principal(names: frozenset[str], who: Principal) -> tuple[Tri, str | None]:
+    """NotPrincipal (edge 12, IAM-NOTPRINCIPAL): matches everyone not listed, anonymous included. IAM
+    checks the account, the role and the session in turn, so a role is excluded only when its account
+    is listed too; otherwise the statement may still apply to it (UNKNOWN, possible lockout). Principals
+    with a permissions boundary are always matched."""
+    if "*" in names:
+        return Tri.FALSE, None
+    if who.kind != "role":
+        return Tri.TRUE, None
+    if who.has_permissions_boundary:
+        return Tri.TRUE, "a principal with a permissions boundary is always matched by NotPrincipal"
+    listed = Tri.FALSE
+    for name in names:
+        listed = listed.or_(_names_caller(name, who))
+    if listed is Tri.FALSE:
+        return Tri.TRUE, None
+    account_listed = who.account is not None and any(account_of_principal(n) == who.account for n in names)
+    if listed is Tri.TRUE and account_listed:
+        return Tri.FALSE, None
+    why = (
+        "its account is not listed next to it (IAM checks account, role and session in turn): "
+        "possible lockout"
+        if not account_listed
+        else "its session may not be the one listed"
+    )
+    return Tri.UNKNOWN, f"NotPrincipal lists {who.arn or who.session_arn} but {why}"
