@@ -14,11 +14,14 @@ that every relevant policy treats alike (the same answer for every condition on
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from auditor.graph.index import Index
-from auditor.iam import Decision, PolicyError, Principal, RequestContext, authorize
+from auditor.iam import Decision, Evaluation, PolicyError, Principal, RequestContext, authorize, parse_policy
+from auditor.iam.evaluate import FS_POLICY
+from auditor.iam.policy import Policy
 from auditor.model.aws import AccessPoint, FileSystem, PolicyStatus
 from auditor.model.ids import account_of
 from auditor.params import Params
@@ -27,14 +30,50 @@ ACTIONS = ("ClientMount", "ClientWrite", "ClientRootAccess")
 AP_KEY = "elasticfilesystem:accesspointarn"
 
 
-@dataclass(frozen=True)
 class Grant:
-    mount: Decision
-    write: Decision
-    root: Decision
-    reasons: tuple[str, ...] = ()
-    unknowns: tuple[str, ...] = ()
-    missing: tuple[str, ...] = ()  # inputs that were not collected
+    """The decisions for one connection. Each action is evaluated on first use, so a question
+    that needs only ClientMount costs one evaluation."""
+
+    def __init__(self, decide: Callable[[str], Evaluation] | None, missing: tuple[str, ...] = (),
+                 identity_missing: tuple[str, ...] = ()) -> None:
+        self._decide = decide
+        self._evals: dict[str, Evaluation] = {}
+        self._missing = missing  # the file system or its policy was not collected
+        self._identity_missing = identity_missing  # matters only when a decision is UNKNOWN
+
+    def _eval(self, action: str) -> Evaluation:
+        ev = self._evals.get(action)
+        if ev is None:
+            if self._decide is None:
+                ev = Evaluation(Decision.UNKNOWN, (), ())
+            else:
+                try:
+                    ev = self._decide(action)
+                except PolicyError as exc:
+                    self._missing += (f"a policy could not be evaluated: {exc}",)
+                    ev = Evaluation(Decision.UNKNOWN, (), ())
+            self._evals[action] = ev
+        return ev
+
+    @property
+    def mount(self) -> Decision:
+        return self._eval("ClientMount").decision
+
+    @property
+    def write(self) -> Decision:
+        return self._eval("ClientWrite").decision
+
+    @property
+    def root(self) -> Decision:
+        return self._eval("ClientRootAccess").decision
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        if self._missing:
+            return self._missing
+        if self._identity_missing and any(e.decision is Decision.UNKNOWN for e in self._evals.values()):
+            return self._identity_missing
+        return ()
 
     def allows(self, decision: Decision, params: Params) -> bool | None:
         """True / False, or None when it cannot be assessed."""
@@ -50,25 +89,25 @@ class Grant:
         return self.allows(self.mount, params)
 
     def can_write(self, params: Params) -> bool | None:
-        m, w = self.allows(self.mount, params), self.allows(self.write, params)
-        return None if m is None or w is None else m and w
+        m = self.can_mount(params)
+        if m is False:
+            return False
+        w = self.allows(self.write, params)
+        return None if m is None or w is None else w
 
     def can_root(self, params: Params) -> bool | None:
         return self.allows(self.root, params)
 
     def evidence(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "ClientMount": self.mount.value, "ClientWrite": self.write.value, "ClientRootAccess": self.root.value,
-            "reasons": list(self.reasons),
-        }
-        if self.unknowns:
-            out["indeterminate"] = list(self.unknowns)
+        evals = [self._eval(a) for a in ACTIONS]
+        out: dict[str, Any] = {a: e.decision.value for a, e in zip(ACTIONS, evals)}
+        out["reasons"] = list(dict.fromkeys(r for e in evals for r in e.reasons))
+        unknowns = list(dict.fromkeys(u for e in evals for u in e.unknowns))
+        if unknowns:
+            out["indeterminate"] = unknowns
         if self.missing:
             out["not_collected"] = list(self.missing)
         return out
-
-
-UNASSESSED = Decision.UNKNOWN
 
 
 class Authz:
@@ -78,6 +117,7 @@ class Authz:
         self._cache: dict[tuple, Grant] = {}
         self._principals: dict[str | None, tuple] = {}
         self._partitions: dict[tuple, dict[tuple, list[AccessPoint]]] = {}
+        self._fs_policies: dict[str, Any] = {}
 
     # --- principals -------------------------------------------------------------------------------
 
@@ -92,9 +132,13 @@ class Authz:
                 out = (Principal(kind="role", arn=arn), None, None, (f"role {arn} is not in the snapshot",))
             else:
                 docs, missing = self.idx.identity_policies(role)
+                boundary = self.idx.boundary(role)
+                if boundary and boundary[1] is not None:
+                    boundary = (boundary[0], _parse_once(boundary[1], boundary[0]))
                 out = (Principal(kind="role", arn=role.arn, role_id=role.role_id,
                                  has_permissions_boundary=role.permissions_boundary_arn is not None),
-                       docs, self.idx.boundary(role), tuple(missing))
+                       None if docs is None else [(label, _parse_once(d, label)) for label, d in docs],
+                       boundary, tuple(missing))
         self._principals[arn] = out
         return out
 
@@ -104,30 +148,25 @@ class Authz:
               extra_identity: list | None = None) -> Grant:
         """Authorization of one connection. ``principal_arn`` None = anonymous."""
         if fs is None:
-            return Grant(UNASSESSED, UNASSESSED, UNASSESSED, missing=("the file system is not in the snapshot",))
+            return Grant(None, ("the file system is not in the snapshot",))
         if fs.policy_status is PolicyStatus.UNKNOWN:
-            return Grant(UNASSESSED, UNASSESSED, UNASSESSED, missing=(f"the file system policy of {fs.file_system_id} could not be read",))
+            return Grant(None, (f"the file system policy of {fs.file_system_id} could not be read",))
         key = (fs.arn, principal_arn, tls, ap_arn, id(extra_identity) if extra_identity else None)
         if key in self._cache:
             return self._cache[key]
-        principal, docs, boundary, missing = self.principal(principal_arn)
-        if extra_identity is not None:
-            principal, docs, boundary, missing = extra_identity
+        principal, docs, boundary, missing = extra_identity or self.principal(principal_arn)
         ctx = RequestContext(secure_transport=tls, access_point_arn=ap_arn)
-        policy = fs.policy if fs.policy_status is PolicyStatus.PRESENT else None
-        try:
-            evals = [authorize(a, principal, ctx, file_system_arn=fs.arn, resource_policy=policy,
-                               identity_policies=docs, permissions_boundary=boundary) for a in ACTIONS]
-        except PolicyError as exc:
-            g = Grant(UNASSESSED, UNASSESSED, UNASSESSED, missing=(f"a policy could not be evaluated: {exc}",))
-            self._cache[key] = g
-            return g
-        reasons = tuple(dict.fromkeys(r for e in evals for r in e.reasons))
-        unknowns = tuple(dict.fromkeys(u for e in evals for u in e.unknowns))
-        # Missing identity data matters only when it could change the answer.
-        relevant_missing = missing if any(e.decision is Decision.UNKNOWN for e in evals) else ()
-        g = Grant(evals[0].decision, evals[1].decision, evals[2].decision, reasons, unknowns, relevant_missing)
-        self._cache[key] = g
+        policy = None
+        if fs.policy_status is PolicyStatus.PRESENT:
+            policy = self._fs_policies.get(fs.arn)
+            if policy is None:
+                policy = self._fs_policies[fs.arn] = _parse_once(fs.policy or {}, FS_POLICY)
+
+        def decide(action: str) -> Evaluation:
+            return authorize(action, principal, ctx, file_system_arn=fs.arn, resource_policy=policy,
+                             identity_policies=docs, permissions_boundary=boundary)
+
+        g = self._cache[key] = Grant(decide, (), tuple(missing))
         return g
 
     # --- possible reach through access points -----------------------------------------------------
@@ -185,7 +224,19 @@ class APClass:
         return len(self.members) - len(self.excluded)
 
 
-def _ap_condition_values(doc: dict) -> list[str]:
+def _parse_once(document: dict, label: str):
+    """Parse a policy once for every evaluation; a malformed one stays raw so that evaluating it
+    raises PolicyError where the grant records it as not assessable."""
+    try:
+        return parse_policy(document, label)
+    except PolicyError:
+        return document
+
+
+def _ap_condition_values(doc) -> list[str]:
+    if isinstance(doc, Policy):
+        return [v for st in doc.statements for _, key, values in st.conditions if key.lower() == AP_KEY
+                for v in values]
     out: list[str] = []
     statements = doc.get("Statement", []) if isinstance(doc, dict) else []
     if isinstance(statements, dict):

@@ -14,7 +14,7 @@ from enum import Enum
 
 from auditor.iam.conditions import RequestValue, efs_request_values
 from auditor.iam.logic import Tri, and_, or_
-from auditor.iam.policy import PolicyError, full_action, parse_policy
+from auditor.iam.policy import Policy, PolicyError, full_action, parse_policy
 from auditor.iam.principals import Principal
 from auditor.iam.statements import Side, evaluate_policies
 
@@ -73,7 +73,7 @@ def authorize(
     if resource_policy is None:
         return _default_policy(act, principal, file_system_arn, request, identity_policies)
     res = evaluate_policies(
-        [parse_policy(resource_policy, FS_POLICY)], "resource", act, principal, file_system_arn, request
+        [_parsed(resource_policy, FS_POLICY)], "resource", act, principal, file_system_arn, request
     )
     if principal.kind == "anonymous":  # only the file system policy counts (§2.3)
         return _decide(
@@ -86,11 +86,12 @@ def authorize(
         )
     if identity_policies is None:
         ident = Side.unreadable(
-            f"the identity policies of {principal.arn or 'the role'} could not be read: an identity Allow or Deny may exist"
+            f"the identity policies of {principal.arn or 'the role'} could not be read: "
+            "an identity Allow or Deny may exist"
         )
     else:
         ident = evaluate_policies(
-            [parse_policy(doc, label) for label, doc in identity_policies],
+            [_parsed(doc, label) for label, doc in identity_policies],
             "identity",
             act,
             principal,
@@ -105,7 +106,7 @@ def authorize(
             Side.unreadable(f"{label} could not be read")
             if doc is None
             else evaluate_policies(
-                [parse_policy(doc, label)], "identity", act, principal, file_system_arn, request
+                [_parsed(doc, label)], "identity", act, principal, file_system_arn, request
             )
         )
         sides.append(bound)
@@ -175,7 +176,7 @@ def _default_policy(
     if principal.kind == "role" and identity_policies:
         try:
             ident = evaluate_policies(
-                [parse_policy(d, label) for label, d in identity_policies],
+                [_parsed(d, label) for label, d in identity_policies],
                 "identity",
                 act,
                 principal,
@@ -203,3 +204,8 @@ def _decide(allowed: Tri, denied: Tri, sides: list[Side], act: str, rule: str, m
     return Evaluation(
         Decision.UNKNOWN, (*(r for s in sides for r in s.allow_reasons), f"undecided: {why} ({rule})"), notes
     )
+
+
+def _parsed(document: dict | Policy, label: str) -> Policy:
+    """Callers that evaluate the same documents many times may pass them parsed once."""
+    return document if isinstance(document, Policy) else parse_policy(document, label)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
@@ -19,6 +20,7 @@ SERVICE = "elasticfilesystem"
 VERSIONS = ("2012-10-17", "2008-10-17")
 PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
 NON_AWS_PREFIXES = tuple(f"{t}:" for t in PRINCIPAL_TYPES[1:])
+PLAIN_NAME = re.compile(r"[\w:/.*?${}-]+")
 TOP_LEVEL = {"Version", "Id", "Statement"}
 ELEMENTS = {
     "Sid",
@@ -125,27 +127,21 @@ def _statement(item: Any, index: int, label: str) -> Statement:
             raise PolicyError(f"{where}: {a} and {b} are mutually exclusive")
     if "Action" not in item and "NotAction" not in item:
         raise PolicyError(f"{where}: Action or NotAction is required")
+
+    def element(name: str, parse: Callable[[Any, str], Any]) -> Any:
+        return parse(item[name], f"{where}.{name}") if name in item else None
+
     return Statement(
         index=index,
         sid=sid,
         effect=effect,
-        principal=_principals(item["Principal"], f"{where}.Principal") if "Principal" in item else None,
-        not_principal=(
-            _principals(item["NotPrincipal"], f"{where}.NotPrincipal") if "NotPrincipal" in item else None
-        ),
-        actions=_strings(item["Action"], f"{where}.Action", nonempty=True) if "Action" in item else None,
-        not_actions=(
-            _strings(item["NotAction"], f"{where}.NotAction", nonempty=True) if "NotAction" in item else None
-        ),
-        resources=_strings(item["Resource"], f"{where}.Resource", nonempty=True)
-        if "Resource" in item
-        else None,
-        not_resources=(
-            _strings(item["NotResource"], f"{where}.NotResource", nonempty=True)
-            if "NotResource" in item
-            else None
-        ),
-        conditions=_conditions(item["Condition"], f"{where}.Condition") if "Condition" in item else [],
+        principal=element("Principal", _principals),
+        not_principal=element("NotPrincipal", _principals),
+        actions=element("Action", _nonempty_strings),
+        not_actions=element("NotAction", _nonempty_strings),
+        resources=element("Resource", _nonempty_strings),
+        not_resources=element("NotResource", _nonempty_strings),
+        conditions=element("Condition", _conditions) or [],
     )
 
 
@@ -156,6 +152,10 @@ def _strings(value: Any, where: str, nonempty: bool = False) -> list[str]:
     if nonempty and not items:
         raise PolicyError(f"{where}: expected at least one value, found []")
     return list(items)
+
+
+def _nonempty_strings(value: Any, where: str) -> list[str]:
+    return _strings(value, where, nonempty=True)
 
 
 def _principals(value: Any, where: str) -> frozenset[str]:
@@ -177,28 +177,28 @@ def _conditions(value: Any, where: str) -> list[Condition]:
         raise PolicyError(f"{where}: expected an object, found {show(value)}")
     out: list[Condition] = []
     for operator, block in value.items():
-        if (
-            not isinstance(operator, str)
-            or not isinstance(block, dict)
-            or not all(isinstance(k, str) for k in block)
-        ):
-            raise PolicyError(
-                f"{where}.{operator}: expected an object of condition keys, found {show(block)}"
-            )
+        at = f"{where}.{_step(operator)}"
+        if not isinstance(block, dict):
+            raise PolicyError(f"{at}: expected an object of condition keys, found {show(block)}")
         for key, raw in block.items():
-            items = raw if isinstance(raw, list) else [raw]
             values: list[str] = []
-            for v in items:
+            for v in raw if isinstance(raw, list) else [raw]:
                 if isinstance(v, bool):
                     values.append("true" if v else "false")
                 elif isinstance(v, (str, int, float)):
                     values.append(str(v))
                 else:
+                    found = show(raw)
                     raise PolicyError(
-                        f"{where}.{operator}.{key}: expected strings, numbers or booleans, found {show(raw)}"
+                        f"{at}.{_step(key)}: expected strings, numbers or booleans, found {found}"
                     )
-            out.append((operator, key, tuple(values)))
+            out.append((str(operator), str(key), tuple(values)))
     return out
+
+
+def _step(name: Any) -> str:
+    """A path step for error messages: plain names as they are, anything else quoted on one line."""
+    return name if isinstance(name, str) and PLAIN_NAME.fullmatch(name) else show(name)
 
 
 def principals_of(policy: Policy) -> set[str]:

@@ -614,3 +614,63 @@ def test_edge_38_allow_based_tls_enforcement_defeated_by_second_allow():
         st("Allow", "*", "elasticfilesystem:ClientMount"),
     )
     assert decisions(ANON, PLAIN, policy) == (ALLOW, DENY, DENY)
+
+
+# --- explanations ---------------------------------------------------------------------------------------
+
+
+def test_edge_12_not_principal_note_present_even_when_caller_is_excluded():
+    policy = doc(
+        st("Allow", "*", "*"),
+        {"Effect": "Deny", "NotPrincipal": {"AWS": [ADMIN.arn, f"arn:aws:iam::{ACCT}:root"]}, "Action": "*"},
+    )
+    result = run("ClientMount", ADMIN, TLS, policy, [])
+    assert result.decision is ALLOW
+    assert result.unknowns == (
+        "file system policy statement 1: EFS support for NotPrincipal is UNVERIFIED (§2.5)",
+    )
+
+
+def test_s2_5_implicit_deny_reasons_name_the_missing_side():
+    policy = doc(st("Allow", {"AWS": FOREIGN.arn}, "elasticfilesystem:ClientMount"))
+    mount = "implicit deny of elasticfilesystem:ClientMount: "
+    assert run("ClientMount", FOREIGN, TLS, policy, []).reasons == (
+        mount + "the identity policies do not allow it (cross account: "
+        "the file system policy and the identity policies must both allow (§2.5, §8))",
+    )
+    write = run("ClientWrite", FOREIGN, TLS, policy, [CLIENT_FULL]).reasons[0]
+    assert write.startswith(
+        "implicit deny of elasticfilesystem:ClientWrite: the file system policy does not allow"
+    )
+    anon = run("ClientMount", ANON, TLS, policy).reasons[0]
+    assert anon.startswith(mount + "no file system policy statement allows it for anonymous clients")
+
+
+def test_s2_4_source_ip_condition_is_noted_as_indeterminate():
+    policy = doc(st("Allow", "*", "*", {"NotIpAddress": {"aws:SourceIp": "203.0.113.0/24"}}))
+    result = run("ClientMount", ANON, TLS, policy)
+    assert result.decision is UNKNOWN
+    assert any("aws:SourceIp is indeterminate for NFS clients" in u for u in result.unknowns)
+
+
+def test_s2_5_boundary_and_file_system_policy_grant_same_account_is_noted():
+    policy = doc(st("Allow", {"AWS": APP1_ARN}, "*"))
+    boundary = ("permissions boundary pb", identity("s3:*"))
+    result = run("ClientMount", APP1, TLS, policy, [], boundary)
+    assert result.decision is ALLOW
+    assert any("permissions boundary" in u and "UNVERIFIED" in u for u in result.unknowns)
+
+
+def test_s2_5_unknown_account_uses_both_rules():
+    nameless = Principal(kind="role")
+    open_policy = doc(st("Allow", "*", "*"))
+    assert decide("ClientMount", nameless, TLS, open_policy, [CLIENT_FULL]) is ALLOW  # both rules allow
+    result = run("ClientMount", nameless, TLS, open_policy, [])
+    assert result.decision is UNKNOWN  # same account would allow, cross account would not
+    assert any("account is unknown" in u for u in result.unknowns)
+
+
+def test_principal_account_and_anonymous():
+    assert APP1.account == ACCT
+    assert Principal(kind="role", session_arn=f"arn:aws:sts::{OTHER}:assumed-role/r/s").account == OTHER
+    assert Principal.ANONYMOUS == Principal(kind="anonymous") and Principal.ANONYMOUS.account is None

@@ -1,0 +1,217 @@
+"""Collect a cluster's objects from the Kubernetes API with the official client.
+
+Read-only, cluster-wide list calls with pagination (limit / continue), one per row of ``LISTS``;
+the ClusterRole in samples/k8s/clusterrole.yaml grants exactly these (a test keeps them equal).
+Items come back as raw JSON (camelCase, as ``kubectl get -o json`` shows them) and go through the
+same transform as manifest files. A list that fails (Forbidden, unreachable, ...) becomes a
+CollectionIssue and the model fields it feeds stay None; the other lists are still read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from auditor.collectors.k8s.transform import cluster_from_objects
+from auditor.model.snapshot import CollectionIssue, CollectionUnit, InputError, Snapshot
+
+# (API group, version, resource, kind, client API class, list method, K8sCluster fields it feeds)
+LISTS: tuple[tuple[str, str, str, str, str, str, tuple[str, ...]], ...] = (
+    ("", "v1", "persistentvolumes", "PersistentVolume", "CoreV1Api", "list_persistent_volume",
+     ("persistent_volumes",)),
+    ("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", "CoreV1Api",
+     "list_persistent_volume_claim_for_all_namespaces", ("persistent_volume_claims",)),
+    ("storage.k8s.io", "v1", "storageclasses", "StorageClass", "StorageV1Api", "list_storage_class",
+     ("storage_classes",)),
+    ("", "v1", "serviceaccounts", "ServiceAccount", "CoreV1Api", "list_service_account_for_all_namespaces",
+     ("service_accounts",)),
+    ("", "v1", "pods", "Pod", "CoreV1Api", "list_pod_for_all_namespaces", ("workloads",)),
+    ("apps", "v1", "deployments", "Deployment", "AppsV1Api", "list_deployment_for_all_namespaces",
+     ("workloads", "csi_controller")),
+    ("apps", "v1", "statefulsets", "StatefulSet", "AppsV1Api", "list_stateful_set_for_all_namespaces",
+     ("workloads",)),
+    ("apps", "v1", "daemonsets", "DaemonSet", "AppsV1Api", "list_daemon_set_for_all_namespaces",
+     ("workloads", "csi_node")),
+    ("apps", "v1", "replicasets", "ReplicaSet", "AppsV1Api", "list_replica_set_for_all_namespaces",
+     ("workloads",)),
+    ("batch", "v1", "jobs", "Job", "BatchV1Api", "list_job_for_all_namespaces", ("workloads",)),
+    ("batch", "v1", "cronjobs", "CronJob", "BatchV1Api", "list_cron_job_for_all_namespaces", ("workloads",)),
+)
+REQUEST_TIMEOUT = (10, 120)  # connect, read seconds
+
+
+class Unreachable(Exception):
+    pass
+
+
+def collect_cluster(*, kubeconfig: str | None = None, context: str | None = None, cluster_name: str | None = None,
+                    in_cluster: bool | None = None, page_size: int = 500,
+                    progress: Callable[[str, int], None] | None = None) -> Snapshot:
+    from kubernetes import client
+
+    if in_cluster is None:
+        in_cluster = bool(os.environ.get("KUBERNETES_SERVICE_HOST")) and not kubeconfig
+    configuration, name, who = _configure(kubeconfig, context, cluster_name, in_cluster)
+    scope = f"k8s:{name}"
+    started = datetime.now(timezone.utc).replace(microsecond=0)
+    objects: list[tuple[dict, None, None]] = []
+    issues: list[CollectionIssue] = []
+    failed: set[str] = set()
+    unreachable: str | None = None
+    with client.ApiClient(configuration) as api_client:
+        apis: dict[str, Any] = {}
+        for group, version, resource, kind, api_class, method, fields in LISTS:
+            operation = f"list {resource}"
+            if unreachable is not None:
+                issues.append(CollectionIssue(scope=scope, service="k8s", operation=operation, error_code="Unreachable",
+                                              message=f"not attempted: {unreachable}"))
+                failed.update(fields)
+                continue
+            api = apis.setdefault(api_class, getattr(client, api_class)(api_client))
+            try:
+                items = list_all(getattr(api, method), page_size)
+            except Unreachable as exc:
+                unreachable = str(exc)
+                code, message = "Unreachable", unreachable
+            except _api_exception() as exc:
+                code, message = _describe(exc)
+            else:
+                api_version = f"{group}/{version}" if group else version
+                for item in items:
+                    if isinstance(item, dict):
+                        item.setdefault("kind", kind)
+                        item.setdefault("apiVersion", api_version)
+                        objects.append((item, None, None))
+                if progress is not None:
+                    progress(operation, len(items))
+                continue
+            issues.append(CollectionIssue(scope=scope, service="k8s", operation=operation, error_code=code,
+                                          message=message))
+            failed.update(fields)
+    cluster, more = cluster_from_objects(name, objects)
+    cluster = cluster.model_copy(update={f: None for f in failed})
+    unit = CollectionUnit(scope=scope, method="k8s-api", started_at=started,
+                          finished_at=datetime.now(timezone.utc).replace(microsecond=0),
+                          collector=who, services=["k8s"])
+    return Snapshot(units=[unit], issues=issues + more, clusters=[cluster])
+
+
+def list_all(method: Callable[..., Any], page_size: int) -> list:
+    """Every item of one list call, page by page. An expired continue token (410) restarts the
+    list once, so the pages belong to one consistent snapshot."""
+    for attempt in (1, 2):
+        items: list = []
+        token: str | None = None
+        try:
+            while True:
+                kwargs: dict[str, Any] = {"limit": page_size, "_preload_content": False,
+                                          "_request_timeout": REQUEST_TIMEOUT}
+                if token:
+                    kwargs["_continue"] = token
+                page = _read(method(**kwargs))
+                batch = page.get("items") or []
+                if not isinstance(batch, list):
+                    raise _api_exception()(status=0, reason="items is not a list")
+                items.extend(batch)
+                meta = page.get("metadata") if isinstance(page.get("metadata"), dict) else {}
+                token = meta.get("continue") or None
+                if not token:
+                    return items
+        except _api_exception() as exc:
+            if exc.status == 410 and attempt == 1:
+                continue
+            raise
+        except Exception as exc:  # connection refused, TLS, DNS, timeouts
+            if _is_read_timeout(exc):
+                raise _api_exception()(status=504, reason=f"read timed out after {REQUEST_TIMEOUT[1]} s") from None
+            if _is_transport_error(exc):
+                raise Unreachable(f"{type(exc).__name__}: {_short(str(exc))}") from None
+            raise
+    return []  # not reached
+
+
+def _read(response: Any) -> dict:
+    try:
+        page = json.loads(response.data)
+    except (ValueError, UnicodeDecodeError):
+        raise _api_exception()(status=0, reason="response is not JSON") from None
+    if not isinstance(page, dict):
+        raise _api_exception()(status=0, reason="response is not a JSON object")
+    return page
+
+
+def _api_exception():
+    from kubernetes.client.exceptions import ApiException
+
+    return ApiException
+
+
+def _is_read_timeout(exc: Exception) -> bool:
+    """A slow answer to one list (a very large one, say): that list fails, the server is still usable."""
+    import urllib3.exceptions
+
+    reason = getattr(exc, "reason", None)
+    return isinstance(exc, urllib3.exceptions.ReadTimeoutError) or isinstance(reason, urllib3.exceptions.ReadTimeoutError)
+
+
+def _is_transport_error(exc: Exception) -> bool:
+    import urllib3.exceptions
+
+    return isinstance(exc, (urllib3.exceptions.HTTPError, OSError))
+
+
+ERROR_CODES = {0: "InvalidResponse", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 410: "Expired", 429: "TooManyRequests",
+               500: "InternalError", 503: "ServiceUnavailable", 504: "Timeout"}
+
+
+def _describe(exc: Any) -> tuple[str, str]:
+    """(error code, one-line message) from an ApiException and its Status body."""
+    message = str(exc.reason or "")
+    body = exc.body.decode("utf-8", "replace") if isinstance(exc.body, bytes) else exc.body
+    try:
+        status = json.loads(body) if body else {}
+    except ValueError:
+        status = {}
+    if isinstance(status, dict) and isinstance(status.get("message"), str):
+        message = status["message"]
+    code = ERROR_CODES.get(exc.status) or (status.get("reason") if isinstance(status, dict) else None)
+    return str(code or f"HTTP{exc.status}"), _short(message or f"HTTP {exc.status}")
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _configure(kubeconfig: str | None, context: str | None, cluster_name: str | None,
+               in_cluster: bool) -> tuple[Any, str, str]:
+    """A private client Configuration (the module-global default is never touched), the cluster
+    name (given, else the kubeconfig context's cluster; an EKS ARN becomes its name) and who collects."""
+    from kubernetes import client, config
+    from kubernetes.config.config_exception import ConfigException
+
+    configuration = client.Configuration()
+    try:
+        if in_cluster:
+            config.load_incluster_config(client_configuration=configuration)
+            if not cluster_name:
+                raise InputError("in-cluster collection needs the cluster name (the EKS cluster's name)")
+            return configuration, cluster_name, "in-cluster service account"
+        config.load_kube_config(config_file=kubeconfig, context=context, client_configuration=configuration,
+                                persist_config=False)
+        contexts, active = config.list_kube_config_contexts(config_file=kubeconfig)
+    except ConfigException as exc:
+        raise InputError(f"kubeconfig: {_short(str(exc))}") from None
+    except OSError as exc:
+        raise InputError(f"kubeconfig: cannot read: {exc.strerror or exc}") from None
+    chosen = next((c for c in contexts or [] if c.get("name") == context), None) if context else active
+    ctx_name = (chosen or {}).get("name", "?")
+    if not cluster_name:
+        cluster = ((chosen or {}).get("context") or {}).get("cluster")
+        if not cluster:
+            raise InputError(f"kubeconfig context {ctx_name}: names no cluster; pass the cluster name")
+        cluster_name = cluster.split(":cluster/", 1)[1] if cluster.startswith("arn:") and ":cluster/" in cluster else cluster
+    return configuration, cluster_name, f"kubeconfig context {ctx_name}"
