@@ -65,10 +65,13 @@ def _entry(m: Mount, other: str, directory: str, how: str, kind: str, more: int 
 
 
 def _whole_fs(a: Analysis, m: Mount, how: str, kind: str, reached: list[dict], **extra) -> None:
-    others = [app for app in a.apps_on_fs.get(m.fs_id or "", []) if app != m.workload.app]
-    if others:
-        directory = a.app_dirs[m.fs_id or ""][others[0]]
-        reached.append(_entry(m, others[0], directory, how, kind, len(others) - 1, other_applications=others[:5],
+    own = m.workload.app
+    dirs = a.app_dirs.get(m.fs_id or "", {})
+    ordered = a.apps_on_fs.get(m.fs_id or "", [])
+    total = len(ordered) - (1 if own in dirs else 0)
+    if total:
+        examples = [app for app in ordered[:6] if app != own][:5]
+        reached.append(_entry(m, examples[0], dirs[examples[0]], how, kind, total - 1, other_applications=examples,
                               reaches="/ (the whole file system)", **extra))
 
 

@@ -67,11 +67,13 @@ def _workloads(a: Analysis) -> Iterator[Finding]:
         rows, roots, unknown = [], [], []
         for m in mounts:
             conn = a.connection(m)
-            mount_ok, root_ok = conn.can("mount", a.params), conn.can("root", a.params)
             rooty = [(c, i) for c, i in m.identities if i.may_be_root(gid0)]
+            mount_ok = conn.can("mount", a.params)
+            root_ok = conn.can("root", a.params) if rooty and mount_ok is not False else None
+            actions = ("ClientMount", "ClientRootAccess") if rooty else ("ClientMount",)
             row = {"volume": m.volume, "file_system": m.fs_id, "access_point": m.ap_id, "principal": m.principal_note,
                    "root_identities": [{"container": c, **i.evidence()} for c, i in rooty],
-                   "authorization": conn.grant_evidence}
+                   "authorization": conn.grant_evidence(actions)}
             if conn.not_assessed:
                 row["not_assessed"] = conn.not_assessed
             rows.append(row)
@@ -114,9 +116,11 @@ def _root_contexts(a: Analysis, principal: str, fs: FileSystem) -> tuple[list[di
         if rootish:
             candidates.append((f"access point {rootish[0].access_point_id}", g))
     for label, g in candidates:
-        m, r = g.can_mount(p), g.can_root(p)
+        m = g.can_mount(p)
+        r = g.can_root(p) if m is not False else False
         if m and r:
-            found.append({"file_system": fs.file_system_id, "connection": label, **g.evidence()})
+            found.append({"file_system": fs.file_system_id, "connection": label,
+                          **g.evidence(("ClientMount", "ClientRootAccess"))})
         elif m is None or r is None:
             missing.extend(g.missing)
     return found, missing

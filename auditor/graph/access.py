@@ -47,9 +47,8 @@ class Connection:
             return None
         return False
 
-    @property
-    def grant_evidence(self) -> list[dict]:
-        return [{"principal": p or "anonymous", **g.evidence()} for p, g in zip(self.principals, self.grants)]
+    def grant_evidence(self, actions: tuple[str, ...] = ("ClientMount", "ClientWrite", "ClientRootAccess")) -> list[dict]:
+        return [{"principal": p or "anonymous", **g.evidence(actions)} for p, g in zip(self.principals, self.grants)]
 
 
 @dataclass(frozen=True)
@@ -165,7 +164,7 @@ class Analysis:
             for app in self.apps_by_ap.get(self.idx.ap_by_arn[arn].access_point_id, ()):
                 gone[app] += 1
         dead = {app for app, n in gone.items() if counts[app] <= n}
-        total = len(counts) - len(dead | ({own} & set(counts)))
+        total = len(counts) - len(dead) - (1 if own in counts and own not in dead else 0)
         examples = []
         for app in ordered:
             if len(examples) >= limit:

@@ -98,9 +98,9 @@ class Grant:
     def can_root(self, params: Params) -> bool | None:
         return self.allows(self.root, params)
 
-    def evidence(self) -> dict[str, Any]:
-        evals = [self._eval(a) for a in ACTIONS]
-        out: dict[str, Any] = {a: e.decision.value for a, e in zip(ACTIONS, evals)}
+    def evidence(self, actions: tuple[str, ...] = ACTIONS) -> dict[str, Any]:
+        evals = [self._eval(a) for a in actions]
+        out: dict[str, Any] = {a: e.decision.value for a, e in zip(actions, evals)}
         out["reasons"] = list(dict.fromkeys(r for e in evals for r in e.reasons))
         unknowns = list(dict.fromkeys(u for e in evals for u in e.unknowns))
         if unknowns:

@@ -1,6 +1,10 @@
 """Edge cases of efs-semantics.md §10, each through the real checks on a small estate.
 
-Every test names its edge case; fixtures are named by the verdict they must get.
+Every test names its edge case; fixtures are named by the verdict they must get. Edges 35 and 36
+(group truncation, image groups) are in test_identity.py; 12 and 44 also at the evaluator level in
+tests/iam. Edges 21 and 22 depend on the existing directory's owner, mode and existence, which no
+EFS API returns, so an offline snapshot cannot express them: efs_access_point_world_writable reports
+NOT_ASSESSED when CreationInfo is absent instead of guessing.
 """
 
 from auditor.graph.access import Analysis
@@ -329,3 +333,66 @@ def test_s2_2_policy_that_cannot_be_read_is_not_assessed_never_pass():
         assert statuses(check, snap) == {fs_arn(1): NA}, check
     assert statuses("efs_cross_app_reach", snap) == {TASK.format("task-a"): NA}
     assert statuses("efs_root_squash_gap", snap)[fs_arn(1)] is NA
+
+
+def test_edge_12_deny_not_principal_blocks_anonymous_clients():
+    pol = policy({"Effect": "Deny", "NotPrincipal": {"AWS": role_arn("admin")}, "Action": "*"},
+                 allow(role_arn("admin"), ALL))
+    snap = snapshot(file_systems=[fs(1, pol)])
+    assert statuses("efs_policy_anonymous_access", snap) == {fs_arn(1): PASS}
+
+
+def test_edge_32_dynamic_provisioning_gid_collides_with_an_ecs_task_identity():
+    snap = snapshot(file_systems=[fs(1)], access_points=[ap(1, "/dynamic/pvc-1", 50001, app="k8s-app")],
+                    task_definitions=[task("ecs-app", user="50001:50001", tls="ENABLED")])
+    status, ev = run("efs_cross_app_reach", snap)[TASK.format("ecs-app")]
+    assert status is FAIL
+    assert any(r["kind"] == "identity" and "uid 50001" in r["how"] for r in ev["reached"])
+
+
+def test_edge_34_fs_group_is_a_supplementary_group_on_every_request():
+    pol = policy(TLS_DENY)  # nothing else is allowed: the only channel is the shared group
+    c = cluster(pvs=[csi_pv("pv", "fs-00000001")], pvcs=[pvc("pv")], workloads=[deployment("fsgroup", "pv", fs_group=2000)])
+    snap = snapshot(file_systems=[fs(1, pol)], access_points=[ap(2, "/b", 1002, app="b", creation=(1002, 2000, "2770"))],
+                    clusters=[c])
+    status, ev = run("efs_cross_app_reach", snap)["k8s://c1/ns/Deployment/fsgroup"]
+    assert status is FAIL and any("gid 2000" in r["how"] for r in ev["reached"])
+
+
+def test_edge_39_open_security_group_and_public_subnet_are_reported_with_what_they_mean():
+    from auditor.model import aws
+
+    mt = aws.MountTarget(mount_target_id="fsmt-1", file_system_id="fs-00000001", subnet_id="subnet-1",
+                         security_group_ids=["sg-1"])
+    snap = snapshot(file_systems=[fs(1, mount_targets=[mt])],
+                    security_groups=[aws.SecurityGroup(group_id="sg-1", account_id=ACCT, region="eu-west-1", ingress=[
+                        aws.IngressRule(protocol="tcp", from_port=2049, to_port=2049, cidrs=["0.0.0.0/0"])])],
+                    subnets=[aws.Subnet(subnet_id="subnet-1", account_id=ACCT, region="eu-west-1",
+                                        map_public_ip_on_launch=True, routes_to_internet_gateway=True)])
+    mt_id = "arn:aws:elasticfilesystem:eu-west-1:111122223333:mount-target/fsmt-1"
+    status, ev = run("efs_mount_target_nfs_open", snap)[mt_id]
+    assert status is FAIL and "peered" in ev["note"]
+    status, ev = run("efs_mount_target_public_subnet", snap)[mt_id]
+    assert status is FAIL and "not internet exposure" in ev["note"]
+
+
+def test_edge_43_read_only_mounts_do_not_reduce_reach():
+    snap = snapshot(file_systems=[fs(1)], access_points=[ap(1, "/a", 1001, app="a"), ap(2, "/b", 1002, app="b")],
+                    task_definitions=[task("a", ap_n=1, app="a")])
+    td = snap.task_definitions[0]
+    ro = td.model_copy(update={"containers": [td.containers[0].model_copy(update={"mount_points": [
+        td.containers[0].mount_points[0].model_copy(update={"read_only": True})]})]})
+    snap = snap.model_copy(update={"task_definitions": [ro]})
+    a = Analysis(snap, Params())
+    assert a.mounts[0].read_only is True
+    assert a.connection(a.mounts[0]).can("write", a.params) is True
+    assert statuses("efs_cross_app_reach", snap) == {TASK.format("a"): FAIL}
+
+
+def test_edge_44_policy_naming_a_recreated_access_point_fails_closed():
+    old = ap_arn(9)
+    pol = policy(allow("*", MW, StringEquals={"elasticfilesystem:AccessPointArn": old}), TLS_DENY)
+    snap = snapshot(file_systems=[fs(1, pol)], access_points=[ap(1, "/a", 1001, app="a")],
+                    task_definitions=[task("a", ap_n=1, app="a")])
+    a = Analysis(snap, Params())
+    assert a.connection(a.mounts[0]).can("mount", a.params) is False
