@@ -39,6 +39,15 @@ def render(run: AuditRun, catalogue=None, options=None) -> str:
         title = catalogue.checks[check_id].title if catalogue and check_id in catalogue.checks else ""
         rows.append([check_id, results[0].severity.value, f"{c[Status.PASS]} of {n}", f"{c[Status.FAIL]} of {n}",
                      f"{c[Status.NOT_ASSESSED]} of {n}", _short(title, 50)])
+    status = Counter(r.status for r in run.results)
+    if run.complete:
+        out.append(f"Collection complete: {len(run.units)} collection units, no collection issues.")
+    else:
+        out.append(f"Collection INCOMPLETE: {len(run.issues)} collection issues; every result that depends on them "
+                   "is NOT_ASSESSED (see Coverage below).")
+    out.append(f"Results: {len(run.results)} ({status[Status.FAIL]} FAIL, {status[Status.NOT_ASSESSED]} NOT_ASSESSED, "
+               f"{status[Status.PASS]} PASS)")
+    out.append("")
     out.append("Summary")
     out.append(tabulate(rows, headers=["check", "severity", "PASS", "FAIL", "NOT_ASSESSED", "title"], tablefmt="simple"))
     for check_id in sorted(by_check):
