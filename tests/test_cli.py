@@ -77,3 +77,18 @@ def test_help_lists_the_commands():
     assert out.returncode == 0
     for command in ("check", "collect", "scan", "demo", "report", "verify", "review"):
         assert command in out.stdout
+
+
+def test_access_view_lists_every_configured_mount_with_possible_reach():
+    out = cli("access", str(ESTATES / "production" / "snapshot.json"), "--format", "json")
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)
+    by_name = {r["name"]: r for r in rows}
+    orders = by_name["orders:3"]
+    assert (orders["transport"], orders["principal"], orders["access_point"]) == (
+        "TLS", ["arn:aws:iam::123456789012:role/orders-task"], "fsap-0a11c0de0000000a1")
+    assert orders["kind"] == "configured" and orders["can_mount"] is True
+    assert any(p["mounts"] == "any directory, no access point" for p in orders["possible_reach"])
+    assert by_name["billing-batch:7"]["transport"] == "plaintext"
+    table = cli("access", str(ESTATES / "production" / "snapshot.json"))
+    assert table.returncode == 0 and "orders:3" in table.stdout

@@ -116,6 +116,41 @@ def check(
     raise typer.Exit(exit_code(run, fail_on.value, allow_partial, waivers))
 
 
+@app.command()
+def access(
+    snapshot: Path = typer.Argument(..., help="Snapshot JSON."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
+    app_label: list[str] | None = OPTS["app_label"], trusted_account: list[str] | None = OPTS["trusted_account"],
+) -> None:
+    """Show the effective access of every configured mount: principal, transport, POSIX identity,
+    rights and subtree, and what its principals could mount beyond it (possible reach)."""
+    import json
+
+    from tabulate import tabulate
+
+    from auditor.graph.access import Analysis, effective_access
+    from auditor.model import snapshot as snap
+
+    rows = effective_access(Analysis(snap.load(snapshot), params_from(app_label, trusted_account)))
+    if fmt == "json":
+        typer.echo(json.dumps(rows, indent=1, sort_keys=True))
+        return
+    if fmt != "table":
+        raise InputError(f"--format: expected table or json, found {fmt!r}")
+
+    def yn(v):
+        return "unknown" if v is None else "yes" if v else "no"
+
+    body = [[r["name"][:40], r["application"], r["file_system"],
+             r["access_point"] or "-", r["subtree"].split(" (")[0] + ("*" if r["access_point"] is None else ""), r["transport"], ",".join(x.split("/")[-1] for x in r["principal"]),
+             ";".join(f"{i['uid']}:{i['gid']}" for i in r["identity"]) or "-", yn(r["can_mount"]), yn(r["can_write"]),
+             yn(r["root_access_granted"]), len(r.get("possible_reach", []))] for r in rows]
+    typer.echo(tabulate(body, headers=["workload", "app", "file system", "access point", "subtree", "transport",
+                                       "principal", "uid:gid", "mount", "write", "root", "possible"]))
+    typer.echo("\n* no access point: the client may mount any path. 'possible' counts what the mount's principals "
+               "(and anonymous clients) could mount beyond it; --format json lists them with the reasons.")
+
+
 COLLECT = {
     "profile": typer.Option(None, "--profile", help="AWS named profile (default: the standard credential chain)."),
     "region": typer.Option(None, "--region", help="AWS region to collect (repeatable; default: every enabled region)."),

@@ -193,3 +193,40 @@ class Analysis:
             for app in self.apps_by_ap.get(ap.access_point_id, ()):
                 out[ap.file_system_id].setdefault(app, ap.path)
         return out
+
+
+def effective_access(a: Analysis) -> list[dict]:
+    """One row per configured mount (semantics §0): principal, transport, POSIX identity, rights,
+    the reachable subtree and why; plus what each principal could mount beyond it (possible reach)."""
+    rows = []
+    for m in a.mounts:
+        conn = a.connection(m)
+        p = a.params
+        enforced = m.ap is not None and m.ap.posix_user is not None
+        idents = [{"container": c, **i.evidence(), "may_be_root": i.may_be_root(p.gid0_is_root)} for c, i in m.identities]
+        root_ok = conn.can("root", p)
+        row = {
+            "workload": m.workload.id, "name": m.workload.name, "application": m.workload.app, "volume": m.volume,
+            "file_system": m.fs_id, "access_point": m.ap_id,
+            "subtree": m.base_path if m.ap is not None else f"{m.base_path} (configured; without an access point any path)",
+            "transport": "TLS" if m.tls else "plaintext", "transport_why": m.tls_reason,
+            "principal": [x or "anonymous" for x in conn.principals], "principal_why": m.principal_note,
+            "identity": idents, "identity_enforced_by_access_point": enforced,
+            "can_mount": conn.can("mount", p), "can_write": conn.can("write", p), "root_access_granted": root_ok,
+            "squashed": (not enforced and root_ok is False and any(i["may_be_root"] for i in idents)),
+            "kind": "configured", "not_assessed": conn.not_assessed, "authorization": conn.grant_evidence(),
+        }
+        if m.fs is not None:
+            possible = []
+            for principal in dict.fromkeys(conn.principals + [None]):
+                reach = a.possible_reach(principal, m.fs)
+                if reach.without_access_point.can_mount(p):
+                    possible.append({"principal": principal or "anonymous", "mounts": "any directory, no access point"})
+                for cls, g in reach.through:
+                    if g.can_mount(p) and cls.rep.access_point_id != m.ap_id:
+                        possible.append({"principal": principal or "anonymous",
+                                         "mounts": f"access point {cls.rep.access_point_id} ({cls.rep.path})"
+                                         + (f" and {cls.count() - 1} alike" if cls.count() > 1 else "")})
+            row["possible_reach"] = possible
+        rows.append(row)
+    return rows
