@@ -1,0 +1,124 @@
+"""`efs-audit review`: audit what is about to go live, alone and laid over what already runs.
+
+    review PATH... [--against SNAPSHOT] [--format table|json|sarif] [--fail-on high]
+                   [--account ID] [--region R] [--cluster NAME]
+
+PATH: CloudFormation / SAM templates (YAML or JSON), Terraform plan JSON (`terraform show -json`),
+ECS task definition JSON, Lambda function configuration JSON, Kubernetes manifests or Helm output;
+folders are searched recursively. Exit codes as `check`: 0 no introduced finding at or above
+--fail-on; 1 there is one; 2 bad input (one line naming file, line and field; no traceback).
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from auditor.model.snapshot import InputError
+
+RANK = ["info", "low", "medium", "high", "critical"]
+
+
+class ReviewFormat(str, Enum):
+    table = "table"
+    json = "json"
+    sarif = "sarif"
+
+
+class ReviewFailOn(str, Enum):
+    critical = "critical"
+    high = "high"
+    medium = "medium"
+    low = "low"
+    info = "info"
+    never = "never"
+
+
+def exit_code(outcome, fail_on: str) -> int:
+    if fail_on == "never":
+        return 0
+    threshold = RANK.index(fail_on)
+    return 1 if any(r.severity.rank >= threshold for r in outcome.introduced) else 0
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("review")
+    def review_command(
+        paths: list[Path] = typer.Argument(..., help="Templates, plans, task definitions, function configurations, "
+                                                     "manifests, or folders of them."),
+        against: Path | None = typer.Option(None, "--against", help="A live snapshot JSON: review the files laid "
+                                                                     "over it and show what changes."),
+        fmt: ReviewFormat = typer.Option(ReviewFormat.table, "--format", "-f", help="table, json or sarif."),
+        fail_on: ReviewFailOn = typer.Option(ReviewFailOn.high, "--fail-on",
+                                             help="Exit 1 when an introduced FAIL at or above this severity exists."),
+        account: str | None = typer.Option(None, "--account", help="Account id for resources the files create "
+                                                                   "(default: the --against snapshot's, else 111122223333)."),
+        region: str | None = typer.Option(None, "--region", help="Region for resources the files create "
+                                                                 "(default: the --against snapshot's, else us-east-1)."),
+        cluster: str | None = typer.Option(None, "--cluster", help="Cluster name for Kubernetes manifests "
+                                                                   "(default: the --against snapshot's only cluster)."),
+    ) -> None:
+        """Pre-deploy review: findings the files would introduce or resolve, with file and line."""
+        from auditor.model import snapshot as snap
+        from auditor.review import review
+
+        try:
+            live = snap.load(against) if against else None
+            outcome = review(paths, live, account=account, region=region, cluster=cluster)
+            text = render(outcome, fmt.value)
+        except InputError as exc:
+            typer.echo(f"efs-audit: {exc}", err=True)
+            raise typer.Exit(2) from None
+        sys.stdout.write(text)
+        raise typer.Exit(exit_code(outcome, fail_on.value))
+
+
+def render(outcome, fmt: str) -> str:
+    from auditor import catalog
+
+    if fmt == "json":
+        from auditor.report.json import dumps
+
+        return dumps(outcome.run)
+    if fmt == "sarif":
+        from auditor.report import render as render_format
+
+        touched = [r for r in outcome.run.results
+                   if "source_file" in r.evidence or r.evidence.get("review_status") != "unchanged"]
+        return render_format("sarif", outcome.run.model_copy(update={"results": touched}), catalog.load())
+    return table(outcome)
+
+
+def table(outcome) -> str:
+    run = outcome.run
+    declared = outcome.merged.declared_at
+    lines = [f"efs-audit review: {len(outcome.declared.declared_at)} declared resources, "
+             f"{len(outcome.introduced)} introduced, {len(outcome.resolved)} resolved, "
+             f"{len(outcome.unchanged)} unchanged results"]
+    for title, rows in (("INTRODUCED", outcome.introduced), ("RESOLVED", outcome.resolved)):
+        if not rows:
+            continue
+        lines += ["", title]
+        for r in sorted(rows, key=lambda r: (-r.severity.rank, r.check_id, r.resource_id)):
+            lines.append(f"  {r.severity.value:8} {r.check_id:34} {_where(r)}")
+            lines.append(f"           {r.resource_id}")
+            lines.append(f"           {r.message}")
+    unknown = [r for r in run.results if r.status.value == "NOT_ASSESSED" and r.resource_id in declared]
+    if unknown:
+        lines += ["", f"NOT ASSESSED (declared resources): {len(unknown)}"]
+        for r in unknown:
+            reason = r.evidence.get("reason") or r.message
+            lines.append(f"  {r.check_id:34} {_where(r)}  {reason if isinstance(reason, str) else '; '.join(map(str, reason))}")
+    issues = [i for i in outcome.declared.issues if i.service == "review"]
+    if issues:
+        lines += ["", "UNRESOLVED OR UNSUPPORTED IN THE FILES"]
+        lines += [f"  {i.error_code}: {i.message}" + (f" [{i.resource_id}]" if i.resource_id else "") for i in issues]
+    return "\n".join(lines) + "\n"
+
+
+def _where(r) -> str:
+    f, line = r.evidence.get("source_file"), r.evidence.get("source_line")
+    return f"{f}:{line}" if f and line else (f or "(live)")

@@ -1,0 +1,99 @@
+"""Pre-deploy review: audit what is about to go live, alone and laid over what already runs.
+
+    outcome = review([Path("template.yaml")], against=load("live.json"))
+    outcome.introduced   # FAIL now, not FAIL before: what deploying the files would add
+
+The declared snapshot (auditor.review.declared) is laid over the live one (auditor.review.overlay);
+the pipeline evaluates the live estate alone and the merged one, and each result is classified by
+fingerprint (check id + resource id): introduced, resolved or unchanged. Results for declared
+resources carry ``source_file`` and ``source_line``; every result carries ``review_status``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from auditor.model.result import AuditRun, Result, Status
+from auditor.model.snapshot import Snapshot
+
+INTRODUCED, RESOLVED, UNCHANGED = "introduced", "resolved", "unchanged"
+
+
+@dataclass(frozen=True)
+class ReviewOutcome:
+    declared: Snapshot  # what the files declare, alone
+    merged: Snapshot  # the live snapshot with the declared resources laid over it
+    before: AuditRun  # the live snapshot alone (an empty estate without --against)
+    run: AuditRun  # the merged estate; every result carries evidence review_status
+    introduced: list[Result] = field(default_factory=list)
+    resolved: list[Result] = field(default_factory=list)  # includes FAILs whose resource is gone
+    unchanged: list[Result] = field(default_factory=list)
+
+
+def review(paths: Sequence[Path], against: Snapshot | None, params=None, *, account: str | None = None,
+           region: str | None = None, cluster: str | None = None, catalogue=None,
+           now: datetime | None = None) -> ReviewOutcome:
+    from auditor.pipeline import evaluate
+    from auditor.review.declared import load_declared
+    from auditor.review.overlay import overlay, rename_task_definitions, task_family_renames
+
+    live = against or Snapshot()
+    default_account, default_region, default_cluster = defaults_from(live)
+    declared = load_declared(list(paths), account or default_account, region or default_region,
+                             cluster or default_cluster)
+    declared = rename_task_definitions(declared, task_family_renames(declared, live))
+    merged = overlay(live, declared)
+    now = now or datetime.now(timezone.utc).replace(microsecond=0)
+    before = evaluate(live, params, catalogue, now=now)
+    after = evaluate(merged, params, catalogue, now=now)
+    return classify(declared, merged, before, after)
+
+
+def defaults_from(live: Snapshot) -> tuple[str | None, str | None, str]:
+    """Account and region of a live snapshot holding exactly one, and its only cluster's name."""
+    regional = {tuple(u.scope.split(":")[1:3]) for u in live.units
+                if u.scope.startswith("aws:") and u.scope.count(":") == 2 and not u.scope.endswith(":global")}
+    account, region = next(iter(regional)) if len(regional) == 1 else (None, None)
+    names = {c.name for c in live.clusters}
+    return account, region, next(iter(names)) if len(names) == 1 else "review"
+
+
+def classify(declared: Snapshot, merged: Snapshot, before: AuditRun, after: AuditRun) -> ReviewOutcome:
+    failed_before = {r.fingerprint: r for r in before.results if r.status is Status.FAIL}
+    seen = set()
+    results, introduced, resolved, unchanged = [], [], [], []
+    for r in after.results:
+        seen.add(r.fingerprint)
+        was_fail = r.fingerprint in failed_before
+        if r.status is Status.FAIL and not was_fail:
+            status, bucket = INTRODUCED, introduced
+        elif was_fail and r.status is not Status.FAIL:
+            status, bucket = RESOLVED, resolved
+        else:
+            status, bucket = UNCHANGED, unchanged
+        r = annotate(r, status, merged.declared_at)
+        results.append(r)
+        bucket.append(r)
+    for fp, r in failed_before.items():
+        if fp not in seen:  # the resource itself is gone from the merged estate
+            resolved.append(annotate(r, RESOLVED, merged.declared_at))
+    run = after.model_copy(update={"results": results})
+    return ReviewOutcome(declared, merged, before, run, introduced, resolved, unchanged)
+
+
+def annotate(r: Result, status: str, declared_at: dict[str, str]) -> Result:
+    evidence = {**r.evidence, "review_status": status}
+    where = declared_at.get(r.resource_id)
+    if where and "source_file" not in evidence:
+        file, _, line = where.rpartition(":")
+        if file and line.isdigit():
+            evidence["source_file"], evidence["source_line"] = file, int(line)
+        else:
+            evidence["source_file"] = where
+    return r.model_copy(update={"evidence": evidence})
+
+
+__all__ = ["INTRODUCED", "RESOLVED", "UNCHANGED", "ReviewOutcome", "classify", "review"]
