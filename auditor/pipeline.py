@@ -49,7 +49,8 @@ def _scope_gaps(check_id: str, services: tuple[str, ...], a: Analysis):
     """A service that could not be listed in a scope leaves every check needing it NOT_ASSESSED
     there: one row per (scope, service), never silence."""
     for (scope, service), issues in sorted(a.idx.scope_issues.items()):
-        if service in services:
+        # A role that could not be assumed (sts) means nothing of that account was collected.
+        if service in services or service == "sts":
             first = issues[0]
             yield Finding(check_id, Status.NOT_ASSESSED, f"{scope}/{service}", "CollectionScope", scope,
                           f"{service} could not be collected in {scope}: {first.error_code}",
