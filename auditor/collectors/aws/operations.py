@@ -1,0 +1,106 @@
+"""The one table of AWS operations the collectors may call, and the counter that proves it.
+
+Every call goes through :class:`Api` (``call`` or ``pages``), which refuses an operation that is not
+in ``OPERATIONS``. ``samples/iam/auditor-policy.json`` grants exactly the IAM actions of this table;
+tests/collectors/test_aws_privilege.py keeps the two in step and checks that every call counted in the
+moto end-to-end run is in the table.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+from botocore import xform_name
+
+# (botocore service name, operation) -> IAM action. Read-only Describe/List/Get only.
+OPERATIONS: dict[tuple[str, str], str] = {
+    ("sts", "GetCallerIdentity"): "sts:GetCallerIdentity",
+    ("ec2", "DescribeRegions"): "ec2:DescribeRegions",
+    ("ec2", "DescribeSecurityGroups"): "ec2:DescribeSecurityGroups",
+    ("ec2", "DescribeSubnets"): "ec2:DescribeSubnets",
+    ("ec2", "DescribeRouteTables"): "ec2:DescribeRouteTables",
+    ("efs", "DescribeFileSystems"): "elasticfilesystem:DescribeFileSystems",
+    ("efs", "DescribeFileSystemPolicy"): "elasticfilesystem:DescribeFileSystemPolicy",
+    ("efs", "DescribeBackupPolicy"): "elasticfilesystem:DescribeBackupPolicy",
+    ("efs", "DescribeAccessPoints"): "elasticfilesystem:DescribeAccessPoints",
+    ("efs", "DescribeMountTargets"): "elasticfilesystem:DescribeMountTargets",
+    ("efs", "DescribeMountTargetSecurityGroups"): "elasticfilesystem:DescribeMountTargetSecurityGroups",
+    ("iam", "GetAccountAuthorizationDetails"): "iam:GetAccountAuthorizationDetails",
+    ("iam", "GetPolicy"): "iam:GetPolicy",
+    ("iam", "GetPolicyVersion"): "iam:GetPolicyVersion",
+    ("ecs", "ListClusters"): "ecs:ListClusters",
+    ("ecs", "ListServices"): "ecs:ListServices",
+    ("ecs", "DescribeServices"): "ecs:DescribeServices",
+    ("ecs", "ListTaskDefinitionFamilies"): "ecs:ListTaskDefinitionFamilies",
+    ("ecs", "DescribeTaskDefinition"): "ecs:DescribeTaskDefinition",
+    ("lambda", "ListFunctions"): "lambda:ListFunctions",
+    ("lambda", "ListTags"): "lambda:ListTags",
+    ("eks", "ListClusters"): "eks:ListClusters",
+    ("eks", "DescribeCluster"): "eks:DescribeCluster",
+    ("eks", "ListNodegroups"): "eks:ListNodegroups",
+    ("eks", "DescribeNodegroup"): "eks:DescribeNodegroup",
+    ("eks", "ListPodIdentityAssociations"): "eks:ListPodIdentityAssociations",
+    ("eks", "DescribePodIdentityAssociation"): "eks:DescribePodIdentityAssociation",
+    ("backup", "ListProtectedResources"): "backup:ListProtectedResources",
+}
+
+# sts:AssumeRole is used to reach RoleTarget accounts; it is a credential step, not a read, and is
+# granted by the target role's trust policy rather than by auditor-policy.json.
+ASSUME_ROLE = ("sts", "AssumeRole")
+
+
+class OperationNotAllowed(RuntimeError):
+    """A collector tried to call an operation that is not in OPERATIONS (a programming error)."""
+
+
+class CallCounter:
+    """Counts API operations per (service, operation) through botocore's ``before-call`` event.
+
+    ``before-call`` fires once per operation call (each page of a paginator is one call); retries of
+    a throttled call are not counted again, so the counts match the README formula.
+    """
+
+    def __init__(self) -> None:
+        self._counts: Counter[tuple[str, str]] = Counter()
+        self._lock = threading.Lock()
+
+    def attach(self, boto_session) -> None:
+        boto_session.events.register("before-call.*.*", self._on_call, unique_id=f"efs-audit-count-{id(self)}")
+
+    def _on_call(self, model, **_kwargs) -> None:
+        key = (model.service_model.service_name, model.name)
+        with self._lock:
+            self._counts[key] += 1
+
+    def counts(self) -> dict[tuple[str, str], int]:
+        with self._lock:
+            return dict(self._counts)
+
+    def total(self) -> int:
+        with self._lock:
+            return sum(self._counts.values())
+
+
+class Api:
+    """Calls one service in one region through the OPERATIONS table."""
+
+    def __init__(self, client, service: str, page_size: int | None = None) -> None:
+        self.client = client
+        self.service = service
+        self.page_size = page_size
+
+    def _method(self, operation: str):
+        if (self.service, operation) not in OPERATIONS:
+            raise OperationNotAllowed(f"{self.service}:{operation} is not in OPERATIONS")
+        return getattr(self.client, xform_name(operation))
+
+    def call(self, operation: str, **params) -> dict:
+        return self._method(operation)(**params)
+
+    def pages(self, operation: str, **params):
+        """Every page of a paginated operation (botocore paginator)."""
+        self._method(operation)
+        paginator = self.client.get_paginator(xform_name(operation))
+        config = {"PageSize": self.page_size} if self.page_size else {}
+        return paginator.paginate(**params, PaginationConfig=config)

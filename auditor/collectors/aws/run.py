@@ -1,0 +1,225 @@
+"""collect_aws: open each account, fan (unit, service) tasks out over one bounded thread pool, and
+assemble the Snapshot. Units never depend on one another's success."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import boto3
+from botocore.config import Config
+
+from auditor import __version__
+from auditor.collectors.aws import backup, ec2, ecs, efs, eks, iam, lambda_
+from auditor.collectors.aws.operations import Api, CallCounter
+from auditor.collectors.aws.unit import CALL_ERRORS, Account, Unit, error_of
+from auditor.model.ids import parse_arn
+from auditor.model.snapshot import CollectionIssue, CollectionUnit, Snapshot
+
+# Explicit registry of region services, in the order their results are assembled.
+REGION_SERVICES: dict[str, Callable[[Unit], dict]] = {
+    "efs": efs.collect, "ec2": ec2.collect, "ecs": ecs.collect, "lambda": lambda_.collect,
+    "eks": eks.collect, "backup": backup.collect,
+}
+DEFAULT_API_REGION = "us-east-1"
+
+
+@dataclass(frozen=True)
+class RoleTarget:
+    arn: str
+    external_id: str | None = None
+    session_name: str = "efs-audit"
+
+
+@dataclass(frozen=True)
+class AwsSettings:
+    profile: str | None = None
+    regions: tuple[str, ...] = ()  # empty: every region enabled for the account (ec2 DescribeRegions)
+    role_targets: tuple[RoleTarget, ...] = ()  # empty: the caller's own account only
+    max_workers: int = 8
+    deadline: float | None = None  # time.monotonic() value after which no new work starts
+    max_attempts: int = 10  # botocore adaptive retry attempts per call
+    page_size: int | None = None  # PaginationConfig PageSize for every paginated call (None: AWS default)
+
+
+_last = {"counter": CallCounter()}
+_last_lock = threading.Lock()
+
+
+def last_call_counts() -> dict[tuple[str, str], int]:
+    """API calls per (service, operation) made by the most recent collect_aws in this process."""
+    with _last_lock:
+        return _last["counter"].counts()
+
+
+@dataclass
+class _Run:
+    settings: AwsSettings
+    counter: CallCounter
+    config: Config
+    units: list[Unit] = field(default_factory=list)
+    failed_units: list[CollectionUnit] = field(default_factory=list)
+    issues: list[CollectionIssue] = field(default_factory=list)
+
+
+def collect_aws(settings: AwsSettings, progress: Callable[[str], None] | None = None) -> Snapshot:
+    say = progress or (lambda _msg: None)
+    counter = CallCounter()
+    with _last_lock:
+        _last["counter"] = counter
+    config = Config(retries={"mode": "adaptive", "max_attempts": settings.max_attempts},
+                    max_pool_connections=max(10, settings.max_workers * 2))
+    run = _Run(settings, counter, config)
+    base = boto3.Session(profile_name=settings.profile)
+    counter.attach(base)
+    for target in settings.role_targets or (None,):
+        account = _open_account(run, base, target)
+        if account is not None:
+            _plan_units(run, account)
+    tasks = [(unit, svc) for unit in run.units for svc in unit.services if svc in REGION_SERVICES or svc == "iam"]
+    results: dict[tuple[int, str], object] = {}
+    # Two bounded pools: one runs (unit, service) tasks, the other the per-resource calls those tasks
+    # fan out (per file system). Fan-out work never submits further work, so the pools cannot deadlock.
+    with ThreadPoolExecutor(max_workers=max(1, settings.max_workers)) as pool, \
+            ThreadPoolExecutor(max_workers=max(1, settings.max_workers)) as fanout:
+        for unit in run.units:
+            unit.fanout = fanout
+        futures = {pool.submit(_run_task, unit, svc): (unit, svc) for unit, svc in tasks}
+        for future in as_completed(futures):
+            unit, svc = futures[future]
+            results[(id(unit), svc)] = future.result()
+            say(f"{unit.scope}: {svc} done")
+    return _assemble(run, results)
+
+
+def _open_account(run: _Run, base, target: RoleTarget | None) -> Account | None:
+    home = base.region_name or DEFAULT_API_REGION
+    session = base
+    if target is not None:
+        scope = f"aws:{(parse_arn(target.arn).account if parse_arn(target.arn) else 'unknown')}:global"
+        params = {"RoleArn": target.arn, "RoleSessionName": target.session_name}
+        if target.external_id:
+            params["ExternalId"] = target.external_id
+        try:  # the one call outside OPERATIONS: granted by the target role's trust policy (operations.ASSUME_ROLE)
+            creds = base.client("sts", region_name=home, config=run.config).assume_role(**params)["Credentials"]
+        except CALL_ERRORS as exc:
+            _unit_failure(run, scope, "sts", "AssumeRole", exc, target.arn)
+            return None
+        session = boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                                aws_session_token=creds["SessionToken"], region_name=home)
+        run.counter.attach(session)
+    else:
+        scope = "aws:unknown:global"
+    try:
+        ident = Api(session.client("sts", region_name=home, config=run.config), "sts").call("GetCallerIdentity")
+    except CALL_ERRORS as exc:
+        _unit_failure(run, scope, "sts", "GetCallerIdentity", exc, target.arn if target else None)
+        return None
+    arn = parse_arn(ident["Arn"])
+    return Account(session=session, account_id=ident["Account"], partition=arn.partition if arn else "aws",
+                   caller_arn=ident["Arn"], config=run.config, page_size=run.settings.page_size)
+
+
+def _plan_units(run: _Run, account: Account) -> None:
+    """One global unit (IAM) and one unit per region. When the region list cannot be read, the
+    global unit records it (service ec2) and no region unit is planned."""
+    home = account.session.region_name or DEFAULT_API_REGION
+    glob = Unit(account, "global", home, run.settings.deadline, services=["iam"])
+    run.units.append(glob)
+    regions = list(run.settings.regions)
+    if not regions:
+        glob.mark()
+        try:
+            resp = account.api("ec2", home).call("DescribeRegions")
+            regions = sorted(r["RegionName"] for r in resp.get("Regions", []))
+        except CALL_ERRORS as exc:
+            glob.failed("ec2", "DescribeRegions", exc)
+            glob.services.append("ec2")
+            glob.complete = False
+    for region in regions:
+        run.units.append(Unit(account, region, region, run.settings.deadline, services=list(REGION_SERVICES)))
+
+
+def _run_task(unit: Unit, service: str):
+    unit.mark()
+    if unit.expired():
+        unit.issue(service, "*", "Timeout", "deadline reached before this service was collected")
+        unit.complete = False
+        return None
+    try:
+        if service == "iam":
+            return iam.collect(unit)
+        return REGION_SERVICES[service](unit)
+    except Exception as exc:  # noqa: BLE001 - a collector bug must not stop other units; recorded, never silent
+        code, message = error_of(exc)
+        unit.issue(service, "*", "CollectorError", f"{code}: {message}")
+        unit.complete = False
+        return None
+    finally:
+        unit.mark()
+
+
+def _assemble(run: _Run, results: dict) -> Snapshot:
+    data: dict[str, list] = {k: [] for k in ("file_systems", "access_points", "security_groups", "subnets",
+                                             "task_definitions", "ecs_services", "lambda_functions", "clusters")}
+    referenced: dict[str, set[str]] = {}
+    for unit in run.units:
+        if unit.region == "global":
+            continue
+        part = {svc: results.get((id(unit), svc)) for svc in unit.services}
+        protected = (part.get("backup") or {}).get("protected") if part.get("backup") is not None else None
+        for got in part.values():
+            for key, items in (got or {}).items():
+                if key == "file_systems":
+                    items = [_with_backup(fs, protected) for fs in items]
+                if key in data:
+                    data[key] += items
+        refs = referenced.setdefault(unit.account_id, set())
+        for td in (part.get("ecs") or {}).get("task_definitions", []):
+            refs.update(a for a in (td.task_role_arn, td.execution_role_arn) if a)
+        for fn in (part.get("lambda") or {}).get("lambda_functions", []):
+            refs.update([fn.role_arn] if fn.role_arn else [])
+        for cl in (part.get("eks") or {}).get("clusters", []):
+            refs.update(cl.node_role_arns or [])
+            refs.update(a.role_arn for a in cl.pod_identity_associations or [])
+    roles, policies = [], {}
+    for unit in run.units:
+        got = results.get((id(unit), "iam")) if unit.region == "global" else None
+        if got:
+            kept, used = iam.select(got[0], got[1], referenced.get(unit.account_id, set()))
+            roles += kept
+            policies.update({p.arn: p for p in used})
+    units = [_unit_record(u) for u in run.units] + run.failed_units
+    issues = run.issues + [i for u in run.units for i in u.issues]
+    return Snapshot(units=units, issues=issues, roles=roles, managed_policies=list(policies.values()),
+                    **data).normalised()
+
+
+def _with_backup(fs, protected: set[str] | None):
+    return fs.model_copy(update={"backup_protected": None if protected is None else fs.arn in protected})
+
+
+def _unit_record(unit: Unit) -> CollectionUnit:
+    return CollectionUnit(scope=unit.scope, method="aws-api", started_at=unit.started_at,
+                          finished_at=unit.finished_at, tool_version=__version__,
+                          collector=unit.account.caller_arn, services=list(unit.services), complete=unit.complete)
+
+
+def _unit_failure(run: _Run, scope: str, service: str, operation: str, exc: Exception,
+                  resource_id: str | None) -> None:
+    """An account that could not be opened: one incomplete unit and the issue that explains it."""
+    code, message = error_of(exc)
+    run.issues.append(CollectionIssue(scope=scope, service=service, operation=operation, resource_id=resource_id,
+                                      error_code=code, message=message[:500]))
+    if not any(u.scope == scope for u in run.failed_units):
+        now = _now()
+        run.failed_units.append(CollectionUnit(scope=scope, method="aws-api", started_at=now, finished_at=now,
+                                               tool_version=__version__, services=[service],
+                                               complete=False))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
