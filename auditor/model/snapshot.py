@@ -185,19 +185,23 @@ def loads(text: str, source: str = "<snapshot>") -> Snapshot:
         raise InputError(f"{source}: {describe_validation_error(exc)}") from None
 
 
-def load(path: str | Path) -> Snapshot:
+def read_text(path: str | Path, what: str) -> str:
+    """A UTF-8 input file's text, or an InputError naming the file and what is wrong."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, expected a snapshot JSON file") from None
+        raise InputError(f"{path}: is a directory, expected {what}") from None
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    return loads(text, str(path))
+
+
+def load(path: str | Path) -> Snapshot:
+    return loads(read_text(path, "a snapshot JSON file"), str(path))
 
 
 def describe_validation_error(exc: ValidationError) -> str:

@@ -45,16 +45,9 @@ def _fp(r: Result) -> str:
 
 
 def load_run(path: str | Path) -> AuditRun:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, expected a run JSON file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read: {exc}") from None
-    return loads_run(text, str(path))
+    from auditor.model.snapshot import read_text
+
+    return loads_run(read_text(path, "a run JSON file"), str(path))
 
 
 def loads_run(text: str, source: str = "<run>") -> AuditRun:
