@@ -6,21 +6,51 @@ UNKNOWN (§2.4 conservative rule: an Allow conditioned on it may apply, a Deny m
 the mapping may still be ``ABSENT`` from this request (``elasticfilesystem:AccessPointArn`` on a non-AP
 mount), or ``Indeterminate`` (present with an unknown value, e.g. ``aws:SourceIp``).
 
-Operators come from one dispatch table of (comparison, negated); the ``IfExists`` suffix and the
-``ForAnyValue:`` / ``ForAllValues:`` prefixes are applied around it by ``evaluate_condition``.
+Operators come from one dispatch table of (comparison, negated) in ``operators``; the ``IfExists`` suffix
+and the ``ForAnyValue:`` / ``ForAllValues:`` prefixes are applied around it by ``evaluate_condition``.
+``compile_conditions`` prepares a statement's conditions once (``Check``) and ``check_conditions``
+evaluates them, answering the common case (a plain string compared with StringEquals, StringLike, ArnLike,
+Bool and their negations) directly and everything else through ``evaluate_condition``.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import ipaddress
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from functools import partial
+from typing import TYPE_CHECKING
 
-from auditor.iam.logic import Tri, all_, any_, not_
-from auditor.iam.policy import Condition, glob_match
+from auditor.iam.logic import FALSE, TRUE, UNKNOWN, Tri, all_, any_, not_
+from auditor.iam.operators import LOOKUP as _LOOKUP
+from auditor.iam.operators import (
+    OPERATORS,
+    Compare,
+    arn_like,
+    bool_equals,
+    string_equals,
+    string_equals_ignore_case,
+    string_like,
+)
+from auditor.iam.patterns import Globs, glob_regex
+
+if TYPE_CHECKING:
+    from auditor.iam.policy import Condition
+
+__all__ = [
+    "ABSENT",
+    "OPERATORS",
+    "SOURCE_IP_NOTE",
+    "Check",
+    "Compare",
+    "Indeterminate",
+    "RequestValue",
+    "check_conditions",
+    "compile_conditions",
+    "efs_request_values",
+    "evaluate_condition",
+    "evaluate_conditions",
+]
 
 
 class _Absent:
@@ -36,11 +66,10 @@ class Indeterminate:
     """A key whose value the auditor cannot know; ``present`` says whether the key exists at all."""
 
     note: str
-    present: Tri = Tri.TRUE
+    present: Tri = TRUE
 
 
 RequestValue = str | list[str] | Indeterminate | _Absent
-Compare = Callable[[str, str], Tri]  # (policy value, request value)
 
 SOURCE_IP_NOTE = (
     "condition key aws:SourceIp is indeterminate for NFS clients: usable only for public ranges (§2.4)"
@@ -51,16 +80,11 @@ def efs_request_values(
     secure_transport: bool | None, access_point_arn: str | None, accessed_via_mount_target: bool
 ) -> dict[str, RequestValue]:
     """The request context EFS builds for an NFS client connection: the four enforced keys (§2.4)."""
-    tls: RequestValue = (
-        Indeterminate("aws:SecureTransport: the transport is unknown")
-        if secure_transport is None
-        else _bool(secure_transport)
-    )
     return {
-        "aws:securetransport": tls,
+        "aws:securetransport": _TLS_UNKNOWN if secure_transport is None else _bool(secure_transport),
         "elasticfilesystem:accesspointarn": ABSENT if access_point_arn is None else access_point_arn,
         "elasticfilesystem:accessedviamounttarget": _bool(accessed_via_mount_target),
-        "aws:sourceip": Indeterminate(SOURCE_IP_NOTE, present=Tri.UNKNOWN),
+        "aws:sourceip": _SOURCE_IP,
     }
 
 
@@ -68,109 +92,12 @@ def _bool(value: bool) -> str:
     return "true" if value else "false"
 
 
-# --- comparisons -------------------------------------------------------------------------------------
+_TLS_UNKNOWN = Indeterminate("aws:SecureTransport: the transport is unknown")
+_SOURCE_IP = Indeterminate(SOURCE_IP_NOTE, present=UNKNOWN)
 
 
-def _string_equals(p: str, r: str) -> Tri:
-    return Tri.of(p == r)
-
-
-def _string_equals_ignore_case(p: str, r: str) -> Tri:
-    return Tri.of(p.casefold() == r.casefold())
-
-
-def _string_like(p: str, r: str) -> Tri:
-    return Tri.of(glob_match(p, r))
-
-
-def _arn_like(p: str, r: str) -> Tri:
-    """ArnEquals and ArnLike behave alike: each of the six colon-separated parts matched with wildcards."""
-    pp, rp = p.split(":", 5), r.split(":", 5)
-    if len(pp) != 6 or len(rp) != 6:
-        return Tri.FALSE
-    return Tri.of(all(glob_match(a, b) for a, b in zip(pp, rp, strict=True)))
-
-
-def _bool_equals(p: str, r: str) -> Tri:
-    if p.lower() not in ("true", "false") or r.lower() not in ("true", "false"):
-        return Tri.UNKNOWN
-    return Tri.of(p.lower() == r.lower())
-
-
-def _numeric(test: Callable[[float, float], bool]) -> Compare:
-    def compare(p: str, r: str) -> Tri:
-        try:
-            return Tri.of(test(float(r), float(p)))
-        except ValueError:
-            return Tri.UNKNOWN
-
-    return compare
-
-
-def _parse_date(text: str) -> datetime | None:
-    try:
-        return datetime.fromtimestamp(float(text), tz=UTC)
-    except (ValueError, OverflowError, OSError):
-        pass
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _date(test: Callable[[datetime, datetime], bool]) -> Compare:
-    def compare(p: str, r: str) -> Tri:
-        pd, rd = _parse_date(p), _parse_date(r)
-        return Tri.UNKNOWN if pd is None or rd is None else Tri.of(test(rd, pd))
-
-    return compare
-
-
-def _ip_address(p: str, r: str) -> Tri:
-    try:
-        return Tri.of(ipaddress.ip_address(r) in ipaddress.ip_network(p, strict=False))
-    except ValueError:
-        return Tri.UNKNOWN
-
-
-def _binary_equals(p: str, r: str) -> Tri:
-    try:
-        return Tri.of(base64.b64decode(p, validate=True) == base64.b64decode(r, validate=True))
-    except (binascii.Error, ValueError):
-        return Tri.UNKNOWN
-
-
-OPERATORS: dict[str, tuple[Compare, bool]] = {
-    "StringEquals": (_string_equals, False),
-    "StringNotEquals": (_string_equals, True),
-    "StringEqualsIgnoreCase": (_string_equals_ignore_case, False),
-    "StringNotEqualsIgnoreCase": (_string_equals_ignore_case, True),
-    "StringLike": (_string_like, False),
-    "StringNotLike": (_string_like, True),
-    "ArnEquals": (_arn_like, False),
-    "ArnNotEquals": (_arn_like, True),
-    "ArnLike": (_arn_like, False),
-    "ArnNotLike": (_arn_like, True),
-    "Bool": (_bool_equals, False),
-    "NumericEquals": (_numeric(lambda r, p: r == p), False),
-    "NumericNotEquals": (_numeric(lambda r, p: r == p), True),
-    "NumericLessThan": (_numeric(lambda r, p: r < p), False),
-    "NumericLessThanEquals": (_numeric(lambda r, p: r <= p), False),
-    "NumericGreaterThan": (_numeric(lambda r, p: r > p), False),
-    "NumericGreaterThanEquals": (_numeric(lambda r, p: r >= p), False),
-    "DateEquals": (_date(lambda r, p: r == p), False),
-    "DateNotEquals": (_date(lambda r, p: r == p), True),
-    "DateLessThan": (_date(lambda r, p: r < p), False),
-    "DateLessThanEquals": (_date(lambda r, p: r <= p), False),
-    "DateGreaterThan": (_date(lambda r, p: r > p), False),
-    "DateGreaterThanEquals": (_date(lambda r, p: r >= p), False),
-    "IpAddress": (_ip_address, False),
-    "NotIpAddress": (_ip_address, True),
-    "BinaryEquals": (_binary_equals, False),
-}
-_LOOKUP = {name.lower(): entry for name, entry in OPERATORS.items()}
 _SET_PREFIXES = {"foranyvalue:": "any", "forallvalues:": "all"}
+_SET_PREFIX_NAMES = tuple(_SET_PREFIXES)
 
 
 # --- one condition -----------------------------------------------------------------------------------
@@ -201,21 +128,21 @@ def evaluate_condition(
     if_exists = name.endswith("ifexists")
     entry = _LOOKUP.get(name[: -len("ifexists")] if if_exists else name)
     if entry is None:
-        return Tri.UNKNOWN, f"unknown condition operator {operator} on {key}"
+        return UNKNOWN, f"unknown condition operator {operator} on {key}"
     compare, negated = entry
     if isinstance(request, Indeterminate):
-        return Tri.UNKNOWN, request.note
+        return UNKNOWN, request.note
     if isinstance(request, _Absent):
         if if_exists or set_op == "all":
-            return Tri.TRUE, None
-        return (Tri.FALSE, None) if set_op == "any" else (Tri.of(negated), None)
+            return TRUE, None
+        return (FALSE, None) if set_op == "any" else (Tri.of(negated), None)
     if expand_variables and any("${" in v for v in values):
         note = f"{operator} {key}: a policy variable in the value cannot be resolved for NFS clients"
     else:
         note = None
 
     def one(r: str) -> Tri:
-        hit = any_(Tri.UNKNOWN if note and "${" in p else compare(p, r) for p in values)
+        hit = any_(UNKNOWN if note and "${" in p else compare(p, r) for p in values)
         return not_(hit) if negated else hit
 
     requests = request if isinstance(request, list) else [request]
@@ -223,18 +150,18 @@ def evaluate_condition(
         result = all_(one(r) for r in requests)
     else:
         result = any_(one(r) for r in requests)
-    if result is Tri.UNKNOWN and note is None:
+    if result is UNKNOWN and note is None:
         note = f"{operator} {key}: the value {requests!r} cannot be compared with {list(values)!r}"
     return result, note
 
 
 def _null(values: tuple[str, ...], request: RequestValue, key: str) -> tuple[Tri, str | None]:
     if isinstance(request, _Absent):
-        present = Tri.FALSE
+        present = FALSE
     elif isinstance(request, Indeterminate):
         present = request.present
     else:
-        present = Tri.TRUE
+        present = TRUE
     results = []
     for v in values:
         if v.lower() == "true":
@@ -242,9 +169,9 @@ def _null(values: tuple[str, ...], request: RequestValue, key: str) -> tuple[Tri
         elif v.lower() == "false":
             results.append(present)
         else:
-            return Tri.UNKNOWN, f"Null {key}: expected true or false, found {v!r}"
+            return UNKNOWN, f"Null {key}: expected true or false, found {v!r}"
     result = any_(results)
-    note = request.note if isinstance(request, Indeterminate) and result is Tri.UNKNOWN else None
+    note = request.note if isinstance(request, Indeterminate) and result is UNKNOWN else None
     return result, note
 
 
@@ -256,17 +183,111 @@ def evaluate_conditions(
 ) -> tuple[Tri, list[str]]:
     """AND of all conditions. A key missing from ``request`` is not enforced for NFS clients (§2.4):
     UNKNOWN. When the result is FALSE no notes are returned (nothing undecided mattered)."""
-    results: list[Tri] = []
-    notes: list[str] = []
-    for operator, key, values in conditions:
-        if key.lower() not in request:
-            result: Tri = Tri.UNKNOWN
-            note: str | None = f"condition key {key} is not enforced for NFS clients (§2.4)"
+    result, notes = check_conditions(compile_conditions(conditions, expand_variables), request)
+    return result, list(notes)
+
+
+Outcome = tuple[Tri, "str | None"]
+_TRUE: Outcome = (TRUE, None)
+_FALSE: Outcome = (FALSE, None)
+_MISSING = object()
+_NO_NOTES: tuple[str, ...] = ()
+
+
+class Check:
+    """One condition compiled for ``check_conditions``: ``evaluate_condition`` with the common case
+    answered directly, a plain string request value and an operator whose comparison cannot be
+    UNKNOWN for it (no set prefix, no policy variable)."""
+
+    __slots__ = ("key", "written", "operator", "values", "expand", "test", "negated", "absent")
+
+    def __init__(self, operator: str, key: str, values: tuple[str, ...], expand: bool) -> None:
+        self.key, self.written = key.lower(), key
+        self.operator, self.values, self.expand = operator, values, expand
+        fast = _fast_test(operator, values, expand)
+        self.test, self.negated = fast if fast is not None else (None, False)
+        self.absent: Outcome | None = None  # the outcome for an ABSENT key, once asked for
+
+    def evaluate(self, request: RequestValue) -> Outcome:
+        if self.test is not None and type(request) is str:
+            hit = self.test(request)
+            if hit is not None:
+                return _TRUE if hit is not self.negated else _FALSE
+        if request is ABSENT:  # the same answer every time: it depends on the operator only
+            if self.absent is None:
+                self.absent = evaluate_condition(
+                    self.operator, self.written, self.values, ABSENT, self.expand
+                )
+            return self.absent
+        return evaluate_condition(self.operator, self.written, self.values, request, self.expand)
+
+
+def compile_conditions(conditions: Iterable[Condition], expand_variables: bool) -> tuple[Check, ...]:
+    return tuple(Check(op, key, tuple(values), expand_variables) for op, key, values in conditions)
+
+
+def check_conditions(
+    checks: tuple[Check, ...], request: Mapping[str, RequestValue]
+) -> tuple[Tri, list[str] | tuple[str, ...]]:
+    """``evaluate_conditions`` over conditions compiled once by ``compile_conditions``."""
+    result = TRUE
+    notes: list[str] | tuple[str, ...] = _NO_NOTES
+    for check in checks:
+        value = request.get(check.key, _MISSING)
+        if check.test is not None and type(value) is str:
+            hit = check.test(value)  # the common case, answered without evaluate_condition
+            if hit is not None:
+                if hit is check.negated:
+                    return FALSE, _NO_NOTES
+                continue
+        if value is _MISSING:
+            outcome, note = UNKNOWN, f"condition key {check.written} is not enforced for NFS clients (§2.4)"
         else:
-            result, note = evaluate_condition(operator, key, values, request[key.lower()], expand_variables)
-        if result is Tri.FALSE:
-            return Tri.FALSE, []
-        results.append(result)
-        if result is Tri.UNKNOWN and note:
-            notes.append(note)
-    return all_(results), notes
+            outcome, note = check.evaluate(value)
+        if outcome is FALSE:
+            return FALSE, _NO_NOTES
+        if outcome is UNKNOWN:
+            result = UNKNOWN
+            if note:
+                notes = [*notes, note]
+    return result, notes
+
+
+def _fast_test(
+    operator: str, values: tuple[str, ...], expand: bool
+) -> tuple[Callable[[str], bool | None], bool] | None:
+    """(whether some value matches a request string, negated), or None when there is no direct answer."""
+    name = operator.lower()
+    if name.startswith(_SET_PREFIX_NAMES) or (expand and any("${" in v for v in values)):
+        return None
+    entry = _LOOKUP.get(name[: -len("ifexists")] if name.endswith("ifexists") else name)
+    if entry is None:
+        return None
+    compare, negated = entry
+    if compare is string_equals:
+        exact = frozenset(values)
+        return exact.__contains__, negated
+    if compare is string_equals_ignore_case:
+        return partial(_folded_in, frozenset(v.casefold() for v in values)), negated
+    if compare is string_like:
+        return Globs(values).match, negated
+    if compare is arn_like:
+        arns = (tuple(glob_regex(part, False) for part in v.split(":", 5)) for v in values)
+        return partial(_arn_in, tuple(parts for parts in arns if len(parts) == 6)), negated
+    if compare is bool_equals and all(v.lower() in _BOOLS for v in values):
+        # "true" / "false" as EFS sends them; any other spelling is left to evaluate_condition
+        return {b: any(v.lower() == b for v in values) for b in _BOOLS}.get, negated
+    return None
+
+
+def _folded_in(folded: frozenset[str], r: str) -> bool:
+    return r.casefold() in folded
+
+
+def _arn_in(arns: tuple[tuple[re.Pattern[str], ...], ...], r: str) -> bool:
+    """ArnLike with each pattern split into its six parts beforehand (``arn_like``)."""
+    rp = r.split(":", 5)
+    return len(rp) == 6 and any(all(rx.fullmatch(b) for rx, b in zip(parts, rp)) for parts in arns)
+
+
+_BOOLS = ("true", "false")

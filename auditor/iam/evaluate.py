@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 
 from auditor.iam.conditions import RequestValue, efs_request_values
-from auditor.iam.logic import Tri, and_, or_
+from auditor.iam.logic import FALSE, TRUE, UNKNOWN, Tri, and_, or_
 from auditor.iam.policy import Policy, PolicyError, full_action, parse_policy
 from auditor.iam.principals import Principal
 from auditor.iam.statements import Side, evaluate_policies
@@ -35,6 +36,9 @@ class Decision(str, Enum):
     ALLOW = "ALLOW"
     DENY = "DENY"
     UNKNOWN = "UNKNOWN"
+
+
+_ALLOW, _DENY, _UNKNOWN = Decision.ALLOW, Decision.DENY, Decision.UNKNOWN  # Enum attributes are slow
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,7 @@ def authorize(
             request,
         )
     sides = [res, ident]
-    bounded = Tri.TRUE
+    bounded = TRUE
     if permissions_boundary is not None:
         label, doc = permissions_boundary
         bound = (
@@ -114,19 +118,15 @@ def authorize(
     id_allow = and_(ident.allow, bounded)
     id_missing = (
         "the identity policies do not allow it"
-        if ident.allow is Tri.FALSE
+        if ident.allow is FALSE
         else "the permissions boundary does not allow it"
     )
-    denied = or_(*(s.deny for s in sides))
-    fs_account = file_system_arn.split(":")[4] if file_system_arn.count(":") >= 5 else None
-    same_acct = (
-        Tri.UNKNOWN
-        if principal.account is None or not fs_account
-        else Tri.of(principal.account == fs_account)
-    )
+    denied = or_(*[s.deny for s in sides])
+    fs_account, account = _account_of(file_system_arn), principal.account
+    same_acct = UNKNOWN if account is None or not fs_account else TRUE if account == fs_account else FALSE
     outcomes = []
-    if same_acct is not Tri.FALSE:  # same account: either side suffices (§2.5)
-        if bounded is not Tri.TRUE and res.allow is not Tri.FALSE:
+    if same_acct is not FALSE:  # same account: either side suffices (§2.5)
+        if bounded is not TRUE and res.allow is not FALSE:
             res.notes.append(
                 "IAM limits a file system policy grant to a role ARN by the permissions boundary; "
                 "whether EFS does is UNVERIFIED, the grant is counted (§2.5)"
@@ -141,7 +141,7 @@ def authorize(
                 f"the file system policy does not allow it and {id_missing}",
             )
         )
-    if same_acct is not Tri.TRUE:  # cross account: both sides (§2.5, §8)
+    if same_acct is not TRUE:  # cross account: both sides (§2.5, §8)
         res_allow = or_(res.allow, res.allow_account)
         outcomes.append(
             _decide(
@@ -151,7 +151,7 @@ def authorize(
                 act,
                 "cross account: the file system policy and the identity policies must both allow (§2.5, §8)",
                 "the file system policy does not allow it for this principal or its account"
-                if res_allow is Tri.FALSE
+                if res_allow is FALSE
                 else id_missing,
             )
         )
@@ -185,25 +185,30 @@ def _default_policy(
             )
         except PolicyError:
             ident = Side()
-        if ident.deny is not Tri.FALSE:
+        if ident.deny is not FALSE:
             reasons.append(DEFAULT_IGNORES_DENY)
-    return Evaluation(Decision.ALLOW, tuple(reasons), ())
+    return Evaluation(_ALLOW, tuple(reasons), ())
 
 
 def _decide(allowed: Tri, denied: Tri, sides: list[Side], act: str, rule: str, missing: str) -> Evaluation:
     """ALLOW only when an allow certainly applies and no deny can; DENY when a deny certainly applies or no
     allow can (implicit deny, ``missing`` says what is lacking); UNKNOWN otherwise."""
-    notes = tuple(dict.fromkeys(n for s in sides for n in s.notes))
-    if denied is Tri.TRUE:
-        return Evaluation(Decision.DENY, tuple(r for s in sides for r in s.deny_reasons), notes)
-    if allowed is Tri.TRUE and denied is Tri.FALSE:
-        return Evaluation(Decision.ALLOW, (*(r for s in sides for r in s.allow_reasons), rule), notes)
-    if allowed is Tri.FALSE:
-        return Evaluation(Decision.DENY, (f"implicit deny of {act}: {missing} ({rule})",), notes)
-    why = "an Allow may apply" if allowed is Tri.UNKNOWN else "an Allow applies but a Deny may apply"
+    notes = tuple(dict.fromkeys([n for s in sides for n in s.notes])) if any(s.notes for s in sides) else ()
+    if denied is TRUE:
+        return Evaluation(_DENY, tuple([r for s in sides for r in s.deny_reasons]), notes)
+    if allowed is TRUE and denied is FALSE:
+        return Evaluation(_ALLOW, (*[r for s in sides for r in s.allow_reasons], rule), notes)
+    if allowed is FALSE:
+        return Evaluation(_DENY, (f"implicit deny of {act}: {missing} ({rule})",), notes)
+    why = "an Allow may apply" if allowed is UNKNOWN else "an Allow applies but a Deny may apply"
     return Evaluation(
-        Decision.UNKNOWN, (*(r for s in sides for r in s.allow_reasons), f"undecided: {why} ({rule})"), notes
+        _UNKNOWN, (*[r for s in sides for r in s.allow_reasons], f"undecided: {why} ({rule})"), notes
     )
+
+
+@lru_cache(maxsize=1024)
+def _account_of(file_system_arn: str) -> str | None:
+    return file_system_arn.split(":")[4] if file_system_arn.count(":") >= 5 else None
 
 
 def _parsed(document: dict | Policy, label: str) -> Policy:

@@ -5,6 +5,9 @@ a ``Statement`` whose fields have one shape each, so that evaluation never meets
 document raises ``PolicyError`` whose message is one line naming the offending element.
 
 Statement indices are 0-based positions in the ``Statement`` array (``Statement[1]`` is the second).
+
+``Policy.compiled`` turns the statements into matchers (``compiled``) the first time a policy is
+evaluated, and keeps them: callers that evaluate one document many times parse it once.
 """
 
 from __future__ import annotations
@@ -13,10 +16,24 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property
 from typing import Any, Literal
 
-SERVICE = "elasticfilesystem"
+from auditor.iam.compiled import CompiledPolicy
+from auditor.iam.patterns import SERVICE, action_matches, full_action, glob_match
+
+__all__ = [
+    "SERVICE",
+    "Policy",
+    "PolicyError",
+    "Statement",
+    "action_matches",
+    "full_action",
+    "glob_match",
+    "parse_policy",
+    "principals_of",
+]
+
 VERSIONS = ("2012-10-17", "2008-10-17")
 PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
 NON_AWS_PREFIXES = tuple(f"{t}:" for t in PRINCIPAL_TYPES[1:])
@@ -79,6 +96,12 @@ class Policy:
         """Policy variables (``${...}``) are substituted only under Version 2012-10-17; otherwise they are
         literal text."""
         return self.version == "2012-10-17"
+
+    @cached_property
+    def compiled(self) -> CompiledPolicy:
+        """The statements prepared for evaluation, once per policy (callers that evaluate a policy many
+        times pass the same ``Policy``)."""
+        return CompiledPolicy(self.label, self.statements, self.expands_variables)
 
 
 def show(value: Any, limit: int = 60) -> str:
@@ -208,25 +231,3 @@ def principals_of(policy: Policy) -> set[str]:
         for names in (st.principal, st.not_principal):
             out.update(n for n in names or () if not n.startswith(NON_AWS_PREFIXES))
     return out
-
-
-@lru_cache(maxsize=4096)
-def _glob(pattern: str, ignore_case: bool) -> re.Pattern[str]:
-    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile(body, re.DOTALL | (re.IGNORECASE if ignore_case else 0))
-
-
-def glob_match(pattern: str, text: str, ignore_case: bool = False) -> bool:
-    """IAM wildcard match: ``*`` any run of characters, ``?`` one character, over the whole text."""
-    return _glob(pattern, ignore_case).fullmatch(text) is not None
-
-
-def full_action(action: str) -> str:
-    """'ClientMount' -> 'elasticfilesystem:ClientMount'; a name with a service prefix is kept."""
-    return action if ":" in action else f"{SERVICE}:{action}"
-
-
-def action_matches(pattern: str, action: str) -> bool:
-    """Whether an Action pattern covers an action, case-insensitively with ``*`` / ``?`` (§2.1).
-    ``action`` may omit the service prefix ("ClientMount")."""
-    return glob_match(pattern, full_action(action), ignore_case=True)

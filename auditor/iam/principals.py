@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum
+from functools import cached_property
 from typing import ClassVar, Literal
 
-from auditor.iam.logic import Tri
+from auditor.iam.logic import FALSE, TRUE, UNKNOWN, Tri
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 ACCOUNT_ROOT = re.compile(r"^arn:[^:]+:iam::(\d{12}):root$")
@@ -28,7 +29,7 @@ class Principal:
 
     ANONYMOUS: ClassVar[Principal]
 
-    @property
+    @cached_property
     def account(self) -> str | None:
         for arn in (self.arn, self.session_arn):
             parts = arn.split(":") if arn else []
@@ -36,7 +37,7 @@ class Principal:
                 return parts[4]
         return None
 
-    @property
+    @cached_property
     def role_name(self) -> str | None:
         if self.arn and ":role/" in self.arn:
             return self.arn.rsplit("/", 1)[-1]
@@ -56,6 +57,9 @@ class Match(Enum):
     NO = "no"
 
 
+_YES, _ACCOUNT, _UNSURE, _NO = Match.YES, Match.ACCOUNT, Match.UNKNOWN, Match.NO  # Enum attributes are slow
+
+
 def account_of_principal(name: str) -> str | None:
     """The account an account principal (``arn:aws:iam::ACCT:root`` or bare ``ACCT``) names, else None."""
     if ACCOUNT_ID.match(name):
@@ -67,19 +71,67 @@ def account_of_principal(name: str) -> str | None:
 def _names_caller(name: str, who: Principal) -> Tri:
     """Whether one principal string names the caller's role or session (not its account)."""
     if who.kind != "role":
-        return Tri.FALSE
+        return FALSE
     if UNIQUE_ID.match(name):  # dangling unless it is the caller's own unique id (edge 13)
         return Tri.of(name == who.role_id)
     if who.arn is not None and name == who.arn:
-        return Tri.TRUE
+        return TRUE
     m = SESSION.match(name)
     if m is None:
-        return Tri.FALSE
+        return FALSE
     if who.session_arn is not None:
         return Tri.of(name == who.session_arn)
     # A session of the caller's role whose session name is not known.
     same_role = m.group(3) == who.role_name and m.group(2) == who.account
-    return Tri.UNKNOWN if same_role else Tri.FALSE
+    return UNKNOWN if same_role else FALSE
+
+
+class PrincipalSet:
+    """A Principal element prepared for matching: the strings that could name the caller, sorted by
+    how (unique ids, ARNs, session ARNs) and the accounts it names."""
+
+    __slots__ = ("names", "everyone", "unique_ids", "plain", "sessions", "accounts")
+
+    def __init__(self, names: frozenset[str]) -> None:
+        self.names = names
+        self.everyone = "*" in names
+        self.unique_ids = frozenset(n for n in names if UNIQUE_ID.match(n))
+        self.plain = names - self.unique_ids
+        sessions = ((n, SESSION.match(n)) for n in self.plain)
+        self.sessions = tuple((n, m.group(2), m.group(3)) for n, m in sessions if m is not None)
+        self.accounts = frozenset(a for a in map(account_of_principal, names) if a is not None)
+
+    def names_caller(self, who: Principal) -> Tri:
+        """OR over the names of ``_names_caller``: whether one names the caller's role or session."""
+        if who.kind != "role":
+            return FALSE
+        if who.role_id is not None and who.role_id in self.unique_ids:
+            return TRUE
+        if who.arn is not None and who.arn in self.plain:
+            return TRUE
+        if not self.sessions:
+            return FALSE
+        if who.session_arn is not None:
+            return Tri.of(any(n == who.session_arn for n, _, _ in self.sessions))
+        role, account = who.role_name, who.account
+        same_role = any(name == role and acct == account for _, acct, name in self.sessions)
+        return UNKNOWN if same_role else FALSE
+
+    def names_account_of(self, who: Principal) -> bool:
+        return who.account is not None and who.account in self.accounts
+
+    def match(self, who: Principal) -> Match:
+        """See ``match_principal``."""
+        if self.everyone:
+            return _YES
+        if who.kind != "role":
+            return _NO
+        seen = self.names_caller(who)
+        if seen is TRUE:
+            return _YES
+        if self.names_account_of(who):
+            return _ACCOUNT
+        return _UNSURE if seen is UNKNOWN else _NO
 
 
 def match_principal(names: frozenset[str], who: Principal) -> Match:
@@ -87,18 +139,7 @@ def match_principal(names: frozenset[str], who: Principal) -> Match:
     role and its sessions; a session ARN that session; an account principal delegates (ACCOUNT); unique
     ids are dangling (edge 13); Service / Federated / CanonicalUser principals match neither roles nor
     anonymous clients."""
-    if "*" in names:
-        return Match.YES
-    if who.kind != "role":
-        return Match.NO
-    seen = Tri.FALSE
-    for name in names:
-        seen = seen.or_(_names_caller(name, who))
-    if seen is Tri.TRUE:
-        return Match.YES
-    if who.account is not None and any(account_of_principal(n) == who.account for n in names):
-        return Match.ACCOUNT
-    return Match.UNKNOWN if seen is Tri.UNKNOWN else Match.NO
+    return PrincipalSet(names).match(who)
 
 
 def match_not_principal(names: frozenset[str], who: Principal) -> tuple[Tri, str | None]:
@@ -107,23 +148,22 @@ def match_not_principal(names: frozenset[str], who: Principal) -> tuple[Tri, str
     is listed too; otherwise the statement may still apply to it (UNKNOWN, possible lockout). Principals
     with a permissions boundary are always matched."""
     if "*" in names:
-        return Tri.FALSE, None
+        return FALSE, None
     if who.kind != "role":
-        return Tri.TRUE, None
+        return TRUE, None
     if who.has_permissions_boundary:
-        return Tri.TRUE, "a principal with a permissions boundary is always matched by NotPrincipal"
-    listed = Tri.FALSE
-    for name in names:
-        listed = listed.or_(_names_caller(name, who))
-    if listed is Tri.FALSE:
-        return Tri.TRUE, None
-    account_listed = who.account is not None and any(account_of_principal(n) == who.account for n in names)
-    if listed is Tri.TRUE and account_listed:
-        return Tri.FALSE, None
+        return TRUE, "a principal with a permissions boundary is always matched by NotPrincipal"
+    listed_names = PrincipalSet(names)
+    listed = listed_names.names_caller(who)
+    if listed is FALSE:
+        return TRUE, None
+    account_listed = listed_names.names_account_of(who)
+    if listed is TRUE and account_listed:
+        return FALSE, None
     why = (
         "its account is not listed next to it (IAM checks account, role and session in turn): "
         "possible lockout"
         if not account_listed
         else "its session may not be the one listed"
     )
-    return Tri.UNKNOWN, f"NotPrincipal lists {who.arn or who.session_arn} but {why}"
+    return UNKNOWN, f"NotPrincipal lists {who.arn or who.session_arn} but {why}"

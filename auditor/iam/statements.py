@@ -8,28 +8,30 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from auditor.iam.conditions import RequestValue, evaluate_conditions
-from auditor.iam.logic import Tri, and_, or_
-from auditor.iam.policy import Policy, PolicyError, Statement, action_matches, glob_match
-from auditor.iam.principals import Match, Principal, match_not_principal, match_principal
+from auditor.iam.compiled import CompiledStatement
+from auditor.iam.conditions import RequestValue, check_conditions
+from auditor.iam.logic import FALSE, TRUE, UNKNOWN, Tri
+from auditor.iam.patterns import full_action
+from auditor.iam.policy import Policy, PolicyError, Statement
+from auditor.iam.principals import Match, Principal, match_not_principal
 
 Kind = Literal["resource", "identity"]
 
 
-@dataclass
+@dataclass(slots=True)
 class Side:
     """The outcome of one set of policies (file system policy, identity policies or boundary)."""
 
-    allow: Tri = Tri.FALSE
-    allow_account: Tri = Tri.FALSE  # file system policy Allow via an account principal (delegation, §2.5)
-    deny: Tri = Tri.FALSE
+    allow: Tri = FALSE
+    allow_account: Tri = FALSE  # file system policy Allow via an account principal (delegation, §2.5)
+    deny: Tri = FALSE
     allow_reasons: list[str] = field(default_factory=list)
     deny_reasons: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     @staticmethod
     def unreadable(note: str) -> Side:
-        return Side(allow=Tri.UNKNOWN, deny=Tri.UNKNOWN, notes=[note])
+        return Side(allow=UNKNOWN, deny=UNKNOWN, notes=[note])
 
 
 def evaluate_policies(
@@ -40,109 +42,113 @@ def evaluate_policies(
     fs_arn: str,
     request: dict[str, RequestValue],
 ) -> Side:
-    """OR of the Allow statements and OR of the Deny statements of one set of policies."""
+    """OR of the Allow statements and OR of the Deny statements of one set of policies. Every statement of
+    a policy is checked (PolicyError) before any of them is evaluated."""
     side = Side()
+    full = full_action(act)
     for policy in policies:
-        for st in policy.statements:
-            _check(st, policy.label, kind)
-        for st in policy.statements:
-            applies, delegated, notes = evaluate_statement(st, policy, kind, act, who, fs_arn, request)
-            side.notes.extend(notes)
-            if applies is Tri.FALSE:
+        compiled = policy.compiled
+        error = compiled.errors.get(kind)
+        if error is not None:
+            raise PolicyError(error)
+        for st in compiled.statements:
+            if not st.actions.covers(full):
+                continue  # the cheapest test, and the one that most often decides
+            applies, delegated, notes = evaluate_statement(st, kind, act, who, fs_arn, request)
+            if notes:
+                side.notes.extend(notes)
+            if applies is FALSE:
                 continue
-            text = describe(st, policy.label, kind, act) + (
-                " (account principal: delegates to the account's identity policies)" if delegated else ""
-            )
-            if st.effect == "Deny":
-                side.deny = or_(side.deny, applies)
-                if applies is Tri.TRUE:
-                    side.deny_reasons.append(text)
+            if st.deny:
+                side.deny = _or(side.deny, applies)
+                if applies is TRUE:
+                    side.deny_reasons.append(_describe(st, kind, act))
             else:
                 if delegated:
-                    side.allow_account = or_(side.allow_account, applies)
+                    side.allow_account = _or(side.allow_account, applies)
                 else:
-                    side.allow = or_(side.allow, applies)
-                if applies is Tri.TRUE:
-                    side.allow_reasons.append(text)
+                    side.allow = _or(side.allow, applies)
+                if applies is TRUE:
+                    text = _describe(st, kind, act)
+                    side.allow_reasons.append(text + DELEGATES if delegated else text)
     return side
 
 
-def _check(st: Statement, label: str, kind: Kind) -> None:
-    where = f"{label}: Statement[{st.index}]"
-    has_principal = st.principal is not None or st.not_principal is not None
-    if kind == "resource" and not has_principal:
-        raise PolicyError(f"{where}: Principal or NotPrincipal is required in a file system policy")
-    if kind == "identity" and has_principal:
-        raise PolicyError(f"{where}: Principal and NotPrincipal are not allowed in an identity policy")
-    if kind == "identity" and st.resources is None and st.not_resources is None:
-        raise PolicyError(f"{where}: Resource or NotResource is required in an identity policy")
+DELEGATES = " (account principal: delegates to the account's identity policies)"
+_NOT_APPLICABLE: tuple[Tri, bool, tuple[str, ...]] = (FALSE, False, ())
+_NO, _ACCOUNT, _UNSURE = Match.NO, Match.ACCOUNT, Match.UNKNOWN  # module names: Enum attributes are slow
+
+
+def _or(a: Tri, b: Tri) -> Tri:
+    """``or_(a, b)`` for the two values at hand."""
+    if a is TRUE or b is TRUE:
+        return TRUE
+    return UNKNOWN if a is UNKNOWN or b is UNKNOWN else FALSE
 
 
 def evaluate_statement(
-    st: Statement,
-    policy: Policy,
+    st: CompiledStatement,
     kind: Kind,
     act: str,
     who: Principal,
     fs_arn: str,
     request: dict[str, RequestValue],
-) -> tuple[Tri, bool, list[str]]:
-    """(applies, delegated via an account principal, notes). applies = principal AND action AND resource
-    AND condition. Notes come with FALSE only for NotPrincipal (whose support by EFS is unverified)."""
-    name = st.name(policy.label)
-    if st.actions is not None:
-        acted = any(action_matches(p, act) for p in st.actions)
-    else:
-        acted = not any(action_matches(p, act) for p in st.not_actions or ())
-    if not acted:
-        return Tri.FALSE, False, []
+) -> tuple[Tri, bool, list[str] | tuple[str, ...]]:
+    """(applies, delegated via an account principal, notes) for a statement whose Action / NotAction
+    covers ``act``. applies = resource AND principal AND condition, decided in that order (the first
+    FALSE ends it). Notes come with FALSE only for NotPrincipal (whose support by EFS is unverified)."""
+    if st.resources is not None:
+        resource = st.resources.test(fs_arn)
+    else:  # an omitted Resource in a file system policy means the file system itself (§2.5)
+        resource = TRUE if kind == "resource" else FALSE
+    if resource is FALSE:
+        return _NOT_APPLICABLE
     notes: list[str] = []
-    resource = _resource(st, kind, fs_arn, policy.expands_variables)
-    if resource is Tri.FALSE:
-        return Tri.FALSE, False, []
-    if resource is Tri.UNKNOWN:
-        notes.append(f"{name}: a policy variable in the resource cannot be resolved for NFS clients")
-    matched, delegated = Tri.TRUE, False
+    if resource is UNKNOWN:
+        notes.append(f"{st.name}: a policy variable in the resource cannot be resolved for NFS clients")
+    matched, delegated = TRUE, False
     if kind == "resource" and st.principal is not None:
-        m = match_principal(st.principal, who)
-        if m is Match.NO:
-            return Tri.FALSE, False, []
-        delegated = m is Match.ACCOUNT and st.effect == "Allow"
-        if m is Match.UNKNOWN:
-            matched = Tri.UNKNOWN
-            notes.append(f"{name}: names a session of {who.arn} whose session name is not known")
+        m = st.principal.match(who)
+        if m is _NO:
+            return _NOT_APPLICABLE
+        delegated = m is _ACCOUNT and not st.deny
+        if m is _UNSURE:
+            matched = UNKNOWN
+            notes.append(f"{st.name}: names a session of {who.arn} whose session name is not known")
     elif kind == "resource" and st.not_principal is not None:
         # Noted even when the caller is excluded: if EFS ignored NotPrincipal, the answer would change.
-        notes.append(f"{name}: EFS support for NotPrincipal is UNVERIFIED (§2.5)")
+        notes.append(f"{st.name}: EFS support for NotPrincipal is UNVERIFIED (§2.5)")
         matched, note = match_not_principal(st.not_principal, who)
-        if matched is Tri.FALSE:
-            return Tri.FALSE, False, notes
-        notes.extend([f"{name}: {note}"] if note else [])
-    condition, cond_notes = evaluate_conditions(st.conditions, request, policy.expands_variables)
-    applies = and_(matched, resource, condition)
-    if applies is Tri.FALSE:
-        return Tri.FALSE, False, []
-    notes.extend(f"{name}: {n}" for n in cond_notes)
-    if applies is Tri.UNKNOWN:
-        leaning = "an Allow that may apply" if st.effect == "Allow" else "a Deny that may not apply"
-        notes.append(f"{describe(st, policy.label, kind, act)} is undecided ({leaning}, §2.4)")
-    return applies, delegated, notes
+        if matched is FALSE:
+            return FALSE, False, notes
+        if note:
+            notes.append(f"{st.name}: {note}")
+    if st.conditions:
+        condition, cond_notes = check_conditions(st.conditions, request)
+        if condition is FALSE:
+            return _NOT_APPLICABLE
+        if cond_notes:
+            notes.extend(f"{st.name}: {n}" for n in cond_notes)
+    else:
+        condition = TRUE
+    if matched is TRUE and resource is TRUE and condition is TRUE:
+        return TRUE, delegated, notes
+    leaning = "an Allow that may apply" if not st.deny else "a Deny that may not apply"
+    notes.append(f"{_describe(st, kind, act)} is undecided ({leaning}, §2.4)")
+    return UNKNOWN, delegated, notes
 
 
-def _resource(st: Statement, kind: Kind, fs_arn: str, expand: bool) -> Tri:
-    """Resource / NotResource against the file system ARN. An omitted Resource in a file system policy means
-    the file system itself (§2.5); an access point ARN never matches (edge 14, §2.1)."""
-    patterns = st.resources if st.resources is not None else st.not_resources
-    if patterns is None:
-        return Tri.TRUE if kind == "resource" else Tri.FALSE
-    hit = Tri.FALSE
-    for p in patterns:
-        if glob_match(p, fs_arn):
-            hit = Tri.TRUE
-            break
-        if expand and "${" in p:
-            hit = Tri.UNKNOWN
-    return hit if st.resources is not None else hit.not_()
+def _describe(st: CompiledStatement, kind: Kind, act: str) -> str:
+    """``describe`` remembered per statement, kind and action (the same few texts are asked for often)."""
+    texts = st.texts
+    if texts is None:
+        texts = st.texts = {}
+    text = texts.get((kind, act))
+    if text is None:
+        text = describe(st.statement, st.label, kind, act)
+        if len(texts) < 16:
+            texts[(kind, act)] = text
+    return text
 
 
 def describe(st: Statement, label: str, kind: Kind, act: str) -> str:
