@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -22,6 +23,17 @@ def evaluate(snapshot: Snapshot, params: Params | None = None, catalogue=None,
 
     params = params or Params()
     catalogue = catalogue or catalog.load()
+    # The snapshot lives for the whole run: keep the cyclic garbage collector from re-scanning its
+    # objects on every full collection (measured: a third of the analysis time on large estates).
+    gc.collect()
+    gc.freeze()
+    try:
+        return _evaluate(snapshot, params, catalogue, now)
+    finally:
+        gc.unfreeze()
+
+
+def _evaluate(snapshot: Snapshot, params: Params, catalogue, now: datetime | None) -> AuditRun:
     analysis = Analysis(snapshot, params)
     units = {u.scope: u for u in snapshot.units}
     results: list[Result] = []
