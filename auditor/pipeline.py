@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from auditor import __version__
-from auditor.checks import CHECKS
+from auditor.checks import AUTHORIZATION_CHECKS, CHECKS
 from auditor.checks.base import Finding
 from auditor.graph.access import Analysis
 from auditor.model.result import RUN_SCHEMA_VERSION, AuditRun, Result, Severity, Status, fingerprint
@@ -34,12 +34,20 @@ def evaluate(snapshot: Snapshot, params: Params | None = None, catalogue=None,
 
 
 def _evaluate(snapshot: Snapshot, params: Params, catalogue, now: datetime | None) -> AuditRun:
+    # Digest first: the serialised snapshot is large and should not coexist with the analysis.
+    snapshot_digest = hashlib.sha256(dumps(snapshot).encode()).hexdigest()
     analysis = Analysis(snapshot, params)
     units = {u.scope: u for u in snapshot.units}
     results: list[Result] = []
-    for check_id, (run, services) in CHECKS.items():
+    scopes: dict[str, str] = {}
+    order = list(AUTHORIZATION_CHECKS) + [c for c in CHECKS if c not in AUTHORIZATION_CHECKS]
+    for n, check_id in enumerate(order):
+        if n == len(AUTHORIZATION_CHECKS):
+            analysis.release_authorization()
+        run, services = CHECKS[check_id]
         severity = catalogue.checks[check_id].severity
         for f in run(analysis):
+            f.scope = scopes.setdefault(f.scope, f.scope)  # one string per scope, not per result
             results.append(_result(f, severity, units))
         for f in _scope_gaps(check_id, services, analysis):
             results.append(_result(f, severity, units))
@@ -48,7 +56,7 @@ def _evaluate(snapshot: Snapshot, params: Params, catalogue, now: datetime | Non
         schema_version=RUN_SCHEMA_VERSION,
         tool_version=__version__,
         generated_at=now or datetime.now(timezone.utc),
-        snapshot_digest=hashlib.sha256(dumps(snapshot).encode()).hexdigest(),
+        snapshot_digest=snapshot_digest,
         catalogue_digest=catalogue.digest,
         parameters=params.evidence(),
         units=sorted(snapshot.units, key=lambda u: u.scope),
@@ -74,10 +82,14 @@ def _result(f: Finding, severity: Severity, units) -> Result:
     # validation would dominate the run. tests/test_pipeline.py validates whole runs instead.
     unit = units.get(f.scope) or units.get(_global(f.scope))
     return Result.model_construct(
+        _fields_set=_ALL_FIELDS,  # one shared set instead of one per result (memory at 100k resources)
         check_id=f.check_id, status=f.status, severity=severity, resource_id=f.resource_id,
         resource_type=f.resource_type, scope=f.scope, message=f.message, evidence=f.evidence, path=f.path,
         collected_at=unit.finished_at if unit else None, collection_method=unit.method if unit else None,
         fingerprint=fingerprint(f.check_id, f.resource_id))
+
+
+_ALL_FIELDS = set(Result.model_fields)
 
 
 def _global(scope: str) -> str:

@@ -38,3 +38,11 @@ CHECKS: dict[str, tuple[Callable[..., Iterable[Finding]], tuple[str, ...]]] = {
 }
 
 CHECK_IDS: tuple[str, ...] = tuple(sorted(CHECKS))
+
+# Checks that evaluate IAM authorization. The pipeline runs them first and then releases the
+# authorization caches, so that large estates never hold both those caches and every result.
+AUTHORIZATION_CHECKS: tuple[str, ...] = (
+    "efs_root_squash_gap", "efs_cross_app_reach", "efs_policy_missing", "efs_policy_anonymous_access",
+    "efs_policy_no_secure_transport", "efs_policy_cross_account", "efs_policy_unenforced_condition",
+    "efs_policy_dangling_principal",
+)

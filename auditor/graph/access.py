@@ -144,6 +144,13 @@ class Analysis:
             self._reach[key] = PossibleReach(principal, fs, no_ap, through)
         return self._reach[key]
 
+    def release_authorization(self) -> None:
+        """Drop the authorization caches; later questions are answered again (and cached anew)."""
+        self.authz = Authz(self.idx, self.params)
+        self._reach.clear()
+        self._group_apps.clear()
+        self._group_root.clear()
+
     # --- access point classes: computed once per class, shared by every principal -----------------
 
     def class_apps(self, cls: APClass) -> tuple[Counter, list[str]]:
