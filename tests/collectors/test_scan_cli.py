@@ -56,3 +56,19 @@ def test_scan_exit_codes_for_findings_and_partial_collection(aws, monkeypatch):
     expected = 3 if run["issues"] else 1
     assert out.returncode == expected, out.stderr[-2000:]
     assert _scan("--format", "json", "--allow-partial").returncode == 1
+
+
+def test_collect_writes_a_snapshot_that_check_reads(aws, monkeypatch, tmp_path):
+    _seed(aws, monkeypatch)
+    out = tmp_path / "snap.json"
+    done = subprocess.run([EFS_AUDIT, "collect", "--out", str(out), "--region", "eu-west-1", "--no-progress"],
+                          capture_output=True, text=True, env=dict(os.environ), timeout=600)
+    from auditor.model.snapshot import load
+
+    snap = load(out)
+    assert done.returncode == (3 if snap.issues else 0), done.stderr[-2000:]
+    assert {u.scope for u in snap.units} == {"aws:123456789012:eu-west-1", "aws:123456789012:global"}
+    assert len(snap.file_systems) == 2 and len(snap.access_points) == 6
+    check = subprocess.run([EFS_AUDIT, "check", str(out), "--allow-partial", "--fail-on", "never"],
+                           capture_output=True, text=True, timeout=300)
+    assert check.returncode == 0 and "efs_policy_missing" in check.stdout
