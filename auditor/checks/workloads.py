@@ -46,6 +46,11 @@ def workload_runs_as_root(a: Analysis) -> Iterator[Finding]:
             if m.ap is not None and m.ap.posix_user is not None:
                 rows.append({**_volume(m), "identity": "enforced by the access point"})
                 continue
+            if m.unresolved and ((m.ap_id is not None and m.ap is None) or m.fs_id is None):
+                # whether an access point enforces an identity is itself unknown
+                unknown.append(m)
+                rows.append({**_volume(m), "identity": "unknown: the volume or its access point was not resolved"})
+                continue
             if not m.identities:
                 if m.unresolved:
                     unknown.append(m)

@@ -3,7 +3,9 @@
     outcome = review([Path("template.yaml")], against=load("live.json"))
     outcome.introduced   # FAIL now, not FAIL before: what deploying the files would add
 
-The declared snapshot (auditor.review.declared) is laid over the live one (auditor.review.overlay);
+The declared snapshot (auditor.review.declared) is laid over the live one (auditor.review.overlay),
+and unbound PVCs of efs-ap StorageClasses get the access point the controller would create
+(auditor.review.provision);
 the pipeline evaluates the live estate alone and the merged one, and each result is classified by
 fingerprint (check id + resource id): introduced, resolved or unchanged. Results for declared
 resources carry ``source_file`` and ``source_line``; every result carries ``review_status``.
@@ -38,14 +40,17 @@ def review(paths: Sequence[Path], against: Snapshot | None, params=None, *, acco
            now: datetime | None = None) -> ReviewOutcome:
     from auditor.pipeline import evaluate
     from auditor.review.declared import load_declared
+    from auditor.review.build import PLACEHOLDER_ACCOUNT, PLACEHOLDER_REGION
     from auditor.review.overlay import overlay, rename_task_definitions, task_family_renames
+    from auditor.review.provision import provision
 
     live = against or Snapshot()
     default_account, default_region, default_cluster = defaults_from(live)
     declared = load_declared(list(paths), account or default_account, region or default_region,
                              cluster or default_cluster)
     declared = rename_task_definitions(declared, task_family_renames(declared, live))
-    merged = overlay(live, declared)
+    merged = provision(overlay(live, declared), account or default_account or PLACEHOLDER_ACCOUNT,
+                       region or default_region or PLACEHOLDER_REGION)
     now = now or datetime.now(timezone.utc).replace(microsecond=0)
     before = evaluate(live, params, catalogue, now=now)
     after = evaluate(merged, params, catalogue, now=now)

@@ -47,8 +47,7 @@ class Sink:
     def __init__(self, account: str | None = None, region: str | None = None) -> None:
         self.account = account or PLACEHOLDER_ACCOUNT
         self.region = region or PLACEHOLDER_REGION
-        self.partition = "aws-cn" if self.region.startswith("cn-") else (
-            "aws-us-gov" if self.region.startswith("us-gov-") else "aws")
+        self.chosen = (account is not None, region is not None)  # given by the user or the live snapshot
         self.data: dict[str, list] = {k: [] for k in (
             "file_systems", "access_points", "security_groups", "roles", "managed_policies",
             "task_definitions", "ecs_services", "lambda_functions", "clusters")}
@@ -56,6 +55,20 @@ class Sink:
         self.declared_at: dict[str, str] = {}
         self.sources: list[str] = []
         self.services: set[str] = set()
+
+    @property
+    def partition(self) -> str:
+        return "aws-cn" if self.region.startswith("cn-") else (
+            "aws-us-gov" if self.region.startswith("us-gov-") else "aws")
+
+    def adopt(self, account: str | None, region: str | None) -> None:
+        """Account and region a file states itself (known ARNs in a Terraform plan), used where neither
+        the user nor a live snapshot chose them and no earlier file has."""
+        if account and not self.chosen[0]:
+            self.account = account
+        if region and not self.chosen[1]:
+            self.region = region
+        self.chosen = (self.chosen[0] or bool(account), self.chosen[1] or bool(region))
 
     @property
     def scope(self) -> str:
