@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from auditor.collectors.aws import OPERATIONS, AwsSettings, collect_aws, last_call_counts
-from auditor.collectors.aws.operations import Api, OperationNotAllowed
+from auditor.collectors.aws.operations import EXTRA_ACTIONS, Api, OperationNotAllowed, required_actions
 
 from .conftest import REGION, seed_small_estate
 
@@ -27,7 +27,15 @@ def _granted() -> set[str]:
 
 
 def test_policy_grants_exactly_the_table():
-    assert _granted() == set(OPERATIONS.values())
+    assert _granted() == required_actions()
+
+
+def test_extra_actions_the_api_reference_requires():
+    """DescribeMountTargetSecurityGroups also needs ec2:DescribeNetworkInterfaceAttribute on the mount
+    target's network interface (EFS API reference); without it every mount target's groups are AccessDenied."""
+    assert EXTRA_ACTIONS == {("efs", "DescribeMountTargetSecurityGroups"): ("ec2:DescribeNetworkInterfaceAttribute",)}
+    for extra in EXTRA_ACTIONS.values():
+        assert all(a.split(":")[1].startswith(READ_ONLY_PREFIXES) for a in extra)
 
 
 def test_every_action_is_read_only_and_matches_its_operation():

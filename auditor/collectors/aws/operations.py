@@ -45,6 +45,18 @@ OPERATIONS: dict[tuple[str, str], str] = {
     ("backup", "ListProtectedResources"): "backup:ListProtectedResources",
 }
 
+# Actions an operation needs besides its own, as the API reference states them: AWS authorizes
+# DescribeMountTargetSecurityGroups against the mount target's network interface as well.
+EXTRA_ACTIONS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("efs", "DescribeMountTargetSecurityGroups"): ("ec2:DescribeNetworkInterfaceAttribute",),
+}
+
+
+def required_actions() -> set[str]:
+    """Every IAM action the collectors need: the policy the auditor ships grants exactly these."""
+    return set(OPERATIONS.values()) | {a for extra in EXTRA_ACTIONS.values() for a in extra}
+
+
 # sts:AssumeRole is used to reach RoleTarget accounts; it is a credential step, not a read, and is
 # granted by the target role's trust policy rather than by auditor-policy.json.
 ASSUME_ROLE = ("sts", "AssumeRole")
