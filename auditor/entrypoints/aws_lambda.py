@@ -11,6 +11,7 @@ settings, collection through ``auditor.pipeline.collect`` (as ``efs-audit scan``
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import sys
@@ -251,7 +252,9 @@ def _content_type(path: Path) -> str:
 
 
 def import_security_hub(session, run: AuditRun, catalogue, options) -> dict[str, int]:
-    """BatchImportFindings with the ASFF findings, 100 per call; any rejected finding is an error.
+    """BatchImportFindings with the ASFF findings of every result, 100 per call; any rejected finding
+    is an error. FAIL and NOT_ASSESSED arrive FAILED / NOT_AVAILABLE; PASS arrives PASSED and RESOLVED,
+    which closes the finding a previous run imported for the same check and resource.
 
     With the default product ARN Security Hub accepts only findings whose AwsAccountId is the caller's
     account: those are imported under this account's and region's product ARN; findings about other
@@ -259,7 +262,8 @@ def import_security_hub(session, run: AuditRun, catalogue, options) -> dict[str,
     """
     from auditor.report import render
 
-    findings = json.loads(render("asff", run, catalogue, options))
+    # PASS results too: the import of a PASS is what turns the finding of a fixed problem PASSED
+    findings = json.loads(render("asff", run, catalogue, replace(options, include_pass=True)))
     account = session.client("sts").get_caller_identity()["Account"]
     hub = session.client("securityhub")
     region, partition = hub.meta.region_name, hub.meta.partition
@@ -299,6 +303,9 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         job = load_settings(os.environ, event if isinstance(event, Mapping) else None)
         if not job.bucket:
             raise SettingsError("EFS_AUDIT_BUCKET: required (the bucket that receives the bundle)")
+        if job.k8s_cluster and importlib.util.find_spec("kubernetes") is None:
+            raise SettingsError("EFS_AUDIT_K8S_CLUSTER: the Lambda package has no Kubernetes client; collect "
+                                "clusters with the CronJob (samples/deploy/kubernetes) instead")
         budget = collection_budget(context, job.reserve_seconds)
         deadline = None if budget is None else time.monotonic() + budget
         catalogue = catalog.load()

@@ -225,9 +225,42 @@ def test_security_hub_import(aws, estate, monkeypatch, capsys):
     assert summary["security_hub"] == {"imported": len(imported), "failed": 0, "other_accounts": 0}
     assert imported and {f["ProductArn"] for f in imported} == {
         "arn:aws:securityhub:eu-west-1:123456789012:product/123456789012/default"}
-    assert {f["Compliance"]["Status"] for f in imported} <= {"FAILED", "NOT_AVAILABLE"}
+    assert {f["Compliance"]["Status"] for f in imported} == {"PASSED", "FAILED", "NOT_AVAILABLE"}
+    assert {f["Workflow"]["Status"] for f in imported if f["Compliance"]["Status"] == "PASSED"} == {"RESOLVED"}
     assert [m["milestone"] for m in milestones(capsys.readouterr().out)] == [
         "start", "collected", "evaluated", "uploaded", "imported", "done"]
+
+
+def test_security_hub_finding_of_a_fixed_problem_turns_passed(aws):
+    """The second import of the same check and resource (same fingerprint, so the same finding Id) as a
+    PASS updates the finding the first import created as FAILED: fixed problems do not stay open."""
+    from auditor import catalog
+    from auditor.model import snapshot as snap
+    from auditor.pipeline import evaluate
+    from auditor.report.view import ReportOptions
+
+    cat = catalog.load()
+    run = evaluate(snap.load(ROOT / "samples" / "estates" / "production" / "snapshot.json"), catalogue=cat)
+    failed = next(r for r in run.results if r.status is Status.FAIL and r.resource_id.startswith("arn:aws:"))
+    session = boto3.Session()
+    first = run.model_copy(update={"results": [failed]})
+    fixed = run.model_copy(update={"results": [failed.model_copy(update={"status": Status.PASS})]})
+    for each in (first, fixed):
+        assert aws_lambda.import_security_hub(session, each, cat, ReportOptions())["imported"] == 1
+    hub = client(aws, "securityhub")
+    findings = [f for page in hub.get_paginator("get_findings").paginate() for f in page["Findings"]]
+    assert [(f["Id"], f["Compliance"]["Status"], f["Workflow"]["Status"]) for f in findings] == [
+        (f"efs-audit/{failed.check_id}/{failed.fingerprint}", "PASSED", "RESOLVED")]
+
+
+def test_a_cluster_setting_without_the_kubernetes_client_is_a_settings_error(aws, estate, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "kubernetes" else real(name, *a))
+    monkeypatch.setenv("EFS_AUDIT_K8S_CLUSTER", "prod")
+    with pytest.raises(SettingsError, match="EFS_AUDIT_K8S_CLUSTER: the Lambda package has no Kubernetes client"):
+        handler({}, FakeContext())
 
 
 def test_importing_the_handler_does_no_work():
