@@ -154,9 +154,12 @@ def access(
 COLLECT = {
     "profile": typer.Option(None, "--profile", help="AWS named profile (default: the standard credential chain)."),
     "region": typer.Option(None, "--region", help="AWS region to collect (repeatable; default: every enabled region)."),
-    "role_arn": typer.Option(None, "--role-arn", help="Role to assume in a target account (repeatable)."),
-    "external_id": typer.Option(None, "--external-id", help="ExternalId for --role-arn."),
-    "session_name": typer.Option("efs-audit", "--session-name", help="RoleSessionName for --role-arn."),
+    "role_arn": typer.Option(None, "--role-arn", help="Role to assume in a target account, as "
+                             "ARN[,EXTERNAL_ID[,SESSION_NAME]] (repeatable)."),
+    "external_id": typer.Option(None, "--external-id",
+                                help="ExternalId for each --role-arn that gives none."),
+    "session_name": typer.Option("efs-audit", "--session-name",
+                                 help="RoleSessionName for each --role-arn that gives none."),
     "no_aws": typer.Option(False, "--no-aws", help="Skip AWS collection (Kubernetes only)."),
     "kubeconfig": typer.Option(None, "--kubeconfig", help="Kubeconfig file for live Kubernetes collection."),
     "context": typer.Option(None, "--context", help="Kubeconfig context (repeatable: one cluster each)."),
@@ -176,7 +179,7 @@ def collect_settings(profile, region, role_arn, external_id, session_name, no_aw
         from auditor.collectors.aws import AwsSettings, RoleTarget
 
         aws = AwsSettings(profile=profile, regions=tuple(region or ()),
-                          role_targets=tuple(RoleTarget(arn=a, external_id=external_id, session_name=session_name)
+                          role_targets=tuple(RoleTarget.parse(a, external_id, session_name)
                                              for a in role_arn or ()))
     contexts = tuple((kubeconfig, c) for c in context or ()) or (((kubeconfig, None),) if kubeconfig else ())
     return CollectSettings(aws=aws, kube_contexts=contexts, in_cluster=in_cluster,

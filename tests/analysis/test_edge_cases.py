@@ -4,9 +4,10 @@ Every test names its edge case; fixtures are named by the verdict they must get.
 (group truncation, image groups) are in test_identity.py; 12 and 44 also at the evaluator level in
 tests/iam. Edges 21 and 22 depend on the existing directory's owner, mode and existence, which no
 EFS API returns, so an offline snapshot cannot express them: efs_access_point_world_writable reports
-NOT_ASSESSED when CreationInfo is absent instead of guessing.
+NOT_ASSESSED when CreationInfo is absent instead of guessing (test_edge_22_...).
 """
 
+from auditor.checks import CHECKS
 from auditor.graph.access import Analysis
 from auditor.model import k8s
 from auditor.model.result import Status
@@ -236,6 +237,40 @@ def test_edges_27_28_csi_access_point_forces_tls_and_mount_option_access_point_c
         "k8s://c1/ns/Deployment/fail-plaintext": FAIL}
     a = Analysis(snap, Params())
     assert {m.workload.name: m.ap_id for m in a.mounts}["ns/pass-ap-in-mount-options"] == "fsap-00000000000000001"
+
+
+def test_edge_22_access_point_without_creation_info_is_not_assessed_never_a_guess():
+    """Whether the path exists (else the access point is dead) and its mode are not in the API."""
+    no_root = ap(3, "/").model_copy(update={"root_directory": None})  # an answer without RootDirectory
+    snap = snapshot(file_systems=[fs(1)], access_points=[
+        ap(1, "/missing", 1001), no_root, ap(4, "/open", 1004, creation=(1004, 1004, "0777")),
+        ap(5, "/closed", 1005, creation=(1005, 1005, "750"))])
+    got = run("efs_access_point_world_writable", snap)
+    assert {k: v[0] for k, v in got.items()} == {
+        ap_arn(1): NA, ap_arn(3): NA, ap_arn(4): FAIL, ap_arn(5): PASS}
+    check, _ = CHECKS["efs_access_point_world_writable"]
+    messages = {f.resource_id: f.message for f in check(Analysis(snap, Params()))}
+    assert messages[ap_arn(1)] == messages[ap_arn(3)] == (
+        "no CreationInfo: the directory's mode is not visible through the EFS API")
+
+
+def test_edge_27_csi_access_point_handle_is_encrypted_even_with_encrypt_in_transit_false():
+    off, shouting = {"encryptInTransit": "false"}, {"encryptInTransit": "FALSE"}
+    c = cluster(pvs=[csi_pv("pass-ap", "fs-00000001::fsap-00000000000000001", attrs=off),
+                     csi_pv("pass-ap-unlisted", "fs-00000001::fsap-00000000000000009", attrs=shouting),
+                     csi_pv("fail-no-ap", "fs-00000001", attrs=off)],
+                pvcs=[pvc("pass-ap"), pvc("pass-ap-unlisted"), pvc("fail-no-ap")],
+                workloads=[deployment(n, n) for n in ("pass-ap", "pass-ap-unlisted", "fail-no-ap")])
+    snap = snapshot(file_systems=[fs(1)], access_points=[ap(1, "/a", 1001)], clusters=[c])
+    got = run("efs_unencrypted_mount", snap)
+    assert {k: v[0] for k, v in got.items()} == {
+        "k8s://c1/ns/Deployment/pass-ap": PASS, "k8s://c1/ns/Deployment/pass-ap-unlisted": PASS,
+        "k8s://c1/ns/Deployment/fail-no-ap": FAIL}
+    for name in ("pass-ap", "pass-ap-unlisted"):  # the CSI driver adds tls to every access point mount
+        (vol,) = got[f"k8s://c1/ns/Deployment/{name}"][1]["volumes"]
+        assert (vol["tls"], vol["why"]) == (True, "access point volumes always mount with tls (§6.2)")
+    (vol,) = got["k8s://c1/ns/Deployment/fail-no-ap"][1]["volumes"]
+    assert (vol["tls"], vol["why"]) == (False, 'encryptInTransit: "false" and no access point')
 
 
 def test_edge_29_subpath_is_not_a_boundary():

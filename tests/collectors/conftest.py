@@ -243,3 +243,42 @@ def no_backoff(monkeypatch):
     import botocore.endpoint
 
     monkeypatch.setattr(botocore.endpoint, "time", types.SimpleNamespace(sleep=lambda _s: None, time=time.time))
+
+
+# --- botocore Stubber on collector units (response shapes from the AWS API reference) -----------
+
+
+class _Session:
+    def __init__(self, clients):
+        self.clients = clients
+
+    def client(self, service, region_name=None, config=None):
+        return self.clients[service]
+
+
+@pytest.fixture
+def stubbed():
+    """``(make, unit)``: ``make(service)`` returns a Stubber on a fresh client; ``unit()`` a collector
+    Unit whose account uses those clients. Every queued response must be consumed."""
+    import botocore.session
+    from botocore.stub import Stubber
+
+    from auditor.collectors.aws.unit import Account, Unit
+
+    made = {}
+
+    def make(service):
+        c = botocore.session.get_session().create_client(
+            service, region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+        stub = Stubber(c)
+        made[service] = (c, stub)
+        return stub
+
+    def unit():
+        account = Account(session=_Session({s: c for s, (c, _) in made.items()}), account_id=ACCOUNT,
+                          partition="aws", caller_arn=f"arn:aws:iam::{ACCOUNT}:user/t", config=None)
+        return Unit(account, REGION, REGION)
+
+    yield make, unit
+    for _, stub in made.values():
+        stub.assert_no_pending_responses()

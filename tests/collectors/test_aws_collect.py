@@ -1,12 +1,15 @@
 """End to end over HTTP: a small estate seeded into moto's server, collected by collect_aws.
 
-Moto 5.2.5 gaps met here (checked against the AWS API reference; tested with Stubber elsewhere):
+Moto 5.2.5 gaps met here (checked against the AWS API reference). The real shapes are tested with
+Stubber for Lambda FileSystemConfigs, EKS pod identity and Backup ListProtectedResources in
+test_aws_pagination.py, and for the backup policy status in test_aws_efs_responses.py:
 - Lambda drops FileSystemConfigs on CreateFunction, so ``file_system_configs`` comes back ``[]``.
 - ECS fills ``rootDirectory: "/"`` into an EFS volume that omitted it (AWS returns what was sent).
 - EKS pod identity calls and Backup ListProtectedResources are not implemented (HTTP 404 from the
   server): they become CollectionIssues, the fields stay None.
 - DescribeBackupPolicy answers PolicyNotFound for a file system created without backups (moto cannot
-  store a DISABLED policy: PutBackupPolicy is not implemented).
+  store a DISABLED policy: PutBackupPolicy is not implemented); DISABLED and ENABLING are in
+  test_aws_efs_responses.py::test_backup_policy_disabled_and_enabling_are_recorded_as_returned.
 - GetAccountAuthorizationDetails omits PolicyName; the collector reads the name from the ARN.
 - DescribeFileSystems sends ``Name: ""`` for a file system without a Name tag (AWS omits it); the
   collector records no name.

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import time
 
+from auditor.checks import CHECKS
 from auditor.collectors.aws import AwsSettings, collect_aws, last_call_counts
+from auditor.entrypoints.cli import exit_code
 from auditor.model.aws import PolicyStatus
+from auditor.model.result import Status
+from auditor.pipeline import evaluate
 
 from .conftest import ACCOUNT, REGION, client, seed_small_estate
 
@@ -71,12 +75,14 @@ def test_policy_not_found_is_absent_but_access_denied_is_unknown(faults):
     assert not any(i.resource_id == arn_open for i in snap.issues if denied_arn != arn_open)
 
 
+DENIED = {"efs": "AccessDeniedException", "ecs": "AccessDeniedException", "lambda": "AccessDeniedException",
+          "eks": "AccessDeniedException", "backup": "AccessDeniedException", "ec2": "UnauthorizedOperation"}
+
+
 def test_access_denied_in_one_region_leaves_other_units_complete(faults):
     seed_small_estate(REGION)
-    client("efs", OTHER).create_file_system(CreationToken="other")
-    for service, code in (("efs", "AccessDeniedException"), ("ecs", "AccessDeniedException"),
-                          ("lambda", "AccessDeniedException"), ("eks", "AccessDeniedException"),
-                          ("backup", "AccessDeniedException"), ("ec2", "UnauthorizedOperation")):
+    other_fs = client("efs", OTHER).create_file_system(CreationToken="other")["FileSystemArn"]
+    for service, code in DENIED.items():
         faults.add(service, code, region=REGION, status=403)
     snap = collect_aws(AwsSettings(regions=(REGION, OTHER), max_attempts=2))
     denied = {(i.service, i.operation, i.error_code) for i in snap.issues if i.scope == SCOPE}
@@ -93,6 +99,37 @@ def test_access_denied_in_one_region_leaves_other_units_complete(faults):
     assert {i.operation for i in snap.issues if i.scope == f"aws:{ACCOUNT}:{OTHER}"} <= {
         "ListProtectedResources", "ListPodIdentityAssociations"}
     assert {u.scope for u in snap.units} == {SCOPE, f"aws:{ACCOUNT}:{OTHER}", f"aws:{ACCOUNT}:global"}
+
+    # Checked: every check that needs a denied service is NOT_ASSESSED in the denied region, one row
+    # per (scope, service) carrying the error; nothing there passes or fails.
+    run = evaluate(snap)
+    denied_rows = {(r.check_id, r.status, r.resource_id, r.message) for r in run.results if r.scope == SCOPE}
+    assert denied_rows == {
+        (check_id, Status.NOT_ASSESSED, f"{SCOPE}/{svc}",
+         f"{svc} could not be collected in {SCOPE}: {DENIED[svc]}")
+        for check_id, (_, needs) in CHECKS.items() for svc in needs if svc in DENIED}
+    by_row = {(r.check_id, r.resource_id): r for r in run.results}
+    assert {r.resource_id.rsplit("/", 1)[1] for r in run.results
+            if r.scope == SCOPE and r.check_id == "efs_mount_target_nfs_open"} == {"efs", "ec2"}
+    ec2_row = by_row[("efs_mount_target_nfs_open", f"{SCOPE}/ec2")]
+    assert {i["operation"] for i in ec2_row.evidence["issues"]} == {
+        "DescribeSecurityGroups", "DescribeSubnets", "DescribeRouteTables"}
+    # The other region's file system is assessed on what was collected there.
+    other_scope = f"aws:{ACCOUNT}:{OTHER}"
+    assert {r.check_id: r.status for r in run.results if r.resource_id == other_fs} == {
+        "efs_encrypted_at_rest": Status.FAIL, "efs_policy_missing": Status.FAIL,
+        "efs_policy_anonymous_access": Status.FAIL, "efs_policy_no_secure_transport": Status.FAIL,
+        "efs_policy_cross_account": Status.FAIL, "efs_root_squash_gap": Status.FAIL,
+        "efs_policy_unenforced_condition": Status.PASS, "efs_policy_dangling_principal": Status.PASS,
+        # moto lacks ListProtectedResources and stores no backup policy: not collected, not a guess
+        "efs_backup_enabled": Status.NOT_ASSESSED}
+    assert by_row[("efs_backup_enabled", other_fs)].message == (
+        "backup policy and AWS Backup coverage not collected")
+    assert {(r.check_id, r.resource_id, r.status) for r in run.results
+            if r.scope == other_scope and r.resource_id != other_fs} == {
+        ("efs_backup_enabled", f"{other_scope}/backup", Status.NOT_ASSESSED)}
+    assert exit_code(run, "high", False) == 3
+    assert exit_code(run, "high", True) == 1  # the other region's high FAILs remain
 
 
 def test_access_denied_on_iam_keeps_region_units(faults):

@@ -13,10 +13,6 @@ Backup ListProtectedResources (not implemented).
 
 from __future__ import annotations
 
-import botocore.session
-import pytest
-from botocore.stub import Stubber
-
 from auditor.collectors.aws import (
     AwsSettings,
     backup,
@@ -29,7 +25,6 @@ from auditor.collectors.aws import (
     lambda_,
     last_call_counts,
 )
-from auditor.collectors.aws.unit import Account, Unit
 
 from .conftest import ACCOUNT, REGION, client
 
@@ -60,35 +55,6 @@ def test_moto_pages_file_systems_mount_targets_and_eks(aws):
 
 
 # --- Stubber: real response shapes, two pages each ---------------------------------------------
-
-
-class _Session:
-    def __init__(self, clients):
-        self.clients = clients
-
-    def client(self, service, region_name=None, config=None):
-        return self.clients[service]
-
-
-@pytest.fixture
-def stubbed():
-    made = {}
-
-    def make(service):
-        c = botocore.session.get_session().create_client(
-            service, region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
-        stub = Stubber(c)
-        made[service] = (c, stub)
-        return stub
-
-    def unit():
-        account = Account(session=_Session({s: c for s, (c, _) in made.items()}), account_id=ACCOUNT,
-                          partition="aws", caller_arn=f"{A}:user/t", config=None)
-        return Unit(account, REGION, REGION)
-
-    yield make, unit
-    for _, stub in made.values():
-        stub.assert_no_pending_responses()
 
 
 def _ap(n):

@@ -101,6 +101,97 @@ def test_every_list_is_cluster_wide_and_paginated(api, tmp_path):
     assert len([p for p, _ in api.requests if p == "/apis/apps/v1/deployments"]) == 2  # 3 Deployments
 
 
+# One more object of every kind the sample has fewer than two of, so every list spans pages of one.
+MORE = """
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: efs-static}
+provisioner: efs.csi.aws.com
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: log-agent, namespace: kube-system}
+spec:
+  template:
+    metadata: {labels: {app: log-agent}}
+    spec:
+      containers: [{name: agent, image: x}]
+---
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata:
+  name: web-7c9f8d6b5
+  namespace: web
+  ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: web, controller: true, uid: u3}]
+spec:
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: x}]
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: cleanup, namespace: reporting}
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          containers: [{name: cleanup, image: x}]
+""" + "".join(f"""
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {{name: db-{n}, namespace: data}}
+spec:
+  serviceName: db-{n}
+  template:
+    metadata: {{labels: {{app: db-{n}}}}}
+    spec:
+      containers: [{{name: db, image: x}}]
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {{name: migrate-{n}, namespace: web}}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{{name: migrate, image: x}}]
+""" for n in (1, 2))
+
+
+def test_every_list_follows_continue_tokens_to_its_last_page(tmp_path):
+    objects = sample_objects() + [d for d in yaml.safe_load_all(MORE) if d]
+    with FakeApi(objects) as api:
+        snap = collect_cluster(kubeconfig=kubeconfig(tmp_path, api.url), page_size=1)
+        sizes = {path: len(items) for path, items in api.items.items()}
+    sent: dict[str, list] = {}
+    for path, query in api.requests:
+        sent.setdefault(path, []).append(query.get("continue"))
+    assert set(sent) == set(sizes) == {list_path(g, v, r) for g, v, r, *_ in LISTS}
+    assert min(sizes.values()) == 2
+    # page k (k >= 1) is asked for with the token the server gave on page k - 1
+    assert sent == {path: [None] + [str(k) for k in range(1, n)] for path, n in sizes.items()}
+    assert all(q.get("limit") == "1" for _, q in api.requests)
+    manifests_dir = tmp_path / "same"
+    manifests_dir.mkdir()
+    (manifests_dir / "all.yaml").write_text(yaml.safe_dump_all(copy.deepcopy(objects)))
+    offline = load_manifests([manifests_dir], "prod-eks")
+    assert snap.issues == [] and offline.issues == []
+    assert without_sources(snap.clusters[0]) == without_sources(offline.clusters[0])
+    c = snap.clusters[0]
+    assert {s.name for s in c.storage_classes} == {"efs-ap", "efs-static"}
+    assert {(w.kind, w.namespace, w.name) for w in c.workloads} == {
+        ("CronJob", "reporting", "cleanup"), ("CronJob", "reporting", "report-builder"),
+        ("DaemonSet", "kube-system", "efs-csi-node"), ("DaemonSet", "kube-system", "log-agent"),
+        ("Deployment", "analytics", "analytics"), ("Deployment", "kube-system", "efs-csi-controller"),
+        ("Deployment", "web", "web"), ("Job", "web", "migrate-1"), ("Job", "web", "migrate-2"),
+        ("Pod", "legacy", "legacy-sync"), ("StatefulSet", "data", "db-1"), ("StatefulSet", "data", "db-2")}
+
+
 def test_forbidden_list_leaves_its_field_none_and_the_rest_collected(tmp_path):
     with FakeApi(sample_objects(), errors={"storageclasses": (403, "Forbidden")}) as api:
         snap = collect_cluster(kubeconfig=kubeconfig(tmp_path, api.url), page_size=2)

@@ -17,7 +17,7 @@ from auditor.collectors.aws import backup, ec2, ecs, efs, eks, iam, lambda_
 from auditor.collectors.aws.operations import Api, CallCounter
 from auditor.collectors.aws.unit import CALL_ERRORS, Account, Unit, error_of
 from auditor.model.ids import parse_arn
-from auditor.model.snapshot import CollectionIssue, CollectionUnit, Snapshot
+from auditor.model.snapshot import CollectionIssue, CollectionUnit, InputError, Snapshot
 
 # Explicit registry of region services, in the order their results are assembled.
 REGION_SERVICES: dict[str, Callable[[Unit], dict]] = {
@@ -32,6 +32,18 @@ class RoleTarget:
     arn: str
     external_id: str | None = None
     session_name: str = "efs-audit"
+
+    @classmethod
+    def parse(cls, value: str, external_id: str | None = None, session_name: str = "efs-audit") -> RoleTarget:
+        """``ARN[,EXTERNAL_ID[,SESSION_NAME]]``; an empty or missing part takes the given default."""
+        parts = [p.strip() for p in value.split(",")]
+        arn = parse_arn(parts[0])
+        if (len(parts) > 3 or arn is None or arn.service != "iam" or arn.region or not arn.account.isdigit()
+                or len(arn.account) != 12 or not arn.resource.startswith("role/") or arn.resource == "role/"):
+            raise InputError(f"--role-arn: {value!r} is not ARN[,EXTERNAL_ID[,SESSION_NAME]] with an IAM "
+                             "role ARN (arn:aws:iam::<12-digit account>:role/<name>)")
+        parts += ["", ""]
+        return cls(parts[0], parts[1] or external_id, parts[2] or session_name)
 
 
 @dataclass(frozen=True)
