@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import typer
+from typer.core import TyperCommand
 
 from auditor.model.snapshot import InputError
 from auditor.report.output import emit, options_from, parse_formats
@@ -21,10 +22,13 @@ FORMAT_HELP = ("Output formats, comma separated: table, json, markdown, csv, ocs
                "Several formats need --out.")
 REPORT_OPTIONS = {
     "fmt": typer.Option("table", "--format", "-f", help=FORMAT_HELP),
-    "out": typer.Option(None, "--out", help="Write an evidence bundle (snapshot, run, formats, manifest) to DIR; "
-                                            "DIR must not exist or be empty."),
-    "waivers": typer.Option(None, "--waivers", help="YAML waiver file applied at report time."),
-    "baseline": typer.Option(None, "--baseline", help="A previous run JSON: mark findings NEW, UNCHANGED, RESOLVED."),
+    "out": typer.Option(None, "--out", metavar="DIR",
+                        help="Write an evidence bundle (run, formats and manifest; no snapshot: `efs-audit check "
+                             "--out` bundles it) to DIR; DIR must not exist or be empty."),
+    "waivers": typer.Option(None, "--waivers", metavar="FILE", help="YAML waiver file applied at report time."),
+    "baseline": typer.Option(None, "--baseline", metavar="RUN_JSON",
+                             help="A previous run JSON of the same estate: mark findings NEW, UNCHANGED, RESOLVED "
+                                  "or NOT_REASSESSED."),
     "framework": typer.Option(None, "--framework", help="Show the control view of one framework "
                                                          "(aws-fsbp, cis-aws, nist-800-53, pci-dss-4, hipaa, soc2, "
                                                          "iso27001-2022)."),
@@ -39,10 +43,19 @@ def _fail(exc: InputError) -> typer.Exit:
     return typer.Exit(2)
 
 
+class PlainUsage(TyperCommand):
+    """Recent Typer writes a required argument as {NAME} on the usage line: show plain NAME."""
+
+    def collect_usage_pieces(self, ctx) -> list[str]:
+        return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in super().collect_usage_pieces(ctx)]
+
+
 def register(app: typer.Typer) -> None:
-    @app.command("report")
+    @app.command("report", cls=PlainUsage)
     def report(
-        run_json: Path = typer.Argument(..., help="A run written by `efs-audit check --format json` (or run.json)."),
+        run_json: Path = typer.Argument(..., metavar="RUN_JSON",
+                                        help="A run written by `efs-audit check --format json` (or run.json), "
+                                             "not a snapshot."),
         fmt: str = REPORT_OPTIONS["fmt"], out: Path | None = REPORT_OPTIONS["out"],
         waivers: Path | None = REPORT_OPTIONS["waivers"], baseline: Path | None = REPORT_OPTIONS["baseline"],
         framework: str | None = REPORT_OPTIONS["framework"], include_pass: bool = REPORT_OPTIONS["include_pass"],
@@ -63,8 +76,9 @@ def register(app: typer.Typer) -> None:
             raise _fail(exc) from None
         sys.stdout.write(text)
 
-    @app.command("verify")
-    def verify(directory: Path = typer.Argument(..., help="An evidence bundle directory written with --out.")) -> None:
+    @app.command("verify", cls=PlainUsage)
+    def verify(directory: Path = typer.Argument(..., metavar="DIR",
+                                                help="An evidence bundle directory written with --out.")) -> None:
         """Check an evidence bundle: every file present, unchanged, and nothing extra."""
         from auditor.report.bundle import manifest_digest, verify_bundle
 

@@ -2,8 +2,10 @@
 
 An open finding is a FAIL or a NOT_ASSESSED result: unknown is never treated as fixed. A finding
 is NEW when it is open now and was not open before, UNCHANGED when it is open in both runs (even
-if it moved between FAIL and NOT_ASSESSED), RESOLVED when it was open before and now PASSes or its
-resource is gone.
+if it moved between FAIL and NOT_ASSESSED), RESOLVED when it was open before and now PASSes, or its
+resource is gone from a scope this run collected completely (see complete_scopes). A previous open
+finding whose resource is gone from a scope this run did not collect completely is NOT_REASSESSED:
+its absence proves nothing. A baseline that shares no collection scope with the run is refused.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from auditor.model.result import RUN_SCHEMA_VERSION, AuditRun, Result, Status
-from auditor.model.snapshot import InputError, describe_validation_error
+from auditor.model.snapshot import InputError, Snapshot, describe_validation_error
 
-NEW, UNCHANGED, RESOLVED = "NEW", "UNCHANGED", "RESOLVED"
+NEW, UNCHANGED, RESOLVED, NOT_REASSESSED = "NEW", "UNCHANGED", "RESOLVED", "NOT_REASSESSED"
 OPEN = (Status.FAIL, Status.NOT_ASSESSED)
+_SNAPSHOT_ONLY = set(Snapshot.model_fields) - set(AuditRun.model_fields)  # file_systems, access_points, ...
 
 
 @dataclass(frozen=True)
@@ -28,12 +31,14 @@ class Comparison:
     unchanged: tuple[Result, ...]
     resolved: tuple[Result, ...]  # the previous run's results
     states: dict[str, str]  # fingerprint -> NEW | UNCHANGED for the current open results
+    not_reassessed: tuple[Result, ...] = ()  # the previous run's results, resource gone, scope incomplete
 
     def state(self, result: Result) -> str | None:
         return self.states.get(_fp(result))
 
     def counts(self) -> dict[str, int]:
-        return {NEW: len(self.new), UNCHANGED: len(self.unchanged), RESOLVED: len(self.resolved)}
+        return {NEW: len(self.new), UNCHANGED: len(self.unchanged), RESOLVED: len(self.resolved),
+                NOT_REASSESSED: len(self.not_reassessed)}
 
 
 def _fp(r: Result) -> str:
@@ -57,6 +62,9 @@ def loads_run(text: str, source: str = "<run>") -> AuditRun:
         raise InputError(f"{source}: not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     if not isinstance(data, dict):
         raise InputError(f"{source}: a run is a JSON object, found {type(data).__name__}")
+    if "results" not in data and set(data) & _SNAPSHOT_ONLY:
+        raise InputError(f"{source}: this is a snapshot, not a run: evaluate it with `efs-audit check {source}` "
+                         "(add --format json to save a run)")
     if data.get("schema_version") != RUN_SCHEMA_VERSION:
         raise InputError(f"{source}: schema_version: expected {RUN_SCHEMA_VERSION!r}, "
                          f"found {data.get('schema_version')!r}")
@@ -66,7 +74,26 @@ def loads_run(text: str, source: str = "<run>") -> AuditRun:
         raise InputError(f"{source}: {describe_validation_error(exc)}") from None
 
 
+def complete_scopes(current: AuditRun, previous: AuditRun) -> set[str]:
+    """Scopes the current run collected completely: its unit finished, no collection issue names
+    the scope, and it attempted every service the previous run's unit for that scope attempted."""
+    with_issues = {i.scope for i in current.issues}
+    attempted_before = {u.scope: set(u.services) for u in previous.units}
+    return {u.scope for u in current.units
+            if u.complete and u.scope not in with_issues and attempted_before.get(u.scope, set()) <= set(u.services)}
+
+
+def require_shared_scope(current: AuditRun, previous: AuditRun, source: str = "--baseline") -> None:
+    """A baseline of another estate would call every finding NEW and prove nothing resolved."""
+    now_scopes, before_scopes = {u.scope for u in current.units}, {u.scope for u in previous.units}
+    if not now_scopes & before_scopes:
+        raise InputError(f"{source}: the baseline run (generated {previous.generated_at.isoformat()}) shares no "
+                         f"collection scope with this run (baseline: {', '.join(sorted(before_scopes)) or 'none'}; "
+                         f"this run: {', '.join(sorted(now_scopes)) or 'none'})")
+
+
 def compare(current: AuditRun, previous: AuditRun) -> Comparison:
+    require_shared_scope(current, previous)
     before = {_fp(r): r for r in previous.results if r.status in OPEN}
     now_all = {_fp(r): r for r in current.results}
     new, unchanged, states = [], [], {}
@@ -80,22 +107,32 @@ def compare(current: AuditRun, previous: AuditRun) -> Comparison:
         else:
             new.append(r)
             states[key] = NEW
-    resolved = [r for k, r in before.items()
-                if k not in now_all or now_all[k].status is Status.PASS]
+    complete = complete_scopes(current, previous)
+    resolved, not_reassessed = [], []
+    for k, r in before.items():
+        if k in now_all:
+            if now_all[k].status is Status.PASS:
+                resolved.append(r)
+        elif r.scope in complete:
+            resolved.append(r)
+        else:
+            not_reassessed.append(r)
     order = (lambda r: (r.check_id, r.resource_id))
     return Comparison(previous_generated_at=previous.generated_at.isoformat(),
                       new=tuple(sorted(new, key=order)), unchanged=tuple(sorted(unchanged, key=order)),
-                      resolved=tuple(sorted(resolved, key=order)), states=states)
+                      resolved=tuple(sorted(resolved, key=order)), states=states,
+                      not_reassessed=tuple(sorted(not_reassessed, key=order)))
 
 
 def summary(cmp: Comparison, limit: int = 20) -> str:
     """What a scheduled run prints: counts, then the new and resolved findings by name."""
     c = cmp.counts()
     lines = [f"Baseline {cmp.previous_generated_at}: {c[NEW]} new, {c[UNCHANGED]} unchanged, "
-             f"{c[RESOLVED]} resolved"]
-    for label, items in (("NEW", cmp.new), ("RESOLVED", cmp.resolved)):
+             f"{c[RESOLVED]} resolved" + (f", {c[NOT_REASSESSED]} not reassessed" if c[NOT_REASSESSED] else "")]
+    for label, items in ((NEW, cmp.new), (RESOLVED, cmp.resolved), (NOT_REASSESSED, cmp.not_reassessed)):
+        why = "  (scope not completely collected in this run)" if label == NOT_REASSESSED else ""
         for r in items[:limit]:
-            lines.append(f"  {label:<8} {r.check_id}  {r.resource_id}  [{r.status.value}]")
+            lines.append(f"  {label:<8} {r.check_id}  {r.resource_id}  [{r.status.value}]{why}")
         if len(items) > limit:
-            lines.append(f"  ... and {len(items) - limit} more {label.lower()}")
+            lines.append(f"  ... and {len(items) - limit} more {label.lower().replace('_', ' ')}")
     return "\n".join(lines) + "\n"

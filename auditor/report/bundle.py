@@ -1,5 +1,6 @@
-"""Evidence bundles: snapshot.json, run.json, every requested format and manifest.json (sha256 of
-each file, tool version, catalogue digest, parameters, who/where/when collected).
+"""Evidence bundles: snapshot.json (only when the run was evaluated here from a snapshot; the
+manifest says when it is absent), run.json, every requested format and manifest.json (sha256 of
+each file, tool version, catalogue digests, parameters, who/where/when collected).
 
 A bundle is written whole or not at all: every file goes into a private temporary sibling
 directory, created 0700 with files 0600 (os.open with the mode, never chmod afterwards), which is
@@ -41,7 +42,13 @@ def _write(directory: Path, name: str, text: str) -> dict:
     return {"sha256": _sha(data), "bytes": len(data)}
 
 
-def manifest(run: AuditRun, files: dict[str, dict], formats: list[str], options) -> dict:
+SNAPSHOT_NOTE = ("the snapshot is not part of this bundle: it was rendered from a saved run; snapshot_digest "
+                 "names the snapshot that run was evaluated from (efs-audit check --out bundles the snapshot too)")
+
+
+def manifest(run: AuditRun, files: dict[str, dict], formats: list[str], options, catalogue=None) -> dict:
+    """catalogue_digest is the catalogue the files were rendered with (titles, mappings);
+    run_catalogue_digest the one the run was evaluated with. They differ when the catalogue changed."""
     waivers = [{"source": w.source, "index": w.index, "checks": list(w.checks), "resources": list(w.resources),
                 "reason": w.reason, "owner": w.owner, "expires": w.expires.isoformat()}
                for w in getattr(options, "waivers", ())]
@@ -53,7 +60,10 @@ def manifest(run: AuditRun, files: dict[str, dict], formats: list[str], options)
         "run_generated_at": run.generated_at.isoformat(),
         "written_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "snapshot_digest": run.snapshot_digest,
-        "catalogue_digest": run.catalogue_digest,
+        "snapshot_included": "snapshot.json" in files,
+        **({} if "snapshot.json" in files else {"snapshot_note": SNAPSHOT_NOTE}),
+        "catalogue_digest": catalogue.digest if catalogue is not None else run.catalogue_digest,
+        "run_catalogue_digest": run.catalogue_digest,
         "parameters": run.parameters,
         "collection": [{"scope": u.scope, "method": u.method, "collector": u.collector,
                         "started_at": u.started_at.isoformat() if u.started_at else None,
@@ -98,7 +108,7 @@ def write_bundle(out_dir: str | Path, run: AuditRun, snapshot_json: str | None, 
             name = FILE_NAMES.get(fmt, f"report.{fmt}")
             if name not in files:
                 files[name] = _write(tmp, name, render(fmt, run, catalogue, options))
-        _write(tmp, MANIFEST, json.dumps(manifest(run, files, list(formats), options), indent=1) + "\n")
+        _write(tmp, MANIFEST, json.dumps(manifest(run, files, list(formats), options, catalogue), indent=1) + "\n")
         if out_dir.exists():
             out_dir.rmdir()  # empty, checked above
         os.rename(tmp, out_dir)
@@ -157,9 +167,10 @@ def _consistency(directory: Path, data: dict, files: dict) -> list[str]:
         run = json.loads((directory / "run.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return ["run.json: missing or not JSON"]
-    for key in ("snapshot_digest", "catalogue_digest"):
-        if run.get(key) != data.get(key):
-            out.append(f"run.json: {key} differs from the manifest")
+    if run.get("snapshot_digest") != data.get("snapshot_digest"):
+        out.append("run.json: snapshot_digest differs from the manifest")
+    if run.get("catalogue_digest") != data.get("run_catalogue_digest", data.get("catalogue_digest")):
+        out.append("run.json: catalogue_digest differs from the manifest's run_catalogue_digest")
     if "snapshot.json" in files and files["snapshot.json"].get("sha256") != run.get("snapshot_digest"):
         out.append("snapshot.json: does not match run.json snapshot_digest")
     return out

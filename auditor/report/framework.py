@@ -1,9 +1,11 @@
 """The framework view: one row per control of a framework, built from the check -> control
 mappings in the catalogue.
 
-Control status: FAIL if any mapped result FAILs (unwaived); NOT_ASSESSED if any is NOT_ASSESSED
-(unwaived) and none FAILs; PASS only if there is at least one result and every one is PASS or
-WAIVED. A control with no results at all is NOT_ASSESSED: nothing evaluated is never passing.
+Control status, decided on the raw statuses: FAIL if any mapped result FAILs (unwaived);
+otherwise NOT_ASSESSED if any result is NOT_ASSESSED, waived or not (a waiver accepts a risk, it
+does not turn an unknown into evidence); PASS only if there is at least one result and every one
+is PASS or a waived FAIL. A control with no results at all is NOT_ASSESSED: nothing evaluated is
+never passing.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from tabulate import tabulate
 
 from auditor.catalog import Catalogue, Framework
+from auditor.model.result import Status
 from auditor.model.snapshot import InputError
 from auditor.report.view import View
 
@@ -28,6 +31,7 @@ class ControlRow:
     not_assessed: int
     waived: int
     status: str  # PASS | FAIL | NOT_ASSESSED
+    waived_not_assessed: int = 0  # of the waived results, how many are raw NOT_ASSESSED
 
     @property
     def results(self) -> int:
@@ -40,10 +44,11 @@ def framework(catalogue: Catalogue, name: str) -> Framework:
     return catalogue.frameworks[name]
 
 
-def control_status(passed: int, failed: int, not_assessed: int, waived: int) -> str:
+def control_status(passed: int, failed: int, not_assessed: int, waived: int,
+                   waived_not_assessed: int = 0) -> str:
     if failed:
         return "FAIL"
-    if not_assessed:
+    if not_assessed or waived_not_assessed:
         return "NOT_ASSESSED"
     if passed + waived > 0:
         return "PASS"
@@ -63,9 +68,11 @@ def rows(view: View, name: str) -> list[ControlRow]:
         results = [r for c in checks for r in by_check.get(c, [])]
         counts = view.counts(results)
         p, f, n, w = counts["PASS"], counts["FAIL"], counts["NOT_ASSESSED"], counts["WAIVED"]
+        wn = sum(1 for r in results if r.waiver and r.result.status is Status.NOT_ASSESSED)
         out.append(ControlRow(control_id=cid, title=title, checks=checks,
                               resources=len({r.result.resource_id for r in results}),
-                              passed=p, failed=f, not_assessed=n, waived=w, status=control_status(p, f, n, w)))
+                              passed=p, failed=f, not_assessed=n, waived=w,
+                              status=control_status(p, f, n, w, wn), waived_not_assessed=wn))
     return out
 
 

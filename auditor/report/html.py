@@ -129,11 +129,16 @@ def _finding(view: View, row: Row) -> str:
 def _baseline(view: View) -> str:
     cmp = view.comparison
     c = cmp.counts()
-    rows = [[f"<code>{escape(r.check_id)}</code>", f"<code>{escape(r.resource_id)}</code>", escape(r.status.value)]
-            for r in cmp.resolved]
+    tables = ""
+    for label, items in (("resolved check", cmp.resolved), ("not reassessed check", cmp.not_reassessed)):
+        rows = [[f"<code>{escape(r.check_id)}</code>", f"<code>{escape(r.resource_id)}</code>",
+                 escape(r.status.value)] for r in items]
+        tables += _table([label, "resource", "was"], rows) if rows else ""
+    gap = (f", {c['NOT_REASSESSED']} not reassessed (resource absent from a scope this run did not collect "
+           "completely)") if cmp.not_reassessed else ""
     return (f'<section id="baseline"><h2>Compared with the baseline</h2><p>Baseline generated '
             f"{escape(cmp.previous_generated_at)}: {c['NEW']} new, {c['UNCHANGED']} unchanged, {c['RESOLVED']} "
-            f"resolved.</p>" + (_table(["resolved check", "resource", "was"], rows) if rows else "") + "</section>")
+            f"resolved{gap}.</p>" + tables + "</section>")
 
 
 def _waivers(view: View) -> str:

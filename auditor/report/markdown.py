@@ -106,11 +106,14 @@ def _baseline(view: View) -> list[str]:
     c = cmp.counts()
     out = ["## Compared with the baseline", "",
            f"Baseline generated {cmp.previous_generated_at}: {c['NEW']} new, {c['UNCHANGED']} unchanged, "
-           f"{c['RESOLVED']} resolved.", ""]
-    if cmp.resolved:
-        out += _table(["resolved check", "resource", "was"],
-                      [[_code(r.check_id), _code(r.resource_id), r.status.value] for r in cmp.resolved])
-        out.append("")
+           f"{c['RESOLVED']} resolved" + (f", {c['NOT_REASSESSED']} not reassessed (resource absent from a scope "
+                                          "this run did not collect completely)" if cmp.not_reassessed else "")
+           + ".", ""]
+    for label, items in (("resolved check", cmp.resolved), ("not reassessed check", cmp.not_reassessed)):
+        if items:
+            out += _table([label, "resource", "was"],
+                          [[_code(r.check_id), _code(r.resource_id), r.status.value] for r in items])
+            out.append("")
     return out
 
 

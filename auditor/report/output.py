@@ -51,6 +51,8 @@ def emit(run, catalogue, *, formats: list[str], out_dir: Path | None, waivers: P
     formats = parse_formats(formats)
     options = options or options_from(catalogue, waivers=waivers, baseline=baseline, framework=framework,
                                       include_pass=include_pass)
+    if baseline is not None and options.baseline is not None:
+        baseline_mod.require_shared_scope(run, options.baseline, f"--baseline {baseline}")
     extras = _extras(run, catalogue, options)
     if out_dir is not None:
         from auditor.report.bundle import manifest_digest, write_bundle

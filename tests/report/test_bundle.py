@@ -33,6 +33,8 @@ def test_write_and_verify(tmp_path, snap_run, cat, waivers):
     assert set(m["files"]) == set(names) - {"manifest.json"}
     assert (m["tool_version"], m["catalogue_digest"], m["formats"], m["framework"]) == (
         "0.1.0", cat.digest, ["csv", "sarif", "json", "html"], "hipaa")
+    assert (m["run_catalogue_digest"], m["snapshot_included"]) == (snap_run.catalogue_digest, True)
+    assert "snapshot_note" not in m
     assert m["parameters"] == {"trusted_accounts": [], "squash_uid": 65534}
     assert m["collection"][0] == {
         "scope": "aws:111122223333:eu-west-1", "method": "aws-api",
@@ -59,9 +61,9 @@ def test_verify_names_changed_missing_and_extra_files(tmp_path, snap_run, cat):
 def test_verify_checks_the_files_agree(tmp_path, snap_run, cat):
     out = bundle.write_bundle(tmp_path / "ev", snap_run, SNAPSHOT, [], cat, ReportOptions())
     m = json.loads((out / "manifest.json").read_text())
-    m["catalogue_digest"] = "0" * 64
+    m["run_catalogue_digest"] = "0" * 64
     (out / "manifest.json").write_text(json.dumps(m))
-    assert bundle.verify_bundle(out) == ["run.json: catalogue_digest differs from the manifest"]
+    assert bundle.verify_bundle(out) == ["run.json: catalogue_digest differs from the manifest's run_catalogue_digest"]
     (out / "manifest.json").unlink()
     assert bundle.verify_bundle(out) == ["manifest.json: missing"]
 
@@ -97,3 +99,15 @@ def test_verify_refuses_paths_outside_the_bundle(tmp_path, snap_run, cat):
     m["files"]["../secret"] = {"sha256": "0" * 64}
     (out / "manifest.json").write_text(json.dumps(m))
     assert bundle.verify_bundle(out) == ["manifest.json: unsafe or malformed file entry '../secret'"]
+
+
+def test_bundle_without_snapshot_says_so_and_records_the_rendering_catalogue(tmp_path, snap_run, cat):
+    older = snap_run.model_copy(update={"catalogue_digest": "c" * 64})  # evaluated with an older catalogue
+    out = bundle.write_bundle(tmp_path / "ev", older, None, ["markdown"], cat, ReportOptions())
+    m = json.loads((out / "manifest.json").read_text())
+    assert "snapshot.json" not in m["files"] and m["snapshot_included"] is False
+    assert m["snapshot_note"].startswith("the snapshot is not part of this bundle")
+    assert m["snapshot_digest"] == older.snapshot_digest
+    # titles and mappings in the rendered files come from today's catalogue: that is the digest recorded
+    assert (m["catalogue_digest"], m["run_catalogue_digest"]) == (cat.digest, "c" * 64)
+    assert bundle.verify_bundle(out) == []

@@ -33,6 +33,35 @@ def test_every_check_has_metadata_with_the_specified_severity(cat):
         assert set(meta.remediation) <= set(catalog.REMEDIATION_KINDS) and "console" in meta.remediation
 
 
+# Titles state the control's desired state, so that a PASS row reads as good news.
+TITLES = {
+    "efs_access_point_no_user_identity": "EFS access points enforce a user identity",
+    "efs_access_point_root_directory": "EFS access points do not expose the file system root directory",
+    "efs_access_point_root_identity": "EFS access points do not enforce a root identity",
+    "efs_access_point_tagged": "EFS access points are tagged",
+    "efs_access_point_world_writable": "EFS access points do not create a world-writable root directory",
+    "efs_backup_enabled": "EFS file systems have automatic backups",
+    "efs_cross_app_reach": "Workloads cannot reach another application's directory",
+    "efs_ecs_invalid_volume": "ECS EFS volume configurations are valid and can mount",
+    "efs_encrypted_at_rest": "EFS file systems are encrypted at rest",
+    "efs_mount_target_nfs_open": "EFS mount targets do not accept NFS from anywhere",
+    "efs_mount_target_public_subnet": "EFS mount targets are not in public subnets",
+    "efs_policy_anonymous_access": "EFS file system policies do not let anonymous clients mount",
+    "efs_policy_cross_account": "EFS file system policies grant access only within the account or to trusted accounts",
+    "efs_policy_dangling_principal": "EFS file system policies name no deleted principal",
+    "efs_policy_missing": "EFS file systems have a file system policy",
+    "efs_policy_no_secure_transport": "EFS file system policies require TLS",
+    "efs_policy_unenforced_condition": "EFS file system policies rely on no condition EFS ignores for NFS clients",
+    "efs_root_squash_gap": "No workload or principal acts as root on an EFS file system",
+    "efs_unencrypted_mount": "Workloads mount EFS with TLS",
+    "efs_workload_runs_as_root": "Workloads do not run as root on EFS mounts that enforce no identity",
+}
+
+
+def test_titles_state_the_desired_state(cat):
+    assert {c: m.title for c, m in cat.checks.items()} == TITLES
+
+
 def test_security_hub_and_cis_mappings(cat):
     fsbp = {c: m.frameworks.get("aws-fsbp", []) for c, m in cat.checks.items()}
     assert fsbp["efs_encrypted_at_rest"] == ["EFS.1", "EFS.8"]
@@ -41,7 +70,9 @@ def test_security_hub_and_cis_mappings(cat):
     assert fsbp["efs_access_point_no_user_identity"] == ["EFS.4"]
     assert fsbp["efs_access_point_tagged"] == ["EFS.5"]
     assert fsbp["efs_mount_target_public_subnet"] == ["EFS.6"]
-    assert fsbp["efs_workload_runs_as_root"] == ["ECS.20"]
+    assert fsbp["efs_workload_runs_as_root"] == ["ECS.1", "ECS.20"]
+    assert cat.frameworks["aws-fsbp"].controls["ECS.1"] == ("ECS task definitions have secure networking modes "
+                                                            "and user definitions")
     assert cat.checks["efs_encrypted_at_rest"].frameworks["cis-aws"] == ["2.3.1"]
     assert set(cat.frameworks) == {"aws-fsbp", "cis-aws", "nist-800-53", "pci-dss-4", "hipaa", "soc2",
                                    "iso27001-2022"}

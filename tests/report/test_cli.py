@@ -63,6 +63,8 @@ def test_report_bundle_then_verify(app, run_file, tmp_path):
     assert r.exit_code == 0, r.output
     assert f"Evidence bundle written to {out} (5 files: findings.ocsf.json, manifest.json, report.html, " \
            f"results.sarif, run.json)" in r.stdout
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["snapshot_included"] is False and "efs-audit check" in m["snapshot_note"]
     ok = invoke(app, "verify", str(out))
     assert ok.exit_code == 0 and "bundle intact (5 files" in ok.stdout
     (out / "report.html").chmod(0o600)
@@ -117,3 +119,33 @@ def test_failing_ignores_waived(tmp_path, cat):
     assert len(failing(run, cat, today=TODAY)) == 5
     assert sorted(r.check_id for r in failing(run, cat, waivers=w, today=TODAY)) == [
         "efs_access_point_root_identity", "efs_cross_app_reach", "efs_encrypted_at_rest", "efs_unencrypted_mount"]
+
+
+def test_baseline_from_another_estate_exits_2(app, run_file, tmp_path):
+    run = make_run()
+    other = tmp_path / "other.json"
+    other.write_text(dumps(run.model_copy(update={"units": [u.model_copy(update={"scope": "k8s:elsewhere"})
+                                                            for u in run.units[1:]]})))
+    r = invoke(app, "report", str(run_file), "--baseline", str(other))
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert r.stderr.startswith(f"efs-audit: --baseline {other}: the baseline run (generated ") and r.stderr.count("\n") == 1
+    assert "shares no collection scope with this run (baseline: k8s:elsewhere; this run: " in r.stderr
+
+
+def test_report_help_is_honest(app):
+    r = CliRunner().invoke(app, ["report", "--help"], env={"COLUMNS": "200", "TERM": "dumb", "NO_COLOR": "1"})
+    assert r.exit_code == 0
+    text = " ".join(r.stdout.split())
+    assert "RUN_JSON" in text and "{run_json}" not in text.lower()
+    assert "(snapshot, run" not in text
+    assert "run, formats and manifest; no snapshot" in text
+
+
+def test_report_on_a_snapshot_says_so_in_one_line(app):
+    from pathlib import Path
+
+    snap = Path(__file__).resolve().parents[2] / "samples" / "estates" / "production" / "snapshot.json"
+    r = invoke(app, "report", str(snap))
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert r.stderr == (f"efs-audit: {snap}: this is a snapshot, not a run: evaluate it with "
+                        f"`efs-audit check {snap}` (add --format json to save a run)\n")

@@ -102,7 +102,7 @@ def test_csv_neutralises_formulas(cat):
 def test_markdown_summary_findings_and_framework(run, cat, waivers):
     text = render("markdown", run, cat, ReportOptions(waivers=waivers, framework="aws-fsbp"))
     assert "**FAIL 4** · NOT_ASSESSED 1 · WAIVED 1 · PASS 3" in text
-    assert "| `efs_encrypted_at_rest` | high | EFS file system is not encrypted at rest | 1 of 2 | 0 of 2 | 0 of 2 " \
+    assert "| `efs_encrypted_at_rest` | high | EFS file systems are encrypted at rest | 1 of 2 | 0 of 2 | 0 of 2 " \
            "| 1 of 2 |" in text
     assert "### WAIVED · low · `efs_access_point_tagged`" in text
     assert "- Waived: Legacy access points retired in Q1 (SEC-42) (owner storage-team@example.com, expires " \
@@ -131,8 +131,10 @@ def test_ocsf_validates_and_maps_statuses(run, cat, waivers):
                             "region": REGION}
     assert enc["time"] == 1795143600000
     na = by[("efs_policy_missing", FS)]
+    # NOT_ASSESSED is OCSF's Unknown (0), not Warning: nothing was evaluated
     assert (na["compliance"]["status_id"], na["compliance"]["status"], na["compliance"]["status_code"]) == (
-        2, "Warning", "NOT_ASSESSED")
+        0, "Unknown", "NOT_ASSESSED")
+    assert na["compliance"]["status_detail"] == "file system policy could not be read: AccessDenied"
     waived = by[("efs_access_point_tagged", ap("fail-untagged"))]
     assert (waived["status_id"], waived["status"]) == (3, "Suppressed")
     assert waived["status_detail"].startswith("waived: Legacy access points")
