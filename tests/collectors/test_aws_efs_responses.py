@@ -99,3 +99,26 @@ def test_policy_that_is_not_a_json_object_is_an_issue_and_unknown(stubbed):
         "efs_policy_no_secure_transport": Status.PASS, "efs_policy_cross_account": Status.FAIL,
         "efs_policy_unenforced_condition": Status.PASS, "efs_policy_dangling_principal": Status.PASS}
     assert not run.complete
+
+
+def test_deadline_mid_listing_stops_before_the_next_page(stubbed, monkeypatch):
+    """The deadline is checked before every call and every next page, not only when a service starts:
+    a listing under way when it passes makes no further call, and what it would have read is a
+    Timeout issue (so the checks that need it are NOT_ASSESSED), never a partial list taken as whole."""
+    from types import SimpleNamespace
+
+    from auditor.collectors.aws import operations
+
+    efs_stub = stubbed[0]("efs")
+    efs_stub.add_response("describe_file_systems", {"FileSystems": [_description(1)], "NextMarker": "page-2"},
+                          {})
+    unit = stubbed[1]()
+    unit.deadline = 100.0
+    clock = iter([99.0])  # in time when the listing starts; past the deadline from page 1 on
+    monkeypatch.setattr(operations, "time", SimpleNamespace(monotonic=lambda: next(clock, 101.0)))
+    with efs_stub:
+        got = efs.collect(unit)
+    assert got == {"file_systems": [], "access_points": []}  # with their issues: NOT_ASSESSED, not empty
+    assert {(i.operation, i.error_code) for i in unit.issues} == {("DescribeFileSystems", "Timeout"),
+                                                                  ("DescribeAccessPoints", "Timeout")}
+    assert all("deadline reached" in i.message for i in unit.issues)

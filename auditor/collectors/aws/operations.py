@@ -9,9 +9,11 @@ moto end-to-end run is in the table.
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 
 from botocore import xform_name
+from botocore.exceptions import BotoCoreError
 
 # (botocore service name, operation) -> IAM action. Read-only Describe/List/Get only.
 OPERATIONS: dict[tuple[str, str], str] = {
@@ -94,25 +96,47 @@ class CallCounter:
             return sum(self._counts.values())
 
 
-class Api:
-    """Calls one service in one region through the OPERATIONS table."""
+class DeadlineReached(BotoCoreError):
+    """The run's time budget ended before this call: raised instead of calling, and caught wherever a
+    failed call is (it is a BotoCoreError), so what it would have read is recorded as not collected."""
 
-    def __init__(self, client, service: str, page_size: int | None = None) -> None:
+    fmt = "deadline reached before {operation} was called"
+
+
+class Api:
+    """Calls one service in one region through the OPERATIONS table; no call starts after ``deadline``
+    (a ``time.monotonic()`` value), not even the next page of a listing already under way."""
+
+    def __init__(self, client, service: str, page_size: int | None = None, deadline: float | None = None) -> None:
         self.client = client
         self.service = service
         self.page_size = page_size
+        self.deadline = deadline
 
     def _method(self, operation: str):
         if (self.service, operation) not in OPERATIONS:
             raise OperationNotAllowed(f"{self.service}:{operation} is not in OPERATIONS")
         return getattr(self.client, xform_name(operation))
 
+    def _in_time(self, operation: str) -> None:
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise DeadlineReached(operation=f"{self.service}:{operation}")
+
     def call(self, operation: str, **params) -> dict:
-        return self._method(operation)(**params)
+        method = self._method(operation)
+        self._in_time(operation)
+        return method(**params)
 
     def pages(self, operation: str, **params):
         """Every page of a paginated operation (botocore paginator)."""
         self._method(operation)
+        self._in_time(operation)
         paginator = self.client.get_paginator(xform_name(operation))
         config = {"PageSize": self.page_size} if self.page_size else {}
-        return paginator.paginate(**params, PaginationConfig=config)
+        pages = paginator.paginate(**params, PaginationConfig=config)
+        return pages if self.deadline is None else self._until_deadline(operation, pages)
+
+    def _until_deadline(self, operation: str, pages):
+        for page in pages:
+            yield page
+            self._in_time(operation)

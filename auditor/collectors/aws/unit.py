@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from auditor.collectors.aws.operations import Api
+from auditor.collectors.aws.operations import Api, DeadlineReached
 from auditor.model.snapshot import CollectionIssue
 
 # Errors an API call can raise that mean "this could not be read": recorded, never fatal.
@@ -65,7 +65,9 @@ class Unit:
         return self.account.account_id
 
     def api(self, service: str) -> Api:
-        return self.account.api(service, self.api_region)
+        api = self.account.api(service, self.api_region)
+        api.deadline = self.deadline  # no call, not even a next page, after the deadline
+        return api
 
     def map(self, fn, items) -> list:
         """``[fn(x) for x in items]``, spread over the run's fan-out pool when there is one."""
@@ -98,6 +100,8 @@ class Unit:
 
 
 def error_of(exc: Exception) -> tuple[str, str]:
+    if isinstance(exc, DeadlineReached):
+        return "Timeout", str(exc)
     if isinstance(exc, ClientError):
         err = exc.response.get("Error", {})
         return str(err.get("Code") or "ClientError"), str(err.get("Message") or exc)
