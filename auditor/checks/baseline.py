@@ -41,6 +41,9 @@ def backup_enabled(a: Analysis) -> Iterator[Finding]:
         elif fs.backup_policy_status is None:
             yield finding(cid, NOT_ASSESSED, fs.arn, FS, _scope(fs),
                           "not an AWS Backup protected resource, and the automatic backup policy was not collected", **ev)
+        elif fs.backup_protected is None:  # an AWS Backup plan may cover it: not known, so not a FAIL
+            yield finding(cid, NOT_ASSESSED, fs.arn, FS, _scope(fs),
+                          f"automatic backups {fs.backup_policy_status}, and AWS Backup coverage was not collected", **ev)
         else:
             yield finding(cid, FAIL, fs.arn, FS, _scope(fs),
                           f"automatic backups {fs.backup_policy_status} and not protected by an AWS Backup plan", **ev)
