@@ -11,7 +11,19 @@ from auditor.review.loader import line_of
 from auditor.review.values import FieldError, as_int, as_str, get, tags_of
 
 
+def _strings(node):
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for v in node.values():
+            yield from _strings(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _strings(v)
+
+
 def read_task_definition(doc: dict, label: str, sink: Sink) -> None:
+    sink.adopt_arns(_strings(doc))
     body = doc["taskDefinition"] if isinstance(doc.get("taskDefinition"), dict) else doc
     line = line_of(body, 1)
     try:
@@ -33,6 +45,7 @@ def read_task_definition(doc: dict, label: str, sink: Sink) -> None:
 
 
 def read_lambda(doc: dict, label: str, sink: Sink) -> None:
+    sink.adopt_arns(_strings(doc))
     body = doc["Configuration"] if isinstance(doc.get("Configuration"), dict) else doc
     line = line_of(body, 1)
     try:

@@ -61,6 +61,21 @@ class Sink:
         return "aws-cn" if self.region.startswith("cn-") else (
             "aws-us-gov" if self.region.startswith("us-gov-") else "aws")
 
+    def adopt_arns(self, arns) -> None:
+        """Adopt the account and region that the ARNs a file states name most often (ties: the
+        smallest), so a plan or API document of a known estate is reviewed in that estate."""
+        from collections import Counter
+
+        accounts, regions = Counter(), Counter()
+        for arn in arns:
+            parts = arn.split(":", 5) if isinstance(arn, str) else []
+            if len(parts) == 6 and parts[0] == "arn" and parts[4].isdigit() and len(parts[4]) == 12:
+                accounts[parts[4]] += 1
+                if parts[3]:
+                    regions[parts[3]] += 1
+        pick = lambda c: min(c, key=lambda k: (-c[k], k)) if c else None  # noqa: E731
+        self.adopt(pick(accounts), pick(regions))
+
     def adopt(self, account: str | None, region: str | None) -> None:
         """Account and region a file states itself (known ARNs in a Terraform plan), used where neither
         the user nor a live snapshot chose them and no earlier file has."""

@@ -42,22 +42,7 @@ class Plan:
         config = get(doc, "configuration", "root_module")
         self._config(config if isinstance(config, dict) else {}, "")
         self._ids: dict[str, dict] = {}
-        sink.adopt(*self._stated_scope())
-
-    def _stated_scope(self) -> tuple[str | None, str | None]:
-        """The account and region the plan's known ARNs name most often (a plan of an applied estate)."""
-        from collections import Counter
-
-        accounts, regions = Counter(), Counter()
-        for r in self.resources.values():
-            arn = _values(r).get("arn")
-            parts = arn.split(":", 5) if isinstance(arn, str) else []
-            if len(parts) == 6 and parts[0] == "arn" and parts[4].isdigit() and len(parts[4]) == 12:
-                accounts[parts[4]] += 1
-                if parts[3]:
-                    regions[parts[3]] += 1
-        pick = lambda c: min(c, key=lambda k: (-c[k], k)) if c else None  # noqa: E731
-        return pick(accounts), pick(regions)
+        sink.adopt_arns(_values(r).get("arn") for r in self.resources.values())
 
     def _walk(self, module: dict) -> None:
         for r in as_list(module.get("resources"), "planned_values.resources"):

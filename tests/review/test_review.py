@@ -76,6 +76,14 @@ def test_terraform_plan_states_its_own_account_so_same_account_roles_are_not_for
     assert [(r.status, r.resource_id) for r in cross] == [(Status.PASS, fs.arn)]
 
 
+def test_api_documents_state_their_scope_through_the_arns_they_name():
+    """A create-function input has no FunctionArn; its role (123456789012) and access point (eu-west-1,
+    where a Lambda function must be to mount it) say where it will live."""
+    outcome = review([SAMPLES / "lambda-config-json" / "unsafe"], None)
+    assert [f.arn for f in outcome.merged.lambda_functions] == [
+        "arn:aws:lambda:eu-west-1:123456789012:function:billing-export"]
+
+
 # --- against the production estate -------------------------------------------------------------------
 
 
