@@ -32,7 +32,7 @@ DEFAULT_RESERVE_SECONDS = 60.0
 SETTINGS = (
     "EFS_AUDIT_REGIONS", "EFS_AUDIT_ROLE_ARNS", "EFS_AUDIT_EXTERNAL_ID", "EFS_AUDIT_BUCKET",
     "EFS_AUDIT_PREFIX", "EFS_AUDIT_FORMATS", "EFS_AUDIT_FAIL_ON", "EFS_AUDIT_ALLOW_PARTIAL",
-    "EFS_AUDIT_WAIVERS",
+    "EFS_AUDIT_WAIVERS", "EFS_AUDIT_BASELINE",
     "EFS_AUDIT_SECURITY_HUB", "EFS_AUDIT_RESERVE_SECONDS", "EFS_AUDIT_MAX_WORKERS", "EFS_AUDIT_MAX_ATTEMPTS",
     "EFS_AUDIT_PARAMS", "EFS_AUDIT_OUTPUT_DIR", "EFS_AUDIT_K8S_CLUSTER", "EFS_AUDIT_KUBECONFIG",
 )
@@ -40,6 +40,7 @@ DEFAULT_FORMATS = ("json", "csv")
 FAIL_ON_NEVER = "never"  # as `efs-audit scan --fail-on never`
 SESSION_NAME = "efs-audit"
 _TEXT = {"EFS_AUDIT_EXTERNAL_ID": "external_id", "EFS_AUDIT_BUCKET": "bucket", "EFS_AUDIT_WAIVERS": "waivers",
+         "EFS_AUDIT_BASELINE": "baseline",
          "EFS_AUDIT_OUTPUT_DIR": "output_dir", "EFS_AUDIT_K8S_CLUSTER": "k8s_cluster",
          "EFS_AUDIT_KUBECONFIG": "kubeconfig"}
 _FLAGS = {"EFS_AUDIT_ALLOW_PARTIAL": "allow_partial", "EFS_AUDIT_SECURITY_HUB": "security_hub"}
@@ -65,6 +66,7 @@ class JobSettings:
     fail_on: str = Severity.HIGH.value
     allow_partial: bool = False
     waivers: str | None = None  # waiver YAML file, as `efs-audit scan --waivers`
+    baseline: str | None = None  # "previous" (the newest earlier bundle), an s3:// URI or a path of a run.json
     security_hub: bool = False
     reserve_seconds: float = DEFAULT_RESERVE_SECONDS
     max_workers: int = 8
@@ -183,6 +185,75 @@ def collect(job: JobSettings, deadline: float | None):
 
         snapshot = merge(snapshot, collect_cluster(job.k8s_cluster, deadline, job.kubeconfig))
     return snapshot
+
+
+PREVIOUS = "previous"
+NO_EARLIER_RUN = "no earlier run to compare with"
+
+
+def s3_for_baseline(job: JobSettings, session_factory):
+    """The S3 client load_baseline needs, or None when the baseline is not in S3."""
+    if job.baseline and (job.baseline.startswith("s3://") or (job.baseline == PREVIOUS and job.bucket)):
+        return session_factory().client("s3")
+    return None
+
+
+def load_baseline(job: JobSettings, s3=None) -> tuple[AuditRun | None, str | None, str | None]:
+    """(run, where it came from, why there is none) for ``EFS_AUDIT_BASELINE``, read before collecting.
+
+    ``previous``: the newest ``run.json`` of an earlier bundle under the prefix in the bucket (else in
+    ``EFS_AUDIT_OUTPUT_DIR``); bundle prefixes are date-stamped, so the greatest key is the newest.
+    None the first time. An ``s3://bucket/key`` or a path must exist and be a run: otherwise a
+    SettingsError naming it.
+    """
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from auditor.model.snapshot import InputError
+    from auditor.report.baseline import load_run, loads_run
+
+    spec = job.baseline
+    if not spec:
+        return None, None, None
+    if spec == PREVIOUS and job.bucket:
+        try:
+            keys = [k for k in _listing(s3, job.bucket, f"{job.prefix}/" if job.prefix else "")
+                    if k.endswith("/run.json")]
+        except (ClientError, BotoCoreError) as exc:  # the upload will tell whether the bucket works
+            return None, None, f"earlier runs could not be listed: {exc}"
+        if not keys:
+            return None, None, NO_EARLIER_RUN
+        spec = f"s3://{job.bucket}/{max(keys)}"
+    try:
+        if spec == PREVIOUS:
+            found = sorted(Path(job.output_dir).glob("*/run.json")) if job.output_dir else []
+            if not found:
+                return None, None, NO_EARLIER_RUN
+            return load_run(found[-1]), str(found[-1]), None
+        if spec.startswith("s3://"):
+            bucket, _, key = spec[5:].partition("/")
+            body = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
+            return loads_run(body, spec), spec, None
+        return load_run(spec), spec, None
+    except (ClientError, BotoCoreError) as exc:
+        raise SettingsError(f"EFS_AUDIT_BASELINE: {spec}: cannot be read: {exc}") from None
+    except InputError as exc:
+        raise SettingsError(f"EFS_AUDIT_BASELINE: {exc}") from None
+
+
+def with_baseline(options, run: AuditRun, previous: AuditRun | None, source: str | None, note: str | None):
+    """Report options comparing with the baseline, and the summary's baseline entry. A baseline that
+    shares no scope with this run (the estate changed) is left out and said so, never compared."""
+    from auditor.model.snapshot import InputError
+    from auditor.report import baseline as baseline_mod
+
+    if previous is None:
+        return options, {"source": None, "note": note}
+    try:
+        cmp = baseline_mod.compare(run, previous)
+    except InputError as exc:
+        return options, {"source": source, "note": str(exc)}
+    counts = {k.lower(): v for k, v in cmp.counts().items()}
+    return replace(options, baseline=previous), {"source": source, **counts}
 
 
 def status_counts(run: AuditRun) -> dict[str, int]:
@@ -310,6 +381,8 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         deadline = None if budget is None else time.monotonic() + budget
         catalogue = catalog.load()
         options = report_options(catalogue, job)
+        session = boto3.Session()
+        previous, baseline_source, baseline_note = load_baseline(job, s3_for_baseline(job, lambda: session))
         log("start", request_id=request_id, regions=list(job.regions), role_arns=list(job.role_arns),
             bucket=job.bucket, reserve_seconds=job.reserve_seconds, collection_seconds=budget)
         snapshot = collect(job, deadline)
@@ -317,8 +390,11 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
             timeouts=sum(1 for i in snapshot.issues if i.error_code == "Timeout"))
         run = evaluate(snapshot, job.params, catalogue)
         counts, code = status_counts(run), exit_code(run, job)
-        log("evaluated", counts=counts, complete=run.complete, exit_code=code)
-        key_prefix, session = run_key_prefix(job.prefix, started), boto3.Session()
+        compared = None
+        if job.baseline:
+            options, compared = with_baseline(options, run, previous, baseline_source, baseline_note)
+        log("evaluated", counts=counts, complete=run.complete, exit_code=code, baseline=compared)
+        key_prefix = run_key_prefix(job.prefix, started)
         with tempfile.TemporaryDirectory(prefix="efs-audit-") as tmp:
             bundle = write_bundle(Path(tmp) / "bundle", run, dumps(snapshot), list(job.formats), catalogue,
                                   options)
@@ -335,7 +411,7 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         summary = {"counts": counts, "complete": run.complete, "issues": len(run.issues),
                    "failing": failing(run, catalogue, job), "fail_on": job.fail_on, "exit_code": code,
                    "s3": {"bucket": job.bucket, "prefix": key_prefix, "uri": location, "objects": len(keys)},
-                   "security_hub": hub, "run_timestamp": started.isoformat()}
+                   "security_hub": hub, "baseline": compared, "run_timestamp": started.isoformat()}
         log("done", **summary)
         return summary
     except Exception as exc:  # logged as one line, then raised: the invocation fails, loudly

@@ -33,12 +33,15 @@ from auditor.entrypoints.aws_lambda import (
     exit_code,
     failing,
     import_security_hub,
+    load_baseline,
     load_settings,
+    s3_for_baseline,
     log,
     report_options,
     run_key_prefix,
     status_counts,
     upload_bundle,
+    with_baseline,
 )
 
 EXIT_BAD_INPUT = 2
@@ -94,6 +97,7 @@ def run(env: Mapping[str, str]) -> int:
         deadline = deadline_from(env, job)
         catalogue = catalog.load()
         options = report_options(catalogue, job)
+        previous, baseline_source, baseline_note = load_baseline(job, s3_for_baseline(job, boto3.Session))
     except (SettingsError, InputError) as exc:
         log("failed", error=type(exc).__name__, message=str(exc))
         print(f"efs-audit: {exc}", file=sys.stderr)
@@ -106,7 +110,10 @@ def run(env: Mapping[str, str]) -> int:
             timeouts=sum(1 for i in snapshot.issues if i.error_code == "Timeout"))
         result = evaluate(snapshot, job.params, catalogue)
         counts, code = status_counts(result), exit_code(result, job)
-        log("evaluated", counts=counts, complete=result.complete, exit_code=code)
+        compared = None
+        if job.baseline:
+            options, compared = with_baseline(options, result, previous, baseline_source, baseline_note)
+        log("evaluated", counts=counts, complete=result.complete, exit_code=code, baseline=compared)
         stamp = run_key_prefix("", started).strip("/").rsplit("/", 1)[-1]
         with tempfile.TemporaryDirectory(prefix="efs-audit-") as tmp:
             if job.output_dir:
@@ -139,7 +146,7 @@ def run(env: Mapping[str, str]) -> int:
         return EXIT_UNDELIVERED
     log("done", counts=counts, complete=result.complete, issues=len(result.issues),
         failing=failing(result, catalogue, job), fail_on=job.fail_on, exit_code=code, location=location,
-        security_hub=hub, run_timestamp=started.isoformat())
+        security_hub=hub, baseline=compared, run_timestamp=started.isoformat())
     return code
 
 

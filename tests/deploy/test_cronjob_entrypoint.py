@@ -95,6 +95,21 @@ def test_partial_collection_is_exit_3_unless_allowed(container):
     assert allowed.returncode == 0, allowed.stderr[-3000:]
 
 
+def test_previous_bundle_in_the_output_dir_is_the_baseline(container):
+    """Without a bucket, EFS_AUDIT_BASELINE=previous reads the newest earlier bundle in the output dir."""
+    env = {"EFS_AUDIT_BUCKET": "", "EFS_AUDIT_BASELINE": "previous"}
+    first = _run(container, **env)
+    assert first.returncode in (0, 1, 3), first.stderr[-3000:]
+    assert milestones(first.stdout)[-1]["baseline"] == {"source": None, "note": "no earlier run to compare with"}
+    out_root = Path(container["env"]["EFS_AUDIT_OUTPUT_DIR"])
+    (bundle,) = [p for p in out_root.iterdir() if p.is_dir()]
+    earlier = bundle.rename(out_root / "20000101T000000Z")  # an earlier run's stamp, whatever the clock says
+    second = _run(container, **env)
+    done = milestones(second.stdout)[-1]
+    assert done["baseline"]["source"] == str(earlier / "run.json")
+    assert done["baseline"]["new"] == 0 and done["baseline"]["resolved"] == 0
+
+
 def test_bad_settings_exit_2_and_write_nothing(container):
     done = _run(container, EFS_AUDIT_FAIL_ON="urgent")
     assert done.returncode == 2 and "EFS_AUDIT_FAIL_ON" in done.stderr

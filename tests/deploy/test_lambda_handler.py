@@ -263,6 +263,28 @@ def test_a_cluster_setting_without_the_kubernetes_client_is_a_settings_error(aws
         handler({}, FakeContext())
 
 
+def test_scheduled_runs_compare_with_the_previous_bundle(aws, estate, monkeypatch, tmp_path):
+    """EFS_AUDIT_BASELINE=previous: the first run says there is nothing to compare with; the next one
+    reads the newest earlier run.json under the prefix and reports NEW / UNCHANGED / RESOLVED."""
+    runs = iter(range(1, 10))
+    monkeypatch.setattr(aws_lambda, "run_key_prefix", lambda prefix, started: f"{prefix}/2026/12/01/run{next(runs)}/")
+    monkeypatch.setenv("EFS_AUDIT_BASELINE", "previous")
+    first = handler({}, FakeContext())
+    assert first["baseline"] == {"source": None, "note": "no earlier run to compare with"}
+    second = handler({}, FakeContext())
+    open_results = second["counts"]["FAIL"] + second["counts"]["NOT_ASSESSED"]
+    assert second["baseline"] == {"source": f"s3://{BUCKET}/audits/prod/2026/12/01/run1/run.json", "new": 0,
+                                  "unchanged": open_results, "resolved": 0, "not_reassessed": 0}
+    bundle = _bundle(aws, second, tmp_path)
+    assert "UNCHANGED" in (bundle / "results.csv").read_text()
+
+
+def test_an_explicit_baseline_that_cannot_be_read_is_a_settings_error(aws, estate, monkeypatch):
+    monkeypatch.setenv("EFS_AUDIT_BASELINE", f"s3://{BUCKET}/audits/prod/none/run.json")
+    with pytest.raises(SettingsError, match=r"EFS_AUDIT_BASELINE: s3://.*/none/run.json: cannot be read"):
+        handler({}, FakeContext())
+
+
 def test_importing_the_handler_does_no_work():
     code = ("import sys, auditor.entrypoints.aws_lambda, auditor.entrypoints.cronjob; "
             "print(sorted(m for m in ('boto3', 'botocore', 'kubernetes') if m in sys.modules))")

@@ -105,6 +105,8 @@ def test_writes_are_scoped_to_the_evidence_prefix():
     upload = {s["Sid"]: s for s in policies["evidence-upload"]}
     assert _actions(upload["PutBundle"]) == ["s3:PutObject"]
     assert upload["PutBundle"]["Resource"] == {"Fn::Sub": "${EvidenceBucket.Arn}/${EvidencePrefix}/*"}
+    assert _actions(upload["ReadEarlierRunForBaseline"]) == ["s3:GetObject"]  # EFS_AUDIT_BASELINE=previous
+    assert upload["ReadEarlierRunForBaseline"]["Resource"] == upload["PutBundle"]["Resource"]
     assert _actions(upload["ListBundleToVerifyUpload"]) == ["s3:ListBucket"]
     assert upload["ListBundleToVerifyUpload"]["Condition"]["StringLike"]["s3:prefix"]
     assert upload["WriteOwnLogs"]["Resource"] == {"Fn::GetAtt": ["AuditLogGroup", "Arn"]}
