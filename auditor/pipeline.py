@@ -23,14 +23,18 @@ def evaluate(snapshot: Snapshot, params: Params | None = None, catalogue=None,
 
     params = params or Params()
     catalogue = catalogue or catalog.load()
-    # The snapshot lives for the whole run: keep the cyclic garbage collector from re-scanning its
-    # objects on every full collection (measured: a third of the analysis time on large estates).
+    # The snapshot lives for the whole run and the results accumulate until its end; the analysis
+    # builds no reference cycles, so reference counting frees what it drops. The cyclic collector
+    # would only re-scan ever more live objects (measured: 40% of the analysis time at 30k access
+    # points, and the part that grew faster than the estate), so it is paused for the evaluation.
     gc.collect()
-    gc.freeze()
+    enabled = gc.isenabled()
+    gc.disable()
     try:
         return _evaluate(snapshot, params, catalogue, now)
     finally:
-        gc.unfreeze()
+        if enabled:
+            gc.enable()
 
 
 def _evaluate(snapshot: Snapshot, params: Params, catalogue, now: datetime | None) -> AuditRun:
