@@ -79,6 +79,15 @@ def test_help_lists_the_commands():
         assert command in out.stdout
 
 
+@pytest.mark.parametrize("command, usage", [
+    ("check", "efs-audit check [OPTIONS] SNAPSHOT"), ("access", "efs-audit access [OPTIONS] SNAPSHOT"),
+    ("review", "efs-audit review [OPTIONS] PATH..."), ("report", "efs-audit report [OPTIONS] RUN_JSON"),
+    ("verify", "efs-audit verify [OPTIONS] DIR")])
+def test_usage_lines_name_their_arguments_plainly(command, usage):
+    out = cli(command, "--help")
+    assert out.returncode == 0 and f"Usage: {usage}" in out.stdout
+
+
 def test_access_view_lists_every_configured_mount_with_possible_reach():
     out = cli("access", str(ESTATES / "production" / "snapshot.json"), "--format", "json")
     assert out.returncode == 0, out.stderr

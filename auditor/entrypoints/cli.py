@@ -13,6 +13,7 @@ from pathlib import Path
 import typer
 
 from auditor.entrypoints import report_cmds, review_cmd
+from auditor.entrypoints.report_cmds import PlainUsage
 from auditor.model.result import AuditRun, Severity
 from auditor.model.snapshot import InputError
 
@@ -98,9 +99,10 @@ OPTS = {
 }
 
 
-@app.command()
+@app.command(cls=PlainUsage)
 def check(
-    snapshot: Path = typer.Argument(..., help="Snapshot JSON written by `efs-audit collect` (or a bundled sample)."),
+    snapshot: Path = typer.Argument(..., metavar="SNAPSHOT",
+                                    help="Snapshot JSON written by `efs-audit collect` (or a bundled sample)."),
     fmt: str = OPTS["fmt"], out: Path | None = OPTS["out"], fail_on: FailOn = OPTS["fail_on"],
     allow_partial: bool = OPTS["allow_partial"], waivers: Path | None = OPTS["waivers"],
     baseline: Path | None = OPTS["baseline"], framework: str | None = OPTS["framework"],
@@ -116,9 +118,9 @@ def check(
     raise typer.Exit(exit_code(run, fail_on.value, allow_partial, waivers))
 
 
-@app.command()
+@app.command(cls=PlainUsage)
 def access(
-    snapshot: Path = typer.Argument(..., help="Snapshot JSON."),
+    snapshot: Path = typer.Argument(..., metavar="SNAPSHOT", help="Snapshot JSON."),
     fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
     app_label: list[str] | None = OPTS["app_label"], trusted_account: list[str] | None = OPTS["trusted_account"],
 ) -> None:

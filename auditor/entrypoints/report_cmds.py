@@ -9,6 +9,7 @@ stderr, no traceback).
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -47,7 +48,7 @@ class PlainUsage(TyperCommand):
     """Recent Typer writes a required argument as {NAME} on the usage line: show plain NAME."""
 
     def collect_usage_pieces(self, ctx) -> list[str]:
-        return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in super().collect_usage_pieces(ctx)]
+        return [re.sub(r"^\{(.+)\}(\.\.\.)?$", r"\1\2", p) for p in super().collect_usage_pieces(ctx)]
 
 
 def register(app: typer.Typer) -> None:

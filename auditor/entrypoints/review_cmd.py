@@ -17,6 +17,7 @@ from pathlib import Path
 
 import typer
 
+from auditor.entrypoints.report_cmds import PlainUsage
 from auditor.model.snapshot import InputError
 
 RANK = ["info", "low", "medium", "high", "critical"]
@@ -45,9 +46,9 @@ def exit_code(outcome, fail_on: str) -> int:
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("review")
+    @app.command("review", cls=PlainUsage)
     def review_command(
-        paths: list[Path] = typer.Argument(..., help="Templates, plans, task definitions, function configurations, "
+        paths: list[Path] = typer.Argument(..., metavar="PATH", help="Templates, plans, task definitions, function configurations, "
                                                      "manifests, or folders of them."),
         against: Path | None = typer.Option(None, "--against", help="A live snapshot JSON: review the files laid "
                                                                      "over it and show what changes."),
