@@ -145,9 +145,16 @@ def ecs_tls(vol: EfsVolumeConfiguration) -> tuple[bool, str]:
     return False, f"transitEncryption {vol.transit_encryption}"
 
 
-def csi_tls(attributes: dict[str, str] | None, mount_flags: set[str], has_ap: bool) -> tuple[bool, str]:
-    """§6.2: encryptInTransit defaults to true; an access point always adds tls (edge 27)."""
+def csi_tls(attributes: dict[str, str] | None, mount_flags: set[str], has_ap: bool,
+            driver_version: tuple[int, int, int] | None = None) -> tuple[bool, str]:
+    """§6.2: encryptInTransit defaults to true; an access point always adds tls (edge 27). Both since
+    driver v1.0.0: before it, TLS came only from the ``tls`` mount option."""
     raw = (attributes or {}).get("encryptInTransit")
+    if driver_version is not None and driver_version < (1, 0, 0):
+        release = "v" + ".".join(map(str, driver_version))
+        if "tls" in mount_flags:
+            return True, f"tls mount option (driver {release})"
+        return False, f"driver {release} is older than v1.0.0: TLS only with the tls mount option (§6.2)"
     if has_ap:
         return True, "access point volumes always mount with tls (§6.2)"
     if "tls" in mount_flags:

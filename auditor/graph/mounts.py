@@ -192,7 +192,8 @@ def k8s_mounts(cluster: K8sCluster, wl: Workload, idx: Index, params: Params,
                     out.append(_unresolved(ref, vol.name, path, ids, f"PV {claim.volume_name} was not collected"))
                 continue
         if pv is not None and pv.csi is not None and pv.csi.driver == EFS_CSI_DRIVER:
-            out.append(_csi_mount(ref, vol.name, path, pv, idx, ids, csi_principals, fargate, params))
+            version = cluster.csi_node.driver_version if cluster.csi_node else None
+            out.append(_csi_mount(ref, vol.name, path, pv, idx, ids, csi_principals, fargate, params, version))
         elif (pv is not None and pv.nfs is not None) or vol.nfs is not None:
             nfs = pv.nfs if pv is not None and pv.nfs is not None else vol.nfs
             m = _nfs_mount(ref, vol.name, path, nfs, idx, ids)
@@ -214,7 +215,8 @@ def _unresolved(ref, name, path, ids, why) -> Mount:
                  unresolved=[why])
 
 
-def _csi_mount(ref, name, path, pv: PersistentVolume, idx: Index, ids, csi_principals, fargate, params) -> Mount:
+def _csi_mount(ref, name, path, pv: PersistentVolume, idx: Index, ids, csi_principals, fargate, params,
+               driver_version=None) -> Mount:
     flags = mount_option_flags(pv.mount_options)
     try:
         handle = parse_volume_handle(pv.csi.volume_handle or "")
@@ -226,9 +228,11 @@ def _csi_mount(ref, name, path, pv: PersistentVolume, idx: Index, ids, csi_princ
     if handle.access_point_id and opt_ap and opt_ap != handle.access_point_id:
         invalid.append(f"access point {opt_ap} in mountOptions conflicts with {handle.access_point_id} in the volumeHandle (§6.3)")
     ap = idx.access_point(ap_id)
-    tls, why = ident.csi_tls(pv.csi.volume_attributes, flags, ap_id is not None)
+    tls, why = ident.csi_tls(pv.csi.volume_attributes, flags, ap_id is not None, driver_version)
     if not tls and "iam" in flags:
         invalid.append("iam requires tls (§6.3)")
+    if not tls and ap_id:
+        invalid.append("an access point requires tls, which this driver release does not add (§6.2): the mount fails")
     iam = "iam" in flags
     principals, note = ((), "anonymous: no iam mount option (§6.5)")
     if iam:

@@ -6,6 +6,8 @@ tokens are never part of the model. ``None`` means "not observed".
 
 from __future__ import annotations
 
+import re
+
 from pydantic import Field
 
 from auditor.model.base import Model
@@ -140,6 +142,14 @@ class CsiComponent(Model):
     service_account: str | None = None
     image: str | None = None
     args: list[str] | None = None
+
+    @property
+    def driver_version(self) -> tuple[int, int, int] | None:
+        """The driver release from the image tag (``...:v2.1.4``, ``...:v1.7.0-eksbuild.1``); None for
+        a tag that names no version (``latest``, a bare digest). Defaults changed at v1.0.0 and v3.0.0."""
+        tag = (self.image or "").split("@", 1)[0].rpartition("/")[2].partition(":")[2]
+        found = re.match(r"v?(\d+)\.(\d+)(?:\.(\d+))?", tag)
+        return (int(found[1]), int(found[2]), int(found[3] or 0)) if found else None
 
     @property
     def deletes_access_point_root_dir(self) -> bool:

@@ -7,6 +7,8 @@ EFS API returns, so an offline snapshot cannot express them: efs_access_point_wo
 NOT_ASSESSED when CreationInfo is absent instead of guessing (test_edge_22_...).
 """
 
+import pytest
+
 from auditor.checks import CHECKS
 from auditor.graph.access import Analysis
 from auditor.model import k8s
@@ -271,6 +273,24 @@ def test_edge_27_csi_access_point_handle_is_encrypted_even_with_encrypt_in_trans
         assert (vol["tls"], vol["why"]) == (True, "access point volumes always mount with tls (§6.2)")
     (vol,) = got["k8s://c1/ns/Deployment/fail-no-ap"][1]["volumes"]
     assert (vol["tls"], vol["why"]) == (False, 'encryptInTransit: "false" and no access point')
+
+
+@pytest.mark.parametrize("image, status, why", [
+    ("amazon/aws-efs-csi-driver:v0.3.0", FAIL,
+     "driver v0.3.0 is older than v1.0.0: TLS only with the tls mount option (§6.2)"),
+    ("amazon/aws-efs-csi-driver:v1.0.0", PASS, "encryptInTransit defaults to true"),
+    ("amazon/aws-efs-csi-driver:latest", PASS, "encryptInTransit defaults to true"),  # no version: today's rule
+])
+def test_s6_2_csi_transport_follows_the_driver_release(image, status, why):
+    """§6.2 / §9: encryptInTransit (default true) exists since driver v1.0.0; before it a PV without the
+    tls mount option mounted in plaintext. The node DaemonSet's image tag tells the release."""
+    node = k8s.CsiComponent(kind="DaemonSet", namespace="kube-system", name="efs-csi-node", image=image)
+    c = cluster(pvs=[csi_pv("data", "fs-00000001")], pvcs=[pvc("data")], workloads=[deployment("app", "data")],
+                csi_node=node)
+    got = run("efs_unencrypted_mount", snapshot(file_systems=[fs(1)], clusters=[c]))
+    ((got_status, ev),) = got.values()
+    (vol,) = ev["volumes"]
+    assert (got_status, vol["why"]) == (status, why)
 
 
 def test_edge_29_subpath_is_not_a_boundary():

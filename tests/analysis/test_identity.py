@@ -112,3 +112,36 @@ def test_s4_1_ecs_transit_encryption_defaults_to_disabled(transit, tls):
 )
 def test_s6_2_csi_encrypt_in_transit(attrs, flags, has_ap, tls):
     assert ident.csi_tls(attrs, flags, has_ap)[0] is tls
+
+
+@pytest.mark.parametrize(
+    "image, version",
+    [
+        ("public.ecr.aws/efs-csi-driver/amazon/aws-efs-csi-driver:v2.1.4", (2, 1, 4)),
+        ("602401143452.dkr.ecr.eu-west-1.amazonaws.com/eks/aws-efs-csi-driver:v1.7.0-eksbuild.1", (1, 7, 0)),
+        ("amazon/aws-efs-csi-driver:v0.3.0", (0, 3, 0)),
+        ("amazon/aws-efs-csi-driver:v3.4@sha256:" + "0" * 64, (3, 4, 0)),
+        ("amazon/aws-efs-csi-driver:latest", None),
+        ("amazon/aws-efs-csi-driver@sha256:" + "0" * 64, None),
+        (None, None),
+    ],
+)
+def test_s9_csi_driver_version_is_read_from_the_image_tag(image, version):
+    from auditor.model.k8s import CsiComponent
+
+    assert CsiComponent(kind="DaemonSet", namespace="kube-system", name="efs-csi-node", image=image).driver_version \
+        == version
+
+
+@pytest.mark.parametrize(
+    "attrs, flags, has_ap, tls",
+    [
+        (None, set(), False, False),  # before v1.0.0 there is no encryptInTransit: plaintext by default
+        ({"encryptInTransit": "true"}, set(), False, False),  # the attribute does not exist yet
+        (None, {"tls"}, False, True),
+        (None, set(), True, False),  # nor does the driver add tls for an access point (the mount fails)
+    ],
+)
+def test_s6_2_csi_before_v1_uses_tls_only_from_mount_options(attrs, flags, has_ap, tls):
+    assert ident.csi_tls(attrs, flags, has_ap, (0, 3, 0))[0] is tls
+    assert ident.csi_tls(attrs, flags, has_ap, (1, 0, 0))[0] is True  # from v1.0.0 each of these is TLS
