@@ -113,7 +113,9 @@ def table(outcome) -> str:
         for r in unknown:
             reason = r.evidence.get("reason") or r.message
             lines.append(f"  {r.check_id:34} {_where(r)}  {reason if isinstance(reason, str) else '; '.join(map(str, reason))}")
-    issues = [i for i in outcome.declared.issues if i.service == "review"]
+        if not outcome.before.units:
+            lines.append("  (review --against a snapshot of the live estate to assess what the files refer to)")
+    issues = [i for i in outcome.merged.issues if i.service == "review"]
     if issues:
         lines += ["", "UNRESOLVED OR UNSUPPORTED IN THE FILES"]
         lines += [f"  {i.error_code}: {i.message}" + (f" [{i.resource_id}]" if i.resource_id else "") for i in issues]

@@ -131,7 +131,7 @@ class Analysis:
             not_assessed.append(f"file system {m.fs_id} is not in the snapshot")
         ap_arn = m.ap.arn if m.ap else None
         grants = [self.authz.grant(m.fs, p, m.tls, ap_arn) for p in principals]
-        for g in grants:
+        for g in grants if m.fs is not None else ():  # a missing file system is said once, above
             not_assessed.extend(g.missing)
         return Connection(m, principals, grants, list(dict.fromkeys(not_assessed)))
 

@@ -202,11 +202,14 @@ def test_edge31_fixed_identity_and_namespace_pattern_share_one_directory(tmp_pat
 ])
 def test_a_claim_the_controller_cannot_provision_stays_not_assessed_with_the_reason(tmp_path, production, params,
                                                                                     reason):
-    outcome = review([_claims(tmp_path, params, [("ns-a", "one")])], production)
+    path = _claims(tmp_path, params, [("ns-a", "one")])
+    outcome = review([path], production)
     rows = [r for r in outcome.run.results if r.resource_id.endswith("/ns-a/Pod/use-one")
             and r.check_id == "efs_unencrypted_mount"]
     assert [r.status for r in rows] == [Status.NOT_ASSESSED]
     assert any(reason in i.message for i in outcome.merged.issues if i.operation == "provision")
+    shown = CliRunner().invoke(app, ["review", str(path), "--against", str(PRODUCTION)])
+    assert "UNRESOLVED OR UNSUPPORTED IN THE FILES" in shown.stdout and reason in shown.stdout
 
 
 # --- command line ----------------------------------------------------------------------------------
