@@ -29,6 +29,7 @@ browser:
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/analysis.py
+	$(BIN)/python benchmarks/collection.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
