@@ -35,6 +35,11 @@ def account_of(arn: str) -> str | None:
     return parsed.account if parsed else None
 
 
+def partition_of(region: str) -> str:
+    """The ARN partition of a region."""
+    return "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
+
+
 def fs_arn(partition: str, region: str, account: str, fs_id: str) -> str:
     return f"arn:{partition}:elasticfilesystem:{region}:{account}:file-system/{fs_id}"
 

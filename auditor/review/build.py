@@ -22,6 +22,7 @@ from auditor.model.aws import (
     LambdaFunction,
     TaskDefinition,
 )
+from auditor.model.ids import partition_of
 from auditor.model.snapshot import CollectionIssue, CollectionUnit, Snapshot
 from auditor.review.values import (
     FieldError,
@@ -58,8 +59,7 @@ class Sink:
 
     @property
     def partition(self) -> str:
-        return "aws-cn" if self.region.startswith("cn-") else (
-            "aws-us-gov" if self.region.startswith("us-gov-") else "aws")
+        return partition_of(self.region)
 
     def adopt_arns(self, arns) -> None:
         """Adopt the account and region that the ARNs a file states name most often (ties: the

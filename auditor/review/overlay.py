@@ -92,7 +92,12 @@ def _overlay_cluster(live: K8sCluster, declared: K8sCluster) -> K8sCluster:
             continue
         # A live list that was not collected stays unknown through its collection issue.
         merged = {key(o): o for o in theirs or []}
-        merged.update({key(o): o for o in mine})
+        for o in mine:
+            was = merged.get(key(o))
+            if name == "persistent_volume_claims" and was is not None and was.volume_name and not o.volume_name:
+                # applying a claim again keeps its binding: spec.volumeName is set once, by the binder
+                o = o.model_copy(update={"volume_name": was.volume_name})
+            merged[key(o)] = o
         update[name] = list(merged.values())
     for name in ("csi_node", "csi_controller"):
         if getattr(declared, name) is not None:

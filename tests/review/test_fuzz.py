@@ -1,4 +1,5 @@
-"""Random and mutated documents: the readers return a Snapshot or raise InputError, nothing else."""
+"""Random and mutated documents through the whole review (readers, overlay, planned provisioning,
+evaluation): a review outcome or an InputError, nothing else."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auditor.model.snapshot import InputError, Snapshot
-from auditor.review.declared import load_declared
+from auditor.review import ReviewOutcome, review
 from auditor.review.loader import CfnLoader, json_document, plain
 
 ROOT = Path(__file__).resolve().parents[2] / "samples" / "review"
@@ -33,11 +34,11 @@ def _check(tmp_path: Path, name: str, text: str) -> None:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     try:
-        snap = load_declared([path], "123456789012", "eu-west-1", "c")
+        outcome = review([path], None, account="123456789012", region="eu-west-1", cluster="c")
     except InputError as exc:
         assert "\n" not in str(exc)
         return
-    assert isinstance(snap, Snapshot)
+    assert isinstance(outcome, ReviewOutcome) and isinstance(outcome.merged, Snapshot)
 
 
 def _mutate(doc, data):

@@ -195,10 +195,50 @@ def test_edge31_fixed_identity_and_namespace_pattern_share_one_directory(tmp_pat
     assert {ap.root_directory.creation_info.permissions for ap in planned} == {"700"}
 
 
+def test_a_declared_claim_that_is_bound_live_keeps_its_volume(tmp_path, production):
+    """Re-applying a PVC manifest (which carries no volumeName) does not re-provision it: the binding is
+    the live one, and only claims the files declare are ever planned."""
+    path = tmp_path / "pvc.yaml"
+    path.write_text("""apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: analytics-data, namespace: analytics}
+spec: {accessModes: [ReadWriteMany], storageClassName: efs-ap, resources: {requests: {storage: 5Gi}}}
+""")
+    outcome = review([path], production)
+    (claim,) = [c for c in outcome.merged.clusters[0].persistent_volume_claims
+                if (c.namespace, c.name) == ("analytics", "analytics-data")]
+    assert claim.volume_name == "pvc-5d1e7c0a-8f3b-4c2e-9a61-0a11c0de0005"
+    assert not [ap for ap in outcome.merged.access_points if ap.name and ap.name.startswith("planned")]
+    assert _introduced(outcome) == set() and outcome.resolved == []
+
+
+def test_gid_allocation_needs_the_file_system_access_points(tmp_path, production):
+    """Edge 32: the allocator avoids the gids of every access point on the file system; when those were
+    not collected the gid it would pick is unknown, so nothing is planned (never a guessed unique gid)."""
+    from auditor.model.snapshot import CollectionIssue
+
+    live = production.model_copy(update={"issues": [*production.issues, CollectionIssue(
+        scope="aws:123456789012:eu-west-1", service="efs", operation="DescribeAccessPoints",
+        error_code="AccessDeniedException", message="denied")]})
+    params = "  fileSystemId: fs-0a11c0de000000001\n  directoryPerms: \"700\"\n"
+    outcome = review([_claims(tmp_path, params, [("ns-a", "one")])], live)
+    assert not [ap for ap in outcome.merged.access_points if ap.name and ap.name.startswith("planned")]
+    assert any("were not collected, so the gid" in i.message for i in outcome.merged.issues)
+    fixed = review([_claims(tmp_path, params + "  uid: \"1500\"\n  gid: \"1500\"\n", [("ns-a", "one")])], live)
+    assert [ap.posix_user.gid for ap in fixed.merged.access_points if ap.name and ap.name.startswith("planned")] == [1500]
+
+
 @pytest.mark.parametrize("params, reason", [
     ("  fileSystemIdConfigRef: kube-system/efs-config/id\n  directoryPerms: \"700\"\n", "fileSystemIdConfigRef"),
     ("  fileSystemId: fs-0a11c0de000000001\n", "directoryPerms None is not 3 or 4 octal digits"),
     ("  fileSystemId: fs-0a11c0de000000001\n  directoryPerms: \"700\"\n  uid: \"-1\"\n", "uid '-1'"),
+    ("  fileSystemId: fs-0a11c0de000000001\n  directoryPerms: \"700\"\n  gid: \"4294967296\"\n", "gid '4294967296'"),
+    ("  fileSystemId: fs-0a11c0de000000001\n  fileSystemIdConfigRef: kube-system/efs/id\n  directoryPerms: \"700\"\n",
+     "fileSystemId and fileSystemIdConfigRef are both set"),
+    ("  fileSystemId: fs-0a11c0de000000001\n  directoryPerms: \"700\"\n  basePath: /a/b/c/d\n",
+     "has more than 4 components"),
+    ("  fileSystemId: fs-0a11c0de000000001\n  directoryPerms: \"700\"\n  gidRangeStart: \"7000\"\n",
+     "gidRangeStart and gidRangeEnd go together"),
 ])
 def test_a_claim_the_controller_cannot_provision_stays_not_assessed_with_the_reason(tmp_path, production, params,
                                                                                     reason):
