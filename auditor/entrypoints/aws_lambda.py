@@ -189,6 +189,7 @@ def collect(job: JobSettings, deadline: float | None):
 
 PREVIOUS = "previous"
 NO_EARLIER_RUN = "no earlier run to compare with"
+PREVIOUS_TRIES = 30  # earlier runs read at most, newest first, looking for a complete one
 
 
 def s3_for_baseline(job: JobSettings, session_factory):
@@ -201,43 +202,61 @@ def s3_for_baseline(job: JobSettings, session_factory):
 def load_baseline(job: JobSettings, s3=None) -> tuple[AuditRun | None, str | None, str | None]:
     """(run, where it came from, why there is none) for ``EFS_AUDIT_BASELINE``, read before collecting.
 
-    ``previous``: the newest ``run.json`` of an earlier bundle under the prefix in the bucket (else in
-    ``EFS_AUDIT_OUTPUT_DIR``); bundle prefixes are date-stamped, so the greatest key is the newest.
-    None the first time. An ``s3://bucket/key`` or a path must exist and be a run: otherwise a
-    SettingsError naming it.
+    ``previous``: the newest earlier bundle's ``run.json`` under the prefix in the bucket (else in
+    ``EFS_AUDIT_OUTPUT_DIR``) whose collection was complete, so that what one incomplete run could not
+    reassess is still compared the next time; bundle prefixes are date-stamped, so keys sort by time.
+    An earlier run that cannot be read is passed over with a note: it must not stop every later audit.
+    An explicit ``s3://bucket/key`` or path must be readable and a run, else a SettingsError naming it.
     """
     from botocore.exceptions import BotoCoreError, ClientError
 
     from auditor.model.snapshot import InputError
-    from auditor.report.baseline import load_run, loads_run
 
     spec = job.baseline
     if not spec:
         return None, None, None
-    if spec == PREVIOUS and job.bucket:
+    if spec != PREVIOUS:
         try:
-            keys = [k for k in _listing(s3, job.bucket, f"{job.prefix}/" if job.prefix else "")
-                    if k.endswith("/run.json")]
-        except (ClientError, BotoCoreError) as exc:  # the upload will tell whether the bucket works
-            return None, None, f"earlier runs could not be listed: {exc}"
-        if not keys:
-            return None, None, NO_EARLIER_RUN
-        spec = f"s3://{job.bucket}/{max(keys)}"
+            return _read_run(spec, s3), spec, None
+        except (ClientError, BotoCoreError, InputError) as exc:
+            raise SettingsError(f"EFS_AUDIT_BASELINE: {spec}: cannot be read: {exc}") from None
     try:
-        if spec == PREVIOUS:
-            found = sorted(Path(job.output_dir).glob("*/run.json")) if job.output_dir else []
-            if not found:
-                return None, None, NO_EARLIER_RUN
-            return load_run(found[-1]), str(found[-1]), None
-        if spec.startswith("s3://"):
-            bucket, _, key = spec[5:].partition("/")
-            body = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
-            return loads_run(body, spec), spec, None
-        return load_run(spec), spec, None
-    except (ClientError, BotoCoreError) as exc:
-        raise SettingsError(f"EFS_AUDIT_BASELINE: {spec}: cannot be read: {exc}") from None
-    except InputError as exc:
-        raise SettingsError(f"EFS_AUDIT_BASELINE: {exc}") from None
+        if job.bucket:
+            listed = _listing(s3, job.bucket, f"{job.prefix}/" if job.prefix else "")
+            sources = [f"s3://{job.bucket}/{k}" for k in sorted(listed, reverse=True) if k.endswith("/run.json")]
+        else:
+            found = Path(job.output_dir).glob("*/run.json") if job.output_dir else []
+            sources = [str(p) for p in sorted(found, reverse=True)]
+    except (ClientError, BotoCoreError, OSError) as exc:  # the upload will tell whether the bucket works
+        return None, None, f"earlier runs could not be listed: {exc}"
+    skipped, newest = [], None
+    for source in sources[:PREVIOUS_TRIES]:
+        try:
+            run = _read_run(source, s3)
+        except (ClientError, BotoCoreError, InputError) as exc:
+            skipped.append(f"{source}: {exc}")
+            continue
+        newest = newest or (run, source)
+        if run.complete:
+            return run, source, "; ".join(skipped) or None
+    if newest:
+        return newest[0], newest[1], f"no complete run among the last {PREVIOUS_TRIES}: compared with the newest"
+    return None, None, "; ".join(skipped) or NO_EARLIER_RUN
+
+
+def _read_run(source: str, s3) -> AuditRun:
+    from auditor.model.snapshot import InputError
+    from auditor.report.baseline import load_run, loads_run
+
+    if not source.startswith("s3://"):
+        return load_run(source)
+    bucket, _, key = source[5:].partition("/")
+    body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{source}: not UTF-8 text") from None
+    return loads_run(text, source)
 
 
 def with_baseline(options, run: AuditRun, previous: AuditRun | None, source: str | None, note: str | None):
@@ -253,7 +272,7 @@ def with_baseline(options, run: AuditRun, previous: AuditRun | None, source: str
     except InputError as exc:
         return options, {"source": source, "note": str(exc)}
     counts = {k.lower(): v for k, v in cmp.counts().items()}
-    return replace(options, baseline=previous), {"source": source, **counts}
+    return replace(options, baseline=previous), {"source": source, **counts, **({"note": note} if note else {})}
 
 
 def status_counts(run: AuditRun) -> dict[str, int]:
@@ -324,8 +343,8 @@ def _content_type(path: Path) -> str:
 
 def import_security_hub(session, run: AuditRun, catalogue, options) -> dict[str, int]:
     """BatchImportFindings with the ASFF findings of every result, 100 per call; any rejected finding
-    is an error. FAIL and NOT_ASSESSED arrive FAILED / NOT_AVAILABLE; PASS arrives PASSED and RESOLVED,
-    which closes the finding a previous run imported for the same check and resource.
+    is an error. FAIL and NOT_ASSESSED arrive FAILED / NOT_AVAILABLE; PASS arrives PASSED, which turns
+    the finding a previous run imported for the same check and resource PASSED.
 
     With the default product ARN Security Hub accepts only findings whose AwsAccountId is the caller's
     account: those are imported under this account's and region's product ARN; findings about other

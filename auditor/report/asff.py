@@ -1,11 +1,12 @@
 """AWS Security Finding Format: the list `aws securityhub batch-import-findings --findings` takes
 (at most 100 per call; split larger lists), one finding per FAIL or NOT_ASSESSED result.
 
-Compliance.Status is FAILED or NOT_AVAILABLE (PASSED, with Workflow.Status RESOLVED, for a result that
-is rendered with include_pass, as the Security Hub import does: a finding's Id is its fingerprint, so
-the import of a PASS updates the earlier FAILED finding of the same check and resource to PASSED);
+Compliance.Status is FAILED or NOT_AVAILABLE (PASSED for a result that is rendered with include_pass,
+as the Security Hub import does: a finding's Id is its fingerprint, so the import of a PASS turns the
+earlier FAILED finding of the same check and resource PASSED; its workflow status stays the reviewers');
 RelatedRequirements are "<framework> <control>" from the catalogue (at most 32);
-a waived result is imported with Workflow.Status SUPPRESSED and the waiver in Note.
+a waived result is created with Workflow.Status SUPPRESSED (an existing finding keeps the workflow its
+reviewers gave it) and the waiver in Note.
 Findings land in the account's default product: arn:<partition>:securityhub:<region>:<account>:
 product/<account>/default.
 """
@@ -77,8 +78,6 @@ def finding(view: View, row: Row) -> dict:
         "Compliance": {"Status": STATUS[r.status], "RelatedRequirements": related,
                        "StatusReasons": [{"ReasonCode": _cut(r.status.value, 256),
                                           "Description": _cut(r.message, 2048)}]},
-        # a PASS is imported so that the finding of a fixed problem (same Id) turns PASSED and RESOLVED
-        "Workflow": {"Status": "SUPPRESSED" if row.waiver else "RESOLVED" if r.status is Status.PASS else "NEW"},
         "RecordState": "ACTIVE",
         "ProductFields": {"efs-audit/CheckId": r.check_id, "efs-audit/Fingerprint": r.fingerprint,
                           "efs-audit/Scope": r.scope, "efs-audit/ShownStatus": row.shown,
@@ -86,6 +85,11 @@ def finding(view: View, row: Row) -> dict:
                           "efs-audit/Evidence": _cut(json.dumps(r.evidence, sort_keys=True, default=str), 2048)},
         "Region": region,
     }
+    if r.status is not Status.PASS:
+        # Workflow is the reviewers' once a finding exists (BatchImportFindings does not update it): it is
+        # set here for a new finding only; a PASS leaves it to Security Hub, which reopens a finding
+        # whose compliance status turns FAILED again.
+        out["Workflow"] = {"Status": "SUPPRESSED" if row.waiver else "NEW"}
     if row.change:
         out["ProductFields"]["efs-audit/Baseline"] = row.change
     if meta:

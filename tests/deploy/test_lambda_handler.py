@@ -226,14 +226,14 @@ def test_security_hub_import(aws, estate, monkeypatch, capsys):
     assert imported and {f["ProductArn"] for f in imported} == {
         "arn:aws:securityhub:eu-west-1:123456789012:product/123456789012/default"}
     assert {f["Compliance"]["Status"] for f in imported} == {"PASSED", "FAILED", "NOT_AVAILABLE"}
-    assert {f["Workflow"]["Status"] for f in imported if f["Compliance"]["Status"] == "PASSED"} == {"RESOLVED"}
     assert [m["milestone"] for m in milestones(capsys.readouterr().out)] == [
         "start", "collected", "evaluated", "uploaded", "imported", "done"]
 
 
 def test_security_hub_finding_of_a_fixed_problem_turns_passed(aws):
     """The second import of the same check and resource (same fingerprint, so the same finding Id) as a
-    PASS updates the finding the first import created as FAILED: fixed problems do not stay open."""
+    PASS updates the finding the first import created as FAILED: fixed problems do not stay FAILED. The
+    rendered PASS carries no Workflow: that is the reviewers' once the finding exists."""
     from auditor import catalog
     from auditor.model import snapshot as snap
     from auditor.pipeline import evaluate
@@ -247,10 +247,14 @@ def test_security_hub_finding_of_a_fixed_problem_turns_passed(aws):
     fixed = run.model_copy(update={"results": [failed.model_copy(update={"status": Status.PASS})]})
     for each in (first, fixed):
         assert aws_lambda.import_security_hub(session, each, cat, ReportOptions())["imported"] == 1
+    from auditor.report import render
+
+    (passed,) = json.loads(render("asff", fixed, cat, ReportOptions(include_pass=True)))
+    assert passed["Compliance"]["Status"] == "PASSED" and "Workflow" not in passed
     hub = client(aws, "securityhub")
     findings = [f for page in hub.get_paginator("get_findings").paginate() for f in page["Findings"]]
-    assert [(f["Id"], f["Compliance"]["Status"], f["Workflow"]["Status"]) for f in findings] == [
-        (f"efs-audit/{failed.check_id}/{failed.fingerprint}", "PASSED", "RESOLVED")]
+    assert [(f["Id"], f["Compliance"]["Status"]) for f in findings] == [
+        (f"efs-audit/{failed.check_id}/{failed.fingerprint}", "PASSED")]
 
 
 def test_a_cluster_setting_without_the_kubernetes_client_is_a_settings_error(aws, estate, monkeypatch):
@@ -273,10 +277,35 @@ def test_scheduled_runs_compare_with_the_previous_bundle(aws, estate, monkeypatc
     assert first["baseline"] == {"source": None, "note": "no earlier run to compare with"}
     second = handler({}, FakeContext())
     open_results = second["counts"]["FAIL"] + second["counts"]["NOT_ASSESSED"]
+    # moto implements neither Backup ListProtectedResources nor EKS pod identity: no run here is complete
     assert second["baseline"] == {"source": f"s3://{BUCKET}/audits/prod/2026/12/01/run1/run.json", "new": 0,
-                                  "unchanged": open_results, "resolved": 0, "not_reassessed": 0}
+                                  "unchanged": open_results, "resolved": 0, "not_reassessed": 0,
+                                  "note": "no complete run among the last 30: compared with the newest"}
     bundle = _bundle(aws, second, tmp_path)
     assert "UNCHANGED" in (bundle / "results.csv").read_text()
+
+
+def test_previous_is_the_newest_complete_run_and_unreadable_runs_are_passed_over(tmp_path):
+    """An incomplete run cannot say what it did not reassess, so `previous` looks past it to the newest
+    complete one; an earlier run.json that cannot be read (another schema, garbage) is noted, never fatal."""
+    from auditor.model import snapshot as snap
+    from auditor.pipeline import evaluate
+
+    estates = ROOT / "samples" / "estates"
+    complete, incomplete = (evaluate(snap.load(estates / n / "snapshot.json")) for n in ("wellconfigured", "hostile"))
+    assert complete.complete and not incomplete.complete
+    for stamp, text in (("20261201T031700Z", complete.model_dump_json()),
+                        ("20261202T031700Z", incomplete.model_dump_json()),
+                        ("20261203T031700Z", "{not json")):
+        (tmp_path / stamp).mkdir()
+        (tmp_path / stamp / "run.json").write_text(text)
+    job = load_settings({"EFS_AUDIT_BASELINE": "previous", "EFS_AUDIT_OUTPUT_DIR": str(tmp_path)})
+    run, source, note = aws_lambda.load_baseline(job)
+    assert source == str(tmp_path / "20261201T031700Z" / "run.json") and run.complete
+    assert note.startswith(f"{tmp_path / '20261203T031700Z' / 'run.json'}: ") and "not JSON" in note
+    (tmp_path / "20261201T031700Z" / "run.json").unlink()
+    run, source, note = aws_lambda.load_baseline(job)
+    assert source.endswith("20261202T031700Z/run.json") and note.startswith("no complete run")
 
 
 def test_an_explicit_baseline_that_cannot_be_read_is_a_settings_error(aws, estate, monkeypatch):

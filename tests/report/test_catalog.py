@@ -70,9 +70,8 @@ def test_security_hub_and_cis_mappings(cat):
     assert fsbp["efs_access_point_no_user_identity"] == ["EFS.4"]
     assert fsbp["efs_access_point_tagged"] == ["EFS.5"]
     assert fsbp["efs_mount_target_public_subnet"] == ["EFS.6"]
-    assert fsbp["efs_workload_runs_as_root"] == ["ECS.1", "ECS.20"]
-    assert cat.frameworks["aws-fsbp"].controls["ECS.1"] == ("ECS task definitions have secure networking modes "
-                                                            "and user definitions")
+    assert fsbp["efs_workload_runs_as_root"] == ["ECS.20"]
+    assert "ECS.1" not in cat.frameworks["aws-fsbp"].controls  # network modes are not evaluated
     assert cat.checks["efs_encrypted_at_rest"].frameworks["cis-aws"] == ["2.3.1"]
     assert set(cat.frameworks) == {"aws-fsbp", "cis-aws", "nist-800-53", "pci-dss-4", "hipaa", "soc2",
                                    "iso27001-2022"}
