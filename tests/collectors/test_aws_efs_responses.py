@@ -122,3 +122,25 @@ def test_deadline_mid_listing_stops_before_the_next_page(stubbed, monkeypatch):
     assert {(i.operation, i.error_code) for i in unit.issues} == {("DescribeFileSystems", "Timeout"),
                                                                   ("DescribeAccessPoints", "Timeout")}
     assert all("deadline reached" in i.message for i in unit.issues)
+
+
+def test_a_listing_that_ended_in_time_is_kept(stubbed, monkeypatch):
+    """The deadline is checked before a request, never after the last page: a listing whose final page
+    arrived in time stands, and only the calls that were not made are Timeout issues."""
+    from types import SimpleNamespace
+
+    from auditor.collectors.aws import operations
+
+    efs_stub = stubbed[0]("efs")
+    efs_stub.add_response("describe_file_systems", {"FileSystems": [_description(1)]}, {})
+    unit = stubbed[1]()
+    unit.deadline = 100.0
+    clock = iter([99.0])
+    monkeypatch.setattr(operations, "time", SimpleNamespace(monotonic=lambda: next(clock, 101.0)))
+    with efs_stub:
+        got = efs.collect(unit)
+    assert [f.file_system_id for f in got["file_systems"]] == [_fs_id(1)]
+    assert {(i.operation, i.error_code) for i in unit.issues} == {
+        ("DescribeFileSystemPolicy", "Timeout"), ("DescribeBackupPolicy", "Timeout"),
+        ("DescribeMountTargets", "Timeout"), ("DescribeAccessPoints", "Timeout")}
+    assert got["file_systems"][0].policy_status is PolicyStatus.UNKNOWN

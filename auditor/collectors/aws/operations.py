@@ -130,13 +130,17 @@ class Api:
     def pages(self, operation: str, **params):
         """Every page of a paginated operation (botocore paginator)."""
         self._method(operation)
-        self._in_time(operation)
         paginator = self.client.get_paginator(xform_name(operation))
         config = {"PageSize": self.page_size} if self.page_size else {}
         pages = paginator.paginate(**params, PaginationConfig=config)
-        return pages if self.deadline is None else self._until_deadline(operation, pages)
+        if self.deadline is not None:
+            # botocore's PageIterator sends each page's request through _make_request, and only when a
+            # next page exists: checking there never discards a listing that finished in time.
+            request = pages._make_request
 
-    def _until_deadline(self, operation: str, pages):
-        for page in pages:
-            yield page
-            self._in_time(operation)
+            def in_time(kwargs, _request=request):
+                self._in_time(operation)
+                return _request(kwargs)
+
+            pages._make_request = in_time
+        return pages

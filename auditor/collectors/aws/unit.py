@@ -34,12 +34,12 @@ class Account:
     _clients: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def api(self, service: str, region: str) -> Api:
+    def api(self, service: str, region: str, deadline: float | None = None) -> Api:
         key = (service, region)
         with self._lock:  # boto3 sessions are not safe for concurrent client creation
             if key not in self._clients:
                 self._clients[key] = self.session.client(service, region_name=region, config=self.config)
-            return Api(self._clients[key], service, self.page_size)
+            return Api(self._clients[key], service, self.page_size, deadline)
 
 
 @dataclass
@@ -65,9 +65,7 @@ class Unit:
         return self.account.account_id
 
     def api(self, service: str) -> Api:
-        api = self.account.api(service, self.api_region)
-        api.deadline = self.deadline  # no call, not even a next page, after the deadline
-        return api
+        return self.account.api(service, self.api_region, self.deadline)  # no call, not even a next page, after it
 
     def map(self, fn, items) -> list:
         """``[fn(x) for x in items]``, spread over the run's fan-out pool when there is one."""
