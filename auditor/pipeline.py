@@ -11,7 +11,7 @@ from pathlib import Path
 from auditor import __version__
 from auditor.checks import AUTHORIZATION_CHECKS, CHECKS
 from auditor.checks.base import Finding
-from auditor.graph.access import Analysis
+from auditor.analysis.access import Analysis
 from auditor.model.result import RUN_SCHEMA_VERSION, AuditRun, Result, Severity, Status, fingerprint
 from auditor.model.snapshot import InputError, Snapshot, dumps, merge
 from auditor.params import Params

@@ -5,7 +5,7 @@
 
 Each run times 25 batches of about 20 ms per shape and keeps the fastest (other processes on the machine
 only ever slow a batch down).
-Policies are parsed once, as ``auditor.graph.authz`` passes them. Each shape evaluates the three Client*
+Policies are parsed once, as ``auditor.analysis.authz`` passes them. Each shape evaluates the three Client*
 actions in turn, as the analysis does for one connection.
 """
 

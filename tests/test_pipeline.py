@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.graph.access import Analysis
+from auditor.analysis.access import Analysis
 from auditor.graph.build import build
 from auditor.model.result import AuditRun
 from auditor.model.snapshot import load

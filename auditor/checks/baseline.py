@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
-from auditor.graph.access import Analysis
+from auditor.analysis.access import Analysis
 from auditor.model.aws import AccessPoint, FileSystem
 from auditor.model.ids import mount_target_id
 

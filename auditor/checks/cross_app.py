@@ -14,8 +14,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 
 from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
-from auditor.graph.access import Analysis
-from auditor.graph.mounts import Mount
+from auditor.analysis.access import Analysis
+from auditor.analysis.mounts import Mount
 from auditor.model.ids import dir_id, k8s_id
 from auditor.model.k8s import EFS_CSI_DRIVER
 

@@ -7,8 +7,8 @@ import re
 from collections.abc import Iterator
 
 from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
-from auditor.graph.access import Analysis
-from auditor.graph.authz import Grant
+from auditor.analysis.access import Analysis
+from auditor.analysis.authz import Grant
 from auditor.iam import Principal
 from auditor.model.aws import FileSystem, PolicyStatus
 

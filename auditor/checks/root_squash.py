@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
-from auditor.graph.access import Analysis
-from auditor.graph.mounts import csi_node_principals
+from auditor.analysis.access import Analysis
+from auditor.analysis.mounts import csi_node_principals
 from auditor.iam import Principal, action_matches
 from auditor.model.aws import FileSystem, PolicyStatus
 from auditor.model.ids import k8s_id

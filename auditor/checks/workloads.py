@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
-from auditor.graph.access import Analysis
-from auditor.graph.mounts import Mount, WorkloadRef
+from auditor.analysis.access import Analysis
+from auditor.analysis.mounts import Mount, WorkloadRef
 
 
 def _volume(m: Mount) -> dict:

@@ -130,7 +130,7 @@ def access(
 
     from tabulate import tabulate
 
-    from auditor.graph.access import Analysis, effective_access
+    from auditor.analysis.access import Analysis, effective_access
     from auditor.model import snapshot as snap
 
     rows = effective_access(Analysis(snap.load(snapshot), params_from(app_label, trusted_account)))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import networkx as nx
 
-from auditor.graph.access import Analysis
+from auditor.analysis.access import Analysis
 from auditor.model.ids import app_id, dir_id, k8s_id, mount_target_id
 
 ANONYMOUS = "principal://anonymous"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from auditor.checks import CHECKS
-from auditor.graph.access import Analysis
+from auditor.analysis.access import Analysis
 from auditor.model import aws, k8s
 from auditor.model.result import Status
 from auditor.model.snapshot import Snapshot

@@ -10,7 +10,7 @@ NOT_ASSESSED when CreationInfo is absent instead of guessing (test_edge_22_...).
 import pytest
 
 from auditor.checks import CHECKS
-from auditor.graph.access import Analysis
+from auditor.analysis.access import Analysis
 from auditor.model import k8s
 from auditor.model.result import Status
 from auditor.params import Params

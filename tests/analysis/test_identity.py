@@ -2,7 +2,7 @@
 
 import pytest
 
-from auditor.graph import identity as ident
+from auditor.analysis import identity as ident
 from auditor.model.aws import AccessPoint, EfsVolumeConfiguration, PosixUser, RootDirectory
 from auditor.model.k8s import Container, PodTemplate, SecurityContext
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from auditor.graph import identity as ident
-from auditor.graph.index import Index, aws_scope
+from auditor.analysis import identity as ident
+from auditor.analysis.index import Index, aws_scope
 from auditor.model.aws import AccessPoint, FileSystem, LambdaFunction, TaskDefinition
 from auditor.model.ids import (
     EFS_FS_IN_TEXT,

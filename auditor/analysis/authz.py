@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from auditor.graph.index import Index
+from auditor.analysis.index import Index
 from auditor.iam import Decision, Evaluation, PolicyError, Principal, RequestContext, authorize, parse_policy
 from auditor.iam.evaluate import FS_POLICY
 from auditor.iam.policy import Policy

@@ -10,9 +10,9 @@ from functools import cached_property
 
 from collections import Counter
 
-from auditor.graph.authz import APClass, Authz, Grant
-from auditor.graph.index import Index
-from auditor.graph.mounts import (
+from auditor.analysis.authz import APClass, Authz, Grant
+from auditor.analysis.index import Index
+from auditor.analysis.mounts import (
     Mount,
     WorkloadRef,
     app_name,

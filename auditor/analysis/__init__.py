@@ -1,0 +1,1 @@
+"""Analysis of a snapshot: indexes, mounts, identities, authorization, effective access and possible reach."""
