@@ -23,6 +23,10 @@ def evaluate(snapshot: Snapshot, params: Params | None = None, catalogue=None,
 
     params = params or Params()
     catalogue = catalogue or catalog.load()
+    if snapshot.plan is not None:  # what the plan names but no shard delivered is a collection issue
+        from auditor.org.gaps import with_plan_issues
+
+        snapshot = with_plan_issues(snapshot)
     # The snapshot lives for the whole run and the results accumulate until its end; the analysis
     # builds no reference cycles, so reference counting frees what it drops. The cyclic collector
     # would only re-scan ever more live objects (measured: 40% of the analysis time at 30k access
@@ -73,8 +77,9 @@ def _scope_gaps(check_id: str, services: tuple[str, ...], a: Analysis):
     """A service that could not be listed in a scope leaves every check needing it NOT_ASSESSED
     there: one row per (scope, service), never silence."""
     for (scope, service), issues in sorted(a.idx.scope_issues.items()):
-        # A role that could not be assumed (sts) means nothing of that account was collected.
-        if service in services or service == "sts":
+        # A role that could not be assumed (sts), or an account or region no shard delivered (plan),
+        # means nothing of that scope was collected.
+        if service in services or service in ("sts", "plan"):
             first = issues[0]
             yield Finding(check_id, Status.NOT_ASSESSED, f"{scope}/{service}", "CollectionScope", scope,
                           f"{service} could not be collected in {scope}: {first.error_code}",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-from auditor.entrypoints import report_cmds, review_cmd
+from auditor.entrypoints import org_cmds, report_cmds, review_cmd
 from auditor.entrypoints.report_cmds import PlainUsage
 from auditor.model.result import AuditRun, Severity
 from auditor.model.snapshot import InputError
@@ -197,19 +197,33 @@ def collect(
     kubeconfig: str | None = COLLECT["kubeconfig"], context: list[str] | None = COLLECT["context"],
     in_cluster: bool = COLLECT["in_cluster"], manifests: list[Path] | None = COLLECT["manifests"],
     cluster_name: str | None = COLLECT["cluster_name"], progress: bool = COLLECT["progress"],
+    plan: Path | None = typer.Option(None, "--plan", metavar="FILE", help="Collect the accounts of this plan "
+                                     "(written by `efs-audit plan`) instead of --role-arn."),
+    shard: str | None = typer.Option(None, "--shard", metavar="I/N", help="With --plan: only shard I of N "
+                                     "(0-based; whole accounts, every N-th of the sorted plan)."),
+    workers: int | None = typer.Option(None, "--workers", metavar="K", help="With --plan: K local shard processes, "
+                                       "merged against the plan."),
 ) -> None:
     """Collect AWS and Kubernetes state into a snapshot (read-only calls only)."""
     from auditor.model import snapshot as snap
     from auditor.pipeline import collect as run_collect
 
-    settings = collect_settings(profile, region, role_arn, external_id, session_name, no_aws, kubeconfig, context,
-                                in_cluster, manifests, cluster_name)
-    collected = run_collect(settings, progress_printer(progress))
+    if plan is not None:
+        if role_arn or region or no_aws or kubeconfig or context or in_cluster or manifests:
+            raise InputError("collect --plan: the plan names the accounts and regions; collect clusters separately")
+        collected = org_cmds.collect_planned(plan, shard, workers, profile, progress_printer(progress))
+    elif shard or workers:
+        raise InputError("collect: --shard and --workers go with --plan")
+    else:
+        settings = collect_settings(profile, region, role_arn, external_id, session_name, no_aws, kubeconfig,
+                                    context, in_cluster, manifests, cluster_name)
+        collected = run_collect(settings, progress_printer(progress))
     snap.save(collected, out)
     _done_progress(progress)
     typer.echo(f"snapshot written to {out}: {len(collected.units)} collection units, "
                f"{len(collected.issues)} collection issues", err=True)
-    raise typer.Exit(3 if collected.issues or not all(u.complete for u in collected.units) else 0)
+    raise typer.Exit(3 if collected.issues or not collected.units or not all(u.complete for u in collected.units)
+                     else 0)
 
 
 @app.command()
@@ -267,6 +281,7 @@ def _done_progress(enabled: bool) -> None:
 
 report_cmds.register(app)
 review_cmd.register(app)
+org_cmds.register(app)
 
 
 def main() -> None:

@@ -69,4 +69,5 @@ class AuditRun(Model):
 
     @property
     def complete(self) -> bool:
-        return not self.issues and all(u.complete for u in self.units)
+        # A run that read nothing is never complete, however empty its issue list.
+        return bool(self.units) and not self.issues and all(u.complete for u in self.units)

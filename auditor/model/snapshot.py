@@ -27,6 +27,7 @@ from auditor.model.aws import (
 )
 from auditor.model.base import Model
 from auditor.model.k8s import K8sCluster
+from auditor.model.plan import Plan, ShardStamp
 
 SCHEMA_VERSION = "1"
 
@@ -73,6 +74,9 @@ class Snapshot(Model):
     clusters: list[K8sCluster] = Field(default_factory=list)
     # Declared (pre-deploy review) resources only: resource id -> "file:line" of its declaration.
     declared_at: dict[str, str] = Field(default_factory=dict)
+    # Organization collections: the plan this snapshot was collected against, and what each shard attempted.
+    plan: Plan | None = None
+    shards: list[ShardStamp] = Field(default_factory=list)
 
     # --- merging ------------------------------------------------------------------------------
 
@@ -94,7 +98,7 @@ _KEYS = {
     "task_definitions": lambda r: r.arn,
     "ecs_services": lambda r: r.arn,
     "lambda_functions": lambda r: r.arn,
-    "clusters": lambda r: r.name,
+    "clusters": lambda r: (r.name, r.account_id or "", r.region or ""),
 }
 
 
@@ -103,7 +107,9 @@ def merge(*snapshots: Snapshot) -> Snapshot:
 
     The same resource may appear in two pieces only when both observed it identically (for
     example an AWS managed policy read in two accounts); two different records under one key
-    mean two collections overlapped, which is an error rather than a silent choice.
+    mean two collections overlapped, which is an error rather than a silent choice. An account's
+    global unit (IAM) read by two region-shards of that account is one unit: the pieces combine.
+    Shards of different plans never merge.
     """
     merged: dict[str, dict] = {name: {} for name in _KEYS}
     for snap in snapshots:
@@ -111,17 +117,63 @@ def merge(*snapshots: Snapshot) -> Snapshot:
             bucket = merged[name]
             for item in getattr(snap, name):
                 k = key(item)
-                if name == "clusters" and k in bucket and bucket[k] != item:
-                    bucket[k] = _combine_cluster(bucket[k], item)
-                    continue
                 if k in bucket and bucket[k] != item:
+                    if name == "units" and k.endswith(":global"):
+                        bucket[k] = _combine_global(bucket[k], item)
+                        continue
                     if name == "units":
                         raise InputError(f"merge: collection unit {k} appears in two snapshots")
+                    if name == "clusters":
+                        bucket[k] = _combine_cluster(bucket[k], item)
+                        continue
                     raise InputError(f"merge: {name} {k} differs between snapshots")
                 bucket[k] = item
     declared_at = {k: v for snap in snapshots for k, v in snap.declared_at.items()}
-    return Snapshot(**{name: list(bucket.values()) for name, bucket in merged.items()},
-                    declared_at=dict(sorted(declared_at.items()))).normalised()
+    plans = {s.plan.digest: s.plan for s in snapshots if s.plan is not None}
+    if len(plans) > 1:
+        raise InputError("merge: the snapshots were collected against different plans "
+                         f"(digests {', '.join(sorted(d[:12] for d in plans))})")
+    shards = sorted({(s.plan_digest, s.shard or "", tuple(s.accounts)): s for snap in snapshots
+                     for s in snap.shards}.values(), key=lambda s: (s.shard or "", s.accounts))
+    clusters = _join_cluster_sides(list(merged.pop("clusters").values()))
+    return Snapshot(**{name: list(bucket.values()) for name, bucket in merged.items()}, clusters=clusters,
+                    declared_at=dict(sorted(declared_at.items())), plan=next(iter(plans.values()), None),
+                    shards=shards).normalised()
+
+
+def _combine_global(a: CollectionUnit, b: CollectionUnit) -> CollectionUnit:
+    """One account's IAM unit read twice (by two region-shards): the earliest start, the latest end,
+    complete only when both were."""
+    if a.method != b.method:
+        raise InputError(f"merge: collection unit {a.scope} appears in two snapshots with different methods")
+    starts = [t for t in (a.started_at, b.started_at) if t is not None]
+    ends = [t for t in (a.finished_at, b.finished_at) if t is not None]
+    collectors = sorted({c for c in (a.collector, b.collector) if c})
+    return a.model_copy(update={
+        "started_at": min(starts) if starts else None, "finished_at": max(ends) if ends else None,
+        "services": sorted(set(a.services) | set(b.services)), "complete": a.complete and b.complete,
+        "collector": " + ".join(collectors) or None})
+
+
+def _join_cluster_sides(clusters: list[K8sCluster]) -> list[K8sCluster]:
+    """Clusters are keyed by account, region and name. A Kubernetes-side record (no account: read from the
+    API server or manifests) joins the one EKS record it names: by the cluster ARN, or by a name no other
+    EKS cluster of the snapshot shares."""
+    eks = [c for c in clusters if c.account_id is not None]
+    out = list(eks)
+    for k in (c for c in clusters if c.account_id is None):
+        matches = [c for c in eks if c.eks_arn == k.name] or [c for c in eks if c.name == k.name]
+        if len(matches) > 1:
+            raise InputError(f"merge: cluster {k.name}: {len(matches)} EKS clusters of different accounts or "
+                             "regions share this name; name the Kubernetes collection by the cluster's ARN "
+                             "(--cluster-name arn:aws:eks:REGION:ACCOUNT:cluster/NAME)")
+        if matches:
+            joined = _combine_cluster(matches[0], k.model_copy(update={"name": matches[0].name}))
+            out[out.index(matches[0])] = joined
+            eks[eks.index(matches[0])] = joined
+        else:
+            out.append(k)
+    return out
 
 
 def _combine_cluster(a: K8sCluster, b: K8sCluster) -> K8sCluster:

@@ -87,8 +87,12 @@ def collect_aws(settings: AwsSettings, progress: Callable[[str], None] | None = 
     run = _Run(settings, counter, config)
     base = boto3.Session(profile_name=settings.profile)
     counter.attach(base)
-    for target in settings.role_targets or (None,):
-        account = _open_account(run, base, target)
+    # Accounts open concurrently (AssumeRole, GetCallerIdentity, DescribeRegions are latency-bound) and
+    # every account's session shares the base session's botocore loader, so service models are read once.
+    targets = list(settings.role_targets or (None,))
+    with ThreadPoolExecutor(max_workers=max(1, min(settings.max_workers, len(targets)))) as opener:
+        accounts = list(opener.map(lambda t: _open_account(run, base, t), targets))
+    for account in accounts:
         if account is not None:
             _plan_units(run, account)
     tasks = [(unit, svc) for unit in run.units for svc in unit.services if svc in REGION_SERVICES or svc == "iam"]
@@ -121,7 +125,8 @@ def _open_account(run: _Run, base, target: RoleTarget | None) -> Account | None:
             _unit_failure(run, scope, "sts", "AssumeRole", exc, target.arn)
             return None
         session = boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-                                aws_session_token=creds["SessionToken"], region_name=home)
+                                aws_session_token=creds["SessionToken"], region_name=home,
+                                botocore_session=_sharing_loader(base))
         run.counter.attach(session)
     else:
         scope = "aws:unknown:global"
@@ -133,6 +138,15 @@ def _open_account(run: _Run, base, target: RoleTarget | None) -> Account | None:
     arn = parse_arn(ident["Arn"])
     return Account(session=session, account_id=ident["Account"], partition=arn.partition if arn else "aws",
                    caller_arn=ident["Arn"], config=run.config, page_size=run.settings.page_size)
+
+
+def _sharing_loader(base):
+    """A new botocore session that reuses the base session's data loader (parsed service models)."""
+    import botocore.session
+
+    session = botocore.session.Session()
+    session.register_component("data_loader", base._session.get_component("data_loader"))
+    return session
 
 
 def _plan_units(run: _Run, account: Account) -> None:

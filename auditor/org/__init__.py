@@ -1,0 +1,1 @@
+"""Organization scale: the plan, sharded collection and the merge against the plan."""
