@@ -192,7 +192,9 @@ def _combine_cluster(a: K8sCluster, b: K8sCluster) -> K8sCluster:
 
 
 def dumps(snapshot: Snapshot) -> str:
-    return snapshot.normalised().model_dump_json(indent=1, exclude_none=False) + "\n"
+    # A snapshot of no plan serialises as before plans existed (same bytes, same digest).
+    unplanned = {"plan", "shards"} if snapshot.plan is None and not snapshot.shards else None
+    return snapshot.normalised().model_dump_json(indent=1, exclude_none=False, exclude=unplanned) + "\n"
 
 
 def save(snapshot: Snapshot, path: Path) -> None:
