@@ -27,14 +27,15 @@ MODES = ("plan", "collect-shard", "reduce")
 _RUN = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
 
 
-def handler(event: Any, context: Any) -> dict[str, Any]:
+def handler(event: Any, context: Any, env: dict[str, str] | None = None) -> dict[str, Any]:
     mode = event.get("mode") if isinstance(event, dict) else None
     if mode is None:
         return job_lib.handler(event, context)
     if mode not in MODES:
         raise job_lib.SettingsError(f"event: mode {mode!r} is not one of {', '.join(MODES)}")
-    org_env = {k: v for k, v in os.environ.items() if k.startswith("EFS_AUDIT_ORG_")}
-    job = job_lib.load_settings({k: v for k, v in os.environ.items() if k not in org_env})
+    env = dict(os.environ if env is None else env)
+    org_env = {k: v for k, v in env.items() if k.startswith("EFS_AUDIT_ORG_")}
+    job = job_lib.load_settings({k: v for k, v in env.items() if k not in org_env})
     if not job.bucket:
         raise job_lib.SettingsError("EFS_AUDIT_BUCKET: required (the bucket that receives plans, shards and bundles)")
     import boto3
