@@ -169,13 +169,15 @@ def possible(a: Analysis, principal: str | None, fs: FileSystem, carried: list[s
     fs_id = fs.file_system_id
     who, node = _who(principal), _node(principal)
     by = tuple(sorted(carried)[:CARRIED_LIMIT])
+    apps = sorted({a.workloads[w][0].app for w in carried if w in a.workloads})
+    app = ", ".join(apps[:5]) + (f" and {len(apps) - 5} more" if len(apps) > 5 else "") if apps else None
     rows = []
     g = reach.without_access_point
     mount = g.can_mount(p)
     if mount is not False and (wanted is None or wanted("/")):
         root, squashed = _root(True, g.can_root(p))
         rows.append(Reach(fs_id, "/", who, NO_ACCESS_POINT, CLIENT_CHOSEN, "possible", mount, g.can_write(p),
-                          root, squashed, path=(node, fs.arn, dir_id(fs_id, "/")), carried_by=by,
+                          root, squashed, application=app, path=(node, fs.arn, dir_id(fs_id, "/")), carried_by=by,
                           carried_by_total=len(carried), notes=tuple(g.missing)))
     for cls, g in reach.through:
         mount = g.can_mount(p)
@@ -188,7 +190,7 @@ def possible(a: Analysis, principal: str | None, fs: FileSystem, carried: list[s
             enforced = _enforced(ap)
             root, squashed = _root(_ap_is_root(ap, p.gid0_is_root) if enforced else True, can_root)
             rows.append(Reach(fs_id, ap.path, who, ap.access_point_id, enforced or CLIENT_CHOSEN, "possible", mount,
-                              write, root, squashed, path=(node, fs.arn, ap.arn, dir_id(fs_id, ap.path)),
+                              write, root, squashed, application=app, path=(node, fs.arn, ap.arn, dir_id(fs_id, ap.path)),
                               carried_by=by, carried_by_total=len(carried), notes=tuple(g.missing)))
     return rows
 
