@@ -151,6 +151,9 @@ def access(
                                        "principal", "uid:gid", "mount", "write", "root", "possible"]))
     typer.echo("\n* no access point: the client may mount any path. 'possible' counts what the mount's principals "
                "(and anonymous clients) could mount beyond it; --format json lists them with the reasons.")
+    from auditor.report.matrix import render as matrix
+
+    typer.echo("\n" + matrix(rows), nl=False)
 
 
 COLLECT = {
