@@ -30,6 +30,7 @@ browser:
 bench: $(STAMP)
 	$(BIN)/python benchmarks/analysis.py
 	$(BIN)/python benchmarks/collection.py
+	$(BIN)/python benchmarks/queries.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-from auditor.entrypoints import org_cmds, report_cmds, review_cmd
+from auditor.entrypoints import graph_cmds, org_cmds, report_cmds, review_cmd
 from auditor.entrypoints.report_cmds import PlainUsage
 from auditor.model.result import AuditRun, Severity
 from auditor.model.snapshot import InputError
@@ -151,6 +151,9 @@ def access(
                                        "principal", "uid:gid", "mount", "write", "root", "possible"]))
     typer.echo("\n* no access point: the client may mount any path. 'possible' counts what the mount's principals "
                "(and anonymous clients) could mount beyond it; --format json lists them with the reasons.")
+    from auditor.report.matrix import render as matrix
+
+    typer.echo("\n" + matrix(rows), nl=False)
 
 
 COLLECT = {
@@ -282,6 +285,7 @@ def _done_progress(enabled: bool) -> None:
 report_cmds.register(app)
 review_cmd.register(app)
 org_cmds.register(app)
+graph_cmds.register(app)
 
 
 def main() -> None:

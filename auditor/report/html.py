@@ -9,7 +9,7 @@ import json
 from html import escape
 
 from auditor.report import framework as fw_view
-from auditor.report.svg import path_svg, status_bar
+from auditor.report.svg import estate_svg, path_svg, status_bar
 from auditor.report.view import PATH_CHECKS, ReportOptions, Row, View, build
 
 CSS = """
@@ -24,6 +24,7 @@ monospace;font-size:12px}pre{background:#f9fafb;border:1px solid #e5e7eb;padding
 font-size:12px}.finding{border:1px solid #e5e7eb;border-left:6px solid #9ca3af;border-radius:6px;padding:8px 14px;
 margin:12px 0}.finding.sFAIL{border-left-color:#dc2626}.finding.sNOT_ASSESSED{border-left-color:#d97706}
 .finding.sWAIVED{border-left-color:#6b7280}.muted{color:#6b7280}svg.path{display:block;margin:8px 0}
+svg.estate{display:block;margin:8px 0;max-width:100%;height:auto}@media print{svg.estate{break-inside:avoid}}
 """
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
@@ -41,7 +42,7 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
 def render(run, catalogue, options: ReportOptions | None = None) -> str:
     view = build(run, catalogue, options)
     title = escape(view.options.title)
-    body = [f"<h1>{title}</h1>", _summary(view), _checks(view), _frameworks(view), _findings(view)]
+    body = [f"<h1>{title}</h1>", _summary(view), _checks(view), _frameworks(view), _estate(view), _findings(view)]
     if view.comparison:
         body.append(_baseline(view))
     if view.options.waivers:
@@ -86,6 +87,20 @@ def _frameworks(view: View) -> str:
         is_open = " open" if name == view.options.framework else ""
         out.append(f"<details{is_open}><summary><b>{escape(fw.title)}</b> {escape(fw.version)}: "
                    f"{s['PASS']} PASS, {s['FAIL']} FAIL, {s['NOT_ASSESSED']} NOT_ASSESSED</summary>{table}</details>")
+    return "".join(out) + "</section>"
+
+
+def _estate(view: View) -> str:
+    """Per file system, who reaches which access point and directory, FAIL paths highlighted."""
+    if not view.options.pictures:
+        return ""
+    from auditor.graph.picture import highlight
+
+    out = ['<section id="estate"><h2>Who reaches what</h2><p class="muted">Per file system: the principals '
+           "configured mounts authenticate as (and those with a root finding), the workloads and their "
+           "applications, the access points and the directories they expose.</p>"]
+    for pic in highlight(view.options.pictures, view.run):
+        out.append(f"<h3>{escape(pic.file_system)}</h3>{estate_svg(pic)}")
     return "".join(out) + "</section>"
 
 

@@ -53,6 +53,8 @@ def emit(run, catalogue, *, formats: list[str], out_dir: Path | None, waivers: P
                                       include_pass=include_pass)
     if baseline is not None and options.baseline is not None:
         baseline_mod.require_shared_scope(run, options.baseline, f"--baseline {baseline}")
+    if "html" in formats and snapshot_json and not options.pictures:
+        options = _with_pictures(options, snapshot_json, run)
     extras = _extras(run, catalogue, options)
     if out_dir is not None:
         from auditor.report.bundle import manifest_digest, write_bundle
@@ -74,6 +76,19 @@ def emit(run, catalogue, *, formats: list[str], out_dir: Path | None, waivers: P
     if extras and fmt not in HUMAN:
         sys.stderr.write(extras)
     return text
+
+
+def _with_pictures(options: ReportOptions, snapshot_json: str, run) -> ReportOptions:
+    """The HTML report's per-file-system drawing, from the snapshot the run was evaluated on."""
+    from dataclasses import replace
+
+    from auditor.analysis.access import Analysis
+    from auditor.graph.picture import pictures
+    from auditor.model.snapshot import loads
+    from auditor.params import Params
+
+    analysis = Analysis(loads(snapshot_json), Params.model_validate(run.parameters or {}))
+    return replace(options, pictures=pictures(analysis))
 
 
 def _extras(run, catalogue, options: ReportOptions) -> str:

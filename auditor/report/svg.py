@@ -103,3 +103,73 @@ def status_bar(counts: dict[str, int], width: int = 640, height: int = 22) -> st
         lx += 150
     parts.append("</svg>")
     return "".join(parts)
+
+
+# --- the estate per file system ------------------------------------------------------------------------
+
+COL_W, NODE_W, NODE_H, ROW_H, TOP = 290, 250, 24, 32, 46
+CAP = 12  # auditor.graph.picture.CAP
+HIGHLIGHT = {"cross": "#dc2626", "root": "#7c3aed"}
+COLUMN_KINDS = ("role", "workload", "access point", "directory")
+LEGEND = (("cross", "cross-application reach (efs_cross_app_reach FAIL)"),
+          ("root", "root not squashed (efs_root_squash_gap FAIL)"))
+
+
+def _clip(text: str, width: int = 36) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def estate_svg(pic) -> str:
+    """A layered drawing of one file system: columns principals -> workloads -> access points ->
+    directories, highlighted FAIL paths and a legend. Positions depend only on the (sorted) data."""
+    rows = max([len(c) + (1 if m else 0) for c, m in zip(pic.columns, pic.more)] + [1])
+    height = TOP + rows * ROW_H + 70
+    width = COL_W * 4
+    pos: dict[str, tuple[float, float]] = {}
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="estate" role="img" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" data-file-system="{escape(pic.file_system)}">',
+             f"<title>who reaches what on {escape(pic.file_system)}</title>"]
+    for i, title in enumerate(("principals", "workloads [application]", "access points [application]", "directories")):
+        parts.append(f'<text x="{i * COL_W + 10}" y="18" font-size="13" font-weight="bold" fill="#111827">'
+                     f"{escape(title)}</text>")
+    nodes = []
+    for i, (col, more) in enumerate(zip(pic.columns, pic.more)):
+        x = i * COL_W + 10
+        for j, (node, label, mark) in enumerate(col):
+            y = TOP + j * ROW_H
+            pos[node] = (x, y)
+            colour = KIND_COLOURS.get(COLUMN_KINDS[i], "#f3f4f6")
+            stroke = HIGHLIGHT.get(mark, "#374151")
+            sw = 2.5 if mark else 1
+            nodes.append(f'<g class="node{" " + mark if mark else ""}" data-id="{escape(node)}"><title>{escape(node)}'
+                         f'</title><rect x="{x}" y="{y}" width="{NODE_W}" height="{NODE_H}" rx="5" fill="{colour}" '
+                         f'stroke="{stroke}" stroke-width="{sw}"/><text x="{x + 6}" y="{y + 16}" font-size="11" '
+                         f'font-family="monospace" fill="#111827">{escape(_clip(label))}</text></g>')
+        if more:
+            y = TOP + len(col) * ROW_H
+            nodes.append(f'<g class="node more"><rect x="{x}" y="{y}" width="{NODE_W}" height="{NODE_H}" rx="5" '
+                         f'fill="#ffffff" stroke="#9ca3af" stroke-dasharray="4 3"/><text x="{x + 6}" y="{y + 16}" '
+                         f'font-size="11" fill="#4b5563">+{more} more</text></g>')
+    lines = []
+    for u, v, mark in sorted(pic.edges, key=lambda e: (bool(e[2]), e)):  # highlighted drawn last, on top
+        if u not in pos or v not in pos:
+            continue
+        (x1, y1), (x2, y2) = pos[u], pos[v]
+        x1, y1, x2, y2 = x1 + NODE_W, y1 + NODE_H / 2, x2, y2 + NODE_H / 2
+        colour = HIGHLIGHT.get(mark, "#9ca3af")
+        dash = ' stroke-dasharray="6 4"' if x2 - x1 > COL_W else ""
+        mid = (x1 + x2) / 2
+        lines.append(f'<path class="edge{" " + mark if mark else ""}" d="M {x1:.0f} {y1:.0f} C {mid:.0f} {y1:.0f} '
+                     f'{mid:.0f} {y2:.0f} {x2:.0f} {y2:.0f}" fill="none" stroke="{colour}" '
+                     f'stroke-width="{2.5 if mark else 1}"{dash}/>')
+    ly = height - 40
+    legend = ['<g class="legend">']
+    for k, (mark, text) in enumerate(LEGEND):
+        lx = 10 + k * 420
+        legend.append(f'<line x1="{lx}" y1="{ly}" x2="{lx + 30}" y2="{ly}" stroke="{HIGHLIGHT[mark]}" stroke-width="3"/>'
+                      f'<text x="{lx + 36}" y="{ly + 4}" font-size="11" fill="#111827">{escape(text)}</text>')
+    legend.append(f'<text x="10" y="{ly + 24}" font-size="11" fill="#4b5563">grey: configured mounts and access '
+                  f'point roots; dashed: reaches a directory beyond the next column; a column shows at most '
+                  f'{CAP} boxes, the rest as "+N more"</text>')
+    legend.append("</g>")
+    return "".join(parts + lines + nodes + legend + ["</svg>"])

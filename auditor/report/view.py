@@ -28,6 +28,7 @@ class ReportOptions:
     include_pass: bool = False  # human formats (markdown, html, table) list PASS rows too
     today: date | None = None  # reference date for waiver expiry shown in reports
     title: str = "EFS identity audit"
+    pictures: tuple = ()  # auditor.graph.picture.Picture per file system, drawn by the HTML report
 
 
 @dataclass(frozen=True)
