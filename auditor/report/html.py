@@ -106,6 +106,8 @@ def _finding(view: View, row: Row) -> str:
         w = row.waiver
         lines.append(f"<li>Waived: {escape(w.reason)} (owner {escape(w.owner)}, expires "
                      f"{escape(w.expires.isoformat())}; raw status {escape(r.status.value)})</li>")
+    if row.note:
+        lines.append(f"<li>Note: {escape(row.note)}</li>")
     fix = ""
     if meta and row.is_open:
         items = [f"<li>Risk: {escape(meta.risk)}</li>"]
@@ -145,7 +147,8 @@ def _waivers(view: View) -> str:
     unused = {(w.source, w.index) for w in view.unused_waivers}
     rows = [[escape(w.label), " ".join(f"<code>{escape(c)}</code>" for c in w.checks),
              " ".join(f"<code>{escape(p)}</code>" for p in w.resources), escape(w.reason), escape(w.owner),
-             escape(w.expires.isoformat()), "no (matches nothing)" if (w.source, w.index) in unused else "yes"]
+             escape(w.expires.isoformat()), "expired: not applied" if w.expired
+             else "no (matches nothing)" if (w.source, w.index) in unused else "yes"]
             for w in view.options.waivers]
     return '<section id="waivers"><h2>Waivers</h2>' + _table(
         ["waiver", "checks", "resources", "reason", "owner", "expires", "used"], rows) + "</section>"

@@ -77,6 +77,8 @@ def _result(view: View, row: Row, index: dict[str, int]) -> dict:
         w = row.waiver
         out["suppressions"] = [{"kind": "external", "status": "accepted",
                                 "justification": f"{w.reason} (owner {w.owner}, expires {w.expires.isoformat()})"}]
+    if row.note:
+        out["properties"]["note"] = row.note
     if row.change:
         out["baselineState"] = BASELINE[row.change]
     return out
