@@ -136,8 +136,8 @@ def _baseline(view: View) -> str:
         rows = [[f"<code>{escape(r.check_id)}</code>", f"<code>{escape(r.resource_id)}</code>",
                  escape(r.status.value)] for r in items]
         tables += _table([label, "resource", "was"], rows) if rows else ""
-    gap = (f", {c['NOT_REASSESSED']} not reassessed (resource absent from a scope this run did not collect "
-           "completely)") if cmp.not_reassessed else ""
+    gap = (f", {c['NOT_REASSESSED']} not reassessed (FAIL before, now NOT_ASSESSED or absent from a scope "
+           "not collected completely)") if cmp.not_reassessed else ""
     return (f'<section id="baseline"><h2>Compared with the baseline</h2><p>Baseline generated '
             f"{escape(cmp.previous_generated_at)}: {c['NEW']} new, {c['UNCHANGED']} unchanged, {c['RESOLVED']} "
             f"resolved{gap}.</p>" + tables + "</section>")

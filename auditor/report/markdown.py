@@ -108,8 +108,8 @@ def _baseline(view: View) -> list[str]:
     c = cmp.counts()
     out = ["## Compared with the baseline", "",
            f"Baseline generated {cmp.previous_generated_at}: {c['NEW']} new, {c['UNCHANGED']} unchanged, "
-           f"{c['RESOLVED']} resolved" + (f", {c['NOT_REASSESSED']} not reassessed (resource absent from a scope "
-                                          "this run did not collect completely)" if cmp.not_reassessed else "")
+           f"{c['RESOLVED']} resolved" + (f", {c['NOT_REASSESSED']} not reassessed (FAIL before, now "
+                                          "NOT_ASSESSED or absent from a scope not collected completely)" if cmp.not_reassessed else "")
            + ".", ""]
     for label, items in (("resolved check", cmp.resolved), ("not reassessed check", cmp.not_reassessed)):
         if items:
