@@ -45,7 +45,7 @@ TITLES = {
     "efs_cross_app_reach": "Workloads cannot reach another application's directory",
     "efs_ecs_invalid_volume": "ECS EFS volume configurations are valid and can mount",
     "efs_encrypted_at_rest": "EFS file systems are encrypted at rest",
-    "efs_mount_target_nfs_open": "EFS mount targets do not accept NFS from anywhere",
+    "efs_mount_target_nfs_open": "EFS mount targets do not accept NFS from broad address ranges",
     "efs_mount_target_public_subnet": "EFS mount targets are not in public subnets",
     "efs_policy_anonymous_access": "EFS file system policies do not let anonymous clients mount",
     "efs_policy_cross_account": "EFS file system policies grant access only within the account or to trusted accounts",
