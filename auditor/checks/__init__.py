@@ -34,6 +34,7 @@ CHECKS: dict[str, tuple[Callable[..., Iterable[Finding]], tuple[str, ...]]] = {
     "efs_access_point_tagged": (baseline.access_point_tagged, ("efs",)),
     "efs_encrypted_at_rest": (baseline.encrypted_at_rest, ("efs",)),
     "efs_backup_enabled": (baseline.backup_enabled, ("efs", "backup")),
+    "efs_automatic_backups_enabled": (baseline.automatic_backups_enabled, ("efs",)),
     "efs_mount_target_public_subnet": (baseline.mount_target_public_subnet, ("efs", "ec2")),
     "efs_mount_target_nfs_open": (baseline.mount_target_nfs_open, ("efs", "ec2")),
 }

@@ -51,6 +51,22 @@ def backup_enabled(a: Analysis) -> Iterator[Finding]:
                           f"automatic backups {fs.backup_policy_status} and not protected by an AWS Backup plan", **ev)
 
 
+def automatic_backups_enabled(a: Analysis) -> Iterator[Finding]:
+    """AWS Security Hub EFS.7 (AWS Config efs-automatic-backups-enabled): the automatic backup policy alone;
+    AWS Backup plan coverage is efs_backup_enabled (EFS.2)."""
+    cid = "efs_automatic_backups_enabled"
+    for fs in a.snapshot.file_systems:
+        status = fs.backup_policy_status
+        if status is None:
+            yield finding(cid, NOT_ASSESSED, fs.arn, FS, _scope(fs), "the automatic backup policy was not collected",
+                          backup_policy_status=None)
+        elif status == "ENABLED":
+            yield finding(cid, PASS, fs.arn, FS, _scope(fs), "automatic backups ENABLED", backup_policy_status=status)
+        else:
+            yield finding(cid, FAIL, fs.arn, FS, _scope(fs), f"automatic backups {status}", backup_policy_status=status,
+                          aws_backup_protected=fs.backup_protected)
+
+
 def access_point_no_user_identity(a: Analysis) -> Iterator[Finding]:
     cid = "efs_access_point_no_user_identity"
     for ap in a.snapshot.access_points:
