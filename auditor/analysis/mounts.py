@@ -238,7 +238,8 @@ def _csi_mount(ref, name, path, pv: PersistentVolume, idx: Index, ids, csi_princ
     if iam:
         principals, note = csi_principals
         if fargate and params.fargate_iam_principal_unknown:
-            principals, note = (), "EKS Fargate iam mount: principal UNVERIFIED (§6.9); evaluated as anonymous"
+            principals, note = (), ("EKS Fargate iam mount: which IAM identity it presents is UNVERIFIED (§6.9, "
+                                    "setting fargate_iam_principal_unknown): not assessed")
     identities = ids
     if ap is not None and ap.posix_user is not None:
         identities = [(c, ident.from_access_point(ap)) for c, _ in ids] or [("pod", ident.from_access_point(ap))]
