@@ -22,8 +22,14 @@ class Params(Model):
     indeterminate_allows_reach: bool = True
     # §5 UNVERIFIED: the Lambda sandbox user (observed 993); never root.
     lambda_sandbox_uid: int | None = None
-    # §6.9 UNVERIFIED: principal of an `iam` mount on EKS Fargate: evaluate both anonymous and pod role.
+    # §6.9 UNVERIFIED: the IAM identity an `iam` mount of an EKS Fargate pod presents is not documented.
+    # True: that principal is unknown and the mount's authorization is NOT_ASSESSED with this reason.
+    # False: the EFS CSI node identity is assumed, as on EC2 nodes (§6.5).
     fargate_iam_principal_unknown: bool = True
+    # §7: efs_mount_target_nfs_open reports TCP 2049 open to an IPv4 range wider than this prefix length
+    # (and to any whole RFC 1918 block), or to an IPv6 range wider than nfs_open_max_prefix_v6.
+    nfs_open_max_prefix: int = 16
+    nfs_open_max_prefix_v6: int = 48
     # §1.2: NFS carries at most 16 groups.
     nfs_max_groups: int = 16
 

@@ -202,6 +202,14 @@ class Analysis:
         return out
 
 
+def _squashed(enforced: bool, root_ok: bool | None, idents: list[dict]) -> bool | None:
+    """A root identity without an enforced one is squashed when root access is denied; None when whether
+    root access is granted is unknown (unknown is not false)."""
+    if enforced or not any(i["may_be_root"] for i in idents):
+        return False
+    return None if root_ok is None else not root_ok
+
+
 def effective_access(a: Analysis) -> list[dict]:
     """One row per configured mount (semantics §0): principal, transport, POSIX identity, rights,
     the reachable subtree and why; plus what each principal could mount beyond it (possible reach)."""
@@ -216,11 +224,11 @@ def effective_access(a: Analysis) -> list[dict]:
             "workload": m.workload.id, "name": m.workload.name, "application": m.workload.app, "volume": m.volume,
             "file_system": m.fs_id, "access_point": m.ap_id,
             "subtree": m.base_path if m.ap is not None else f"{m.base_path} (configured; without an access point any path)",
-            "transport": "TLS" if m.tls else "plaintext", "transport_why": m.tls_reason,
+            "transport": "unknown" if m.tls is None else "TLS" if m.tls else "plaintext", "transport_why": m.tls_reason,
             "principal": [x or "anonymous" for x in conn.principals], "principal_why": m.principal_note,
             "identity": idents, "identity_enforced_by_access_point": enforced,
             "can_mount": conn.can("mount", p), "can_write": conn.can("write", p), "root_access_granted": root_ok,
-            "squashed": (not enforced and root_ok is False and any(i["may_be_root"] for i in idents)),
+            "squashed": _squashed(enforced, root_ok, idents),
             "kind": "configured", "not_assessed": conn.not_assessed, "authorization": conn.grant_evidence(),
         }
         if m.fs is not None:

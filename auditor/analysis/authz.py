@@ -144,7 +144,7 @@ class Authz:
 
     # --- one connection ---------------------------------------------------------------------------
 
-    def grant(self, fs: FileSystem | None, principal_arn: str | None, tls: bool, ap_arn: str | None,
+    def grant(self, fs: FileSystem | None, principal_arn: str | None, tls: bool | None, ap_arn: str | None,
               extra_identity: list | None = None) -> Grant:
         """Authorization of one connection. ``principal_arn`` None = anonymous."""
         if fs is None:

@@ -47,7 +47,7 @@ class Mount:
     ap_id: str | None
     ap: AccessPoint | None
     base_path: str  # configured directory: AP root + subpath, or the client-chosen path
-    tls: bool
+    tls: bool | None  # None: unknown (the volume was not resolved), never assumed
     tls_reason: str
     iam: bool
     principal_arns: tuple[str, ...]  # empty: anonymous (or unknown, see principal_note)
@@ -211,8 +211,8 @@ def _is_efs_claim(claim, cluster: K8sCluster) -> bool:
 
 
 def _unresolved(ref, name, path, ids, why) -> Mount:
-    return Mount(ref, name, path, None, None, None, None, "/", True, "unknown", False, (), "unknown", ids,
-                 unresolved=[why])
+    return Mount(ref, name, path, None, None, None, None, "/", None, f"unknown: {why}", False, (),
+                 "unknown: the volume was not resolved", ids, unresolved=[why])
 
 
 def _csi_mount(ref, name, path, pv: PersistentVolume, idx: Index, ids, csi_principals, fargate, params,
@@ -238,7 +238,8 @@ def _csi_mount(ref, name, path, pv: PersistentVolume, idx: Index, ids, csi_princ
     if iam:
         principals, note = csi_principals
         if fargate and params.fargate_iam_principal_unknown:
-            principals, note = (), "EKS Fargate iam mount: principal UNVERIFIED (§6.9); evaluated as anonymous"
+            principals, note = (), ("EKS Fargate iam mount: which IAM identity it presents is UNVERIFIED (§6.9, "
+                                    "setting fargate_iam_principal_unknown): not assessed")
     identities = ids
     if ap is not None and ap.posix_user is not None:
         identities = [(c, ident.from_access_point(ap)) for c, _ in ids] or [("pod", ident.from_access_point(ap))]

@@ -20,6 +20,7 @@ CHECKS: dict[str, tuple[Callable[..., Iterable[Finding]], tuple[str, ...]]] = {
     "efs_unencrypted_mount": (workloads.unencrypted_mount, ("ecs", "lambda", "k8s")),
     "efs_workload_runs_as_root": (workloads.workload_runs_as_root, ("ecs", "lambda", "k8s", "efs")),
     "efs_ecs_invalid_volume": (workloads.ecs_invalid_volume, ("ecs",)),
+    "efs_workload_volume_unmountable": (workloads.workload_volume_unmountable, WORKLOAD_SERVICES),
     "efs_policy_missing": (policy.policy_missing, ("efs",)),
     "efs_policy_anonymous_access": (policy.policy_anonymous_access, ("efs",)),
     "efs_policy_no_secure_transport": (policy.policy_no_secure_transport, ("efs",)),
@@ -33,6 +34,7 @@ CHECKS: dict[str, tuple[Callable[..., Iterable[Finding]], tuple[str, ...]]] = {
     "efs_access_point_tagged": (baseline.access_point_tagged, ("efs",)),
     "efs_encrypted_at_rest": (baseline.encrypted_at_rest, ("efs",)),
     "efs_backup_enabled": (baseline.backup_enabled, ("efs", "backup")),
+    "efs_automatic_backups_enabled": (baseline.automatic_backups_enabled, ("efs",)),
     "efs_mount_target_public_subnet": (baseline.mount_target_public_subnet, ("efs", "ec2")),
     "efs_mount_target_nfs_open": (baseline.mount_target_nfs_open, ("efs", "ec2")),
 }
@@ -44,5 +46,5 @@ CHECK_IDS: tuple[str, ...] = tuple(sorted(CHECKS))
 AUTHORIZATION_CHECKS: tuple[str, ...] = (
     "efs_root_squash_gap", "efs_cross_app_reach", "efs_policy_missing", "efs_policy_anonymous_access",
     "efs_policy_no_secure_transport", "efs_policy_cross_account", "efs_policy_unenforced_condition",
-    "efs_policy_dangling_principal",
+    "efs_policy_dangling_principal", "efs_workload_volume_unmountable",
 )

@@ -3,6 +3,8 @@ One result per file system, access point or mount target; an unobserved field is
 
 from __future__ import annotations
 
+import ipaddress
+
 from collections.abc import Iterator
 
 from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
@@ -47,6 +49,22 @@ def backup_enabled(a: Analysis) -> Iterator[Finding]:
         else:
             yield finding(cid, FAIL, fs.arn, FS, _scope(fs),
                           f"automatic backups {fs.backup_policy_status} and not protected by an AWS Backup plan", **ev)
+
+
+def automatic_backups_enabled(a: Analysis) -> Iterator[Finding]:
+    """AWS Security Hub EFS.7 (AWS Config efs-automatic-backups-enabled): the automatic backup policy alone;
+    AWS Backup plan coverage is efs_backup_enabled (EFS.2)."""
+    cid = "efs_automatic_backups_enabled"
+    for fs in a.snapshot.file_systems:
+        status = fs.backup_policy_status
+        if status is None:
+            yield finding(cid, NOT_ASSESSED, fs.arn, FS, _scope(fs), "the automatic backup policy was not collected",
+                          backup_policy_status=None)
+        elif status == "ENABLED":
+            yield finding(cid, PASS, fs.arn, FS, _scope(fs), "automatic backups ENABLED", backup_policy_status=status)
+        else:
+            yield finding(cid, FAIL, fs.arn, FS, _scope(fs), f"automatic backups {status}", backup_policy_status=status,
+                          aws_backup_protected=fs.backup_protected)
 
 
 def access_point_no_user_identity(a: Analysis) -> Iterator[Finding]:
@@ -151,30 +169,57 @@ def _admits_nfs(rule) -> bool:
     return lo <= 2049 <= hi
 
 
+RFC1918 = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+
+
+def _broad(cidr: str, v4: int, v6: int) -> bool:
+    """Wider than the prefix threshold, or a whole RFC 1918 block (or more) (§7)."""
+    try:
+        net = ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        return True  # a source that cannot be read is not proven narrow
+    if net.version == 6:
+        return net.prefixlen < v6
+    return net.prefixlen < v4 or any(block.subnet_of(net) for block in RFC1918)
+
+
 def mount_target_nfs_open(a: Analysis) -> Iterator[Finding]:
+    """TCP 2049 (all traffic, or a port range holding 2049) open to broad ranges (§7, edge 39)."""
     cid = "efs_mount_target_nfs_open"
+    v4, v6 = a.params.nfs_open_max_prefix, a.params.nfs_open_max_prefix_v6
     for fs, mt, rid in _mount_targets(a):
         if mt.security_group_ids is None:
             yield finding(cid, NOT_ASSESSED, rid, MT, _scope(fs), "mount target security groups not collected", [rid, fs.arn])
             continue
-        open_rules, missing = [], []
+        open_rules, missing, cidrs, groups, lists = [], [], [], [], []
         for gid in mt.security_group_ids:
             sg = a.idx.sg.get((fs.account_id, gid))
             if sg is None or sg.ingress is None:
                 missing.append(gid)
                 continue
             for rule in sg.ingress:
-                wide = [c for c in rule.cidrs if c in ("0.0.0.0/0", "::/0")]
-                if wide and _admits_nfs(rule):
+                if not _admits_nfs(rule):
+                    continue
+                cidrs += rule.cidrs
+                groups += rule.source_groups
+                lists += rule.prefix_lists
+                wide = [c for c in rule.cidrs if _broad(c, v4, v6)]
+                if wide:
                     open_rules.append({"security_group": gid, "protocol": rule.protocol, "from_port": rule.from_port,
-                                       "to_port": rule.to_port, "cidrs": wide})
+                                       "to_port": rule.to_port, "broad_cidrs": wide})
         path = [rid, fs.arn] + [f"sg:{g}" for g in mt.security_group_ids]
+        ev = {"admitted_cidrs": sorted(set(cidrs)), "admitted_security_groups": sorted(set(groups)),
+              "admitted_prefix_lists": sorted(set(lists)), "broad_prefix_threshold": v4,
+              "broad_prefix_threshold_v6": v6, "security_groups": mt.security_group_ids}
         if open_rules:
-            yield finding(cid, FAIL, rid, MT, _scope(fs), f"TCP 2049 open to {open_rules[0]['cidrs'][0]}", path,
-                          rules=open_rules, note="reachable from every peered, Transit Gateway, VPN and Direct Connect network (§7, edge 39)")
+            yield finding(cid, FAIL, rid, MT, _scope(fs), f"TCP 2049 open to {open_rules[0]['broad_cidrs'][0]}", path,
+                          rules=open_rules, rule="§7, edge 39",
+                          note="reachable from every peered, Transit Gateway, VPN and Direct Connect network the range "
+                               "admits (§7, edge 39)", **ev)
         elif missing:
             yield finding(cid, NOT_ASSESSED, rid, MT, _scope(fs), "security group rules not collected", path,
-                          security_groups_not_collected=missing)
+                          security_groups_not_collected=missing, **ev)
         else:
-            yield finding(cid, PASS, rid, MT, _scope(fs), "TCP 2049 is not open to the world", path,
-                          security_groups=mt.security_group_ids)
+            yield finding(cid, PASS, rid, MT, _scope(fs),
+                          f"TCP 2049 is open to no range wider than /{v4} (IPv6 /{v6}) and to no whole RFC 1918 block",
+                          path, **ev)

@@ -77,7 +77,11 @@ def _workloads(a: Analysis) -> Iterator[Finding]:
             if conn.not_assessed:
                 row["not_assessed"] = conn.not_assessed
             rows.append(row)
-            if not rooty or mount_ok is False:
+            if m.invalid or mount_ok is False:  # efs_workload_volume_unmountable reports it
+                row["cannot_mount"] = ("cannot mount: " + m.invalid[0] if m.invalid else
+                                       "cannot mount: ClientMount is denied to the mount's principal")
+                continue
+            if not rooty:
                 continue
             if mount_ok is None or root_ok is None:
                 unknown.append(m)

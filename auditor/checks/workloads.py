@@ -21,19 +21,33 @@ def _wl(cid, status, ref: WorkloadRef, message, path, **ev) -> Finding:
 
 
 def unencrypted_mount(a: Analysis) -> Iterator[Finding]:
+    """A volume that cannot mount (a configuration AWS rejects, edge 23) carries no traffic: it is not an
+    unencrypted mount; it is reported by efs_workload_volume_unmountable and noted here."""
     cid = "efs_unencrypted_mount"
     for ref, mounts in a.workloads.values():
-        vols = [{**_volume(m), "tls": m.tls, "why": m.tls_reason} for m in mounts]
-        plain = [m for m in mounts if not m.tls and m.tls_reason != "unknown"]
-        unknown = [m for m in mounts if m.tls_reason == "unknown"]
+        vols = [{**_volume(m), "tls": m.tls, "why": m.tls_reason, **_invalid_note(m)} for m in mounts]
+        valid = [m for m in mounts if not m.invalid]
+        plain = [m for m in valid if m.tls is False]
+        unknown = [m for m in valid if m.tls is None]
         if plain:
             yield _wl(cid, FAIL, ref, f"volume {plain[0].volume} mounts {plain[0].fs_id} without TLS ({plain[0].tls_reason})",
                       plain[0].path + [_fs_node(plain[0])], volumes=vols, rule="§3.2, §11")
         elif unknown:
             yield _wl(cid, NOT_ASSESSED, ref, "a volume could not be resolved", unknown[0].path, volumes=vols,
-                      reason=[u for m in unknown for u in m.unresolved])
+                      reason=[u for m in unknown for u in m.unresolved] or [f"volume {unknown[0].volume}: transport unknown"])
+        elif not valid:
+            yield _wl(cid, NOT_ASSESSED, ref, "no EFS volume of the workload can mount", [ref.id], volumes=vols,
+                      reason=[_invalid_note(m)["not_evaluated"] for m in mounts])
         else:
-            yield _wl(cid, PASS, ref, f"all {len(mounts)} EFS volumes use TLS", [ref.id], volumes=vols)
+            skipped = len(mounts) - len(valid)
+            extra = f"; {skipped} cannot mount (efs_workload_volume_unmountable)" if skipped else ""
+            yield _wl(cid, PASS, ref, f"all {len(valid)} mountable EFS volumes use TLS{extra}", [ref.id], volumes=vols)
+
+
+def _invalid_note(m: Mount) -> dict:
+    if not m.invalid:
+        return {}
+    return {"not_evaluated": f"volume {m.volume} cannot mount ({m.invalid[0]}): see efs_workload_volume_unmountable"}
 
 
 def workload_runs_as_root(a: Analysis) -> Iterator[Finding]:
@@ -43,6 +57,9 @@ def workload_runs_as_root(a: Analysis) -> Iterator[Finding]:
     for ref, mounts in a.workloads.values():
         rows, root, unknown = [], [], []
         for m in mounts:
+            if m.invalid:  # never runs with this volume (edge 23): reported by efs_workload_volume_unmountable
+                rows.append({**_volume(m), "identity": "not evaluated", **_invalid_note(m)})
+                continue
             if m.ap is not None and m.ap.posix_user is not None:
                 rows.append({**_volume(m), "identity": "enforced by the access point"})
                 continue
@@ -71,6 +88,9 @@ def workload_runs_as_root(a: Analysis) -> Iterator[Finding]:
         elif unknown:
             yield _wl(cid, NOT_ASSESSED, ref, "a volume could not be resolved", unknown[0].path, mounts=rows,
                       reason=[u for m in unknown for u in m.unresolved])
+        elif all(m.invalid for m in mounts):
+            yield _wl(cid, NOT_ASSESSED, ref, "no EFS volume of the workload can mount", [ref.id], mounts=rows,
+                      reason=[_invalid_note(m)["not_evaluated"] for m in mounts])
         else:
             yield _wl(cid, PASS, ref, "no root identity on a mount without an enforced identity", [ref.id], mounts=rows)
 
@@ -86,6 +106,51 @@ def ecs_invalid_volume(a: Analysis) -> Iterator[Finding]:
                       rule="§4.1, edges 23, 24")
         else:
             yield _wl(cid, PASS, ref, f"{len(mounts)} EFS volumes are valid", [ref.id])
+
+
+def workload_volume_unmountable(a: Analysis) -> Iterator[Finding]:
+    """Every configured EFS volume of every workload kind can mount (§0 layer 4, §4.1, §5, §6.5, edges 23,
+    24): FAIL when a configuration AWS rejects or a certain deny of ClientMount for the mount's principal
+    (anonymous, task role, execution role, CSI node identity) makes a volume unmountable."""
+    cid = "efs_workload_volume_unmountable"
+    for ref, mounts in a.workloads.values():
+        rows, bad, unknown = [], [], []
+        for m in mounts:
+            row, ok, reasons = _mountable(a, m)
+            rows.append(row)
+            if ok is False:
+                bad.append((m, row))
+            elif ok is None:
+                unknown.extend(reasons)
+        if bad:
+            m, row = bad[0]
+            yield _wl(cid, FAIL, ref, f"volume {m.volume} cannot mount {m.fs_id}: {row['why']}", m.path + [_fs_node(m)],
+                      volumes=rows, rule="§0 layer 4, §4.1, §5, §6.5, edges 23, 24")
+        elif unknown:
+            yield _wl(cid, NOT_ASSESSED, ref, "whether every volume can mount could not be evaluated", [ref.id],
+                      volumes=rows, reason=list(dict.fromkeys(unknown)))
+        else:
+            yield _wl(cid, PASS, ref, f"all {len(mounts)} EFS volumes can mount", [ref.id], volumes=rows)
+
+
+def _mountable(a: Analysis, m: Mount) -> tuple[dict, bool | None, list[str]]:
+    """(evidence row, whether the configured connection can mount, why not assessed)."""
+    row = _volume(m)
+    if m.invalid:
+        row.update(cause="configuration", problems=m.invalid, why=m.invalid[0])
+        return row, False, []
+    conn = a.connection(m)
+    ok = conn.can("mount", a.params)
+    row.update(principal=[p or "anonymous" for p in conn.principals], principal_why=m.principal_note)
+    if ok is None:
+        reasons = conn.not_assessed or ["authorization of the configured mount is indeterminate"]
+        row.update(cause="unknown", not_assessed=reasons)
+        return row, None, reasons
+    row["authorization"] = conn.grant_evidence(("ClientMount",))
+    if ok is False:
+        who = ", ".join(row["principal"])
+        row.update(cause="authorization", why=f"ClientMount is denied to {who} ({m.principal_note})")
+    return row, ok, []
 
 
 def _fs_node(m: Mount) -> str:

@@ -88,7 +88,7 @@ def render(outcome, fmt: str) -> str:
         from auditor.report import render as render_format
 
         touched = [r for r in outcome.run.results
-                   if "source_file" in r.evidence or r.evidence.get("review_status") != "unchanged"]
+                   if "source_file" in r.evidence or r.evidence.get("review_status") not in ("unchanged", "not_assessed")]
         return render_format("sarif", outcome.run.model_copy(update={"results": touched}), catalog.load())
     return table(outcome)
 
@@ -98,8 +98,10 @@ def table(outcome) -> str:
     declared = outcome.merged.declared_at
     lines = [f"efs-audit review: {len(outcome.declared.declared_at)} declared resources, "
              f"{len(outcome.introduced)} introduced, {len(outcome.resolved)} resolved, "
-             f"{len(outcome.unchanged)} unchanged results"]
-    for title, rows in (("INTRODUCED", outcome.introduced), ("RESOLVED", outcome.resolved)):
+             f"{len(outcome.unchanged)} unchanged results"
+             + (f", {len(outcome.not_reassessed)} not reassessed" if outcome.not_reassessed else "")]
+    for title, rows in (("INTRODUCED", outcome.introduced), ("RESOLVED", outcome.resolved),
+                        ("NOT REASSESSED (FAIL before, NOT_ASSESSED now)", outcome.not_reassessed)):
         if not rows:
             continue
         lines += ["", title]

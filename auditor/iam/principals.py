@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum
 from functools import cached_property
 from typing import ClassVar, Literal
 
@@ -46,18 +45,6 @@ class Principal:
 
 
 Principal.ANONYMOUS = Principal(kind="anonymous")
-
-
-class Match(Enum):
-    """How a Principal element relates to the caller."""
-
-    YES = "yes"  # names the caller, its role, its session or "*"
-    ACCOUNT = "account"  # names only the caller's account: delegates to its identity policies (§2.5)
-    UNKNOWN = "unknown"  # cannot tell (e.g. a session ARN of the caller's role, session name unknown)
-    NO = "no"
-
-
-_YES, _ACCOUNT, _UNSURE, _NO = Match.YES, Match.ACCOUNT, Match.UNKNOWN, Match.NO  # Enum attributes are slow
 
 
 def account_of_principal(name: str) -> str | None:
@@ -120,25 +107,22 @@ class PrincipalSet:
     def names_account_of(self, who: Principal) -> bool:
         return who.account is not None and who.account in self.accounts
 
-    def match(self, who: Principal) -> Match:
+    def match(self, who: Principal) -> tuple[Tri, bool]:
         """See ``match_principal``."""
         if self.everyone:
-            return _YES
+            return TRUE, False
         if who.kind != "role":
-            return _NO
-        seen = self.names_caller(who)
-        if seen is TRUE:
-            return _YES
-        if self.names_account_of(who):
-            return _ACCOUNT
-        return _UNSURE if seen is UNKNOWN else _NO
+            return FALSE, False
+        return self.names_caller(who), self.names_account_of(who)
 
 
-def match_principal(names: frozenset[str], who: Principal) -> Match:
-    """Principal element (§2.3, §2.5): ``*`` matches everyone including anonymous; a role ARN matches the
-    role and its sessions; a session ARN that session; an account principal delegates (ACCOUNT); unique
-    ids are dangling (edge 13); Service / Federated / CanonicalUser principals match neither roles nor
-    anonymous clients."""
+def match_principal(names: frozenset[str], who: Principal) -> tuple[Tri, bool]:
+    """Principal element (§2.3, §2.5): (whether it names the caller, whether it names the caller's account).
+    A list is the OR of its entries, so both are answered and neither hides the other: ``*`` matches
+    everyone including anonymous; a role ARN matches the role and its sessions; a session ARN that session
+    (UNKNOWN when the caller's session name is not known); an account principal delegates to the account's
+    identity policies; unique ids are dangling (edge 13); Service / Federated / CanonicalUser principals
+    match neither roles nor anonymous clients."""
     return PrincipalSet(names).match(who)
 
 

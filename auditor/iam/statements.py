@@ -13,7 +13,7 @@ from auditor.iam.conditions import RequestValue, check_conditions
 from auditor.iam.logic import FALSE, TRUE, UNKNOWN, Tri
 from auditor.iam.patterns import full_action
 from auditor.iam.policy import Policy, PolicyError, Statement
-from auditor.iam.principals import Match, Principal, match_not_principal
+from auditor.iam.principals import Principal, match_not_principal
 
 Kind = Literal["resource", "identity"]
 
@@ -54,29 +54,29 @@ def evaluate_policies(
         for st in compiled.statements:
             if not st.actions.covers(full):
                 continue  # the cheapest test, and the one that most often decides
-            applies, delegated, notes = evaluate_statement(st, kind, act, who, fs_arn, request)
+            applies, via_account, notes = evaluate_statement(st, kind, act, who, fs_arn, request)
             if notes:
                 side.notes.extend(notes)
-            if applies is FALSE:
+            if applies is FALSE and via_account is FALSE:
                 continue
             if st.deny:
                 side.deny = _or(side.deny, applies)
                 if applies is TRUE:
                     side.deny_reasons.append(_describe(st, kind, act))
-            else:
-                if delegated:
-                    side.allow_account = _or(side.allow_account, applies)
-                else:
-                    side.allow = _or(side.allow, applies)
+                continue
+            if applies is not FALSE:
+                side.allow = _or(side.allow, applies)
                 if applies is TRUE:
-                    text = _describe(st, kind, act)
-                    side.allow_reasons.append(text + DELEGATES if delegated else text)
+                    side.allow_reasons.append(_describe(st, kind, act))
+            if via_account is not FALSE:
+                side.allow_account = _or(side.allow_account, via_account)
+                if via_account is TRUE:
+                    side.allow_reasons.append(_describe(st, kind, act) + DELEGATES)
     return side
 
 
 DELEGATES = " (account principal: delegates to the account's identity policies)"
-_NOT_APPLICABLE: tuple[Tri, bool, tuple[str, ...]] = (FALSE, False, ())
-_NO, _ACCOUNT, _UNSURE = Match.NO, Match.ACCOUNT, Match.UNKNOWN  # module names: Enum attributes are slow
+_NOT_APPLICABLE: tuple[Tri, Tri, tuple[str, ...]] = (FALSE, FALSE, ())
 
 
 def _or(a: Tri, b: Tri) -> Tri:
@@ -93,10 +93,15 @@ def evaluate_statement(
     who: Principal,
     fs_arn: str,
     request: dict[str, RequestValue],
-) -> tuple[Tri, bool, list[str] | tuple[str, ...]]:
-    """(applies, delegated via an account principal, notes) for a statement whose Action / NotAction
-    covers ``act``. applies = resource AND principal AND condition, decided in that order (the first
-    FALSE ends it). Notes come with FALSE only for NotPrincipal (whose support by EFS is unverified)."""
+) -> tuple[Tri, Tri, list[str] | tuple[str, ...]]:
+    """(applies, applies via an account principal, notes) for a statement whose Action / NotAction covers
+    ``act``. applies = resource AND principal AND condition, decided in that order (the first FALSE ends
+    it). A Principal list is the OR of its entries: for an Allow, the entries naming the caller (role,
+    session, unique id) give ``applies`` and an entry naming only the caller's account gives the second
+    value (delegation to the account's identity policies, §2.5); neither hides the other, so adding an entry
+    never narrows the Allow. For a Deny an account principal covers every principal of the account and the
+    second value is FALSE. Notes come with FALSE only for NotPrincipal (whose support by EFS is
+    unverified)."""
     if st.resources is not None:
         resource = st.resources.test(fs_arn)
     else:  # an omitted Resource in a file system policy means the file system itself (§2.5)
@@ -106,21 +111,24 @@ def evaluate_statement(
     notes: list[str] = []
     if resource is UNKNOWN:
         notes.append(f"{st.name}: a policy variable in the resource cannot be resolved for NFS clients")
-    matched, delegated = TRUE, False
+    matched, account = TRUE, FALSE
     if kind == "resource" and st.principal is not None:
-        m = st.principal.match(who)
-        if m is _NO:
+        matched, names_account = st.principal.match(who)
+        if names_account and matched is not TRUE:  # naming the caller already covers its account
+            if st.deny:
+                matched = TRUE
+            else:
+                account = TRUE
+        if matched is FALSE and account is FALSE:
             return _NOT_APPLICABLE
-        delegated = m is _ACCOUNT and not st.deny
-        if m is _UNSURE:
-            matched = UNKNOWN
+        if matched is UNKNOWN:
             notes.append(f"{st.name}: names a session of {who.arn} whose session name is not known")
     elif kind == "resource" and st.not_principal is not None:
         # Noted even when the caller is excluded: if EFS ignored NotPrincipal, the answer would change.
         notes.append(f"{st.name}: EFS support for NotPrincipal is UNVERIFIED (§2.5)")
         matched, note = match_not_principal(st.not_principal, who)
         if matched is FALSE:
-            return FALSE, False, notes
+            return FALSE, FALSE, notes
         if note:
             notes.append(f"{st.name}: {note}")
     if st.conditions:
@@ -131,11 +139,17 @@ def evaluate_statement(
             notes.extend(f"{st.name}: {n}" for n in cond_notes)
     else:
         condition = TRUE
-    if matched is TRUE and resource is TRUE and condition is TRUE:
-        return TRUE, delegated, notes
+    if resource is TRUE and condition is TRUE:
+        if matched is TRUE or (matched is FALSE and account is TRUE):
+            return matched, account, notes
+        applies, via_account = matched, account
+    else:
+        rest = UNKNOWN  # resource and condition: neither is FALSE here
+        applies = FALSE if matched is FALSE else rest
+        via_account = FALSE if account is FALSE else rest
     leaning = "an Allow that may apply" if not st.deny else "a Deny that may not apply"
     notes.append(f"{_describe(st, kind, act)} is undecided ({leaning}, §2.4)")
-    return UNKNOWN, delegated, notes
+    return applies, via_account, notes
 
 
 def _describe(st: CompiledStatement, kind: Kind, act: str) -> str:

@@ -101,6 +101,10 @@ def finding(view: View, row: Row) -> dict:
         w = row.waiver
         out["Note"] = {"Text": _cut(f"Waived until {w.expires.isoformat()}: {w.reason}", 512),
                        "UpdatedBy": _cut(w.owner, 512), "UpdatedAt": _iso(view.run.generated_at)}
+    elif row.note:
+        w = row.expired_waiver
+        out["Note"] = {"Text": _cut(row.note, 512), "UpdatedBy": _cut(w.owner, 512),
+                       "UpdatedAt": _iso(view.run.generated_at)}
     return out
 
 

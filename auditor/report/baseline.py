@@ -1,11 +1,13 @@
-"""Compare a run with a previous one by Result.fingerprint (check id + resource id).
+"""Compare a run with a previous one by Result.fingerprint (check id + resource id); ``diff`` is the one
+comparison `report --baseline` and `review` both use.
 
-An open finding is a FAIL or a NOT_ASSESSED result: unknown is never treated as fixed. A finding
-is NEW when it is open now and was not open before, UNCHANGED when it is open in both runs (even
-if it moved between FAIL and NOT_ASSESSED), RESOLVED when it was open before and now PASSes, or its
-resource is gone from a scope this run collected completely (see complete_scopes). A previous open
-finding whose resource is gone from a scope this run did not collect completely is NOT_REASSESSED:
-its absence proves nothing. A baseline that shares no collection scope with the run is refused.
+An open finding is a FAIL or a NOT_ASSESSED result: unknown is never treated as fixed. A finding is
+NEW when it FAILs now and did not FAIL before, or is NOT_ASSESSED now and was not open before;
+UNCHANGED when it FAILs in both runs or is NOT_ASSESSED in both; RESOLVED when it was open before and
+now PASSes, or its resource is gone from a scope this run collected completely (see complete_scopes);
+NOT_REASSESSED when it FAILed before and is NOT_ASSESSED now, or its resource is gone from a scope
+this run did not collect completely: neither fixed nor confirmed. A baseline that shares no
+collection scope with the run is refused.
 """
 
 from __future__ import annotations
@@ -30,8 +32,8 @@ class Comparison:
     new: tuple[Result, ...]
     unchanged: tuple[Result, ...]
     resolved: tuple[Result, ...]  # the previous run's results
-    states: dict[str, str]  # fingerprint -> NEW | UNCHANGED for the current open results
-    not_reassessed: tuple[Result, ...] = ()  # the previous run's results, resource gone, scope incomplete
+    states: dict[str, str]  # fingerprint -> NEW | UNCHANGED | NOT_REASSESSED for the current open results
+    not_reassessed: tuple[Result, ...] = ()  # the previous run's FAILs now NOT_ASSESSED or gone, scope incomplete
 
     def state(self, result: Result) -> str | None:
         return self.states.get(_fp(result))
@@ -92,31 +94,59 @@ def require_shared_scope(current: AuditRun, previous: AuditRun, source: str = "-
                          f"this run: {', '.join(sorted(now_scopes)) or 'none'})")
 
 
+def outcome(before: Result | None, now: Result | None, scope_complete: bool) -> str | None:
+    """The change of one finding between two runs (None: passing in both, or passing now and absent
+    before): see the module docstring."""
+    was = before.status if before is not None else None
+    if now is None:
+        if was not in OPEN:
+            return None
+        return RESOLVED if scope_complete else NOT_REASSESSED
+    if now.status is Status.PASS:
+        return RESOLVED if was in OPEN else None
+    if now.status is Status.FAIL:
+        return UNCHANGED if was is Status.FAIL else NEW
+    if was is Status.FAIL:
+        return NOT_REASSESSED
+    return UNCHANGED if was is Status.NOT_ASSESSED else NEW
+
+
+def diff(previous: list[Result], current: list[Result], complete: set[str] | None = None
+         ) -> list[tuple[str, Result | None, Result | None]]:
+    """(outcome, previous result, current result) for every finding with an outcome: current results
+    in their order, then previous results whose resource is gone. ``complete``: scopes the current run
+    collected completely (None: every scope)."""
+    before = {_fp(r): r for r in previous}
+    out = []
+    seen = set()
+    for r in current:
+        key = _fp(r)
+        seen.add(key)
+        state = outcome(before.get(key), r, True)
+        if state is not None:
+            out.append((state, before.get(key), r))
+    for key, r in before.items():
+        if key not in seen:
+            state = outcome(r, None, complete is None or r.scope in complete)
+            if state is not None:
+                out.append((state, r, None))
+    return out
+
+
 def compare(current: AuditRun, previous: AuditRun) -> Comparison:
     require_shared_scope(current, previous)
-    before = {_fp(r): r for r in previous.results if r.status in OPEN}
-    now_all = {_fp(r): r for r in current.results}
-    new, unchanged, states = [], [], {}
-    for r in current.results:
-        if r.status not in OPEN:
-            continue
-        key = _fp(r)
-        if key in before:
-            unchanged.append(r)
-            states[key] = UNCHANGED
+    new, unchanged, resolved, not_reassessed, states = [], [], [], [], {}
+    for state, before, now in diff(previous.results, current.results, complete_scopes(current, previous)):
+        if now is not None and now.status in OPEN:
+            states[_fp(now)] = state
+        if state == NEW:
+            new.append(now)
+        elif state == UNCHANGED:
+            unchanged.append(now)
+        elif state == RESOLVED:
+            resolved.append(before)
         else:
-            new.append(r)
-            states[key] = NEW
-    complete = complete_scopes(current, previous)
-    resolved, not_reassessed = [], []
-    for k, r in before.items():
-        if k in now_all:
-            if now_all[k].status is Status.PASS:
-                resolved.append(r)
-        elif r.scope in complete:
-            resolved.append(r)
-        else:
-            not_reassessed.append(r)
+            not_reassessed.append(before)
     order = (lambda r: (r.check_id, r.resource_id))
     return Comparison(previous_generated_at=previous.generated_at.isoformat(),
                       new=tuple(sorted(new, key=order)), unchanged=tuple(sorted(unchanged, key=order)),
@@ -130,7 +160,7 @@ def summary(cmp: Comparison, limit: int = 20) -> str:
     lines = [f"Baseline {cmp.previous_generated_at}: {c[NEW]} new, {c[UNCHANGED]} unchanged, "
              f"{c[RESOLVED]} resolved" + (f", {c[NOT_REASSESSED]} not reassessed" if c[NOT_REASSESSED] else "")]
     for label, items in ((NEW, cmp.new), (RESOLVED, cmp.resolved), (NOT_REASSESSED, cmp.not_reassessed)):
-        why = "  (scope not completely collected in this run)" if label == NOT_REASSESSED else ""
+        why = "  (not assessed now, or scope not completely collected)" if label == NOT_REASSESSED else ""
         for r in items[:limit]:
             lines.append(f"  {label:<8} {r.check_id}  {r.resource_id}  [{r.status.value}]{why}")
         if len(items) > limit:

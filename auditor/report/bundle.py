@@ -50,7 +50,7 @@ def manifest(run: AuditRun, files: dict[str, dict], formats: list[str], options,
     """catalogue_digest is the catalogue the files were rendered with (titles, mappings);
     run_catalogue_digest the one the run was evaluated with. They differ when the catalogue changed."""
     waivers = [{"source": w.source, "index": w.index, "checks": list(w.checks), "resources": list(w.resources),
-                "reason": w.reason, "owner": w.owner, "expires": w.expires.isoformat()}
+                "reason": w.reason, "owner": w.owner, "expires": w.expires.isoformat(), "expired": w.expired}
                for w in getattr(options, "waivers", ())]
     baseline = getattr(options, "baseline", None)
     return {

@@ -15,7 +15,7 @@ from auditor.report.view import ReportOptions, build
 
 CSV_COLUMNS = ("check_id", "title", "severity", "status", "shown_status", "resource_id", "resource_type",
                "scope", "message", "controls", "waiver_reason", "waiver_owner", "waiver_expires", "baseline",
-               "fingerprint", "collected_at", "collection_method", "evidence", "path")
+               "fingerprint", "collected_at", "collection_method", "evidence", "path", "note")
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -36,6 +36,6 @@ def render(run, catalogue, options: ReportOptions | None = None) -> str:
             r.resource_type, r.scope, r.message, ";".join(view.controls(r.check_id)),
             w.reason if w else "", w.owner if w else "", w.expires.isoformat() if w else "", row.change or "",
             r.fingerprint, r.collected_at.isoformat() if r.collected_at else "", r.collection_method or "",
-            json.dumps(r.evidence, sort_keys=True, default=str), " -> ".join(r.path),
+            json.dumps(r.evidence, sort_keys=True, default=str), " -> ".join(r.path), row.note or "",
         )])
     return out.getvalue()

@@ -121,6 +121,8 @@ def _finding(view: View, row: Row) -> str:
         w = row.waiver
         lines.append(f"<li>Waived: {escape(w.reason)} (owner {escape(w.owner)}, expires "
                      f"{escape(w.expires.isoformat())}; raw status {escape(r.status.value)})</li>")
+    if row.note:
+        lines.append(f"<li>Note: {escape(row.note)}</li>")
     fix = ""
     if meta and row.is_open:
         items = [f"<li>Risk: {escape(meta.risk)}</li>"]
@@ -149,8 +151,8 @@ def _baseline(view: View) -> str:
         rows = [[f"<code>{escape(r.check_id)}</code>", f"<code>{escape(r.resource_id)}</code>",
                  escape(r.status.value)] for r in items]
         tables += _table([label, "resource", "was"], rows) if rows else ""
-    gap = (f", {c['NOT_REASSESSED']} not reassessed (resource absent from a scope this run did not collect "
-           "completely)") if cmp.not_reassessed else ""
+    gap = (f", {c['NOT_REASSESSED']} not reassessed (FAIL before, now NOT_ASSESSED or absent from a scope "
+           "not collected completely)") if cmp.not_reassessed else ""
     return (f'<section id="baseline"><h2>Compared with the baseline</h2><p>Baseline generated '
             f"{escape(cmp.previous_generated_at)}: {c['NEW']} new, {c['UNCHANGED']} unchanged, {c['RESOLVED']} "
             f"resolved{gap}.</p>" + tables + "</section>")
@@ -160,7 +162,8 @@ def _waivers(view: View) -> str:
     unused = {(w.source, w.index) for w in view.unused_waivers}
     rows = [[escape(w.label), " ".join(f"<code>{escape(c)}</code>" for c in w.checks),
              " ".join(f"<code>{escape(p)}</code>" for p in w.resources), escape(w.reason), escape(w.owner),
-             escape(w.expires.isoformat()), "no (matches nothing)" if (w.source, w.index) in unused else "yes"]
+             escape(w.expires.isoformat()), "expired: not applied" if w.expired
+             else "no (matches nothing)" if (w.source, w.index) in unused else "yes"]
             for w in view.options.waivers]
     return '<section id="waivers"><h2>Waivers</h2>' + _table(
         ["waiver", "checks", "resources", "reason", "owner", "expires", "used"], rows) + "</section>"

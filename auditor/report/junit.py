@@ -34,7 +34,7 @@ def _case(view: View, row: Row) -> ET.Element:
         el.text = _x(f"owner {w.owner}, expires {w.expires.isoformat()}, {w.label}\n{r.message}")
     elif r.status is Status.FAIL:
         el = ET.SubElement(case, "failure", {"message": _x(r.message), "type": r.severity.value})
-        el.text = _x(detail)
+        el.text = _x(f"{row.note}\n{detail}" if row.note else detail)
     elif r.status is Status.NOT_ASSESSED:
         el = ET.SubElement(case, "skipped", {"message": _x(f"NOT_ASSESSED: {r.message}")})
         el.text = _x(detail)

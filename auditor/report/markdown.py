@@ -85,6 +85,8 @@ def _finding(view: View, row: Row) -> list[str]:
         w = row.waiver
         out.append(f"- Waived: {_esc(w.reason)} (owner {_esc(w.owner)}, expires {w.expires.isoformat()}, "
                    f"{_esc(w.label)})")
+    if row.note:
+        out.append(f"- Note: {_esc(row.note)}")
     if r.path:
         out.append("- Path: " + " → ".join(_code(p) for p in r.path))
     meta = view.meta(r.check_id)
@@ -106,8 +108,8 @@ def _baseline(view: View) -> list[str]:
     c = cmp.counts()
     out = ["## Compared with the baseline", "",
            f"Baseline generated {cmp.previous_generated_at}: {c['NEW']} new, {c['UNCHANGED']} unchanged, "
-           f"{c['RESOLVED']} resolved" + (f", {c['NOT_REASSESSED']} not reassessed (resource absent from a scope "
-                                          "this run did not collect completely)" if cmp.not_reassessed else "")
+           f"{c['RESOLVED']} resolved" + (f", {c['NOT_REASSESSED']} not reassessed (FAIL before, now "
+                                          "NOT_ASSESSED or absent from a scope not collected completely)" if cmp.not_reassessed else "")
            + ".", ""]
     for label, items in (("resolved check", cmp.resolved), ("not reassessed check", cmp.not_reassessed)):
         if items:
@@ -121,7 +123,8 @@ def _waivers(view: View) -> list[str]:
     used = {(w.source, w.index) for w in view.options.waivers} - {(w.source, w.index) for w in view.unused_waivers}
     rows = [[_esc(w.label), ", ".join(_code(c) for c in w.checks), ", ".join(_code(p) for p in w.resources),
              _esc(w.reason), _esc(w.owner), w.expires.isoformat(),
-             "yes" if (w.source, w.index) in used else "**no (matches nothing)**"] for w in view.options.waivers]
+             "**expired: not applied**" if w.expired else "yes" if (w.source, w.index) in used
+             else "**no (matches nothing)**"] for w in view.options.waivers]
     return ["## Waivers", ""] + _table(["waiver", "checks", "resources", "reason", "owner", "expires", "used"],
                                        rows) + [""]
 

@@ -75,6 +75,8 @@ def event(view: View, row: Row) -> dict:
     if row.waiver:
         w = row.waiver
         out["status_detail"] = f"waived: {w.reason} (owner {w.owner}, expires {w.expires.isoformat()})"
+    elif row.note:
+        out["status_detail"] = row.note
     if row.change:
         out["unmapped"]["baseline"] = row.change
     if account:

@@ -19,7 +19,7 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "0.0"}
 KIND = {Status.PASS: "pass", Status.FAIL: "fail", Status.NOT_ASSESSED: "open"}
-BASELINE = {"NEW": "new", "UNCHANGED": "unchanged"}
+BASELINE = {"NEW": "new", "UNCHANGED": "unchanged", "NOT_REASSESSED": "updated"}  # updated: FAIL before, NOT_ASSESSED now
 
 
 def _rules(view: View) -> list[dict]:
@@ -77,6 +77,8 @@ def _result(view: View, row: Row, index: dict[str, int]) -> dict:
         w = row.waiver
         out["suppressions"] = [{"kind": "external", "status": "accepted",
                                 "justification": f"{w.reason} (owner {w.owner}, expires {w.expires.isoformat()})"}]
+    if row.note:
+        out["properties"]["note"] = row.note
     if row.change:
         out["baselineState"] = BASELINE[row.change]
     return out

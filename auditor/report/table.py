@@ -61,9 +61,25 @@ def render(run: AuditRun, catalogue=None, options=None) -> str:
                    f"NOT_ASSESSED {c[Status.NOT_ASSESSED]} of {len(results)}")
         body = [[r.status.value, r.resource_type, _resource(r), r.scope, _short(r.message)] for r in shown]
         out.append(tabulate(body, headers=["status", "type", "resource", "scope", "reason"], tablefmt="simple"))
+    out.extend(_expired_waivers(run, getattr(options, "waivers", ()) or ()))
     out.append("")
     out.append(coverage(run))
     return "\n".join(out) + "\n"
+
+
+def _expired_waivers(run: AuditRun, waivers) -> list[str]:
+    """Results an expired waiver would have covered: shown with their raw status and the note."""
+    from auditor.report.waivers import expired_match, match
+
+    rows = []
+    for r in run.results:
+        w = None if match(waivers, r) else expired_match(waivers, r)
+        if w is not None:
+            rows.append([r.status.value, r.check_id, _resource(r), _short(w.note, 90)])
+    if not rows:
+        return []
+    return ["", "Expired waivers (not applied)",
+            tabulate(rows, headers=["status", "check", "resource", "note"], tablefmt="simple")]
 
 
 def coverage(run: AuditRun) -> str:

@@ -10,7 +10,7 @@ from datetime import date
 from auditor.catalog import Catalogue, CheckMeta
 from auditor.model.result import AuditRun, Result
 from auditor.report.baseline import Comparison, compare
-from auditor.report.waivers import Waiver, match
+from auditor.report.waivers import Waiver, expired_match, match
 
 WAIVED = "WAIVED"
 SHOWN_STATUSES = ("FAIL", "NOT_ASSESSED", WAIVED, "PASS")
@@ -36,6 +36,12 @@ class Row:
     result: Result
     waiver: Waiver | None = None
     change: str | None = None  # NEW | UNCHANGED for open results when a baseline is given
+    expired_waiver: Waiver | None = None  # an expired waiver that would have covered it (not applied)
+
+    @property
+    def note(self) -> str | None:
+        """What every format that carries notes shows next to the result."""
+        return self.expired_waiver.note if self.expired_waiver and not self.waiver else None
 
     @property
     def shown(self) -> str:
@@ -104,8 +110,9 @@ def build(run: AuditRun, catalogue: Catalogue, options: ReportOptions | None = N
         w = match(options.waivers, r)
         if w:
             used.add((w.source, w.index))
-        rows.append(Row(result=r, waiver=w, change=comparison.state(r) if comparison else None))
-    unused = tuple(w for w in options.waivers if (w.source, w.index) not in used)
+        gone = None if w else expired_match(options.waivers, r)
+        rows.append(Row(result=r, waiver=w, change=comparison.state(r) if comparison else None, expired_waiver=gone))
+    unused = tuple(w for w in options.waivers if (w.source, w.index) not in used and not w.expired)
     return View(run=run, catalogue=catalogue, options=options, rows=tuple(rows), comparison=comparison,
                 unused_waivers=unused)
 

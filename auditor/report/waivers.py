@@ -2,8 +2,10 @@
 
 A waiver names check ids and resource patterns (fnmatch, case-sensitive), a reason, an owner and
 an expiry date. A waived result keeps its raw status (FAIL stays FAIL in run.json) and shows as
-WAIVED with the reason in every report. An expired or malformed waiver is an InputError naming
-the file, the entry index and the field: an expired acceptance must be renewed, not ignored.
+WAIVED with the reason in every report. A malformed waiver is an InputError naming the file, the
+entry index and the field. An expired waiver never stops the evidence: it is loaded but not applied,
+and each result it would have covered shows its raw status with an "expired waiver (owner, date)"
+note in every report that carries notes, so that the acceptance is renewed or removed.
 
 File format (YAML, read with yaml.safe_load)::
 
@@ -41,8 +43,17 @@ class Waiver:
     expires: date
     source: str = ""
     index: int = 0
+    expired: bool = False  # expires before the reference date: never applied, only noted
 
     def matches(self, result: Result) -> bool:
+        """Whether the waiver applies to the result (an expired waiver never does)."""
+        return not self.expired and self.covers(result)
+
+    @property
+    def note(self) -> str:
+        return f"expired waiver ({self.owner}, {self.expires.isoformat()}): not applied; {self.reason}"
+
+    def covers(self, result: Result) -> bool:
         return (result.status in WAIVABLE and result.check_id in self.checks
                 and any(fnmatchcase(result.resource_id, p) for p in self.resources))
 
@@ -104,10 +115,8 @@ def _entry(source: str, i: int, entry: object, today: date) -> Waiver:
             raise InputError(f"{where}.expires: {expires!r} is not a date (YYYY-MM-DD)") from None
     if not isinstance(expires, date):
         raise InputError(f"{where}.expires: expected a date (YYYY-MM-DD)")
-    if expires < today:
-        raise InputError(f"{where}.expires: waiver expired on {expires.isoformat()}; renew or remove it")
     return Waiver(checks=checks, resources=resources, reason=" ".join(entry["reason"].split()),
-                  owner=entry["owner"].strip(), expires=expires, source=source, index=i)
+                  owner=entry["owner"].strip(), expires=expires, source=source, index=i, expired=expires < today)
 
 
 def _strings(where: str, name: str, value: object) -> tuple[str, ...]:
@@ -128,5 +137,10 @@ def validate(waivers: Iterable[Waiver], check_ids: Iterable[str]) -> None:
 
 
 def match(waivers: Iterable[Waiver], result: Result) -> Waiver | None:
-    """The first waiver (in file order) that covers the result, if any."""
+    """The first waiver (in file order) that applies to the result, if any."""
     return next((w for w in waivers if w.matches(result)), None)
+
+
+def expired_match(waivers: Iterable[Waiver], result: Result) -> Waiver | None:
+    """The first expired waiver that would have covered the result, if any."""
+    return next((w for w in waivers if w.expired and w.covers(result)), None)

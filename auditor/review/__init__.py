@@ -21,7 +21,8 @@ from pathlib import Path
 from auditor.model.result import AuditRun, Result, Status
 from auditor.model.snapshot import Snapshot
 
-INTRODUCED, RESOLVED, UNCHANGED = "introduced", "resolved", "unchanged"
+INTRODUCED, RESOLVED, UNCHANGED, NOT_REASSESSED = "introduced", "resolved", "unchanged", "not_reassessed"
+NEW_NOT_ASSESSED = "not_assessed"  # NEW in the comparison, but NOT_ASSESSED: nothing introduced is proven
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class ReviewOutcome:
     introduced: list[Result] = field(default_factory=list)
     resolved: list[Result] = field(default_factory=list)  # includes FAILs whose resource is gone
     unchanged: list[Result] = field(default_factory=list)
+    not_reassessed: list[Result] = field(default_factory=list)  # FAIL before, NOT_ASSESSED now
+    not_assessed: list[Result] = field(default_factory=list)  # NOT_ASSESSED now, not open before
 
 
 def review(paths: Sequence[Path], against: Snapshot | None, params=None, *, account: str | None = None,
@@ -67,26 +70,28 @@ def defaults_from(live: Snapshot) -> tuple[str | None, str | None, str]:
 
 
 def classify(declared: Snapshot, merged: Snapshot, before: AuditRun, after: AuditRun) -> ReviewOutcome:
-    failed_before = {r.fingerprint: r for r in before.results if r.status is Status.FAIL}
-    seen = set()
-    results, introduced, resolved, unchanged = [], [], [], []
+    """Each result by the comparison `report --baseline` uses (auditor.report.baseline.diff): the merged
+    estate is the live one re-evaluated with the files laid over it, so a resource gone from it is gone
+    (every scope complete). A result with no change (PASS in both) is unchanged."""
+    from auditor.report import baseline as bl
+
+    names = {bl.NEW: INTRODUCED, bl.RESOLVED: RESOLVED, bl.UNCHANGED: UNCHANGED, bl.NOT_REASSESSED: NOT_REASSESSED}
+    results: list[Result] = []
+    buckets: dict[str, list[Result]] = {name: [] for name in (*names.values(), NEW_NOT_ASSESSED)}
+    changes = {id(now): state for state, _, now in bl.diff(before.results, after.results) if now is not None}
     for r in after.results:
-        seen.add(r.fingerprint)
-        was_fail = r.fingerprint in failed_before
-        if r.status is Status.FAIL and not was_fail:
-            status, bucket = INTRODUCED, introduced
-        elif was_fail and r.status is not Status.FAIL:
-            status, bucket = RESOLVED, resolved
-        else:
-            status, bucket = UNCHANGED, unchanged
+        status = names[changes.get(id(r), bl.UNCHANGED)]
+        if status == INTRODUCED and r.status is not Status.FAIL:
+            status = NEW_NOT_ASSESSED
         r = annotate(r, status, merged.declared_at)
         results.append(r)
-        bucket.append(r)
-    for fp, r in failed_before.items():
-        if fp not in seen:  # the resource itself is gone from the merged estate
-            resolved.append(annotate(r, RESOLVED, merged.declared_at))
+        buckets[status].append(r)
+    for state, was, now in bl.diff(before.results, after.results):
+        if now is None:  # the resource itself is gone from the merged estate
+            buckets[names[state]].append(annotate(was, names[state], merged.declared_at))
     run = after.model_copy(update={"results": results})
-    return ReviewOutcome(declared, merged, before, run, introduced, resolved, unchanged)
+    return ReviewOutcome(declared, merged, before, run, buckets[INTRODUCED], buckets[RESOLVED], buckets[UNCHANGED],
+                         buckets[NOT_REASSESSED], buckets[NEW_NOT_ASSESSED])
 
 
 def annotate(r: Result, status: str, declared_at: dict[str, str]) -> Result:
@@ -101,4 +106,4 @@ def annotate(r: Result, status: str, declared_at: dict[str, str]) -> Result:
     return r.model_copy(update={"evidence": evidence})
 
 
-__all__ = ["INTRODUCED", "RESOLVED", "UNCHANGED", "ReviewOutcome", "classify", "review"]
+__all__ = ["INTRODUCED", "NOT_REASSESSED", "RESOLVED", "UNCHANGED", "ReviewOutcome", "classify", "review"]

@@ -181,7 +181,7 @@ def test_past_the_deadline_the_cluster_is_not_listed_and_not_assessed(container,
 def test_an_invalid_waiver_file_is_bad_input_before_any_collection(container):
     waivers = container["tmp"].parent / "waivers.yaml"
     waivers.write_text("waivers:\n  - checks: [efs_encrypted_at_rest]\n    resources: ['*']\n"
-                       "    reason: old\n    owner: me@example.com\n    expires: 2001-01-01\n")
+                       "    reason: old\n    owner: me@example.com\n    expires: not-a-date\n")
     done = _run(container, EFS_AUDIT_WAIVERS=str(waivers))
     assert done.returncode == 2 and "waivers.yaml" in done.stderr
     assert [m["milestone"] for m in milestones(done.stdout)] == ["failed"]

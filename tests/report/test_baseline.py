@@ -20,7 +20,7 @@ def previous():
         res("efs_encrypted_at_rest", S.FAIL, FS, "AwsEfsFileSystem", "unencrypted"),               # unchanged
         res("efs_access_point_root_identity", S.FAIL, ap("pass-app-a"), "AwsEfsAccessPoint", "uid 0"),  # resolved
         res("efs_backup_enabled", S.FAIL, FS.replace("0a1b2c3d", "gone"), "AwsEfsFileSystem", "no backups"),  # gone
-        res("efs_policy_missing", S.FAIL, FS, "AwsEfsFileSystem", "no policy"),  # now NOT_ASSESSED: still open
+        res("efs_policy_missing", S.FAIL, FS, "AwsEfsFileSystem", "no policy"),  # now NOT_ASSESSED: not reassessed
     ], generated_at=PREV)
 
 
@@ -30,15 +30,15 @@ key = lambda rs: [(r.check_id, r.resource_id) for r in rs]  # noqa: E731
 
 def test_compare(run):
     cmp = bl.compare(run, previous())
-    assert key(cmp.unchanged) == [("efs_encrypted_at_rest", FS), ("efs_policy_missing", FS)]
+    assert key(cmp.unchanged) == [("efs_encrypted_at_rest", FS)]
     assert key(cmp.resolved) == [("efs_access_point_root_identity", ap("pass-app-a"))]
     # the run has a collection issue in the gone file system's scope: its absence proves nothing
-    assert key(cmp.not_reassessed) == [("efs_backup_enabled", GONE)]
+    assert key(cmp.not_reassessed) == [("efs_backup_enabled", GONE), ("efs_policy_missing", FS)]
     assert key(cmp.new) == [("efs_access_point_root_identity", ap("fail-uid0")),
                             ("efs_access_point_tagged", ap("fail-untagged")),
                             ("efs_cross_app_reach", "k8s://prod/team-b/Deployment/fail-reach-app-a"),
                             ("efs_unencrypted_mount", "k8s://prod/_/PersistentVolume/fail-no-tls")]
-    assert cmp.counts() == {"NEW": 4, "UNCHANGED": 2, "RESOLVED": 1, "NOT_REASSESSED": 1}
+    assert cmp.counts() == {"NEW": 4, "UNCHANGED": 1, "RESOLVED": 1, "NOT_REASSESSED": 2}
 
 
 def test_gone_resource_is_resolved_only_when_its_scope_was_completely_collected(run):
@@ -54,7 +54,7 @@ def test_gone_resource_is_resolved_only_when_its_scope_was_completely_collected(
         ("scope not collected", complete.model_copy(update={"units": [k8s]})),
     ]:
         cmp = bl.compare(current, previous())
-        assert key(cmp.not_reassessed) == [("efs_backup_enabled", GONE)], why
+        assert key(cmp.not_reassessed) == [("efs_backup_enabled", GONE), ("efs_policy_missing", FS)], why
         assert ("efs_backup_enabled", GONE) not in key(cmp.resolved), why
 
 
@@ -88,12 +88,13 @@ def test_rows_carry_their_state(run, cat):
 def test_summary_a_scheduled_run_prints(run):
     text = bl.summary(bl.compare(run, previous()), limit=2)
     assert text.splitlines() == [
-        "Baseline 2026-11-13T03:00:00+00:00: 4 new, 2 unchanged, 1 resolved, 1 not reassessed",
+        "Baseline 2026-11-13T03:00:00+00:00: 4 new, 1 unchanged, 1 resolved, 2 not reassessed",
         f"  NEW      efs_access_point_root_identity  {ap('fail-uid0')}  [FAIL]",
         f"  NEW      efs_access_point_tagged  {ap('fail-untagged')}  [FAIL]",
         "  ... and 2 more new",
         f"  RESOLVED efs_access_point_root_identity  {ap('pass-app-a')}  [FAIL]",
-        f"  NOT_REASSESSED efs_backup_enabled  {GONE}  [FAIL]  (scope not completely collected in this run)",
+        f"  NOT_REASSESSED efs_backup_enabled  {GONE}  [FAIL]  (not assessed now, or scope not completely collected)",
+        f"  NOT_REASSESSED efs_policy_missing  {FS}  [FAIL]  (not assessed now, or scope not completely collected)",
     ]
 
 
@@ -117,10 +118,10 @@ def test_human_reports_list_not_reassessed_apart_from_resolved(run, cat):
 
     opts = ReportOptions(baseline=previous())
     md = render("markdown", run, cat, opts)
-    assert "4 new, 2 unchanged, 1 resolved, 1 not reassessed (resource absent from a scope" in md
+    assert "4 new, 1 unchanged, 1 resolved, 2 not reassessed (FAIL before, now NOT_ASSESSED" in md
     assert f"| `efs_backup_enabled` | `{GONE}` | FAIL |" in md.split("| not reassessed check |")[1]
     page = render("html", run, cat, opts)
-    assert "1 resolved, 1 not reassessed" in page and "<th>not reassessed check</th>" in page
+    assert "1 resolved, 2 not reassessed" in page and "<th>not reassessed check</th>" in page
 
 
 def test_a_snapshot_is_not_a_run(tmp_path):

@@ -22,6 +22,7 @@ SEVERITIES = {
     "efs_access_point_world_writable": "medium", "efs_access_point_tagged": "low", "efs_encrypted_at_rest": "high",
     "efs_backup_enabled": "medium", "efs_mount_target_public_subnet": "medium", "efs_mount_target_nfs_open": "high",
     "efs_workload_runs_as_root": "high", "efs_ecs_invalid_volume": "low",
+    "efs_workload_volume_unmountable": "low", "efs_automatic_backups_enabled": "medium",
 }
 
 
@@ -40,11 +41,11 @@ TITLES = {
     "efs_access_point_root_identity": "EFS access points do not enforce a root identity",
     "efs_access_point_tagged": "EFS access points are tagged",
     "efs_access_point_world_writable": "EFS access points do not create a world-writable root directory",
-    "efs_backup_enabled": "EFS file systems have automatic backups",
+    "efs_backup_enabled": "EFS file systems are in an AWS Backup plan",
     "efs_cross_app_reach": "Workloads cannot reach another application's directory",
     "efs_ecs_invalid_volume": "ECS EFS volume configurations are valid and can mount",
     "efs_encrypted_at_rest": "EFS file systems are encrypted at rest",
-    "efs_mount_target_nfs_open": "EFS mount targets do not accept NFS from anywhere",
+    "efs_mount_target_nfs_open": "EFS mount targets do not accept NFS from broad address ranges",
     "efs_mount_target_public_subnet": "EFS mount targets are not in public subnets",
     "efs_policy_anonymous_access": "EFS file system policies do not let anonymous clients mount",
     "efs_policy_cross_account": "EFS file system policies grant access only within the account or to trusted accounts",
@@ -55,6 +56,8 @@ TITLES = {
     "efs_root_squash_gap": "No workload or principal acts as root on an EFS file system",
     "efs_unencrypted_mount": "Workloads mount EFS with TLS",
     "efs_workload_runs_as_root": "Workloads do not run as root on EFS mounts that enforce no identity",
+    "efs_workload_volume_unmountable": "Every workload EFS volume can mount",
+    "efs_automatic_backups_enabled": "EFS file systems have automatic backups enabled",
 }
 
 
@@ -65,7 +68,8 @@ def test_titles_state_the_desired_state(cat):
 def test_security_hub_and_cis_mappings(cat):
     fsbp = {c: m.frameworks.get("aws-fsbp", []) for c, m in cat.checks.items()}
     assert fsbp["efs_encrypted_at_rest"] == ["EFS.1", "EFS.8"]
-    assert fsbp["efs_backup_enabled"] == ["EFS.2", "EFS.7"]
+    assert fsbp["efs_backup_enabled"] == ["EFS.2"]  # efs-in-backup-plan
+    assert fsbp["efs_automatic_backups_enabled"] == ["EFS.7"]  # efs-automatic-backups-enabled: the policy alone
     assert fsbp["efs_access_point_root_directory"] == ["EFS.3"]
     assert fsbp["efs_access_point_no_user_identity"] == ["EFS.4"]
     assert fsbp["efs_access_point_tagged"] == ["EFS.5"]

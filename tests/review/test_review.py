@@ -146,7 +146,7 @@ def test_not_assessed_alone_becomes_assessed_against_the_live_estate(production)
     alone = review([SAMPLES / "eks-static" / "unsafe"], None)
     na = {r.check_id: r for r in alone.run.results
           if r.status is Status.NOT_ASSESSED and r.resource_id.endswith("/web-thumbnailer")}
-    assert set(na) == {"efs_cross_app_reach", "efs_root_squash_gap"}
+    assert set(na) == {"efs_cross_app_reach", "efs_root_squash_gap", "efs_workload_volume_unmountable"}
     assert "fs-0a11c0de000000001 is not in the snapshot" in na["efs_cross_app_reach"].message
     against = review([SAMPLES / "eks-static" / "unsafe"], production)
     assert ("efs_cross_app_reach", "uploads.yaml:33") in _introduced(against)
