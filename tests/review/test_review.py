@@ -26,8 +26,9 @@ def _introduced(outcome) -> set[tuple[str, str]]:
 
 
 UNSAFE_ALONE = {
+    # a declared file system without a backup policy has automatic backups off (EFS.7)
     "ecs-fargate": {
-        ("efs_encrypted_at_rest", "template.yaml:20"),
+        ("efs_automatic_backups_enabled", "template.yaml:20"), ("efs_encrypted_at_rest", "template.yaml:20"),
         ("efs_policy_anonymous_access", "template.yaml:20"), ("efs_policy_cross_account", "template.yaml:20"),
         ("efs_policy_missing", "template.yaml:20"), ("efs_policy_no_secure_transport", "template.yaml:20"),
         ("efs_root_squash_gap", "template.yaml:20"), ("efs_root_squash_gap", "template.yaml:59"),
@@ -38,7 +39,7 @@ UNSAFE_ALONE = {
     "eks-dynamic": {("efs_access_point_root_identity", "teams.yaml:4")},
     "lambda-sam": {("efs_cross_app_reach", "template.yaml:78")},
     "lambda-terraform": {
-        ("efs_cross_app_reach", "plan.json:154"),
+        ("efs_cross_app_reach", "plan.json:154"), ("efs_automatic_backups_enabled", "plan.json:12"),
         ("efs_encrypted_at_rest", "plan.json:12"), ("efs_policy_anonymous_access", "plan.json:12"),
         ("efs_policy_cross_account", "plan.json:12"), ("efs_policy_missing", "plan.json:12"),
         ("efs_policy_no_secure_transport", "plan.json:12"), ("efs_root_squash_gap", "plan.json:12"),
