@@ -12,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-from auditor.entrypoints import report_cmds, review_cmd
+from auditor.entrypoints import history_cmd, report_cmds, review_cmd
 from auditor.entrypoints.report_cmds import PlainUsage
 from auditor.model.result import AuditRun, Severity
 from auditor.model.snapshot import InputError
@@ -272,6 +272,7 @@ def _done_progress(enabled: bool) -> None:
 
 report_cmds.register(app)
 review_cmd.register(app)
+history_cmd.register(app)
 
 
 def main() -> None:
