@@ -137,7 +137,7 @@ def signer(job: JobSettings, session_factory=None):
     try:
         return signer_from(job.signing_key, session_factory)
     except InputError as exc:
-        raise SettingsError(f"EFS_AUDIT_SIGNING_KEY: {str(exc).replace('--sign: ', '')}") from None
+        raise SettingsError(f"EFS_AUDIT_SIGNING_KEY: {str(exc).replace('--sign: ', '').replace('--sign ', '')}") from None
 
 
 def _list(raw: Mapping[str, Any], name: str) -> tuple[str, ...]:
@@ -448,7 +448,7 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
             if problems:
                 raise DeliveryError(f"bundle failed verification: {problems[0]}")
             keys = upload_bundle(session.client("s3"), bundle, job.bucket, key_prefix)
-            keys.append(put_index(session.client("s3"), job, bundle, key_prefix))
+            index_key = put_index(session.client("s3"), job, bundle, key_prefix)
         location = f"s3://{job.bucket}/{key_prefix}"
         log("uploaded", location=location, objects=len(keys))
         hub = None
@@ -457,7 +457,8 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
             log("imported", security_hub=hub)
         summary = {"counts": counts, "complete": run.complete, "issues": len(run.issues),
                    "failing": failing(run, catalogue, job), "fail_on": job.fail_on, "exit_code": code,
-                   "s3": {"bucket": job.bucket, "prefix": key_prefix, "uri": location, "objects": len(keys)},
+                   "s3": {"bucket": job.bucket, "prefix": key_prefix, "uri": location, "objects": len(keys),
+                          "index": index_key},
                    "security_hub": hub, "baseline": compared, "run_timestamp": started.isoformat()}
         log("done", **summary)
         return summary

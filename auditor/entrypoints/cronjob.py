@@ -136,7 +136,7 @@ def run(env: Mapping[str, str]) -> int:
             if job.bucket:
                 key_prefix = run_key_prefix(job.prefix, started)
                 keys = upload_bundle(boto3.Session().client("s3"), bundle, job.bucket, key_prefix)
-                keys.append(put_index(boto3.Session().client("s3"), job, bundle, key_prefix))
+                put_index(boto3.Session().client("s3"), job, bundle, key_prefix)
                 location = f"s3://{job.bucket}/{key_prefix}"
                 log("uploaded", location=location, objects=len(keys))
         hub = None
