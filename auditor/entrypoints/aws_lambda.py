@@ -35,6 +35,7 @@ SETTINGS = (
     "EFS_AUDIT_WAIVERS", "EFS_AUDIT_BASELINE",
     "EFS_AUDIT_SECURITY_HUB", "EFS_AUDIT_RESERVE_SECONDS", "EFS_AUDIT_MAX_WORKERS", "EFS_AUDIT_MAX_ATTEMPTS",
     "EFS_AUDIT_PARAMS", "EFS_AUDIT_OUTPUT_DIR", "EFS_AUDIT_K8S_CLUSTER", "EFS_AUDIT_KUBECONFIG",
+    "EFS_AUDIT_SIGNING_KEY",
 )
 DEFAULT_FORMATS = ("json", "csv")
 FAIL_ON_NEVER = "never"  # as `efs-audit scan --fail-on never`
@@ -42,7 +43,7 @@ SESSION_NAME = "efs-audit"
 _TEXT = {"EFS_AUDIT_EXTERNAL_ID": "external_id", "EFS_AUDIT_BUCKET": "bucket", "EFS_AUDIT_WAIVERS": "waivers",
          "EFS_AUDIT_BASELINE": "baseline",
          "EFS_AUDIT_OUTPUT_DIR": "output_dir", "EFS_AUDIT_K8S_CLUSTER": "k8s_cluster",
-         "EFS_AUDIT_KUBECONFIG": "kubeconfig"}
+         "EFS_AUDIT_KUBECONFIG": "kubeconfig", "EFS_AUDIT_SIGNING_KEY": "signing_key"}
 _FLAGS = {"EFS_AUDIT_ALLOW_PARTIAL": "allow_partial", "EFS_AUDIT_SECURITY_HUB": "security_hub"}
 _INTS = {"EFS_AUDIT_MAX_WORKERS": "max_workers", "EFS_AUDIT_MAX_ATTEMPTS": "max_attempts"}
 
@@ -75,6 +76,7 @@ class JobSettings:
     output_dir: str | None = None
     k8s_cluster: str | None = None  # also collect this Kubernetes cluster (in-cluster credentials)
     kubeconfig: str | None = None  # ... or through this kubeconfig instead
+    signing_key: str | None = None  # kms:KEY_ARN or file:KEY.pem: sign each bundle (as --sign)
 
 
 def load_settings(env: Mapping[str, str], event: Mapping[str, Any] | None = None) -> JobSettings:
@@ -120,9 +122,22 @@ def load_settings(env: Mapping[str, str], event: Mapping[str, Any] | None = None
         except ValueError as exc:  # JSONDecodeError and pydantic's ValidationError
             raise SettingsError(f"EFS_AUDIT_PARAMS: {str(exc).splitlines()[0]}") from None
     job = JobSettings(**kw)
+    if job.signing_key:
+        signer(job)  # a malformed or unreadable key is a bad setting, found before collecting
     if job.security_hub and "asff" not in job.formats:  # the bundle keeps what was imported
         job = replace(job, formats=(*job.formats, "asff"))
     return job
+
+
+def signer(job: JobSettings, session_factory=None):
+    """The bundle signer of EFS_AUDIT_SIGNING_KEY (None when unset)."""
+    from auditor.model.snapshot import InputError
+    from auditor.report.signing import signer_from
+
+    try:
+        return signer_from(job.signing_key, session_factory)
+    except InputError as exc:
+        raise SettingsError(f"EFS_AUDIT_SIGNING_KEY: {str(exc).replace('--sign: ', '').replace('--sign ', '')}") from None
 
 
 def _list(raw: Mapping[str, Any], name: str) -> tuple[str, ...]:
@@ -330,6 +345,18 @@ def upload_bundle(s3, bundle_dir: Path, bucket: str, key_prefix: str) -> list[st
     return sorted(expected)
 
 
+def put_index(s3, job: JobSettings, bundle: Path, key_prefix: str) -> str:
+    """The run's index entry (auditor.report.history) next to the uploaded bundle."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from auditor.report.history import put_index_s3
+
+    try:
+        return put_index_s3(s3, job.bucket, job.prefix, bundle, key_prefix)
+    except (ClientError, BotoCoreError) as exc:
+        raise DeliveryError(f"s3://{job.bucket}/{job.prefix}/index/: index upload failed: {exc}") from exc
+
+
 def _listing(s3, bucket: str, prefix: str) -> dict[str, int]:
     pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
     return {o["Key"]: o["Size"] for page in pages for o in page.get("Contents", [])}
@@ -416,11 +443,12 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         key_prefix = run_key_prefix(job.prefix, started)
         with tempfile.TemporaryDirectory(prefix="efs-audit-") as tmp:
             bundle = write_bundle(Path(tmp) / "bundle", run, dumps(snapshot), list(job.formats), catalogue,
-                                  options)
+                                  options, signer(job, lambda: session))
             problems = verify_bundle(bundle)
             if problems:
                 raise DeliveryError(f"bundle failed verification: {problems[0]}")
             keys = upload_bundle(session.client("s3"), bundle, job.bucket, key_prefix)
+            index_key = put_index(session.client("s3"), job, bundle, key_prefix)
         location = f"s3://{job.bucket}/{key_prefix}"
         log("uploaded", location=location, objects=len(keys))
         hub = None
@@ -429,7 +457,8 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
             log("imported", security_hub=hub)
         summary = {"counts": counts, "complete": run.complete, "issues": len(run.issues),
                    "failing": failing(run, catalogue, job), "fail_on": job.fail_on, "exit_code": code,
-                   "s3": {"bucket": job.bucket, "prefix": key_prefix, "uri": location, "objects": len(keys)},
+                   "s3": {"bucket": job.bucket, "prefix": key_prefix, "uri": location, "objects": len(keys),
+                          "index": index_key},
                    "security_hub": hub, "baseline": compared, "run_timestamp": started.isoformat()}
         log("done", **summary)
         return summary

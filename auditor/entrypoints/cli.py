@@ -12,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-from auditor.entrypoints import graph_cmds, org_cmds, report_cmds, review_cmd
+from auditor.entrypoints import graph_cmds, history_cmd, org_cmds, report_cmds, review_cmd
 from auditor.entrypoints.report_cmds import PlainUsage
 from auditor.model.result import AuditRun, Severity
 from auditor.model.snapshot import InputError
@@ -75,12 +75,12 @@ def params_from(app_label: list[str] | None, trusted_account: list[str] | None):
 
 
 def report(run: AuditRun, snapshot_json: str | None, fmt: str, out: Path | None, waivers: Path | None,
-           baseline: Path | None, framework: str | None) -> None:
+           baseline: Path | None, framework: str | None, sign: str | None = None) -> None:
     from auditor import catalog
     from auditor.report import emit
 
     text = emit(run, catalog.load(), formats=[f.strip() for f in fmt.split(",") if f.strip()], out_dir=out,
-                waivers=waivers, baseline=baseline, framework=framework, snapshot_json=snapshot_json)
+                waivers=waivers, baseline=baseline, framework=framework, snapshot_json=snapshot_json, sign=sign)
     if text:
         sys.stdout.write(text)
 
@@ -96,6 +96,9 @@ OPTS = {
     "framework": typer.Option(None, "--framework", help="Also print the view of one framework (e.g. aws-fsbp)."),
     "app_label": typer.Option(None, "--app-label", help="Tag or label key naming applications (repeatable; default app, app.kubernetes.io/name)."),
     "trusted_account": typer.Option(None, "--trusted-account", help="Account whose principals may be granted access (repeatable)."),
+    "sign": typer.Option(None, "--sign", metavar="kms:KEY_ARN|file:KEY.pem",
+                         help="Sign the --out bundle: an AWS KMS asymmetric signing key, or a local Ed25519 / "
+                              "ECDSA P-256 private key (writes manifest.sig)."),
 }
 
 
@@ -107,6 +110,7 @@ def check(
     allow_partial: bool = OPTS["allow_partial"], waivers: Path | None = OPTS["waivers"],
     baseline: Path | None = OPTS["baseline"], framework: str | None = OPTS["framework"],
     app_label: list[str] | None = OPTS["app_label"], trusted_account: list[str] | None = OPTS["trusted_account"],
+    sign: str | None = OPTS["sign"],
 ) -> None:
     """Run every check on a saved snapshot and print the evidence tables."""
     from auditor.model import snapshot as snap
@@ -114,7 +118,7 @@ def check(
 
     loaded = snap.load(snapshot)
     run = evaluate(loaded, params_from(app_label, trusted_account))
-    report(run, snap.dumps(loaded), fmt, out, waivers, baseline, framework)
+    report(run, snap.dumps(loaded), fmt, out, waivers, baseline, framework, sign)
     raise typer.Exit(exit_code(run, fail_on.value, allow_partial, waivers))
 
 
@@ -241,6 +245,7 @@ def scan(
     allow_partial: bool = OPTS["allow_partial"], waivers: Path | None = OPTS["waivers"],
     baseline: Path | None = OPTS["baseline"], framework: str | None = OPTS["framework"],
     app_label: list[str] | None = OPTS["app_label"], trusted_account: list[str] | None = OPTS["trusted_account"],
+    sign: str | None = OPTS["sign"],
 ) -> None:
     """Collect, check and report in one go (same output options and exit codes as check)."""
     from auditor.model import snapshot as snap
@@ -252,7 +257,7 @@ def scan(
     collected = run_collect(settings, progress_printer(progress))
     _done_progress(progress)
     run = evaluate(collected, params_from(app_label, trusted_account))
-    report(run, snap.dumps(collected), fmt, out, waivers, baseline, framework)
+    report(run, snap.dumps(collected), fmt, out, waivers, baseline, framework, sign)
     raise typer.Exit(exit_code(run, fail_on.value, allow_partial, waivers))
 
 
@@ -286,6 +291,7 @@ report_cmds.register(app)
 review_cmd.register(app)
 org_cmds.register(app)
 graph_cmds.register(app)
+history_cmd.register(app)
 
 
 def main() -> None:

@@ -37,8 +37,10 @@ from auditor.entrypoints.aws_lambda import (
     load_settings,
     s3_for_baseline,
     log,
+    put_index,
     report_options,
     run_key_prefix,
+    signer,
     status_counts,
     upload_bundle,
     with_baseline,
@@ -88,6 +90,7 @@ def run(env: Mapping[str, str]) -> int:
     from auditor.model.snapshot import InputError, dumps
     from auditor.pipeline import evaluate
     from auditor.report.bundle import verify_bundle, write_bundle
+    from auditor.report.history import write_index_local
 
     started = datetime.now(timezone.utc).replace(microsecond=0)
     try:
@@ -122,14 +125,18 @@ def run(env: Mapping[str, str]) -> int:
                 except OSError as exc:
                     raise DeliveryError(f"{job.output_dir}: cannot create: {exc.strerror or exc}") from None
             target = Path(job.output_dir) / stamp if job.output_dir else Path(tmp) / "bundle"
-            bundle = write_bundle(target, result, dumps(snapshot), list(job.formats), catalogue, options)
+            bundle = write_bundle(target, result, dumps(snapshot), list(job.formats), catalogue, options,
+                                  signer(job))
             problems = verify_bundle(bundle)
             if problems:
                 raise DeliveryError(f"{bundle}: bundle failed verification: {problems[0]}")
             location = str(bundle)
+            if job.output_dir:
+                write_index_local(Path(job.output_dir), bundle)
             if job.bucket:
                 key_prefix = run_key_prefix(job.prefix, started)
                 keys = upload_bundle(boto3.Session().client("s3"), bundle, job.bucket, key_prefix)
+                put_index(boto3.Session().client("s3"), job, bundle, key_prefix)
                 location = f"s3://{job.bucket}/{key_prefix}"
                 log("uploaded", location=location, objects=len(keys))
         hub = None

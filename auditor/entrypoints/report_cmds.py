@@ -1,7 +1,7 @@
 """`efs-audit report` and `efs-audit verify`, plus the reporting options `check` reuses.
 
     report RUN_JSON [--framework NAME] [--format F] [--waivers FILE] [--baseline RUN_JSON] [--out DIR]
-    verify DIR
+    verify DIR [--key PUBLIC.pem | --key kms | --key kms:KEY_ARN]
 
 Exit codes: 0 done (verify: bundle intact); 1 verify found problems; 2 bad input (one line on
 stderr, no traceback).
@@ -58,6 +58,8 @@ def register(app: typer.Typer) -> None:
                                         help="A run written by `efs-audit check --format json` (or run.json), "
                                              "not a snapshot."),
         fmt: str = REPORT_OPTIONS["fmt"], out: Path | None = REPORT_OPTIONS["out"],
+        sign: str | None = typer.Option(None, "--sign", metavar="kms:KEY_ARN|file:KEY.pem",
+                                        help="Sign the --out bundle (writes manifest.sig)."),
         waivers: Path | None = REPORT_OPTIONS["waivers"], baseline: Path | None = REPORT_OPTIONS["baseline"],
         framework: str | None = REPORT_OPTIONS["framework"], include_pass: bool = REPORT_OPTIONS["include_pass"],
     ) -> None:
@@ -72,24 +74,39 @@ def register(app: typer.Typer) -> None:
                 typer.echo("efs-audit: note: the catalogue changed since this run; titles and mappings are "
                            "today's", err=True)
             text = emit(run, cat, formats=parse_formats(fmt), out_dir=out, waivers=waivers, baseline=baseline,
-                        framework=framework, snapshot_json=None, include_pass=include_pass)
+                        framework=framework, snapshot_json=None, include_pass=include_pass, sign=sign)
         except InputError as exc:
             raise _fail(exc) from None
         sys.stdout.write(text)
 
     @app.command("verify", cls=PlainUsage)
     def verify(directory: Path = typer.Argument(..., metavar="DIR",
-                                                help="An evidence bundle directory written with --out.")) -> None:
-        """Check an evidence bundle: every file present, unchanged, and nothing extra."""
-        from auditor.report.bundle import manifest_digest, verify_bundle
+                                                help="An evidence bundle directory written with --out."),
+               key: str | None = typer.Option(
+                   None, "--key", metavar="PUBLIC.pem|kms|kms:KEY_ARN",
+                   help="Also check the signature (manifest.sig): with this public key (PEM), with kms:Verify "
+                        "on the KMS key the signature names (kms), or only with that KMS key (kms:KEY_ARN). "
+                        "An unsigned bundle then fails.")) -> None:
+        """Check an evidence bundle: the manifest's own digest, every file present, unchanged, nothing
+        extra, and (with --key) the signature. Exit 0 intact, 1 not intact, 2 bad input."""
+        from auditor.report.bundle import SELF_DIGEST, manifest_digest, read_manifest, verify_bundle
+        from auditor.report.signing import check
 
         try:
             problems = verify_bundle(directory)
+            data = read_manifest(directory)[0]
+            outcome = check(directory, data, key) if data is not None and not problems else None
         except InputError as exc:
             raise _fail(exc) from None
         if problems:
             for p in problems:
                 typer.echo(f"{directory}: {p}")
             raise typer.Exit(1)
+        if outcome is not None and not outcome.ok:
+            typer.echo(f"{directory}: {outcome.line}")
+            raise typer.Exit(1)
         count = sum(1 for _ in directory.iterdir())
-        typer.echo(f"{directory}: bundle intact ({count} files, manifest sha256 {manifest_digest(directory)})")
+        typer.echo(f"{directory}: bundle intact ({count} files, manifest sha256 {manifest_digest(directory)}, "
+                   f"content sha256 {data[SELF_DIGEST]})")
+        if outcome is not None:
+            typer.echo(f"{directory}: {outcome.line}")

@@ -1,6 +1,12 @@
 """Evidence bundles: snapshot.json (only when the run was evaluated here from a snapshot; the
 manifest says when it is absent), run.json, every requested format and manifest.json (sha256 of
-each file, tool version, catalogue digests, parameters, who/where/when collected).
+each file, tool version, catalogue digests, parameters, who/where/when collected), and
+manifest.sig when the bundle is signed (auditor.report.signing).
+
+The manifest covers itself: ``content_sha256`` is the sha256 of the canonical JSON (sorted keys, no
+whitespace, UTF-8) of every other manifest field, so editing any field, a file, or a file together
+with its entry is detected; a signature over that digest makes the last case detectable too, since
+whoever rewrites the bundle cannot re-sign it.
 
 A bundle is written whole or not at all: every file goes into a private temporary sibling
 directory, created 0700 with files 0600 (os.open with the mode, never chmod afterwards), which is
@@ -18,11 +24,17 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-from auditor.model.result import AuditRun
+from collections import Counter
+
+from auditor.model.result import AuditRun, Status
 from auditor.model.snapshot import InputError
 
 MANIFEST = "manifest.json"
-MANIFEST_VERSION = "1"
+SIGNATURE = "manifest.sig"
+MANIFEST_VERSION = "2"
+SELF_DIGEST = "content_sha256"
+UNPROTECTED = (f"{MANIFEST}: version 1 manifest without {SELF_DIGEST}: its own fields (completeness, counts, "
+               "versions, times) cannot be verified; only the files were checked")
 FILE_NAMES = {"table": "report.txt", "markdown": "report.md", "csv": "results.csv", "ocsf": "findings.ocsf.json",
               "asff": "findings.asff.json", "sarif": "results.sarif", "junit": "junit.xml", "html": "report.html",
               "json": "run.json"}
@@ -30,6 +42,26 @@ FILE_NAMES = {"table": "report.txt", "markdown": "report.md", "csv": "results.cs
 
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def canonical(data) -> bytes:
+    """Canonical JSON: sorted keys, no whitespace, UTF-8."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def content_digest(data: dict) -> str:
+    """sha256 of the canonical JSON of every manifest field but content_sha256 itself."""
+    return _sha(canonical({k: v for k, v in data.items() if k != SELF_DIGEST}))
+
+
+def manifest_text(data: dict) -> str:
+    """The exact bytes a manifest is written as (verify compares them too)."""
+    return json.dumps(data, indent=1) + "\n"
+
+
+def run_id(run: AuditRun, run_json_sha256: str) -> str:
+    """Stable run id: the run's time and the start of its run.json digest (sorts by time)."""
+    return f"{run.generated_at.astimezone(timezone.utc):%Y%m%dT%H%M%SZ}-{run_json_sha256[:12]}"
 
 
 def _write(directory: Path, name: str, text: str) -> dict:
@@ -46,15 +78,20 @@ SNAPSHOT_NOTE = ("the snapshot is not part of this bundle: it was rendered from 
                  "names the snapshot that run was evaluated from (efs-audit check --out bundles the snapshot too)")
 
 
-def manifest(run: AuditRun, files: dict[str, dict], formats: list[str], options, catalogue=None) -> dict:
+def manifest(run: AuditRun, files: dict[str, dict], formats: list[str], options, catalogue=None,
+             signing: dict | None = None) -> dict:
     """catalogue_digest is the catalogue the files were rendered with (titles, mappings);
-    run_catalogue_digest the one the run was evaluated with. They differ when the catalogue changed."""
+    run_catalogue_digest the one the run was evaluated with. They differ when the catalogue changed.
+    ``signing`` names the key that signs the bundle (method, key_id, signer), so a removed
+    signature is detected. content_sha256 comes last and covers every other field."""
     waivers = [{"source": w.source, "index": w.index, "checks": list(w.checks), "resources": list(w.resources),
                 "reason": w.reason, "owner": w.owner, "expires": w.expires.isoformat(), "expired": w.expired}
                for w in getattr(options, "waivers", ())]
     baseline = getattr(options, "baseline", None)
-    return {
+    statuses = Counter(r.status.value for r in run.results)
+    data = {
         "manifest_version": MANIFEST_VERSION,
+        "run_id": run_id(run, files["run.json"]["sha256"]),
         "tool": "efs-identity-auditor",
         "tool_version": run.tool_version,
         "run_generated_at": run.generated_at.isoformat(),
@@ -71,17 +108,25 @@ def manifest(run: AuditRun, files: dict[str, dict], formats: list[str], options,
                         "tool_version": u.tool_version, "services": list(u.services), "complete": u.complete}
                        for u in run.units],
         "collection_issues": len(run.issues),
+        "collection_issue_codes": dict(sorted(Counter(i.error_code for i in run.issues).items())),
         "complete": run.complete,
+        "result_counts": {s.value: statuses.get(s.value, 0) for s in Status},
         "formats": formats,
         "framework": getattr(options, "framework", None),
         "waivers": waivers,
         "baseline_generated_at": baseline.generated_at.isoformat() if baseline is not None else None,
         "files": dict(sorted(files.items())),
+        "signing": signing,
     }
+    data[SELF_DIGEST] = content_digest(data)
+    return data
 
 
 def write_bundle(out_dir: str | Path, run: AuditRun, snapshot_json: str | None, formats: list[str],
-                 catalogue, options) -> Path:
+                 catalogue, options, signer=None) -> Path:
+    """``signer`` (auditor.report.signing.Signer) signs the manifest's content digest; the detached
+    signature is written as manifest.sig inside the same temporary directory, so a signing failure
+    leaves nothing behind."""
     from auditor.report import FORMATS, render
 
     out_dir = Path(out_dir)
@@ -108,7 +153,13 @@ def write_bundle(out_dir: str | Path, run: AuditRun, snapshot_json: str | None, 
             name = FILE_NAMES.get(fmt, f"report.{fmt}")
             if name not in files:
                 files[name] = _write(tmp, name, render(fmt, run, catalogue, options))
-        _write(tmp, MANIFEST, json.dumps(manifest(run, files, list(formats), options, catalogue), indent=1) + "\n")
+        signing = signer.describe() if signer is not None else None
+        data = manifest(run, files, list(formats), options, catalogue, signing)
+        _write(tmp, MANIFEST, manifest_text(data))
+        if signer is not None:
+            from auditor.report.signing import signature_document
+
+            _write(tmp, SIGNATURE, json.dumps(signature_document(signer, data[SELF_DIGEST], signing), indent=1) + "\n")
         if out_dir.exists():
             out_dir.rmdir()  # empty, checked above
         os.rename(tmp, out_dir)
@@ -122,29 +173,48 @@ def write_bundle(out_dir: str | Path, run: AuditRun, snapshot_json: str | None, 
 
 
 def manifest_digest(directory: str | Path) -> str:
-    """sha256 of manifest.json: record it elsewhere (ticket, log) to detect a rewritten bundle."""
+    """sha256 of manifest.json's bytes: record it elsewhere (ticket, log) to detect a rewritten bundle."""
     return _sha((Path(directory) / MANIFEST).read_bytes())
 
 
+def read_manifest(directory: str | Path) -> tuple[dict | None, list[str]]:
+    """(manifest, problems with the manifest itself); None when it cannot be read at all."""
+    path = Path(directory) / MANIFEST
+    try:
+        raw = path.read_bytes()
+        data = json.loads(raw.decode("utf-8"))
+        if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
+            raise TypeError
+    except FileNotFoundError:
+        return None, [f"{MANIFEST}: missing"]
+    except (ValueError, TypeError, UnicodeDecodeError):
+        return None, [f"{MANIFEST}: not a valid manifest"]
+    recorded = data.get(SELF_DIGEST)
+    if recorded is None and str(data.get("manifest_version")) == "1":
+        return data, [UNPROTECTED]
+    actual = content_digest(data)
+    if recorded != actual:
+        return data, [f"{MANIFEST}: edited: its content sha256 is {actual[:16]}…, the manifest records "
+                      f"{str(recorded)[:16]}…"]
+    if raw != manifest_text(data).encode("utf-8"):
+        return data, [f"{MANIFEST}: bytes changed outside its fields (content digest intact)"]
+    return data, []
+
+
 def verify_bundle(directory: str | Path) -> list[str]:
-    """Problems with a bundle, one line each; an empty list means every file is as written."""
+    """Problems with a bundle, one line each; an empty list means the manifest and every file are as
+    written (a signature, when present, is checked by auditor.report.signing.check)."""
     directory = Path(directory)
     if not directory.is_dir():
         raise InputError(f"{directory}: not a directory")
-    try:
-        data = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
-        files = data["files"]
-        if not isinstance(files, dict):
-            raise TypeError
-    except FileNotFoundError:
-        return [f"{MANIFEST}: missing"]
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
-        return [f"{MANIFEST}: not a valid manifest"]
-    problems = []
+    data, problems = read_manifest(directory)
+    if data is None:
+        return problems
+    files = data["files"]
     for name, entry in sorted(files.items()):
-        if not isinstance(name, str) or "/" in name or "\\" in name or name in ("", ".", "..", MANIFEST) \
+        if not isinstance(name, str) or "/" in name or "\\" in name or name in ("", ".", "..", MANIFEST, SIGNATURE) \
                 or not isinstance(entry, dict):
-            return [f"{MANIFEST}: unsafe or malformed file entry {name!r}"]
+            return problems + [f"{MANIFEST}: unsafe or malformed file entry {name!r}"]
         path = directory / name
         if not path.is_file():
             problems.append(f"{name}: missing")
@@ -152,10 +222,16 @@ def verify_bundle(directory: str | Path) -> list[str]:
         actual = _sha(path.read_bytes())
         if actual != entry.get("sha256"):
             problems.append(f"{name}: changed (sha256 {actual[:16]}…, manifest {str(entry.get('sha256'))[:16]}…)")
+    signed = isinstance(data.get("signing"), dict)
     for path in sorted(directory.iterdir()):
-        if path.name != MANIFEST and path.name not in files:
+        if path.name == SIGNATURE and not signed:
+            problems.append(f"{SIGNATURE}: present, but the manifest names no signing key")
+        elif path.name not in (MANIFEST, SIGNATURE) and path.name not in files:
             problems.append(f"{path.name}: extra file not in the manifest")
-    if not problems:
+    if signed and not (directory / SIGNATURE).is_file():
+        problems.append(f"{SIGNATURE}: missing; the manifest says the bundle was signed by "
+                        f"{data['signing'].get('key_id')}")
+    if not problems or problems == [UNPROTECTED]:
         problems += _consistency(directory, data, files)
     return problems
 

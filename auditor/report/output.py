@@ -41,11 +41,11 @@ def options_from(catalogue, *, waivers: Path | None = None, baseline: Path | Non
 
 def emit(run, catalogue, *, formats: list[str], out_dir: Path | None, waivers: Path | None,
          baseline: Path | None, framework: str | None, snapshot_json: str | None,
-         include_pass: bool = False, options: ReportOptions | None = None) -> str:
+         include_pass: bool = False, options: ReportOptions | None = None, sign: str | None = None) -> str:
     """Render, optionally bundle, and return the text for stdout.
 
     Without out_dir exactly one format goes to stdout. With out_dir every format is written to the
-    bundle and stdout gets a short account of it. The framework view and the baseline summary go
+    bundle and stdout gets a short account of it; ``sign`` (kms:KEY_ARN or file:KEY.pem) signs it. The framework view and the baseline summary go
     with human formats on stdout, and to stderr when stdout carries a machine document.
     """
     formats = parse_formats(formats)
@@ -56,10 +56,13 @@ def emit(run, catalogue, *, formats: list[str], out_dir: Path | None, waivers: P
     if "html" in formats and snapshot_json and not options.pictures:
         options = _with_pictures(options, snapshot_json, run)
     extras = _extras(run, catalogue, options)
+    if sign and out_dir is None:
+        raise InputError("--sign: signs an evidence bundle: give --out DIR too")
     if out_dir is not None:
         from auditor.report.bundle import manifest_digest, write_bundle
+        from auditor.report.signing import signer_from
 
-        path = write_bundle(out_dir, run, snapshot_json, formats, catalogue, options)
+        path = write_bundle(out_dir, run, snapshot_json, formats, catalogue, options, signer_from(sign))
         names = sorted(p.name for p in Path(path).iterdir())
         text = ""
         if "table" in formats:

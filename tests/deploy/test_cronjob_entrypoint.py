@@ -4,6 +4,8 @@ read-only-ish HOME, writing only under TMPDIR (the pod's emptyDir), against moto
 
 from __future__ import annotations
 
+import json
+
 import subprocess
 import sys
 from pathlib import Path
@@ -68,9 +70,11 @@ def test_container_run_writes_the_bundle_and_exits_like_scan(container):
     lines = milestones(done.stdout)
     assert [m["milestone"] for m in lines] == ["start", "collected", "evaluated", "uploaded", "done"]
     out_root = Path(container["env"]["EFS_AUDIT_OUTPUT_DIR"])
-    (bundle,) = [p for p in out_root.iterdir() if p.is_dir()]
+    (bundle,) = [p for p in out_root.iterdir() if p.is_dir() and p.name != "index"]
     assert verify_bundle(bundle) == []
     run = _run_document(bundle)
+    (index,) = (out_root / "index").iterdir()  # the run's index entry next to the bundles
+    assert json.loads(index.read_text())["bundle"] == bundle.name + "/"
     env = container["env"]
     assert done.returncode == scan_exit_code(run, env["EFS_AUDIT_FAIL_ON"], False) == lines[-1]["exit_code"]
     # the same files landed in S3
@@ -102,7 +106,7 @@ def test_previous_bundle_in_the_output_dir_is_the_baseline(container):
     assert first.returncode in (0, 1, 3), first.stderr[-3000:]
     assert milestones(first.stdout)[-1]["baseline"] == {"source": None, "note": "no earlier run to compare with"}
     out_root = Path(container["env"]["EFS_AUDIT_OUTPUT_DIR"])
-    (bundle,) = [p for p in out_root.iterdir() if p.is_dir()]
+    (bundle,) = [p for p in out_root.iterdir() if p.is_dir() and p.name != "index"]
     earlier = bundle.rename(out_root / "20000101T000000Z")  # an earlier run's stamp, whatever the clock says
     second = _run(container, **env)
     done = milestones(second.stdout)[-1]
@@ -154,7 +158,7 @@ def test_the_cluster_is_collected_and_audited_with_the_aws_estate(container, tmp
                     EFS_AUDIT_KUBECONFIG=kubeconfig(tmp_path, api.url))
         assert api.requests, "the cluster was listed"
     assert done.returncode in (0, 1, 3), done.stderr[-3000:]
-    (bundle,) = Path(container["env"]["EFS_AUDIT_OUTPUT_DIR"]).iterdir()
+    (bundle,) = [p for p in Path(container["env"]["EFS_AUDIT_OUTPUT_DIR"]).iterdir() if p.name != "index"]
     run = _run_document(bundle)
     assert {"k8s:test-eks", "aws:123456789012:eu-west-1"} <= {u.scope for u in run.units}
     assert any(r.scope == "k8s:test-eks" and "app-b" in r.resource_id for r in run.results)
@@ -169,7 +173,7 @@ def test_past_the_deadline_the_cluster_is_not_listed_and_not_assessed(container,
                     EFS_AUDIT_TIME_BUDGET_SECONDS="1", EFS_AUDIT_RESERVE_SECONDS="30")
         assert api.requests == []
     assert done.returncode == 3, done.stderr[-3000:]
-    (bundle,) = Path(container["env"]["EFS_AUDIT_OUTPUT_DIR"]).iterdir()
+    (bundle,) = [p for p in Path(container["env"]["EFS_AUDIT_OUTPUT_DIR"]).iterdir() if p.name != "index"]
     run = _run_document(bundle)
     (unit,) = [u for u in run.units if u.scope == "k8s:test-eks"]
     assert unit.complete is False

@@ -58,11 +58,17 @@ def test_verify_names_changed_missing_and_extra_files(tmp_path, snap_run, cat):
                                                    "notes.txt: extra file not in the manifest"]
 
 
+def reseal(out, m):
+    """What a forger who knows the format does: recompute content_sha256 and write the manifest as written."""
+    m[bundle.SELF_DIGEST] = bundle.content_digest(m)
+    (out / "manifest.json").write_text(bundle.manifest_text(m))
+
+
 def test_verify_checks_the_files_agree(tmp_path, snap_run, cat):
     out = bundle.write_bundle(tmp_path / "ev", snap_run, SNAPSHOT, [], cat, ReportOptions())
     m = json.loads((out / "manifest.json").read_text())
     m["run_catalogue_digest"] = "0" * 64
-    (out / "manifest.json").write_text(json.dumps(m))
+    reseal(out, m)
     assert bundle.verify_bundle(out) == ["run.json: catalogue_digest differs from the manifest's run_catalogue_digest"]
     (out / "manifest.json").unlink()
     assert bundle.verify_bundle(out) == ["manifest.json: missing"]
@@ -97,7 +103,7 @@ def test_verify_refuses_paths_outside_the_bundle(tmp_path, snap_run, cat):
     out = bundle.write_bundle(tmp_path / "ev", snap_run, SNAPSHOT, [], cat, ReportOptions())
     m = json.loads((out / "manifest.json").read_text())
     m["files"]["../secret"] = {"sha256": "0" * 64}
-    (out / "manifest.json").write_text(json.dumps(m))
+    reseal(out, m)
     assert bundle.verify_bundle(out) == ["manifest.json: unsafe or malformed file entry '../secret'"]
 
 
