@@ -141,16 +141,19 @@ def reduce_mode(job, event: dict, s3) -> dict[str, Any]:
     counts, code = job_lib.status_counts(run), job_lib.exit_code(run, job)
     key_prefix = job_lib.run_key_prefix(job.prefix, started)
     with tempfile.TemporaryDirectory(prefix="efs-audit-") as tmp:
+        import boto3
+
         bundle = write_bundle(Path(tmp) / "bundle", run, snap.dumps(merged), list(job.formats), catalogue,
-                              job_lib.report_options(catalogue, job))
+                              job_lib.report_options(catalogue, job), job_lib.signer(job, boto3.Session))
         problems = verify_bundle(bundle)
         if problems:
             raise job_lib.DeliveryError(f"bundle failed verification: {problems[0]}")
         keys = job_lib.upload_bundle(s3, bundle, job.bucket, key_prefix)
+        index_key = job_lib.put_index(s3, job, bundle, key_prefix)
     missing = sum(1 for i in merged.issues if i.operation == "Plan")
     summary = {"counts": counts, "complete": run.complete, "issues": len(run.issues), "planned_missing": missing,
                "shards": len(shards), "exit_code": code, "s3": {"bucket": job.bucket, "prefix": key_prefix,
-                                                                "objects": len(keys)}}
+                                                                "objects": len(keys), "index": index_key}}
     job_lib.log("reduced", **summary)
     return summary
 
