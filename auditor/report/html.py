@@ -10,7 +10,8 @@ from html import escape
 
 from auditor.report import framework as fw_view
 from auditor.report.svg import path_svg, status_bar
-from auditor.report.view import PATH_CHECKS, ReportOptions, Row, View, build
+from auditor.checks import PATH_CHECKS
+from auditor.report.view import ReportOptions, Row, View, build
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#111827;max-width:1200px}
