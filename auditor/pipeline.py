@@ -14,7 +14,7 @@ from auditor.checks.base import Finding
 from auditor.checks.declaration import Check
 from auditor.checks.facts import ENUMERATED_BY, Resolver, kind_of
 from auditor.analysis.access import Analysis
-from auditor.model.facts import Coverage, fact_of, is_listing
+from auditor.model.facts import Coverage, fact_of, is_listing, opens_account
 from auditor.model.result import RUN_SCHEMA_VERSION, AuditRun, Result, Severity, Status, fingerprint
 from auditor.model.snapshot import InputError, Snapshot, dumps, merge
 from auditor.params import Params
@@ -106,12 +106,16 @@ def _scope_gaps(check: Check, snapshot: Snapshot):
     check needing that service NOT_ASSESSED there: one row per (scope, service), never silence."""
     services = check.services
     by_scope: dict[tuple[str, str], list] = {}
+    every: set[tuple[str, str]] = set()
     for issue in snapshot.issues:
         if is_listing(issue):
             by_scope.setdefault((issue.scope, issue.service), []).append(issue)
+        if opens_account(issue):
+            every.add((issue.scope, issue.service))
     for (scope, service), issues in sorted(by_scope.items()):
-        # A role that could not be assumed (sts) means nothing of that account was collected.
-        if service in services or service == "sts":
+        # A role that could not be assumed (sts), or regions that could not be listed, mean nothing
+        # (regional) of that account was collected: every check's row.
+        if service in services or (scope, service) in every:
             first = issues[0]
             yield Finding(check.id, Status.NOT_ASSESSED, f"{scope}/{service}", "CollectionScope", scope,
                           f"{service} could not be collected in {scope}: {first.error_code}",
@@ -124,11 +128,13 @@ def _listing_gaps(check: Check, coverage: Coverage):
     file system cannot have results of their own: the listing gets one NOT_ASSESSED row per check."""
     wanted = {ENUMERATED_BY[k]: k for k in check.evaluates if k in ENUMERATED_BY}
     for fact, why in coverage.unread():
-        scope, service, name, *resource = fact.split("/", 3)
+        scope, _, rest = fact.partition("/")
+        service, _, rest = rest.partition("/")
+        name, _, resource = rest.partition("/")
         kind = wanted.get((service, name))
         if kind and resource:
             yield Finding(check.id, Status.NOT_ASSESSED, fact, "CollectionScope", scope,
-                          f"the {kind}s of {resource[0]} could not be listed: {why[0]}",
+                          f"the {kind}s of {resource} could not be listed: {why[0]}",
                           {"facts_not_read": [{"fact": fact, "why": why}]}, [fact])
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from auditor.analysis.access import Analysis
 from auditor.checks.base import Finding
-from auditor.model.facts import ESTATE_WORKLOADS, fact_id, short
+from auditor.model.facts import ESTATE_FILE_SYSTEMS, ESTATE_WORKLOADS, fact_id, short
 
 # Kinds of resource a check evaluates (Finding.resource_type -> kind).
 FILE_SYSTEM, ACCESS_POINT, MOUNT_TARGET = "file system", "access point", "mount target"
@@ -100,6 +100,19 @@ class Resolver:
         listed += list(f.evidence.get("file_systems_evaluated", []))
         return [fs for ref in listed if (fs := idx.file_system(ref)) is not None]
 
+    def _unplaced(self, kind: str, f: Finding) -> Iterator[str]:
+        """A file system (or access point) named but not in the snapshot may be in a scope not read."""
+        if kind == WORKLOAD:
+            unknown = any(m.fs is None and (m.fs_id or m.ap_id) for m in self._mounts(f))
+        elif kind in (ROLE, CSI_DRIVER):
+            listed = [row.get("file_system") for row in f.evidence.get("root_on", []) if isinstance(row, dict)]
+            unknown = any(self.a.idx.file_system(ref) is None
+                          for ref in listed + list(f.evidence.get("file_systems_evaluated", [])))
+        else:
+            unknown = False
+        if unknown:
+            yield ESTATE_FILE_SYSTEMS
+
     def _mounts(self, f: Finding) -> list:
         return self.a.workloads.get(f.resource_id, (None, []))[1]
 
@@ -126,14 +139,17 @@ class Resolver:
     def _file_system(self, kind: str, f: Finding) -> Iterator[str]:
         for fs in self._file_systems(kind, f):
             yield fact_id(self._scope(fs), "efs", "DescribeFileSystems")
+        yield from self._unplaced(kind, f)
 
     def _file_system_policy(self, kind: str, f: Finding) -> Iterator[str]:
         for fs in self._file_systems(kind, f):
             yield fact_id(self._scope(fs), "efs", "DescribeFileSystemPolicy", fs.file_system_id)
+        yield from self._unplaced(kind, f)
 
     def _access_points(self, kind: str, f: Finding) -> Iterator[str]:
         for fs in self._file_systems(kind, f):
             yield fact_id(self._scope(fs), "efs", "DescribeAccessPoints", fs.file_system_id)
+        yield from self._unplaced(kind, f)
         if kind == WORKLOAD and f.scope.startswith("aws:"):  # an access point named but not read
             if any(m.ap_id and m.ap is None for m in self._mounts(f)):
                 yield fact_id(f.scope, "efs", "DescribeAccessPoints")
@@ -199,6 +215,10 @@ class Resolver:
         if cluster.account_id and cluster.region:
             yield fact_id(f"aws:{cluster.account_id}:{cluster.region}", "eks", "ListClusters")
             yield fact_id(f"aws:{cluster.account_id}:{cluster.region}", "eks", "cluster", cluster.name)
+        else:  # its EKS half (Pod Identity, node roles) was not found: any region's cluster list may lack it
+            for unit in self.a.snapshot.units:
+                if "eks" in unit.services:
+                    yield fact_id(unit.scope, "eks", "ListClusters")
 
     def _application_identity(self, kind: str, f: Finding) -> Iterator[str]:
         if kind != WORKLOAD:

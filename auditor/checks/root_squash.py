@@ -151,8 +151,12 @@ def _roles(a: Analysis) -> Iterator[Finding]:
     fs_by_account: dict[str, list[FileSystem]] = {}
     for fs in a.snapshot.file_systems:
         fs_by_account.setdefault(fs.account_id, []).append(fs)
+    unreadable: dict[str, list[str]] = {}  # a policy not read may grant root anywhere: never a PASS
     for role in a.snapshot.roles:
-        docs, _ = a.idx.identity_policies(role)
+        docs, not_read = a.idx.identity_policies(role)
+        if docs is None:
+            unreadable[role.arn] = not_read
+            candidates.setdefault(role.arn, set())
         patterns = sorted({r for _, d in docs or [] for r in _root_capable(d)})
         for pat in patterns:
             for fs in fs_by_account.get(role.account_id, []):
@@ -172,9 +176,9 @@ def _roles(a: Analysis) -> Iterator[Finding]:
                           f"can mount {found[0]['file_system']} as root ({found[0]['connection']})",
                           [rid, a.idx.fs_by_id[found[0]["file_system"]].arn], root_on=found,
                           kind="possible reach", rule="§2.5, edge 3")
-        elif missing:
+        elif missing or principal in unreadable:
             yield finding(CID, NOT_ASSESSED, rid, "AwsIamRole", scope, "could not evaluate",
-                          reason=sorted(set(missing)), kind="possible reach")
+                          reason=sorted(set(missing + unreadable.get(principal, []))), kind="possible reach")
         else:
             yield finding(CID, PASS, rid, "AwsIamRole", scope, "cannot mount any file system as root",
                           file_systems_evaluated=sorted(candidates[principal]), kind="possible reach")

@@ -44,11 +44,14 @@ K8S_NAMES: dict[str, str] = {
     "serviceaccounts": "serviceaccounts", "ServiceAccount": "serviceaccounts",
 }
 ESTATE_WORKLOADS = "estate/workloads"
+ESTATE_FILE_SYSTEMS = "estate/file-systems"  # a file system named by a workload but not in the snapshot
 # The listings that enumerate workloads and who they belong to: (service, fact name)
+# (and the principals they mount as: Kubernetes service accounts, EKS Pod Identity and node roles)
 WORKLOAD_LISTINGS = {("ecs", "task-definitions"), ("ecs", "services"), ("lambda", "ListFunctions"),
                      ("lambda", "ListTags"), ("k8s", "workloads"), ("k8s", "persistentvolumes"),
-                     ("k8s", "persistentvolumeclaims"), ("k8s", "storageclasses")}
-WORKLOAD_SERVICES = ("ecs", "lambda", "k8s")
+                     ("k8s", "persistentvolumeclaims"), ("k8s", "storageclasses"), ("k8s", "serviceaccounts"),
+                     ("eks", "ListClusters"), ("eks", "cluster")}
+EFS_LISTINGS = {("efs", "DescribeFileSystems"), ("efs", "DescribeAccessPoints")}
 
 
 def fact_id(scope: str, service: str, name: str, resource: str | None = None) -> str:
@@ -91,7 +94,7 @@ class Coverage:
         for issue in snapshot.issues:
             why = f"{issue.service} {issue.operation} in {issue.scope}: {issue.error_code}"
             account = issue.scope.split(":")[1] if issue.scope.startswith("aws:") else None
-            if account and (issue.service == "sts" or (issue.service, issue.operation) == ("ec2", "DescribeRegions")):
+            if account and opens_account(issue):
                 self.accounts[account].append(why)  # the account (or its regions) could not be enumerated
                 if issue.service == "sts":
                     continue
@@ -99,8 +102,11 @@ class Coverage:
         for unit in snapshot.units:
             if not unit.complete:
                 self.missing[f"{unit.scope}/*"].append(f"collection unit {unit.scope} stopped early")
-        self.workloads = sorted({w for key, whys in self.missing.items() if _lists_workloads(key) for w in whys}
-                                | {w for whys in self.accounts.values() for w in whys})
+        everywhere = {w for whys in self.accounts.values() for w in whys}
+        self.workloads = sorted({w for key, whys in self.missing.items() if _lists(key, WORKLOAD_LISTINGS)
+                                 for w in whys} | everywhere)
+        self.file_systems = sorted({w for key, whys in self.missing.items() if _lists(key, EFS_LISTINGS)
+                                    for w in whys} | everywhere)
 
     def __bool__(self) -> bool:
         return bool(self.missing or self.accounts)
@@ -109,6 +115,8 @@ class Coverage:
         """Why ``fact`` was not read; empty when it was."""
         if fact == ESTATE_WORKLOADS:
             return self.workloads
+        if fact == ESTATE_FILE_SYSTEMS:
+            return self.file_systems
         scope, _, rest = fact.partition("/")
         service, _, rest = rest.partition("/")
         name, _, resource = rest.partition("/")
@@ -124,15 +132,20 @@ class Coverage:
         return sorted(self.missing.items())
 
 
-def _lists_workloads(key: str) -> bool:
+def _lists(key: str, listings: set[tuple[str, str]]) -> bool:
     scope, _, rest = key.partition("/")
     if rest == "*":
         return not scope.endswith(":global")
     service, _, rest = rest.partition("/")
     name = rest.split("/", 1)[0]
-    return (service, name) in WORKLOAD_LISTINGS or (service in WORKLOAD_SERVICES and name == "*")
+    return (service, name) in listings or (name == "*" and any(service == s for s, _ in listings))
+
+
+def opens_account(issue: CollectionIssue) -> bool:
+    """The account could not be opened (sts) or its regions not listed: nothing regional of it is known."""
+    return issue.service == "sts" or (issue.service, issue.operation) == ("ec2", "DescribeRegions")
 
 
 def is_listing(issue: CollectionIssue) -> bool:
     """The issue lost (part of) a listing of its scope, rather than a read about one listed resource."""
-    return fact_of(issue).count("/") < 3 or issue.service == "sts"
+    return fact_of(issue).count("/") < 3 or opens_account(issue)
