@@ -175,10 +175,12 @@ def _roles(a: Analysis) -> Iterator[Finding]:
             yield finding(CID, FAIL, rid, "AwsIamRole", scope,
                           f"can mount {found[0]['file_system']} as root ({found[0]['connection']})",
                           [rid, a.idx.fs_by_id[found[0]["file_system"]].arn], root_on=found,
-                          kind="possible reach", rule="§2.5, edge 3")
+                          file_systems_evaluated=sorted(candidates[principal]), kind="possible reach",
+                          rule="§2.5, edge 3")
         elif missing or principal in unreadable:
             yield finding(CID, NOT_ASSESSED, rid, "AwsIamRole", scope, "could not evaluate",
-                          reason=sorted(set(missing + unreadable.get(principal, []))), kind="possible reach")
+                          reason=sorted(set(missing + unreadable.get(principal, []))),
+                          file_systems_evaluated=sorted(candidates[principal]), kind="possible reach")
         else:
             yield finding(CID, PASS, rid, "AwsIamRole", scope, "cannot mount any file system as root",
                           file_systems_evaluated=sorted(candidates[principal]), kind="possible reach")
@@ -231,9 +233,9 @@ def _csi_result(a, cluster, rid, principals, note, fs_ids, why) -> Finding:
     if found:
         return finding(CID, FAIL, rid, "KubernetesEfsCsiDriver", scope,
                        f"{found[0]['principal']} holds ClientRootAccess on {found[0]['file_system']} for the whole cluster",
-                       [rid, found[0]["principal"]], root_on=found, **ev)
+                       [rid, found[0]["principal"]], root_on=found, file_systems_evaluated=sorted(fs_ids), **ev)
     if missing:
         return finding(CID, NOT_ASSESSED, rid, "KubernetesEfsCsiDriver", scope, "could not evaluate",
-                       reason=sorted(set(missing)), **ev)
+                       reason=sorted(set(missing)), file_systems_evaluated=sorted(fs_ids), **ev)
     return finding(CID, PASS, rid, "KubernetesEfsCsiDriver", scope, "the CSI driver identity cannot mount as root",
                    file_systems_evaluated=sorted(fs_ids), **ev)
