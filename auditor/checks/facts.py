@@ -61,6 +61,10 @@ APP_IDENTITY = Fact(name="application identity", services=("ecs", "lambda"),
 OTHER_WORKLOADS = Fact(name="other workloads", services=("ecs", "lambda", "k8s"),
                        about="every workload listing of the estate: who else mounts the file systems")
 OWN_WORKLOAD = (ECS_TASK_DEFINITIONS, LAMBDA_FUNCTIONS, K8S_WORKLOADS)
+FACTS = (FS_RECORD, FS_POLICY, ACCESS_POINTS, MOUNT_TARGETS, MOUNT_TARGET_SGS, SECURITY_GROUPS, SUBNETS,
+         BACKUP_POLICY, BACKUP_COVERAGE, ROLE_POLICIES, *OWN_WORKLOAD, WORKLOAD_VOLUMES, CLUSTER_IDENTITY,
+         APP_IDENTITY, OTHER_WORKLOADS)
+_METHODS = {f.name: "_" + f.name.replace(" ", "_") for f in FACTS}  # Resolver method per fact
 
 
 class Resolver:
@@ -69,6 +73,8 @@ class Resolver:
     def __init__(self, a: Analysis) -> None:
         self.a = a
         self._tuples: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._memo: dict[tuple[str, str], tuple[str, ...]] = {}
+        self._methods: dict[str, str] = _METHODS
         self._mt: dict[str, tuple] = {}
         for fs in a.snapshot.file_systems:
             for mt in fs.mount_targets or []:
@@ -77,8 +83,15 @@ class Resolver:
     def depends_on(self, facts: Iterable[Fact], f: Finding) -> tuple[str, ...]:
         kind = kind_of(f.resource_type)
         ids: set[str] = set()
+        by_evidence = kind in (ROLE, CSI_DRIVER)  # resolved from what the result lists, never cached
         for fact in facts:
-            ids.update(getattr(self, "_" + fact.name.replace(" ", "_"))(kind, f))
+            key = (fact.name, f.resource_id)
+            found = None if by_evidence else self._memo.get(key)
+            if found is None:
+                found = tuple(getattr(self, self._methods[fact.name])(kind, f))
+                if not by_evidence:
+                    self._memo[key] = found  # a resource's facts are the same for every check
+            ids.update(found)
         key = tuple(sorted(ids))
         return self._tuples.setdefault(key, key)
 
