@@ -266,11 +266,24 @@ def test_a_denied_access_point_listing_makes_workload_passes_not_assessed():
 
 
 def test_a_fail_proven_from_facts_read_stands_and_names_what_was_not_read():
+    """Anonymous clients mount without an access point (no policy, §2.2, edge 1): the access points
+    of the file system, not read, cannot undo that; the FAIL stands and says what was not read."""
     snap = _base("hostile")
-    fs = next(f for f in snap.file_systems if f.encrypted is False)
-    faulty = _with(snap, _issue(f"aws:{fs.account_id}:{fs.region}", "backup", "ListProtectedResources"))
-    r = next(r for r in evaluate(faulty).results if (r.check_id, r.resource_id) == ("efs_encrypted_at_rest", fs.arn))
-    assert r.status is Status.FAIL and r.depends_on == (f"aws:{fs.account_id}:{fs.region}/efs/DescribeFileSystems",)
+    clean = _clean("hostile")
+    fs = next(f for f in snap.file_systems if f.policy_status is PolicyStatus.ABSENT
+              and clean[("efs_policy_anonymous_access", f.arn)].status is Status.FAIL
+              and any(ap.file_system_id == f.file_system_id for ap in snap.access_points))
+    scope = f"aws:{fs.account_id}:{fs.region}"
+    faulty = _with(snap, _issue(scope, "efs", "DescribeAccessPoints", fs.arn),
+                   access_points=[ap for ap in snap.access_points if ap.file_system_id != fs.file_system_id])
+    run = {(r.check_id, r.resource_id): r for r in evaluate(faulty).results}
+    fact = f"{scope}/efs/DescribeAccessPoints/{fs.file_system_id}"
+    r = run[("efs_policy_anonymous_access", fs.arn)]
+    assert r.status is Status.FAIL and fact in r.depends_on
+    assert [row["fact"] for row in r.evidence["facts_not_read"]] == [fact]
+    # the access points it would have listed get a row per access point check
+    gap = run[("efs_access_point_root_directory", fact)]
+    assert gap.status is Status.NOT_ASSESSED and fs.file_system_id in gap.message
 
 
 # --- the declarations ---------------------------------------------------------------------------------
