@@ -11,7 +11,10 @@ from pathlib import Path
 from auditor import __version__
 from auditor.checks import AUTHORIZATION_CHECKS, CHECKS
 from auditor.checks.base import Finding
+from auditor.checks.declaration import Check
+from auditor.checks.facts import ENUMERATED_BY, Resolver, kind_of
 from auditor.analysis.access import Analysis
+from auditor.model.facts import Coverage, fact_of, is_listing, opens_account
 from auditor.model.result import RUN_SCHEMA_VERSION, AuditRun, Result, Severity, Status, fingerprint
 from auditor.model.snapshot import InputError, Snapshot, dumps, merge
 from auditor.params import Params
@@ -45,6 +48,8 @@ def _evaluate(snapshot: Snapshot, params: Params, catalogue, now: datetime | Non
     # Digest first: the serialised snapshot is large and should not coexist with the analysis.
     snapshot_digest = hashlib.sha256(dumps(snapshot).encode()).hexdigest()
     analysis = Analysis(snapshot, params)
+    coverage = Coverage(snapshot)
+    facts = Resolver(analysis)
     units = {u.scope: u for u in snapshot.units}
     results: list[Result] = []
     scopes: dict[str, str] = {}
@@ -52,13 +57,19 @@ def _evaluate(snapshot: Snapshot, params: Params, catalogue, now: datetime | Non
     for n, check_id in enumerate(order):
         if n == len(AUTHORIZATION_CHECKS):
             analysis.release_authorization()
-        run, services = CHECKS[check_id]
+        check = CHECKS[check_id]
         severity = catalogue.checks[check_id].severity
-        for f in run(analysis):
+        for f in check.run(analysis):
             f.scope = scopes.setdefault(f.scope, f.scope)  # one string per scope, not per result
-            results.append(_result(f, severity, units))
-        for f in _scope_gaps(check_id, services, analysis):
-            results.append(_result(f, severity, units))
+            needs = check.evaluates.get(kind_of(f.resource_type), ())
+            depends_on = facts.depends_on(needs, f)
+            if coverage:
+                _settle(f, check, depends_on, coverage, facts)
+            results.append(_result(f, severity, units, depends_on))
+        for f in _scope_gaps(check, snapshot) if coverage else ():
+            results.append(_result(f, severity, units, tuple(f.path)))
+        for f in _listing_gaps(check, coverage) if coverage else ():
+            results.append(_result(f, severity, units, tuple(f.path)))
     results.sort(key=lambda r: (r.check_id, r.resource_id))
     return AuditRun.model_construct(
         schema_version=RUN_SCHEMA_VERSION,
@@ -73,20 +84,66 @@ def _evaluate(snapshot: Snapshot, params: Params, catalogue, now: datetime | Non
     )
 
 
-def _scope_gaps(check_id: str, services: tuple[str, ...], a: Analysis):
-    """A service that could not be listed in a scope leaves every check needing it NOT_ASSESSED
-    there: one row per (scope, service), never silence."""
-    for (scope, service), issues in sorted(a.idx.scope_issues.items()):
-        # A role that could not be assumed (sts), or an account or region no shard delivered (plan),
-        # means nothing of that scope was collected.
-        if service in services or service in ("sts", "plan"):
+def _settle(f: Finding, check: Check, depends_on: tuple[str, ...], coverage: Coverage, facts: Resolver) -> None:
+    """A verdict rests on facts that were read: a PASS with any fact not read is NOT_ASSESSED, and so
+    is a FAIL with a fact not read that could overturn it (Check.fail_rests_on). A FAIL proven from
+    what was read stands; it, and every NOT_ASSESSED, names what was not read."""
+    missing = [(fact, why) for fact in depends_on if (why := coverage.why_not_read(fact))]
+    if not missing:
+        return
+    if f.status is Status.FAIL:
+        refuting = set(facts.depends_on([x for x in check.fail_rests_on
+                                          if x in check.evaluates.get(kind_of(f.resource_type), ())], f))
+        demote = [m for m in missing if m[0] in refuting]
+    else:
+        demote = missing if f.status is Status.PASS else []
+    f.evidence["facts_not_read"] = [{"fact": fact, "why": why} for fact, why in missing]
+    if demote:
+        f.evidence["verdict_on_facts_read"] = {"status": f.status.value, "message": f.message}
+        f.status = Status.NOT_ASSESSED
+        fact, why = demote[0]
+        f.message = f"{fact} was not read ({why[0]})"
+
+
+def _scope_gaps(check: Check, snapshot: Snapshot):
+    """A listing that failed in a scope (the whole service, or a member it could not read) leaves every
+    check needing that service NOT_ASSESSED there: one row per (scope, service), never silence."""
+    services = check.services
+    by_scope: dict[tuple[str, str], list] = {}
+    every: set[tuple[str, str]] = set()
+    for issue in snapshot.issues:
+        if is_listing(issue):
+            by_scope.setdefault((issue.scope, issue.service), []).append(issue)
+        if opens_account(issue):
+            every.add((issue.scope, issue.service))
+    for (scope, service), issues in sorted(by_scope.items()):
+        # A role that could not be assumed (sts), regions that could not be listed, or an account or
+        # region no shard delivered (plan) mean nothing (regional) of that scope was collected: every
+        # check's row.
+        if service in services or (scope, service) in every:
             first = issues[0]
-            yield Finding(check_id, Status.NOT_ASSESSED, f"{scope}/{service}", "CollectionScope", scope,
+            yield Finding(check.id, Status.NOT_ASSESSED, f"{scope}/{service}", "CollectionScope", scope,
                           f"{service} could not be collected in {scope}: {first.error_code}",
-                          {"issues": [i.model_dump() for i in issues]}, [f"{scope}/{service}"])
+                          {"issues": [i.model_dump() for i in issues]},
+                          sorted({fact_of(i) for i in issues}))
 
 
-def _result(f: Finding, severity: Severity, units) -> Result:
+def _listing_gaps(check: Check, coverage: Coverage):
+    """Resources listed per file system (mount targets, access points) whose listing failed for one
+    file system cannot have results of their own: the listing gets one NOT_ASSESSED row per check."""
+    wanted = {ENUMERATED_BY[k]: k for k in check.evaluates if k in ENUMERATED_BY}
+    for fact, why in coverage.unread():
+        scope, _, rest = fact.partition("/")
+        service, _, rest = rest.partition("/")
+        name, _, resource = rest.partition("/")
+        kind = wanted.get((service, name))
+        if kind and resource:
+            yield Finding(check.id, Status.NOT_ASSESSED, fact, "CollectionScope", scope,
+                          f"the {kind}s of {resource} could not be listed: {why[0]}",
+                          {"facts_not_read": [{"fact": fact, "why": why}]}, [fact])
+
+
+def _result(f: Finding, severity: Severity, units, depends_on: tuple[str, ...]) -> Result:
     # Built without re-validation: every field comes from typed code, and at 100k results
     # validation would dominate the run. tests/test_pipeline.py validates whole runs instead.
     unit = units.get(f.scope) or units.get(_global(f.scope))
@@ -94,6 +151,7 @@ def _result(f: Finding, severity: Severity, units) -> Result:
         _fields_set=_ALL_FIELDS,  # one shared set instead of one per result (memory at 100k resources)
         check_id=f.check_id, status=f.status, severity=severity, resource_id=f.resource_id,
         resource_type=f.resource_type, scope=f.scope, message=f.message, evidence=f.evidence, path=f.path,
+        depends_on=depends_on,
         collected_at=unit.finished_at if unit else None, collection_method=unit.method if unit else None,
         fingerprint=fingerprint(f.check_id, f.resource_id))
 

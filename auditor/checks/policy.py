@@ -4,9 +4,9 @@ by the presence of words in it (landscape: Prowler's action-blind policy check).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
+from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, Status, finding
 from auditor.analysis.access import Analysis
 from auditor.analysis.authz import Grant
 from auditor.iam import Principal
@@ -24,10 +24,20 @@ def _scope(fs: FileSystem) -> str:
     return f"aws:{fs.account_id}:{fs.region}"
 
 
-def _unknown(check_id: str, fs: FileSystem, a: Analysis) -> Finding:
-    why = [i.error_code + ": " + i.message for i in a.idx.issues_by_resource.get(fs.arn, [])]
-    return finding(check_id, NOT_ASSESSED, fs.arn, RTYPE, _scope(fs),
-                   "file system policy could not be read", reason=why or ["policy status unknown"])
+Verdict = tuple[Status, str, dict]  # status, message, evidence
+
+
+def _per_file_system(cid: str, a: Analysis, judge: Callable[[FileSystem], Verdict]) -> Iterator[Finding]:
+    """One result per file system: NOT_ASSESSED when its policy could not be read, else ``judge``'s."""
+    for fs in a.snapshot.file_systems:
+        if fs.policy_status is PolicyStatus.UNKNOWN:
+            why = [i.error_code + ": " + i.message for i in a.idx.issues_by_resource.get(fs.arn, [])]
+            status, message, evidence = NOT_ASSESSED, "file system policy could not be read", {
+                "reason": why or ["policy status unknown"]}
+        else:
+            status, message, evidence = judge(fs)
+        yield finding(check_id=cid, status=status, resource_id=fs.arn, resource_type=RTYPE, scope=_scope(fs),
+                      message=message, **evidence)
 
 
 def _contexts(a: Analysis, fs: FileSystem, principal: str | None, probe=None) -> list[tuple[str, Grant]]:
@@ -55,60 +65,46 @@ def _mountable(a: Analysis, contexts) -> tuple[list[dict], list[str]]:
 
 
 def policy_missing(a: Analysis) -> Iterator[Finding]:
-    cid = "efs_policy_missing"
-    for fs in a.snapshot.file_systems:
-        if fs.policy_status is PolicyStatus.UNKNOWN:
-            yield _unknown(cid, fs, a)
-        elif fs.policy_status is PolicyStatus.ABSENT:
-            yield finding(cid, FAIL, fs.arn, RTYPE, _scope(fs),
-                          "no file system policy: the default policy gives every reachable client mount, write and root",
-                          policy_status="absent (PolicyNotFound)", rule="§2.2, edge 1")
-        else:
-            yield finding(cid, PASS, fs.arn, RTYPE, _scope(fs), "a file system policy is set", policy_status="present")
+    def judge(fs: FileSystem) -> Verdict:
+        if fs.policy_status is PolicyStatus.ABSENT:
+            return FAIL, "no file system policy: the default policy gives every reachable client mount, write and root", {
+                "policy_status": "absent (PolicyNotFound)", "rule": "§2.2, edge 1"}
+        return PASS, "a file system policy is set", {"policy_status": "present"}
+
+    return _per_file_system("efs_policy_missing", a, judge)
 
 
 def policy_anonymous_access(a: Analysis) -> Iterator[Finding]:
-    cid = "efs_policy_anonymous_access"
-    for fs in a.snapshot.file_systems:
-        if fs.policy_status is PolicyStatus.UNKNOWN:
-            yield _unknown(cid, fs, a)
-            continue
+    def judge(fs: FileSystem) -> Verdict:
         allowed, missing = _mountable(a, _contexts(a, fs, None))
         if allowed:
-            yield finding(cid, FAIL, fs.arn, RTYPE, _scope(fs),
-                          f"anonymous clients can mount ({allowed[0]['connection']})",
-                          anonymous_connections_allowed=allowed, rule="§2.3, edges 1, 2, 7")
-        elif missing:
-            yield finding(cid, NOT_ASSESSED, fs.arn, RTYPE, _scope(fs), "could not evaluate", reason=missing)
-        else:
-            yield finding(cid, PASS, fs.arn, RTYPE, _scope(fs), "anonymous clients cannot mount")
+            return FAIL, f"anonymous clients can mount ({allowed[0]['connection']})", {
+                "anonymous_connections_allowed": allowed, "rule": "§2.3, edges 1, 2, 7"}
+        if missing:
+            return NOT_ASSESSED, "could not evaluate", {"reason": missing}
+        return PASS, "anonymous clients cannot mount", {}
+
+    return _per_file_system("efs_policy_anonymous_access", a, judge)
 
 
 def policy_no_secure_transport(a: Analysis) -> Iterator[Finding]:
-    cid = "efs_policy_no_secure_transport"
-    for fs in a.snapshot.file_systems:
-        if fs.policy_status is PolicyStatus.UNKNOWN:
-            yield _unknown(cid, fs, a)
-            continue
+    def judge(fs: FileSystem) -> Verdict:
         g = a.authz.grant(fs, None, False, None)
         ok = g.can_mount(a.params)
         if ok:
-            yield finding(cid, FAIL, fs.arn, RTYPE, _scope(fs), "plaintext (non-TLS) anonymous mounts are allowed",
-                          plaintext_connection=g.evidence(), rule="§3.2, §2.7, edge 38")
-        elif ok is None:
-            yield finding(cid, NOT_ASSESSED, fs.arn, RTYPE, _scope(fs), "could not evaluate", reason=list(g.missing))
-        else:
-            yield finding(cid, PASS, fs.arn, RTYPE, _scope(fs),
-                          "plaintext mounts are denied (IAM clients always use TLS)", plaintext_connection=g.evidence())
+            return FAIL, "plaintext (non-TLS) anonymous mounts are allowed", {
+                "plaintext_connection": g.evidence(), "rule": "§3.2, §2.7, edge 38"}
+        if ok is None:
+            return NOT_ASSESSED, "could not evaluate", {"reason": list(g.missing)}
+        return PASS, "plaintext mounts are denied (IAM clients always use TLS)", {"plaintext_connection": g.evidence()}
+
+    return _per_file_system("efs_policy_no_secure_transport", a, judge)
 
 
 def policy_cross_account(a: Analysis) -> Iterator[Finding]:
-    cid = "efs_policy_cross_account"
     trusted = set(a.params.trusted_accounts)
-    for fs in a.snapshot.file_systems:
-        if fs.policy_status is PolicyStatus.UNKNOWN:
-            yield _unknown(cid, fs, a)
-            continue
+
+    def judge(fs: FileSystem) -> Verdict:
         probe = (Principal(kind="role", arn=f"arn:aws:iam::{FOREIGN_ACCOUNT}:role/any-role"),
                  [("identity policy allowing elasticfilesystem:Client*", ALL_CLIENT)], None, ())
         allowed, missing = _mountable(a, [c for c in _contexts(a, fs, f"probe:{FOREIGN_ACCOUNT}", probe)
@@ -117,22 +113,17 @@ def policy_cross_account(a: Analysis) -> Iterator[Finding]:
                        and _account(p) not in trusted)
         if allowed or named:
             msg = "principals in other accounts can mount" if allowed else f"the policy grants {named[0]}"
-            yield finding(cid, FAIL, fs.arn, RTYPE, _scope(fs), msg, untrusted_principals_named=named,
-                          any_untrusted_account_can_mount=allowed, trusted_accounts=sorted(trusted),
-                          rule="§2.5, §8, edge 40")
-        elif missing:
-            yield finding(cid, NOT_ASSESSED, fs.arn, RTYPE, _scope(fs), "could not evaluate", reason=missing)
-        else:
-            yield finding(cid, PASS, fs.arn, RTYPE, _scope(fs), "no principal outside the trusted accounts can mount",
-                          trusted_accounts=sorted(trusted))
+            return FAIL, msg, {"untrusted_principals_named": named, "any_untrusted_account_can_mount": allowed,
+                               "trusted_accounts": sorted(trusted), "rule": "§2.5, §8, edge 40"}
+        if missing:
+            return NOT_ASSESSED, "could not evaluate", {"reason": missing}
+        return PASS, "no principal outside the trusted accounts can mount", {"trusted_accounts": sorted(trusted)}
+
+    return _per_file_system("efs_policy_cross_account", a, judge)
 
 
 def policy_unenforced_condition(a: Analysis) -> Iterator[Finding]:
-    cid = "efs_policy_unenforced_condition"
-    for fs in a.snapshot.file_systems:
-        if fs.policy_status is PolicyStatus.UNKNOWN:
-            yield _unknown(cid, fs, a)
-            continue
+    def judge(fs: FileSystem) -> Verdict:
         found = []
         for i, st in enumerate(_statements(fs.policy)):
             for op, block in (st.get("Condition") or {}).items() if isinstance(st.get("Condition"), dict) else []:
@@ -141,26 +132,23 @@ def policy_unenforced_condition(a: Analysis) -> Iterator[Finding]:
                         found.append({"statement": i, "sid": st.get("Sid"), "effect": st.get("Effect"),
                                       "operator": op, "key": key})
         if found:
-            yield finding(cid, FAIL, fs.arn, RTYPE, _scope(fs),
-                          f"statement {found[0]['statement']} relies on {found[0]['key']}, which EFS does not enforce for NFS clients",
-                          conditions=found, assumption="an Allow on such a key may apply, a Deny may not (§2.4, edge 15)")
-        else:
-            yield finding(cid, PASS, fs.arn, RTYPE, _scope(fs), "every condition uses a key EFS enforces for NFS clients")
+            return FAIL, (f"statement {found[0]['statement']} relies on {found[0]['key']}, "
+                          "which EFS does not enforce for NFS clients"), {
+                "conditions": found, "assumption": "an Allow on such a key may apply, a Deny may not (§2.4, edge 15)"}
+        return PASS, "every condition uses a key EFS enforces for NFS clients", {}
+
+    return _per_file_system("efs_policy_unenforced_condition", a, judge)
 
 
 def policy_dangling_principal(a: Analysis) -> Iterator[Finding]:
-    cid = "efs_policy_dangling_principal"
-    for fs in a.snapshot.file_systems:
-        if fs.policy_status is PolicyStatus.UNKNOWN:
-            yield _unknown(cid, fs, a)
-            continue
+    def judge(fs: FileSystem) -> Verdict:
         dangling = sorted(p for p in _all_principals(fs.policy) if UNIQUE_ID.match(p))
         if dangling:
-            yield finding(cid, FAIL, fs.arn, RTYPE, _scope(fs),
-                          f"the policy names {dangling[0]}, the unique id of a deleted principal",
-                          dangling_principals=dangling, rule="§2.5, edge 13")
-        else:
-            yield finding(cid, PASS, fs.arn, RTYPE, _scope(fs), "no dangling principals")
+            return FAIL, f"the policy names {dangling[0]}, the unique id of a deleted principal", {
+                "dangling_principals": dangling, "rule": "§2.5, edge 13"}
+        return PASS, "no dangling principals", {}
+
+    return _per_file_system("efs_policy_dangling_principal", a, judge)
 
 
 # --- syntactic helpers ----------------------------------------------------------------------------

@@ -155,8 +155,12 @@ def _roles(a: Analysis) -> Iterator[Finding]:
     fs_by_account: dict[str, list[FileSystem]] = {}
     for fs in a.snapshot.file_systems:
         fs_by_account.setdefault(fs.account_id, []).append(fs)
+    unreadable: dict[str, list[str]] = {}  # a policy not read may grant root anywhere: never a PASS
     for role in a.snapshot.roles:
-        docs, _ = a.idx.identity_policies(role)
+        docs, not_read = a.idx.identity_policies(role)
+        if docs is None:
+            unreadable[role.arn] = not_read
+            candidates.setdefault(role.arn, set())
         patterns = sorted({r for _, d in docs or [] for r in _root_capable(d)})
         for pat in patterns:
             for fs in fs_by_account.get(role.account_id, []):
@@ -175,10 +179,12 @@ def _roles(a: Analysis) -> Iterator[Finding]:
             yield finding(CID, FAIL, rid, "AwsIamRole", scope,
                           f"can mount {found[0]['file_system']} as root ({found[0]['connection']})",
                           [rid, a.idx.fs_by_id[found[0]["file_system"]].arn], root_on=found,
-                          kind="possible reach", rule="§2.5, edge 3")
-        elif missing:
+                          file_systems_evaluated=sorted(candidates[principal]), kind="possible reach",
+                          rule="§2.5, edge 3")
+        elif missing or principal in unreadable:
             yield finding(CID, NOT_ASSESSED, rid, "AwsIamRole", scope, "could not evaluate",
-                          reason=sorted(set(missing)), kind="possible reach")
+                          reason=sorted(set(missing + unreadable.get(principal, []))),
+                          file_systems_evaluated=sorted(candidates[principal]), kind="possible reach")
         else:
             yield finding(CID, PASS, rid, "AwsIamRole", scope, "cannot mount any file system as root",
                           file_systems_evaluated=sorted(candidates[principal]), kind="possible reach")
@@ -231,9 +237,9 @@ def _csi_result(a, cluster, rid, principals, note, fs_ids, why) -> Finding:
     if found:
         return finding(CID, FAIL, rid, "KubernetesEfsCsiDriver", scope,
                        f"{found[0]['principal']} holds ClientRootAccess on {found[0]['file_system']} for the whole cluster",
-                       [rid, found[0]["principal"]], root_on=found, **ev)
+                       [rid, found[0]["principal"]], root_on=found, file_systems_evaluated=sorted(fs_ids), **ev)
     if missing:
         return finding(CID, NOT_ASSESSED, rid, "KubernetesEfsCsiDriver", scope, "could not evaluate",
-                       reason=sorted(set(missing)), **ev)
+                       reason=sorted(set(missing)), file_systems_evaluated=sorted(fs_ids), **ev)
     return finding(CID, PASS, rid, "KubernetesEfsCsiDriver", scope, "the CSI driver identity cannot mount as root",
                    file_systems_evaluated=sorted(fs_ids), **ev)

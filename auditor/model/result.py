@@ -43,6 +43,7 @@ class Result(Model):
     message: str
     evidence: dict[str, Any] = Field(default_factory=dict)
     path: list[str] = Field(default_factory=list)  # graph node ids that explain the verdict
+    depends_on: tuple[str, ...] = ()  # fact ids the verdict rests on (auditor.model.facts)
     collected_at: datetime | None = None
     collection_method: str | None = None
     fingerprint: str = ""

@@ -9,8 +9,9 @@ import json
 from html import escape
 
 from auditor.report import framework as fw_view
+from auditor.checks import PATH_CHECKS
 from auditor.report.svg import estate_svg, path_svg, status_bar
-from auditor.report.view import PATH_CHECKS, ReportOptions, Row, View, build
+from auditor.report.view import ReportOptions, Row, View, build
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#111827;max-width:1200px}

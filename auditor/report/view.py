@@ -15,9 +15,6 @@ from auditor.report.waivers import Waiver, expired_match, match
 WAIVED = "WAIVED"
 SHOWN_STATUSES = ("FAIL", "NOT_ASSESSED", WAIVED, "PASS")
 SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")
-# Findings whose graph path is drawn in the HTML report.
-PATH_CHECKS = ("efs_root_squash_gap", "efs_cross_app_reach", "efs_workload_runs_as_root",
-               "efs_access_point_root_identity")
 
 
 @dataclass(frozen=True)

@@ -120,7 +120,7 @@ def snapshot(**lists) -> Snapshot:
 
 def run(check_id: str, snap: Snapshot, **params) -> dict[str, tuple[Status, dict]]:
     """resource id -> (status, evidence) for one check."""
-    fn, _ = CHECKS[check_id]
+    fn = CHECKS[check_id].run
     out = {}
     for f in fn(Analysis(snap, Params(**params))):
         assert f.resource_id not in out, f"two results for {f.resource_id}"

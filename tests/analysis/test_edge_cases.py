@@ -250,7 +250,7 @@ def test_edge_22_access_point_without_creation_info_is_not_assessed_never_a_gues
     got = run("efs_access_point_world_writable", snap)
     assert {k: v[0] for k, v in got.items()} == {
         ap_arn(1): NA, ap_arn(3): NA, ap_arn(4): FAIL, ap_arn(5): PASS}
-    check, _ = CHECKS["efs_access_point_world_writable"]
+    check = CHECKS["efs_access_point_world_writable"].run
     messages = {f.resource_id: f.message for f in check(Analysis(snap, Params()))}
     assert messages[ap_arn(1)] == messages[ap_arn(3)] == (
         "no CreationInfo: the directory's mode is not visible through the EFS API")

@@ -107,7 +107,7 @@ def test_access_denied_in_one_region_leaves_other_units_complete(faults):
     assert denied_rows == {
         (check_id, Status.NOT_ASSESSED, f"{SCOPE}/{svc}",
          f"{svc} could not be collected in {SCOPE}: {DENIED[svc]}")
-        for check_id, (_, needs) in CHECKS.items() for svc in needs if svc in DENIED}
+        for check_id, check in CHECKS.items() for svc in check.services if svc in DENIED}
     by_row = {(r.check_id, r.resource_id): r for r in run.results}
     assert {r.resource_id.rsplit("/", 1)[1] for r in run.results
             if r.scope == SCOPE and r.check_id == "efs_mount_target_nfs_open"} == {"efs", "ec2"}

@@ -145,7 +145,7 @@ def test_deadline_mid_collection_never_passes_what_was_skipped(aws, estate, monk
     assert summary["counts"]["PASS"] + summary["counts"]["FAIL"] > 0, "some services were collected"
     for r in run["results"]:
         account, region = r["scope"].rsplit(":", 1)
-        needs = set(CHECKS[r["check_id"]][1])
+        needs = set(CHECKS[r["check_id"]].services)
         gaps = {svc for acc, reg, svc in skipped if acc == account and reg in (region, "global")} & needs
         assert not (gaps and r["status"] == "PASS"), (r["check_id"], r["resource_id"], gaps)
 
