@@ -71,5 +71,4 @@ def test_s6_9_unknown_principal_is_not_assessed_never_pass():
 
 
 def test_registry_lists_the_check_for_every_workload_service():
-    _, services = CHECKS[CID]
-    assert {"ecs", "lambda", "k8s", "efs", "iam"} <= set(services)
+    assert {"ecs", "lambda", "k8s", "efs", "iam"} <= set(CHECKS[CID].services)
