@@ -28,6 +28,11 @@ class ReportOptions:
     include_pass: bool = False  # human formats (markdown, html, table) list PASS rows too
     today: date | None = None  # reference date for waiver expiry shown in reports
     title: str = "EFS identity audit"
+    # SARIF: every result's physical location. source_uri names the file the results were evaluated
+    # from (the snapshot, or the run JSON); source_text is its text, to find each resource's line.
+    source_uri: str | None = None
+    source_text: str | None = None
+    all_results: bool = False  # SARIF lists PASS and NOT_ASSESSED results too (default: FAIL only)
 
 
 @dataclass(frozen=True)
