@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.slow
+
 SKIP = shutil.ignore_patterns(".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache",
                               ".hypothesis", "out")
 
@@ -46,6 +46,7 @@ def run(installed, *args, cwd):
     return subprocess.run([str(script), *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=600)
 
 
+@pytest.mark.slow
 def test_the_wheel_carries_the_catalogue_and_the_estates(installed):
     names = zipfile.ZipFile(installed[2]).namelist()
     checks = sorted(p.name for p in (ROOT / "policies" / "checks").glob("*.yaml"))
@@ -54,6 +55,7 @@ def test_the_wheel_carries_the_catalogue_and_the_estates(installed):
     assert "auditor/report/schema/run.schema.json" in names
 
 
+@pytest.mark.slow
 def test_the_installed_package_is_not_the_checkout(installed, tmp_path):
     _, python, _ = installed
     out = subprocess.run([str(python), "-c", "import auditor, auditor.catalog as c; print(auditor.__file__); "
@@ -63,6 +65,7 @@ def test_the_installed_package_is_not_the_checkout(installed, tmp_path):
     assert root.endswith("auditor/policies")
 
 
+@pytest.mark.slow
 def test_check_report_review_and_demo_from_another_directory(installed, tmp_path):
     shutil.copyfile(ROOT / "samples" / "estates" / "production" / "snapshot.json", tmp_path / "snapshot.json")
     check = run(installed, "check", "snapshot.json", "--format", "json", cwd=tmp_path)
@@ -79,3 +82,22 @@ def test_check_report_review_and_demo_from_another_directory(installed, tmp_path
     demo = run(installed, "demo", "--format", "json", cwd=tmp_path)
     assert demo.returncode == 0, demo.stderr
     assert '"results"' in demo.stdout
+
+
+@pytest.mark.parametrize("builder", ["lambda/build.py", "kubernetes/Dockerfile"])
+def test_the_lambda_zip_and_the_image_install_from_the_constraints(builder):
+    text = (ROOT / "samples" / "deploy" / builder).read_text()
+    assert "constraints.txt" in text and ("-c constraints.txt" in text or '"-c", str(CONSTRAINTS)' in text)
+
+
+def test_constraints_pin_every_runtime_dependency_within_its_bounds():
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    pins = dict(line.split("==") for line in (ROOT / "constraints.txt").read_text().splitlines()
+                if line and not line.startswith("#"))
+    for spec in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]:
+        req = Requirement(spec)
+        assert req.specifier.filter([pins[req.name.lower()]]), f"{spec}: pinned {pins[req.name.lower()]}"
+        assert any(s.operator == "<" for s in req.specifier), f"{spec}: no upper bound"

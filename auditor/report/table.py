@@ -140,7 +140,7 @@ def _details(con: Console, rows, view: View | None, options: ReportOptions, keep
         con.print()
         title = view.title_of(check_id) if view is not None else ""
         con.print(Text(f"{check_id} [{shown[0].result.severity.value}] {title}".rstrip()))
-        con.print(Text(", ".join(f"{s} {c[s]} of {total}" for s in SHOWN_STATUSES if c[s] or s == "FAIL")))
+        con.print(Text("results: " + ", ".join(f"{s} {c[s]} of {total}" for s in SHOWN_STATUSES if c[s] or s == "FAIL")))
         t = _table(("status", {"no_wrap": True}), ("resource", {"ratio": 2, "min_width": 16}),
                    ("reason", {"ratio": 3, "min_width": 20}))
         for r in shown:
