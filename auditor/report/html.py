@@ -29,7 +29,8 @@ dl.evidence{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;marg
 dl.evidence dt{font-family:ui-monospace,monospace;font-size:12px;color:#374151}dl.evidence dd{margin:0;
 overflow-wrap:anywhere}.scope p{margin:2px 0}
 @media print{body{margin:0;max-width:none}details>summary{list-style:none}details>summary::-webkit-details-marker
-{display:none}details:not([open])>*:not(summary){display:block}.finding{break-inside:avoid-page}
+{display:none}details::details-content{content-visibility:visible;display:block;height:auto}
+details:not([open])>*:not(summary){display:block}.finding{break-inside:avoid-page}
 a[href]::after{content:" (" attr(href) ")";font-size:11px;color:#6b7280}pre{white-space:pre-wrap}}
 """
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
