@@ -143,3 +143,12 @@ def test_plain_progress_lines_are_periodic():
     lines = out.getvalue().splitlines()
     assert lines[0] == "efs-audit: reading account 1 as arn:aws:iam::1:user/x: eu-west-1"
     assert [line.split()[1] for line in lines[1:]] == ["[5/10]", "[10/10]"]
+
+
+def test_demo_without_the_emulator_says_how_to_install_it():
+    code = ("import importlib.util as u, sys; real = u.find_spec; "
+            "u.find_spec = lambda name, *a: None if name == 'moto' else real(name, *a); "
+            "sys.argv = ['efs-audit', 'demo']; from auditor.entrypoints.cli import main; main()")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 2 and out.stderr.count("\n") == 1
+    assert "pip install 'efs-identity-auditor[demo]'" in out.stderr
