@@ -5,13 +5,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench clean browser
+.PHONY: demo test bench clean browser constraints
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required") if sys.version_info < (3, 11) else None'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,demo]'
 	touch $@
 
 demo: $(STAMP)
@@ -20,12 +20,17 @@ demo: $(STAMP)
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
 
-# The HTML report test renders in headless Chromium (Debian's package). Installed when this
-# machine lets us (root with apt-get); otherwise that one test skips and says why.
+# The HTML report tests render in headless Chromium and read its PDF with pdftotext (Debian's
+# chromium and poppler-utils). Installed when this machine lets us (root with apt-get); otherwise
+# those tests skip and say why.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1; } || \
-	  echo "chromium is not installed: the HTML rendering test will be skipped"
+	@{ command -v chromium && command -v pdftotext; } >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils) >/dev/null 2>&1; } || \
+	  echo "chromium or pdftotext is not installed: the HTML rendering tests will be skipped"
+
+# constraints.txt: the exact runtime versions of .venv, for the Lambda zip and the container image.
+constraints: $(STAMP)
+	$(BIN)/python samples/deploy/constraints.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/analysis.py

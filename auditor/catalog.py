@@ -19,7 +19,25 @@ import yaml
 from auditor.model.result import Severity
 from auditor.model.snapshot import InputError
 
-ROOT = Path(__file__).resolve().parent.parent / "policies"
+
+
+def data_dir(package: str, beside: str) -> Path:
+    """A data directory the commands need: the installed package's copy (a wheel maps policies/ to
+    auditor.policies and samples/estates/ to auditor.estates), else the directory next to auditor/
+    (a checkout, the Lambda zip, the container image)."""
+    from importlib.util import find_spec
+
+    try:
+        spec = find_spec(package)
+    except ModuleNotFoundError:
+        spec = None
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        if Path(location).is_dir():
+            return Path(location)
+    return Path(__file__).resolve().parent.parent / beside
+
+
+ROOT = data_dir("auditor.policies", "policies")
 REMEDIATION_KINDS = ("console", "cli", "cloudformation", "terraform", "kubernetes")
 CHECK_FIELDS = ("check_id", "title", "severity", "description", "risk", "remediation", "references",
                 "parameters", "frameworks")

@@ -21,7 +21,8 @@ from auditor.params import Params
 
 
 def evaluate(snapshot: Snapshot, params: Params | None = None, catalogue=None,
-             now: datetime | None = None) -> AuditRun:
+             now: datetime | None = None, skip: frozenset[str] = frozenset()) -> AuditRun:
+    """skip: check ids not to run (validated by the caller); the run's parameters name them."""
     from auditor import catalog
 
     params = params or Params()
@@ -38,13 +39,13 @@ def evaluate(snapshot: Snapshot, params: Params | None = None, catalogue=None,
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _evaluate(snapshot, params, catalogue, now)
+        return _evaluate(snapshot, params, catalogue, now, skip)
     finally:
         if enabled:
             gc.enable()
 
 
-def _evaluate(snapshot: Snapshot, params: Params, catalogue, now: datetime | None) -> AuditRun:
+def _evaluate(snapshot: Snapshot, params: Params, catalogue, now: datetime | None, skip=frozenset()) -> AuditRun:
     # Digest first: the serialised snapshot is large and should not coexist with the analysis.
     snapshot_digest = hashlib.sha256(dumps(snapshot).encode()).hexdigest()
     analysis = Analysis(snapshot, params)
@@ -57,6 +58,8 @@ def _evaluate(snapshot: Snapshot, params: Params, catalogue, now: datetime | Non
     for n, check_id in enumerate(order):
         if n == len(AUTHORIZATION_CHECKS):
             analysis.release_authorization()
+        if check_id in skip:
+            continue
         check = CHECKS[check_id]
         severity = catalogue.checks[check_id].severity
         for f in check.run(analysis):
@@ -77,7 +80,7 @@ def _evaluate(snapshot: Snapshot, params: Params, catalogue, now: datetime | Non
         generated_at=now or datetime.now(timezone.utc),
         snapshot_digest=snapshot_digest,
         catalogue_digest=catalogue.digest,
-        parameters=params.evidence(),
+        parameters={**params.evidence(), **({"checks_skipped": sorted(skip)} if skip else {})},
         units=sorted(snapshot.units, key=lambda u: u.scope),
         issues=sorted(snapshot.issues, key=lambda i: (i.scope, i.service, i.operation, i.resource_id or "")),
         results=results,

@@ -12,20 +12,26 @@ from pathlib import Path
 
 import typer
 
-from auditor.entrypoints import graph_cmds, history_cmd, org_cmds, report_cmds, review_cmd
+from auditor.entrypoints import controls, graph_cmds, history_cmd, org_cmds, report_cmds, review_cmd
+from auditor.entrypoints.controls import OPTS as CONTROL
 from auditor.entrypoints.report_cmds import PlainUsage
 from auditor.model.result import AuditRun, Severity
 from auditor.model.snapshot import InputError
 
 app = typer.Typer(
-    add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+    add_completion=True, no_args_is_help=True, rich_markup_mode=None,
     help="Audit who can mount Amazon EFS file systems, as which POSIX identity, over which transport, "
          "across ECS, Lambda and Kubernetes. Exit codes: 0 clean, 1 findings at or above --fail-on, "
          "2 bad usage or input, 3 incomplete collection (unless --allow-partial).",
 )
 
-REPO = Path(__file__).resolve().parent.parent.parent
-SAMPLES = REPO / "samples" / "estates"
+def _samples() -> Path:
+    from auditor.catalog import data_dir
+
+    return data_dir("auditor.estates", "samples/estates")
+
+
+SAMPLES = _samples()
 
 
 class FailOn(str, Enum):
@@ -51,36 +57,35 @@ def exit_code(run: AuditRun, fail_on: str, allow_partial: bool, waivers: Path | 
     return 0
 
 
-def progress_printer(enabled: bool):
-    """Progress on a terminal, silence in logs and pipes."""
-    if not enabled or not sys.stderr.isatty():
-        return None
+def progress_printer(enabled: bool, settings=None):
+    """A live bar on a terminal, periodic plain lines in logs and pipes; nothing with --quiet."""
+    from auditor.entrypoints import progress
 
-    def show(message: str) -> None:
-        sys.stderr.write(f"\r\033[K{message[:120]}")
-        sys.stderr.flush()
-
+    show = progress.printer(enabled, controls.STATE.quiet)
+    for line in progress.plan_lines(settings) if show and settings is not None else ():
+        show(line)
     return show
 
 
-def params_from(app_label: list[str] | None, trusted_account: list[str] | None):
-    from auditor.params import Params
+def params_from(app_label: list[str] | None, trusted_account: list[str] | None, config: Path | None = None,
+                param: list[str] | None = None):
+    loaded, path = controls.load_config(config)
+    return controls.build_params(loaded, path, param, app_label, trusted_account)
 
-    data = {}
-    if app_label:
-        data["app_label_keys"] = app_label
-    if trusted_account:
-        data["trusted_accounts"] = trusted_account
-    return Params(**data)
+
+def selection(config: Path | None, checks: str | None, skip_checks: str | None) -> frozenset[str]:
+    return controls.skipped(checks, skip_checks, controls.load_config(config)[0])
 
 
 def report(run: AuditRun, snapshot_json: str | None, fmt: str, out: Path | None, waivers: Path | None,
-           baseline: Path | None, framework: str | None, sign: str | None = None) -> None:
+           baseline: Path | None, framework: str | None, sign: str | None = None,
+           display: dict | None = None) -> None:
     from auditor import catalog
     from auditor.report import emit
 
     text = emit(run, catalog.load(), formats=[f.strip() for f in fmt.split(",") if f.strip()], out_dir=out,
-                waivers=waivers, baseline=baseline, framework=framework, snapshot_json=snapshot_json, sign=sign)
+                waivers=waivers, baseline=baseline, framework=framework, snapshot_json=snapshot_json, sign=sign,
+                display=display)
     if text:
         sys.stdout.write(text)
 
@@ -99,6 +104,8 @@ OPTS = {
     "sign": typer.Option(None, "--sign", metavar="kms:KEY_ARN|file:KEY.pem",
                          help="Sign the --out bundle: an AWS KMS asymmetric signing key, or a local Ed25519 / "
                               "ECDSA P-256 private key (writes manifest.sig)."),
+    "sarif_all": typer.Option(False, "--sarif-all", help="SARIF: list PASS and NOT_ASSESSED results too (default: "
+                                                         "FAIL results only, as code scanning expects)."),
 }
 
 
@@ -111,14 +118,21 @@ def check(
     baseline: Path | None = OPTS["baseline"], framework: str | None = OPTS["framework"],
     app_label: list[str] | None = OPTS["app_label"], trusted_account: list[str] | None = OPTS["trusted_account"],
     sign: str | None = OPTS["sign"],
+    checks: str | None = CONTROL["checks"], skip_checks: str | None = CONTROL["skip_checks"],
+    severity: str | None = CONTROL["severity"], status: str | None = CONTROL["status"],
+    config: Path | None = CONTROL["config"], param: list[str] | None = CONTROL["param"],
+    wide: bool = CONTROL["wide"], sarif_all: bool = OPTS["sarif_all"],
 ) -> None:
     """Run every check on a saved snapshot and print the evidence tables."""
     from auditor.model import snapshot as snap
     from auditor.pipeline import evaluate
 
+    display = {**controls.display(severity, status, wide), "all_results": sarif_all,
+               "source_uri": snapshot.as_posix(), "source_text": _read_text(snapshot)}
+    params, skip = params_from(app_label, trusted_account, config, param), selection(config, checks, skip_checks)
     loaded = snap.load(snapshot)
-    run = evaluate(loaded, params_from(app_label, trusted_account))
-    report(run, snap.dumps(loaded), fmt, out, waivers, baseline, framework, sign)
+    run = evaluate(loaded, params, skip=skip)
+    report(run, snap.dumps(loaded), fmt, out, waivers, baseline, framework, sign, display)
     raise typer.Exit(exit_code(run, fail_on.value, allow_partial, waivers))
 
 
@@ -175,7 +189,7 @@ COLLECT = {
     "in_cluster": typer.Option(False, "--in-cluster", help="Use the pod's service account (CronJob)."),
     "manifests": typer.Option(None, "--manifests", help="YAML/JSON manifests or folders to read offline (repeatable)."),
     "cluster_name": typer.Option(None, "--cluster-name", help="Name of the cluster the manifests describe (the EKS cluster name)."),
-    "progress": typer.Option(True, "--progress/--no-progress", help="Show progress on a terminal."),
+    "progress": typer.Option(True, "--progress/--no-progress", help="Show progress on stderr: a bar on a terminal, periodic lines in logs."),
 }
 
 
@@ -218,15 +232,22 @@ def collect(
     if plan is not None:
         if role_arn or region or no_aws or kubeconfig or context or in_cluster or manifests:
             raise InputError("collect --plan: the plan names the accounts and regions; collect clusters separately")
-        collected = org_cmds.collect_planned(plan, shard, workers, profile, progress_printer(progress))
+        show = progress_printer(progress, None)
+        try:
+            collected = org_cmds.collect_planned(plan, shard, workers, profile, show)
+        finally:
+            _done_progress(show)
     elif shard or workers:
         raise InputError("collect: --shard and --workers go with --plan")
     else:
         settings = collect_settings(profile, region, role_arn, external_id, session_name, no_aws, kubeconfig,
                                     context, in_cluster, manifests, cluster_name)
-        collected = run_collect(settings, progress_printer(progress))
+        show = progress_printer(progress, settings)
+        try:
+            collected = run_collect(settings, show)
+        finally:
+            _done_progress(show)
     snap.save(collected, out)
-    _done_progress(progress)
     typer.echo(f"snapshot written to {out}: {len(collected.units)} collection units, "
                f"{len(collected.issues)} collection issues", err=True)
     raise typer.Exit(3 if collected.issues or not collected.units or not all(u.complete for u in collected.units)
@@ -246,18 +267,27 @@ def scan(
     baseline: Path | None = OPTS["baseline"], framework: str | None = OPTS["framework"],
     app_label: list[str] | None = OPTS["app_label"], trusted_account: list[str] | None = OPTS["trusted_account"],
     sign: str | None = OPTS["sign"],
+    checks: str | None = CONTROL["checks"], skip_checks: str | None = CONTROL["skip_checks"],
+    severity: str | None = CONTROL["severity"], status: str | None = CONTROL["status"],
+    config: Path | None = CONTROL["config"], param: list[str] | None = CONTROL["param"],
+    wide: bool = CONTROL["wide"], sarif_all: bool = OPTS["sarif_all"],
 ) -> None:
     """Collect, check and report in one go (same output options and exit codes as check)."""
     from auditor.model import snapshot as snap
     from auditor.pipeline import collect as run_collect
     from auditor.pipeline import evaluate
 
+    display = {**controls.display(severity, status, wide), "all_results": sarif_all}
+    params, skip = params_from(app_label, trusted_account, config, param), selection(config, checks, skip_checks)
     settings = collect_settings(profile, region, role_arn, external_id, session_name, no_aws, kubeconfig, context,
                                 in_cluster, manifests, cluster_name)
-    collected = run_collect(settings, progress_printer(progress))
-    _done_progress(progress)
-    run = evaluate(collected, params_from(app_label, trusted_account))
-    report(run, snap.dumps(collected), fmt, out, waivers, baseline, framework, sign)
+    show = progress_printer(progress, settings)
+    try:
+        collected = run_collect(settings, show)
+    finally:
+        _done_progress(show)
+    run = evaluate(collected, params, skip=skip)
+    report(run, snap.dumps(collected), fmt, out, waivers, baseline, framework, sign, display)
     raise typer.Exit(exit_code(run, fail_on.value, allow_partial, waivers))
 
 
@@ -268,30 +298,44 @@ def demo(
 ) -> None:
     """Seed a bundled estate into a local AWS emulator, collect it with the real collectors, and print
     the evidence tables. No credentials, no network. Always exits 0 when the demo itself ran."""
-    from auditor.demo import seeded_snapshot
+    from importlib.util import find_spec
+
     from auditor.model import snapshot as snap
     from auditor.pipeline import evaluate
+
+    if find_spec("moto") is None or find_spec("flask") is None:
+        raise InputError("demo: the local AWS emulator is not installed: pip install 'efs-identity-auditor[demo]'")
+    from auditor.demo import seeded_snapshot
 
     directory = SAMPLES / estate
     if not (directory / "aws.yaml").exists():
         raise InputError(f"--estate: no bundled estate {estate!r} under {SAMPLES}")
     collected, notes = seeded_snapshot(directory)
-    for note in notes:
+    for note in notes if not controls.STATE.quiet else ():
         typer.echo(f"demo: {note}", err=True)
     run = evaluate(collected)
     report(run, snap.dumps(collected), fmt, out, None, None, framework)
 
 
-def _done_progress(enabled: bool) -> None:
-    if enabled and sys.stderr.isatty():
-        sys.stderr.write("\r\033[K")
+def _done_progress(show) -> None:
+    if show is not None:
+        show.close()
 
 
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None  # snapshot.load names the problem
+
+
+controls.install(app)
 report_cmds.register(app)
 review_cmd.register(app)
 org_cmds.register(app)
 graph_cmds.register(app)
 history_cmd.register(app)
+controls.plain_placeholders(app)
 
 
 def main() -> None:

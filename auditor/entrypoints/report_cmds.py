@@ -50,6 +50,10 @@ class PlainUsage(TyperCommand):
     def collect_usage_pieces(self, ctx) -> list[str]:
         return [re.sub(r"^\{(.+)\}(\.\.\.)?$", r"\1\2", p) for p in super().collect_usage_pieces(ctx)]
 
+    def get_help(self, ctx) -> str:
+        """No type placeholders such as <path> or <list[str]> after an argument's name."""
+        return re.sub(r"^(  \S+) <[^>\n]+>", r"\1", super().get_help(ctx), flags=re.M)
+
 
 def register(app: typer.Typer) -> None:
     @app.command("report", cls=PlainUsage)

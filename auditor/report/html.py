@@ -5,12 +5,13 @@ picture of the graph path. Links to AWS documentation are plain anchors, never l
 
 from __future__ import annotations
 
-import json
 from html import escape
 
 from auditor.report import framework as fw_view
 from auditor.checks import PATH_CHECKS
+from auditor.report.evidence import pairs
 from auditor.report.svg import estate_svg, path_svg, status_bar
+from auditor.report.table import header
 from auditor.report.view import ReportOptions, Row, View, build
 
 CSS = """
@@ -26,6 +27,13 @@ font-size:12px}.finding{border:1px solid #e5e7eb;border-left:6px solid #9ca3af;b
 margin:12px 0}.finding.sFAIL{border-left-color:#dc2626}.finding.sNOT_ASSESSED{border-left-color:#d97706}
 .finding.sWAIVED{border-left-color:#6b7280}.muted{color:#6b7280}svg.path{display:block;margin:8px 0}
 svg.estate{display:block;margin:8px 0;max-width:100%;height:auto}@media print{svg.estate{break-inside:avoid}}
+dl.evidence{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:4px 0 8px;font-size:13px}
+dl.evidence dt{font-family:ui-monospace,monospace;font-size:12px;color:#374151}dl.evidence dd{margin:0;
+overflow-wrap:anywhere}.scope p{margin:2px 0}
+@media print{body{margin:0;max-width:none}details>summary{list-style:none}details>summary::-webkit-details-marker
+{display:none}details::details-content{content-visibility:visible;display:block;height:auto}
+details:not([open])>*:not(summary){display:block}.finding{break-inside:avoid-page}
+a[href]::after{content:" (" attr(href) ")";font-size:11px;color:#6b7280}pre{white-space:pre-wrap}}
 """
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
@@ -43,7 +51,8 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
 def render(run, catalogue, options: ReportOptions | None = None) -> str:
     view = build(run, catalogue, options)
     title = escape(view.options.title)
-    body = [f"<h1>{title}</h1>", _summary(view), _checks(view), _frameworks(view), _estate(view), _findings(view)]
+    body = [f"<h1>{title}</h1>", _scope(view), _summary(view), _checks(view), _frameworks(view), _estate(view),
+            _findings(view)]
     if view.comparison:
         body.append(_baseline(view))
     if view.options.waivers:
@@ -53,6 +62,12 @@ def render(run, catalogue, options: ReportOptions | None = None) -> str:
             f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{title}</title><style>{CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+
+
+def _scope(view: View) -> str:
+    """What the evidence covers: accounts, regions, clusters, the caller and the collection window."""
+    lines = header(view.run)[1:3]
+    return '<section class="scope" id="scope">' + "".join(f"<p>{escape(line)}</p>" for line in lines) + "</section>"
 
 
 def _summary(view: View) -> str:
@@ -138,10 +153,10 @@ def _finding(view: View, row: Row) -> str:
         picture = path_svg(r.path, f"{r.check_id}: {r.resource_id}")
     elif r.path:
         picture = "<p class=\"muted\">Path: " + " → ".join(f"<code>{escape(p)}</code>" for p in r.path) + "</p>"
-    evidence = json.dumps(r.evidence, indent=1, sort_keys=True, default=str)
+    evidence = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in pairs(r.evidence))
     return (f'<div class="finding s{escape(row.shown)}"><h3>{_badge(row.shown)} {escape(r.severity.value)} '
             f"<code>{escape(r.check_id)}</code> {escape(view.title_of(r.check_id))}</h3><ul>{''.join(lines)}</ul>"
-            f"{picture}{fix}<details><summary>Evidence</summary><pre>{escape(evidence)}</pre></details></div>")
+            f"{picture}{fix}<details><summary>Evidence</summary><dl class=\"evidence\">{evidence}</dl></details></div>")
 
 
 def _baseline(view: View) -> str:

@@ -3,9 +3,9 @@ findings with evidence, waivers, the baseline comparison, a framework view and t
 
 from __future__ import annotations
 
-import json
-
 from auditor.report import framework as fw_view
+from auditor.report.evidence import pairs
+from auditor.report.table import header
 from auditor.report.view import ReportOptions, Row, View, build
 
 
@@ -44,7 +44,7 @@ def render(run, catalogue, options: ReportOptions | None = None) -> str:
 def _summary(view: View) -> list[str]:
     c = view.counts()
     run = view.run
-    return [
+    return [*(f"{_esc(line)}  " for line in header(run)[1:3]), "",
         f"Generated {run.generated_at.isoformat()} by efs-audit {run.tool_version}; "
         f"{len(run.results)} results from {len(view.by_check())} checks.", "",
         f"**FAIL {c['FAIL']}** · NOT_ASSESSED {c['NOT_ASSESSED']} · WAIVED {c['WAIVED']} · PASS {c['PASS']}", "",
@@ -98,9 +98,12 @@ def _finding(view: View, row: Row) -> list[str]:
         out.append(f"- Collected: {r.collected_at.isoformat()} via {_esc(r.collection_method or 'unknown')}")
     out.append(f"- Fingerprint: {_code(r.fingerprint)}")
     if r.evidence:
-        out += ["", "```json", json.dumps(r.evidence, indent=1, sort_keys=True, default=str).replace("```", "'''"),
-                "```"]
+        out += ["", "Evidence:", ""] + [f"- `{_code_text(k)}`: {_esc(v)}" for k, v in pairs(r.evidence)]
     return out + [""]
+
+
+def _code_text(text: str) -> str:
+    return str(text).replace("`", "'")
 
 
 def _baseline(view: View) -> list[str]:

@@ -1,7 +1,9 @@
 """OCSF 1.x Compliance Finding events (class_uid 2003), one per result, as a JSON array.
 
-Mapping: compliance.status_id 1 Pass / 3 Fail / 0 Unknown (NOT_ASSESSED: the check could not yield a
-result, the reason in status_detail; never Warning, which would claim an evaluation); finding
+Mapping: compliance.status_id 1 Pass / 3 Fail / 99 Other with status "Not assessed" (NOT_ASSESSED: the
+check could not yield a result, the reason in status_detail; never Warning, which would claim an
+evaluation, and not 0 Unknown, which some OCSF 1.3.0 consumers' models refuse for compliance; 99 is
+in every version's enum, and OCSF lets the source name the status when status_id is Other); finding
 status_id 1 New, or 3 Suppressed for a waived result (the waiver in status_detail); severity_id
 from the catalogue severity; compliance.standards and requirements from the check's framework
 mappings; resources[0] is the evaluated resource with its evidence.
@@ -18,7 +20,7 @@ OCSF_VERSION = "1.3.0"
 CLASS_UID, CATEGORY_UID, ACTIVITY_CREATE = 2003, 2, 1
 SEVERITY_ID = {"info": 1, "low": 2, "medium": 3, "high": 4, "critical": 5}
 SEVERITY_NAME = {1: "Informational", 2: "Low", 3: "Medium", 4: "High", 5: "Critical"}
-COMPLIANCE = {Status.PASS: (1, "Pass"), Status.FAIL: (3, "Fail"), Status.NOT_ASSESSED: (0, "Unknown")}
+COMPLIANCE = {Status.PASS: (1, "Pass"), Status.FAIL: (3, "Fail"), Status.NOT_ASSESSED: (99, "Not assessed")}
 
 
 def _ms(dt) -> int:

@@ -41,7 +41,8 @@ def options_from(catalogue, *, waivers: Path | None = None, baseline: Path | Non
 
 def emit(run, catalogue, *, formats: list[str], out_dir: Path | None, waivers: Path | None,
          baseline: Path | None, framework: str | None, snapshot_json: str | None,
-         include_pass: bool = False, options: ReportOptions | None = None, sign: str | None = None) -> str:
+         include_pass: bool = False, options: ReportOptions | None = None, sign: str | None = None,
+         display: dict | None = None) -> str:
     """Render, optionally bundle, and return the text for stdout.
 
     Without out_dir exactly one format goes to stdout. With out_dir every format is written to the
@@ -51,6 +52,10 @@ def emit(run, catalogue, *, formats: list[str], out_dir: Path | None, waivers: P
     formats = parse_formats(formats)
     options = options or options_from(catalogue, waivers=waivers, baseline=baseline, framework=framework,
                                       include_pass=include_pass)
+    if display:  # ReportOptions fields from the command line (table width and filters, SARIF source)
+        from dataclasses import replace
+
+        options = replace(options, **display)
     if baseline is not None and options.baseline is not None:
         baseline_mod.require_shared_scope(run, options.baseline, f"--baseline {baseline}")
     if "html" in formats and snapshot_json and not options.pictures:
@@ -59,10 +64,16 @@ def emit(run, catalogue, *, formats: list[str], out_dir: Path | None, waivers: P
     if sign and out_dir is None:
         raise InputError("--sign: signs an evidence bundle: give --out DIR too")
     if out_dir is not None:
+        from dataclasses import replace
+
         from auditor.report.bundle import manifest_digest, write_bundle
         from auditor.report.signing import signer_from
 
-        path = write_bundle(out_dir, run, snapshot_json, formats, catalogue, options, signer_from(sign))
+        # The bundle is the same whatever the terminal: fixed width, no display filter, and SARIF
+        # locations in the bundle's own snapshot.json.
+        kept = replace(options, show_severities=None, show_statuses=None, width=120, wide=False,
+                       source_uri="snapshot.json" if snapshot_json else None, source_text=snapshot_json)
+        path = write_bundle(out_dir, run, snapshot_json, formats, catalogue, kept, signer_from(sign))
         names = sorted(p.name for p in Path(path).iterdir())
         text = ""
         if "table" in formats:

@@ -3,14 +3,24 @@
 kind/level: FAIL -> kind "fail" with a level from the severity; NOT_ASSESSED -> kind "open" (the
 rule was evaluated but the information was insufficient), level "warning"; PASS -> kind "pass",
 level "none". A waived result carries an external, accepted suppression with the reason; a
-baseline sets baselineState. Locations: evidence with source_file (and source_line) gives a
-physicalLocation (manifests, task definition files); otherwise a logicalLocation names the
-resource. partialFingerprints carries Result.fingerprint, stable across runs.
+baseline sets baselineState.
+
+Only FAIL results are listed by default (waived ones with their suppression), as code-scanning
+services expect; ReportOptions.all_results lists PASS and NOT_ASSESSED too. What was left out is
+counted in the run's properties, and NOT_ASSESSED results are also reported as a tool execution
+notification, so an incomplete evaluation is never silent.
+
+Every result has a physicalLocation: the IaC or manifest file and line from its evidence
+(source_file, source_line), otherwise the file it was evaluated from (ReportOptions.source_uri, the
+snapshot by default) at the first line naming the resource (line 1 when none does). A
+logicalLocation names the resource. partialFingerprints carries Result.fingerprint, stable across runs.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 
 from auditor.model.result import Status
 from auditor.report.view import ReportOptions, Row, View, build
@@ -44,21 +54,34 @@ def _rules(view: View) -> list[dict]:
     return rules
 
 
-def _location(row: Row) -> dict:
+DEFAULT_SOURCE = "snapshot.json"  # the snapshot's name in an evidence bundle
+_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
+
+
+def line_index(text: str | None) -> dict[str, int]:
+    """First line (1-based) on which each JSON string literal of a document appears. One pass."""
+    index: dict[str, int] = {}
+    for n, line in enumerate((text or "").splitlines(), start=1):
+        for m in _STRING.finditer(line):
+            index.setdefault(m.group(1), n)
+    return index
+
+
+def _location(row: Row, source: str, lines: dict[str, int]) -> dict:
     r = row.result
+    logical = [{"name": r.resource_id.rsplit("/", 1)[-1] or r.resource_id,
+                "fullyQualifiedName": r.resource_id, "kind": "resource"}]
     src = r.evidence.get("source_file") if isinstance(r.evidence, dict) else None
-    if isinstance(src, str) and src:
-        phys: dict = {"artifactLocation": {"uri": src.replace("\\", "/")}}
-        line = r.evidence.get("source_line")
-        if isinstance(line, int) and not isinstance(line, bool) and line >= 1:
-            phys["region"] = {"startLine": line}
-        return {"physicalLocation": phys,
-                "logicalLocations": [{"fullyQualifiedName": r.resource_id, "kind": "resource"}]}
-    return {"logicalLocations": [{"name": r.resource_id.rsplit("/", 1)[-1] or r.resource_id,
-                                  "fullyQualifiedName": r.resource_id, "kind": "resource"}]}
+    line = r.evidence.get("source_line") if isinstance(src, str) and src else None
+    if not (isinstance(src, str) and src):
+        src, line = source, lines.get(r.resource_id, 1)
+    if not (isinstance(line, int) and not isinstance(line, bool) and line >= 1):
+        line = 1
+    phys = {"artifactLocation": {"uri": src.replace("\\", "/")}, "region": {"startLine": line}}
+    return {"physicalLocation": phys, "logicalLocations": logical}
 
 
-def _result(view: View, row: Row, index: dict[str, int]) -> dict:
+def _result(view: View, row: Row, index: dict[str, int], source: str, lines: dict[str, int]) -> dict:
     r = row.result
     out: dict = {
         "ruleId": r.check_id,
@@ -66,7 +89,7 @@ def _result(view: View, row: Row, index: dict[str, int]) -> dict:
         "level": "none" if r.status is Status.PASS else (
             "warning" if r.status is Status.NOT_ASSESSED else LEVEL[r.severity.value]),
         "message": {"text": f"{r.message} [{r.resource_id}]"},
-        "locations": [_location(row)],
+        "locations": [_location(row, source, lines)],
         "partialFingerprints": {"efsAuditFingerprint/v1": r.fingerprint},
         "properties": {"status": r.status.value, "shownStatus": row.shown, "severity": r.severity.value,
                        "resourceType": r.resource_type, "scope": r.scope, "path": r.path, "evidence": r.evidence},
@@ -86,8 +109,22 @@ def _result(view: View, row: Row, index: dict[str, int]) -> dict:
 
 def document(run, catalogue, options: ReportOptions | None = None) -> dict:
     view = build(run, catalogue, options)
+    opts = view.options
     rules = _rules(view)
     index = {rule["id"]: i for i, rule in enumerate(rules)}
+    source = opts.source_uri or DEFAULT_SOURCE
+    lines = line_index(opts.source_text)
+    listed = [row for row in view.rows if opts.all_results or row.result.status is Status.FAIL]
+    raw = Counter(row.result.status for row in view.rows)
+    left_out = {} if opts.all_results else {s.value: raw[s] for s in (Status.PASS, Status.NOT_ASSESSED)}
+    not_assessed = raw[Status.NOT_ASSESSED]
+    invocation: dict = {"executionSuccessful": run.complete,
+                        "endTimeUtc": run.generated_at.isoformat().replace("+00:00", "Z")}
+    if not_assessed or not run.complete:
+        invocation["toolExecutionNotifications"] = [{
+            "level": "warning", "descriptor": {"id": "not-assessed"},
+            "message": {"text": f"{not_assessed} results are NOT_ASSESSED and {len(run.issues)} collection issues "
+                                "were recorded: those resources were not evaluated (see the run JSON)."}}]
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -96,10 +133,10 @@ def document(run, catalogue, options: ReportOptions | None = None) -> dict:
                                 "version": run.tool_version, "semanticVersion": run.tool_version,
                                 "rules": rules}},
             "automationDetails": {"id": f"efs-audit/{run.generated_at.isoformat()}"},
-            "invocations": [{"executionSuccessful": run.complete,
-                             "endTimeUtc": run.generated_at.isoformat().replace("+00:00", "Z")}],
-            "results": [_result(view, row, index) for row in view.rows],
-            "properties": {"snapshotDigest": run.snapshot_digest, "catalogueDigest": run.catalogue_digest},
+            "invocations": [invocation],
+            "results": [_result(view, row, index, source, lines) for row in listed],
+            "properties": {"snapshotDigest": run.snapshot_digest, "catalogueDigest": run.catalogue_digest,
+                           "resultsLeftOut": left_out},
         }],
     }
 

@@ -26,6 +26,25 @@ class ReportOptions:
     today: date | None = None  # reference date for waiver expiry shown in reports
     title: str = "EFS identity audit"
     pictures: tuple = ()  # auditor.graph.picture.Picture per file system, drawn by the HTML report
+    # SARIF: every result's physical location. source_uri names the file the results were evaluated
+    # from (the snapshot, or the run JSON); source_text is its text, to find each resource's line.
+    source_uri: str | None = None
+    source_text: str | None = None
+    all_results: bool = False  # SARIF lists PASS and NOT_ASSESSED results too (default: FAIL only)
+    # Terminal table only: its width (None: the terminal's), no wrapping at all, and display filters
+    # (severities, shown statuses) that choose rows to print, never what the run or bundle holds.
+    width: int | None = None
+    wide: bool = False
+    show_severities: frozenset[str] | None = None
+    show_statuses: frozenset[str] | None = None
+
+    def keeps(self, severity: str, shown: str) -> bool:
+        return ((self.show_severities is None or severity in self.show_severities)
+                and (self.show_statuses is None or shown is None or shown in self.show_statuses))
+
+    @property
+    def shows_everything(self) -> bool:
+        return self.show_severities is None and self.show_statuses is None
 
 
 @dataclass(frozen=True)

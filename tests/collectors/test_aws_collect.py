@@ -33,8 +33,12 @@ def test_small_estate_collected_exactly(aws):
     messages: list[str] = []
     snap = collect_aws(SETTINGS, progress=messages.append)
 
-    assert sorted(messages) == sorted([f"{SCOPE}: {s} done" for s in ("efs", "ec2", "ecs", "lambda", "eks", "backup")]
-                                      + [f"aws:{ACCOUNT}:global: iam done"])
+    # first what is about to be read, then "[done/total] scope: service done" per task
+    assert messages[0] == f"reading account {ACCOUNT} as arn:aws:sts::{ACCOUNT}:user/moto: eu-west-1"
+    steps = [m.split("] ", 1) for m in messages[1:]]
+    assert [s[0] for s in steps] == [f"[{n}/7" for n in range(1, 8)]
+    assert sorted(s[1] for s in steps) == sorted([f"{SCOPE}: {s} done" for s in ("efs", "ec2", "ecs", "lambda", "eks",
+                                                                                "backup")] + [f"aws:{ACCOUNT}:global: iam done"])
     assert {(u.scope, u.method, tuple(u.services), u.complete, u.collector) for u in snap.units} == {
         (SCOPE, "aws-api", ("efs", "ec2", "ecs", "lambda", "eks", "backup"), True, f"arn:aws:sts::{ACCOUNT}:user/moto"),
         (f"aws:{ACCOUNT}:global", "aws-api", ("iam",), True, f"arn:aws:sts::{ACCOUNT}:user/moto"),

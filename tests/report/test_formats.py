@@ -131,9 +131,9 @@ def test_ocsf_validates_and_maps_statuses(run, cat, waivers):
                             "region": REGION}
     assert enc["time"] == 1795143600000
     na = by[("efs_policy_missing", FS)]
-    # NOT_ASSESSED is OCSF's Unknown (0), not Warning: nothing was evaluated
+    # NOT_ASSESSED is OCSF's Other (99) named "Not assessed", not Warning: nothing was evaluated
     assert (na["compliance"]["status_id"], na["compliance"]["status"], na["compliance"]["status_code"]) == (
-        0, "Unknown", "NOT_ASSESSED")
+        99, "Not assessed", "NOT_ASSESSED")
     assert na["compliance"]["status_detail"] == "file system policy could not be read: AccessDenied"
     waived = by[("efs_access_point_tagged", ap("fail-untagged"))]
     assert (waived["status_id"], waived["status"]) == (3, "Suppressed")
@@ -174,7 +174,7 @@ def test_asff_validates_one_finding_per_open_result(run, cat, waivers):
 
 
 def test_sarif_validates_with_rules_locations_and_suppressions(run, cat, waivers):
-    doc = json.loads(render("sarif", run, cat, ReportOptions(waivers=waivers)))
+    doc = json.loads(render("sarif", run, cat, ReportOptions(waivers=waivers, all_results=True)))
     validator("sarif-2.1.0.schema.json").validate(doc)
     sarif_run = doc["runs"][0]
     rules = sarif_run["tool"]["driver"]["rules"]
@@ -186,7 +186,8 @@ def test_sarif_validates_with_rules_locations_and_suppressions(run, cat, waivers
     assert no_tls["locations"][0]["physicalLocation"] == {"artifactLocation": {"uri": "manifests/pv.yaml"},
                                                           "region": {"startLine": 12}}
     enc = results[("efs_encrypted_at_rest", FS)]
-    assert "physicalLocation" not in enc["locations"][0]
+    assert enc["locations"][0]["physicalLocation"] == {"artifactLocation": {"uri": "snapshot.json"},
+                                                       "region": {"startLine": 1}}
     assert (enc["kind"], enc["level"]) == ("fail", "error")
     assert rules[enc["ruleIndex"]]["id"] == "efs_encrypted_at_rest"
     expected = next(r.fingerprint for r in run.results if (r.check_id, r.resource_id) == ("efs_encrypted_at_rest", FS))
@@ -210,7 +211,8 @@ def test_sarif_schema_rejects_unknown_properties(run, cat):
 
 def test_junit_testcases(run, cat, waivers):
     root = ET.fromstring(render("junit", run, cat, ReportOptions(waivers=waivers)))
-    assert (root.tag, root.get("tests"), root.get("failures"), root.get("skipped")) == ("testsuites", "9", "4", "2")
+    assert (root.tag, root.get("tests"), root.get("failures"), root.get("skipped")) == ("testsuites", "9", "4", None)
+    assert sum(int(s.get("skipped")) for s in root.iter("testsuite")) == 2
     cases = {(c.get("classname"), c.get("name")): c for c in root.iter("testcase")}
     assert len(cases) == 9
     assert cases[("efs_encrypted_at_rest", FS)].find("failure").get("type") == "high"

@@ -59,7 +59,7 @@ def test_self_contained(page):
 def test_summary_frameworks_findings_and_paths(page, cat):
     p = parse(page)
     ids = [a.get("id") for _, a in p.tags if a.get("id")]
-    assert [i for i in ids if not i.startswith("arrow-")] == ["summary", "checks", "frameworks", "findings",
+    assert [i for i in ids if not i.startswith("arrow-")] == ["scope", "summary", "checks", "frameworks", "findings",
                                                               "waivers", "coverage"]
     text = " ".join(" ".join(p.text).split())
     assert "4 FAIL 1 NOT_ASSESSED 1 WAIVED 3 PASS" in text

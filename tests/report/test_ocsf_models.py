@@ -30,8 +30,10 @@ def test_fixture_events_parse_and_keep_their_ids(run, cat, waivers):
     models = [ComplianceFinding.model_validate(e) for e in events]
     by = {(m.compliance.control, m.resources[0].uid): m for m in models}
     na = next(m for e, m in zip(events, models) if e["compliance"]["status_code"] == "NOT_ASSESSED")
-    assert (int(na.compliance.status_id), na.compliance.status_id.name) == (0, "Unknown")
-    assert {int(m.compliance.status_id) for m in models} == {0, 1, 3}
+    assert (int(na.compliance.status_id), na.compliance.status_id.name) == (99, "Other")
+    assert next(e for e in events if e["compliance"]["status_code"] == "NOT_ASSESSED")["compliance"]["status"] == (
+        "Not assessed")
+    assert {int(m.compliance.status_id) for m in models} == {1, 3, 99}
     assert all(int(m.class_uid) == 2003 and int(m.type_uid) == 200301 for m in models)
     assert len(by) == len(run.results)
 

@@ -95,6 +95,9 @@ def collect_aws(settings: AwsSettings, progress: Callable[[str], None] | None = 
     for account in accounts:
         if account is not None:
             _plan_units(run, account)
+            regions = [u.region for u in run.units if u.account is account and u.region != "global"]
+            say(f"reading account {account.account_id} as {account.caller_arn}: "
+                f"{', '.join(regions) or 'no region'}")
     tasks = [(unit, svc) for unit in run.units for svc in unit.services if svc in REGION_SERVICES or svc == "iam"]
     results: dict[tuple[int, str], object] = {}
     # Two bounded pools: one runs (unit, service) tasks, the other the per-resource calls those tasks
@@ -107,7 +110,7 @@ def collect_aws(settings: AwsSettings, progress: Callable[[str], None] | None = 
         for future in as_completed(futures):
             unit, svc = futures[future]
             results[(id(unit), svc)] = future.result()
-            say(f"{unit.scope}: {svc} done")
+            say(f"[{len(results)}/{len(futures)}] {unit.scope}: {svc} done")
     return _assemble(run, results)
 
 

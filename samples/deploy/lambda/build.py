@@ -13,6 +13,7 @@ Layout of the zip (its root is on the Lambda's sys.path):
     boto3/, pydantic/, ...   runtime dependencies, wheels for the Lambda's Python and CPU
 
 Decisions:
+  * every dependency is pinned by constraints.txt (the versions the tests ran against).
   * boto3 and botocore ARE bundled, pinned to what `pip` resolves from pyproject.toml. The runtime's
     own copy is upgraded by AWS on its own schedule; bundling keeps the API models (EKS Pod Identity,
     AWS Backup) the ones the collectors were tested with. Cost: about 25 MB unzipped.
@@ -40,6 +41,7 @@ PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
 EXCLUDED = {"kubernetes"}  # see the module docstring
 PROJECT_DIRS = ("auditor", "policies")  # copied side by side; the CronJob image uses the same layout
 ZIP_NAME = "efs-audit-lambda.zip"
+CONSTRAINTS = ROOT / "constraints.txt"  # exact versions; samples/deploy/constraints.py writes it
 FIXED_TIME = (2020, 1, 1, 0, 0, 0)
 JUNK = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", ".mypy_cache", ".pytest_cache")
 
@@ -69,7 +71,8 @@ def stage_project(dest: Path, root: Path = ROOT) -> None:
 def install_dependencies(dest: Path, requirements: list[str], arch: str, python_version: str) -> None:
     cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
            "--no-compile", "--target", str(dest), "--platform", PLATFORMS[arch], "--implementation", "cp",
-           "--python-version", python_version, "--only-binary=:all:", "--upgrade", *requirements]
+           "--python-version", python_version, "--only-binary=:all:", "--upgrade", "-c", str(CONSTRAINTS),
+           *requirements]
     subprocess.run(cmd, check=True)
     shutil.rmtree(dest / "bin", ignore_errors=True)
     for cache in list(dest.rglob("__pycache__")):
