@@ -32,7 +32,7 @@ def test_expired_waiver_is_parsed_not_rejected_and_never_applied(run, cat):
 
 
 def test_expired_waiver_note_in_every_format(run, cat):
-    options = ReportOptions(waivers=expired(), today=TODAY, include_pass=True)
+    options = ReportOptions(waivers=expired(), today=TODAY, include_pass=True, wide=True)  # the table: unwrapped
     for fmt in NOTED_FORMATS:
         text = render(fmt, run, cat, options)
         assert NOTE in text, fmt
