@@ -5,9 +5,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench clean browser constraints
+.PHONY: demo test bench bench-org clean browser constraints
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required") if sys.version_info < (3, 11) else None'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
@@ -36,6 +36,10 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/analysis.py
 	$(BIN)/python benchmarks/collection.py
 	$(BIN)/python benchmarks/queries.py
+
+# Organization scale: moto behind a latency proxy, 50 and 200 accounts, 1, 4 and 16 shard workers (slow).
+bench-org: $(STAMP)
+	$(BIN)/python benchmarks/organization.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
