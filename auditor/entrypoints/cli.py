@@ -64,8 +64,10 @@ def progress_printer(enabled: bool):
 
 
 def params_from(app_label: list[str] | None, trusted_account: list[str] | None):
+    from auditor.entrypoints import options
     from auditor.params import Params
 
+    app_label, trusted_account = options.label_keys(app_label), options.accounts(trusted_account)
     data = {}
     if app_label:
         data["app_label_keys"] = app_label
@@ -78,8 +80,9 @@ def report(run: AuditRun, snapshot_json: str | None, fmt: str, out: Path | None,
            baseline: Path | None, framework: str | None) -> None:
     from auditor import catalog
     from auditor.report import emit
+    from auditor.report.output import parse_formats
 
-    text = emit(run, catalog.load(), formats=[f.strip() for f in fmt.split(",") if f.strip()], out_dir=out,
+    text = emit(run, catalog.load(), formats=parse_formats(fmt), out_dir=out,
                 waivers=waivers, baseline=baseline, framework=framework, snapshot_json=snapshot_json)
     if text:
         sys.stdout.write(text)

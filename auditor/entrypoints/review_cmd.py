@@ -66,7 +66,10 @@ def register(app: typer.Typer) -> None:
         from auditor.model import snapshot as snap
         from auditor.review import review
 
+        from auditor.entrypoints import options
+
         try:
+            options.account(account), options.region(region), options.name(cluster, "--cluster")
             live = snap.load(against) if against else None
             outcome = review(paths, live, account=account, region=region, cluster=cluster)
             text = render(outcome, fmt.value)

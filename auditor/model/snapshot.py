@@ -7,7 +7,6 @@ different units merge by concatenation, and resources are keyed by ARN or by clu
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -168,10 +167,9 @@ def _open(path: Path, mode: int) -> int:
 
 
 def loads(text: str, source: str = "<snapshot>") -> Snapshot:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{source}: not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    from auditor.inputs import json_loads
+
+    data = json_loads(text, source)
     if not isinstance(data, dict):
         raise InputError(f"{source}: a snapshot is a JSON object, found {type(data).__name__}")
     version = data.get("schema_version")
@@ -186,18 +184,11 @@ def loads(text: str, source: str = "<snapshot>") -> Snapshot:
 
 
 def read_text(path: str | Path, what: str) -> str:
-    """A UTF-8 input file's text, or an InputError naming the file and what is wrong."""
-    path = Path(path)
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, expected {what}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    """A UTF-8 input file's text, or an InputError naming the file and what is wrong (auditor.inputs:
+    regular files only, size-limited)."""
+    from auditor.inputs import read_text as safe_read_text
+
+    return safe_read_text(path, what)
 
 
 def load(path: str | Path) -> Snapshot:
