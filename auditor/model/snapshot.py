@@ -146,24 +146,44 @@ def save(snapshot: Snapshot, path: Path) -> None:
     write_atomic(path, dumps(snapshot))
 
 
-def write_atomic(path: Path, text: str, mode: int = 0o644) -> None:
-    """Write a whole file or nothing: a temporary sibling renamed into place."""
+def write_atomic(path: Path, text: str, mode: int = 0o600) -> None:
+    """Write a whole file or nothing, never through a link: a temporary file with an unpredictable name
+    is created exclusively in the destination folder (tempfile.mkstemp: O_EXCL, so an existing name or
+    link is never opened), given ``mode`` whatever the umask (0600 by default: a snapshot holds every
+    policy of the estate), synced, then renamed over the destination (os.replace replaces a link at the
+    destination instead of following it). Missing parent folders are created 0700."""
+    import os
+    import tempfile
+
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = None
     try:
-        fd = _open(tmp, mode)
+        _make_parents(path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with open(fd, "w", encoding="utf-8") as fh:
+            os.fchmod(fh.fileno(), mode)
             fh.write(text)
-        tmp.replace(path)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        tmp = None
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
 
 
-def _open(path: Path, mode: int) -> int:
+def _make_parents(folder: Path) -> None:
     import os
 
-    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for d in reversed(missing):
+        os.mkdir(d, 0o700)
+        os.chmod(d, 0o700)
 
 
 def loads(text: str, source: str = "<snapshot>") -> Snapshot:

@@ -34,8 +34,9 @@ def _sha(data: bytes) -> str:
 
 def _write(directory: Path, name: str, text: str) -> dict:
     data = text.encode("utf-8")
-    fd = os.open(directory / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    fd = os.open(directory / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
     with os.fdopen(fd, "wb") as fh:
+        os.fchmod(fh.fileno(), 0o600)  # whatever the umask
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
@@ -97,6 +98,7 @@ def write_bundle(out_dir: str | Path, run: AuditRun, snapshot_json: str | None, 
         raise InputError(f"{out_dir}: parent directory does not exist")
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=parent))  # mode 0700
+        os.chmod(tmp, 0o700)
     except OSError as exc:
         raise InputError(f"{out_dir}: cannot create: {exc.strerror or exc}") from None
     try:
