@@ -30,9 +30,10 @@ CLUSTER_SCOPED = {"PersistentVolume", "StorageClass", "Namespace", "CSIDriver", 
 
 
 def load_declared(paths: Sequence[Path], account: str | None = None, region: str | None = None,
-                  cluster: str = "review") -> Snapshot:
-    """The resources the files declare, as deploying them would create them."""
-    sink = Sink(account, region)
+                  cluster: str = "review", live: Snapshot | None = None) -> Snapshot:
+    """The resources the files declare, as deploying them would create them; a change to a resource of the
+    live snapshot (a policy on a live role) declares that resource as changed."""
+    sink = Sink(account, region, live)
     k8s_files: list[tuple[Path, str, list]] = []
     for path, label in input_files(paths):
         text = read_text(path, label)

@@ -265,7 +265,7 @@ class Plan:
 
                 def change(fs):
                     return fs.model_copy(update={"mount_targets": [*(fs.mount_targets or []), mt]})
-            replace(s, "file_systems", lambda fs: fs.file_system_id == fs_id, change, where)
+            replace(s, "file_systems", lambda fs: fs.file_system_id == fs_id, change, where, (self.label, line))
         elif kind in ("aws_security_group_rule", "aws_vpc_security_group_ingress_rule"):
             if kind == "aws_security_group_rule" and v.get("type") != "ingress":
                 return
@@ -273,7 +273,7 @@ class Plan:
             rule = build.ingress_rule(s, f"{s.account}/{gid}", as_dict(v, address), address, gid)
             replace(s, "security_groups", lambda g: g.group_id == gid,
                     lambda g: g.model_copy(update={"ingress": None if rule is None or g.ingress is None else [*g.ingress, rule]}),
-                    where)
+                    where, (self.label, line))
         elif kind in ("aws_iam_role_policy", "aws_iam_role_policy_attachment"):
             name = v.get("role")
             if isinstance(name, Unknown):
@@ -291,7 +291,7 @@ class Plan:
                 inline = None if doc is None or r.inline_policies is None else {
                     **r.inline_policies, str(v.get("name") or address): doc}
                 return r.model_copy(update={"inline_policies": inline})
-            replace(s, "roles", lambda r: r.role_name == name, change, where)
+            replace(s, "roles", lambda r: r.role_name == name, change, where, (self.label, line), name)
 
 
 def _values(resource: dict) -> dict:
