@@ -41,7 +41,8 @@ def load_declared(paths: Sequence[Path], account: str | None = None, region: str
         kind = kind_of(docs)
         if kind is None:
             if all(d is None for d in docs):
-                continue
+                raise InputError(f"{label}:1: empty: no template, plan, task definition, function configuration "
+                                 "or manifest in this file")
             raise InputError(f"{label}:1: not a CloudFormation template, Terraform plan JSON, ECS task definition, "
                              "Lambda function configuration or Kubernetes manifest")
         sink.sources.append(label)
