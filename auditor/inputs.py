@@ -32,6 +32,12 @@ MAX_DEPTH = 100  # containers inside containers; policies and manifests stay wel
 MAX_YAML_VALUES = 2_000_000  # values of one YAML document with every alias expanded
 
 
+def one_line(text: str) -> str:
+    """A message for stderr as exactly one printable line: control characters (a form feed in a YAML
+    key, a newline in a file name) are shown escaped, never as line breaks."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in " ".join(str(text).split()))
+
+
 def _env_bytes(name: str, default: int) -> int:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":

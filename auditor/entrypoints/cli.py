@@ -277,7 +277,9 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except InputError as exc:
-        typer.echo(f"efs-audit: {exc}", err=True)
+        from auditor.inputs import one_line
+
+        typer.echo(f"efs-audit: {one_line(str(exc))}", err=True)
         sys.exit(2)
     except typer.Abort:
         typer.echo("efs-audit: aborted", err=True)

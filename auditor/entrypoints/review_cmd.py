@@ -86,7 +86,9 @@ def register(app: typer.Typer) -> None:
             outcome = review(paths, live, account=account, region=region, cluster=cluster)
             text = render(outcome, fmt.value)
         except InputError as exc:
-            typer.echo(f"efs-audit: {exc}", err=True)
+            from auditor.inputs import one_line
+
+            typer.echo(f"efs-audit: {one_line(str(exc))}", err=True)
             raise typer.Exit(2) from None
         sys.stdout.write(text)
         raise typer.Exit(exit_code(outcome, fail_on.value, allow_partial))

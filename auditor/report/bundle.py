@@ -123,6 +123,18 @@ def write_bundle(out_dir: str | Path, run: AuditRun, snapshot_json: str | None, 
     return out_dir
 
 
+def _read_json(path: Path):
+    from auditor.inputs import json_loads
+
+    return json_loads(read_bytes(path, "a bundle file").decode("utf-8", "replace"), str(path))
+
+
+def read_bytes(path: Path, what: str) -> bytes:
+    from auditor.inputs import read_bytes as safe_read_bytes
+
+    return safe_read_bytes(path, what)
+
+
 def manifest_digest(directory: str | Path) -> str:
     """sha256 of manifest.json: record it elsewhere (ticket, log) to detect a rewritten bundle."""
     return _sha((Path(directory) / MANIFEST).read_bytes())
@@ -133,14 +145,14 @@ def verify_bundle(directory: str | Path) -> list[str]:
     directory = Path(directory)
     if not directory.is_dir():
         raise InputError(f"{directory}: not a directory")
+    if not (directory / MANIFEST).exists() and not (directory / MANIFEST).is_symlink():
+        return [f"{MANIFEST}: missing"]
     try:
-        data = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+        data = _read_json(directory / MANIFEST)
         files = data["files"]
         if not isinstance(files, dict):
             raise TypeError
-    except FileNotFoundError:
-        return [f"{MANIFEST}: missing"]
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+    except (InputError, KeyError, TypeError):
         return [f"{MANIFEST}: not a valid manifest"]
     problems = []
     for name, entry in sorted(files.items()):
@@ -148,10 +160,14 @@ def verify_bundle(directory: str | Path) -> list[str]:
                 or not isinstance(entry, dict):
             return [f"{MANIFEST}: unsafe or malformed file entry {name!r}"]
         path = directory / name
-        if not path.is_file():
-            problems.append(f"{name}: missing")
+        if not path.is_file() or path.is_symlink():
+            problems.append(f"{name}: missing" if not path.exists() else f"{name}: not a regular file")
             continue
-        actual = _sha(path.read_bytes())
+        try:
+            actual = _sha(read_bytes(path, "a bundle file"))
+        except InputError as exc:
+            problems.append(f"{name}: {str(exc).split(': ', 1)[-1]}")
+            continue
         if actual != entry.get("sha256"):
             problems.append(f"{name}: changed (sha256 {actual[:16]}…, manifest {str(entry.get('sha256'))[:16]}…)")
     for path in sorted(directory.iterdir()):
@@ -166,9 +182,11 @@ def _consistency(directory: Path, data: dict, files: dict) -> list[str]:
     """The files agree with each other: run.json digests match the manifest and the snapshot."""
     out = []
     try:
-        run = json.loads((directory / "run.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        run = _read_json(directory / "run.json")
+    except InputError:
         return ["run.json: missing or not JSON"]
+    if not isinstance(run, dict):
+        return ["run.json: not a run (a JSON object)"]
     if run.get("snapshot_digest") != data.get("snapshot_digest"):
         out.append("run.json: snapshot_digest differs from the manifest")
     if run.get("catalogue_digest") != data.get("run_catalogue_digest", data.get("catalogue_digest")):
