@@ -29,7 +29,8 @@ ENV_MAX_YAML_BYTES = "EFS_AUDIT_MAX_YAML_BYTES"
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 MAX_INT_DIGITS = 64  # far beyond any id, port or count an input holds; Python refuses > 4300 anyway
 MAX_DEPTH = 100  # containers inside containers; policies and manifests stay well under 20
-MAX_YAML_VALUES = 2_000_000  # values of one YAML document with every alias expanded
+MAX_YAML_VALUES = 20_000_000  # values of one YAML document with every alias expanded (a 16 MiB file holds
+# far fewer distinct values: more is alias amplification)
 
 
 def one_line(text: str) -> str:
@@ -158,6 +159,7 @@ def json_loads(text: str, label: str, invalid: str = "not JSON"):
 def check_depth(value, label: str, limit: int = MAX_DEPTH) -> None:
     """Refuse containers nested deeper than ``limit`` (checked without recursion)."""
     stack = [(value, 1)]
+    seen: dict[int, int] = {}  # a node shared through YAML aliases is walked again only when met deeper
     while stack:
         node, depth = stack.pop()
         if isinstance(node, dict):
@@ -166,6 +168,9 @@ def check_depth(value, label: str, limit: int = MAX_DEPTH) -> None:
             children = node
         else:
             continue
+        if seen.get(id(node), 0) >= depth:
+            continue
+        seen[id(node)] = depth
         if depth > limit:
             raise InputError(f"{label}: not accepted: nested more than {limit} levels deep")
         stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))

@@ -22,7 +22,7 @@ from auditor.model.snapshot import CollectionUnit, InputError, Snapshot
 
 SUFFIXES = (".yaml", ".yml", ".json")
 MAX_OBJECTS = 1_000_000
-MAX_VALUES = 2_000_000  # values of one document once YAML aliases are expanded (an alias bomb stops here)
+MAX_VALUES = 20_000_000  # values of one document once YAML aliases are expanded (an alias bomb stops here)
 
 
 def load_manifests(paths: Sequence[Path], cluster_name: str) -> Snapshot:
