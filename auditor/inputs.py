@@ -116,6 +116,19 @@ def read_bytes(path: str | Path, what: str = "a file", limit: int | None = None,
         os.close(fd)
 
 
+def require_file(path: str | Path, what: str) -> None:
+    """For files another library opens (a kubeconfig): refuse what is not a regular file up front."""
+    path = Path(path)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(f"{path}: is {_kind(st.st_mode)}, expected {what}")
+
+
 def read_text(path: str | Path, what: str = "a file", *, yaml_input: bool = False, label: str | None = None,
               bom: bool = False) -> str:
     """A UTF-8 file's text (a leading byte order mark dropped when ``bom``)."""

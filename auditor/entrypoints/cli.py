@@ -177,8 +177,11 @@ COLLECT = {
 
 def collect_settings(profile, region, role_arn, external_id, session_name, no_aws, kubeconfig, context, in_cluster,
                      manifests, cluster_name):
+    from auditor.inputs import require_file
     from auditor.pipeline import CollectSettings
 
+    if kubeconfig:
+        require_file(kubeconfig, "a kubeconfig file")
     aws = None
     if not no_aws:
         from auditor.collectors.aws import AwsSettings, RoleTarget

@@ -63,7 +63,7 @@ def test_waiver_date_of_month_13_and_deeply_nested_waivers(tmp_path):
     _one_line(run("check", PRODUCTION, "--waivers", bad), str(bad))
 
 
-@pytest.mark.parametrize("where", ["snapshot", "waivers", "manifests-folder", "review", "review-folder"])
+@pytest.mark.parametrize("where", ["snapshot", "waivers", "manifests-folder", "review", "review-folder", "kubeconfig"])
 def test_a_fifo_is_refused_without_blocking(tmp_path, where):
     fifo = tmp_path / "dir" / "in.yaml"
     fifo.parent.mkdir()
@@ -77,6 +77,9 @@ def test_a_fifo_is_refused_without_blocking(tmp_path, where):
                   tmp_path / "s.json", "--no-progress", seconds=20)
     elif where == "review":
         out = run("review", fifo, seconds=20)
+    elif where == "kubeconfig":
+        out = run("collect", "--no-aws", "--kubeconfig", fifo, "--out", tmp_path / "s.json", "--no-progress",
+                  seconds=20)
     else:
         out = run("review", fifo.parent, seconds=20)
     _one_line(out, fifo.name, "FIFO")
