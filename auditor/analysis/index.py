@@ -113,7 +113,8 @@ class Index:
 
     def identity_policies(self, role: IamRole) -> tuple[list[tuple[str, dict]] | None, list[str]]:
         """The role's policy documents as (label, document); None plus the reasons when any is unreadable."""
-        missing: list[str] = []
+        # a declared change a review could not place on this role says so first
+        missing: list[str] = [i.message for i in self.issues_by_resource.get(role.arn, ()) if i.service == "review"]
         docs: list[tuple[str, dict]] = []
         if role.inline_policies is None:
             missing.append(f"inline policies of {role.arn} were not collected")

@@ -69,6 +69,9 @@ def progress_printer(enabled: bool, settings=None):
 
 def params_from(app_label: list[str] | None, trusted_account: list[str] | None, config: Path | None = None,
                 param: list[str] | None = None):
+    from auditor.entrypoints import options
+
+    app_label, trusted_account = options.label_keys(app_label), options.accounts(trusted_account)
     loaded, path = controls.load_config(config)
     return controls.build_params(loaded, path, param, app_label, trusted_account)
 
@@ -82,10 +85,10 @@ def report(run: AuditRun, snapshot_json: str | None, fmt: str, out: Path | None,
            display: dict | None = None) -> None:
     from auditor import catalog
     from auditor.report import emit
+    from auditor.report.output import parse_formats
 
-    text = emit(run, catalog.load(), formats=[f.strip() for f in fmt.split(",") if f.strip()], out_dir=out,
-                waivers=waivers, baseline=baseline, framework=framework, snapshot_json=snapshot_json, sign=sign,
-                display=display)
+    text = emit(run, catalog.load(), formats=parse_formats(fmt), out_dir=out, waivers=waivers, baseline=baseline,
+                framework=framework, snapshot_json=snapshot_json, sign=sign, display=display)
     if text:
         sys.stdout.write(text)
 
@@ -195,8 +198,11 @@ COLLECT = {
 
 def collect_settings(profile, region, role_arn, external_id, session_name, no_aws, kubeconfig, context, in_cluster,
                      manifests, cluster_name):
+    from auditor.inputs import require_file
     from auditor.pipeline import CollectSettings
 
+    if kubeconfig:
+        require_file(kubeconfig, "a kubeconfig file")
     aws = None
     if not no_aws:
         from auditor.collectors.aws import AwsSettings, RoleTarget
@@ -343,7 +349,9 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except InputError as exc:
-        typer.echo(f"efs-audit: {exc}", err=True)
+        from auditor.inputs import one_line
+
+        typer.echo(f"efs-audit: {one_line(str(exc))}", err=True)
         sys.exit(2)
     except typer.Abort:
         typer.echo("efs-audit: aborted", err=True)

@@ -40,7 +40,9 @@ __all__ = ["REPORT_OPTIONS", "emit", "options_from", "parse_formats", "register"
 
 
 def _fail(exc: InputError) -> typer.Exit:
-    typer.echo(f"efs-audit: {exc}", err=True)
+    from auditor.inputs import one_line
+
+    typer.echo(f"efs-audit: {one_line(str(exc))}", err=True)
     return typer.Exit(2)
 
 

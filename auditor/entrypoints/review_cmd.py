@@ -5,8 +5,10 @@
 
 PATH: CloudFormation / SAM templates (YAML or JSON), Terraform plan JSON (`terraform show -json`),
 ECS task definition JSON, Lambda function configuration JSON, Kubernetes manifests or Helm output;
-folders are searched recursively. Exit codes as `check`: 0 no introduced finding at or above
---fail-on; 1 there is one; 2 bad input (one line naming file, line and field; no traceback).
+folders are searched recursively. Exit codes: 1 an introduced finding at or above --fail-on; else 3
+when a result of a declared resource is NOT_ASSESSED (something the files refer to is neither declared
+nor in the --against snapshot, or a declared change could not be placed), unless --allow-partial; else
+0. 2 bad input (one line naming file, line and field; no traceback).
 """
 
 from __future__ import annotations
@@ -38,11 +40,19 @@ class ReviewFailOn(str, Enum):
     never = "never"
 
 
-def exit_code(outcome, fail_on: str) -> int:
-    if fail_on == "never":
-        return 0
-    threshold = RANK.index(fail_on)
-    return 1 if any(r.severity.rank >= threshold for r in outcome.introduced) else 0
+def exit_code(outcome, fail_on: str, allow_partial: bool = False) -> int:
+    """1 for an introduced finding at or above fail_on; 3 when a declared resource was not assessed
+    (never a clean 0 for what was not evaluated) unless allow_partial; 0 otherwise."""
+    if fail_on != "never" and any(r.severity.rank >= RANK.index(fail_on) for r in outcome.introduced):
+        return 1
+    if not allow_partial and not_assessed(outcome):
+        return 3
+    return 0
+
+
+def not_assessed(outcome) -> list:
+    declared = outcome.merged.declared_at
+    return [r for r in outcome.run.results if r.status.value == "NOT_ASSESSED" and r.resource_id in declared]
 
 
 def register(app: typer.Typer) -> None:
@@ -61,20 +71,27 @@ def register(app: typer.Typer) -> None:
                                                                  "(default: the --against snapshot's, else us-east-1)."),
         cluster: str | None = typer.Option(None, "--cluster", help="Cluster name for Kubernetes manifests "
                                                                    "(default: the --against snapshot's only cluster)."),
+        allow_partial: bool = typer.Option(False, "--allow-partial", help="Do not exit 3 when results of declared "
+                                                                          "resources are NOT_ASSESSED."),
     ) -> None:
         """Pre-deploy review: findings the files would introduce or resolve, with file and line."""
         from auditor.model import snapshot as snap
         from auditor.review import review
 
+        from auditor.entrypoints import options
+
         try:
+            options.account(account), options.region(region), options.name(cluster, "--cluster")
             live = snap.load(against) if against else None
             outcome = review(paths, live, account=account, region=region, cluster=cluster)
             text = render(outcome, fmt.value)
         except InputError as exc:
-            typer.echo(f"efs-audit: {exc}", err=True)
+            from auditor.inputs import one_line
+
+            typer.echo(f"efs-audit: {one_line(str(exc))}", err=True)
             raise typer.Exit(2) from None
         sys.stdout.write(text)
-        raise typer.Exit(exit_code(outcome, fail_on.value))
+        raise typer.Exit(exit_code(outcome, fail_on.value, allow_partial))
 
 
 def render(outcome, fmt: str) -> str:
@@ -94,8 +111,6 @@ def render(outcome, fmt: str) -> str:
 
 
 def table(outcome) -> str:
-    run = outcome.run
-    declared = outcome.merged.declared_at
     lines = [f"efs-audit review: {len(outcome.declared.declared_at)} declared resources, "
              f"{len(outcome.introduced)} introduced, {len(outcome.resolved)} resolved, "
              f"{len(outcome.unchanged)} unchanged results"
@@ -109,7 +124,7 @@ def table(outcome) -> str:
             lines.append(f"  {r.severity.value:8} {r.check_id:34} {_where(r)}")
             lines.append(f"           {r.resource_id}")
             lines.append(f"           {r.message}")
-    unknown = [r for r in run.results if r.status.value == "NOT_ASSESSED" and r.resource_id in declared]
+    unknown = not_assessed(outcome)
     if unknown:
         lines += ["", f"NOT ASSESSED (declared resources): {len(unknown)}"]
         for r in unknown:

@@ -7,7 +7,6 @@ different units merge by concatenation, and resources are keyed by ARN or by clu
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -201,31 +200,50 @@ def save(snapshot: Snapshot, path: Path) -> None:
     write_atomic(path, dumps(snapshot))
 
 
-def write_atomic(path: Path, text: str, mode: int = 0o644) -> None:
-    """Write a whole file or nothing: a temporary sibling renamed into place."""
+def write_atomic(path: Path, text: str, mode: int = 0o600) -> None:
+    """Write a whole file or nothing, never through a link: a temporary file with an unpredictable name
+    is created exclusively in the destination folder (tempfile.mkstemp: O_EXCL, so an existing name or
+    link is never opened), given ``mode`` whatever the umask (0600 by default: a snapshot holds every
+    policy of the estate), synced, then renamed over the destination (os.replace replaces a link at the
+    destination instead of following it). Missing parent folders are created 0700."""
+    import os
+    import tempfile
+
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = None
     try:
-        fd = _open(tmp, mode)
+        _make_parents(path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with open(fd, "w", encoding="utf-8") as fh:
+            os.fchmod(fh.fileno(), mode)
             fh.write(text)
-        tmp.replace(path)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        tmp = None
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
 
 
-def _open(path: Path, mode: int) -> int:
+def _make_parents(folder: Path) -> None:
     import os
 
-    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for d in reversed(missing):
+        os.mkdir(d, 0o700)
+        os.chmod(d, 0o700)
 
 
 def loads(text: str, source: str = "<snapshot>") -> Snapshot:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{source}: not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    from auditor.inputs import json_loads
+
+    data = json_loads(text, source)
     if not isinstance(data, dict):
         raise InputError(f"{source}: a snapshot is a JSON object, found {type(data).__name__}")
     version = data.get("schema_version")
@@ -240,18 +258,11 @@ def loads(text: str, source: str = "<snapshot>") -> Snapshot:
 
 
 def read_text(path: str | Path, what: str) -> str:
-    """A UTF-8 input file's text, or an InputError naming the file and what is wrong."""
-    path = Path(path)
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, expected {what}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    """A UTF-8 input file's text, or an InputError naming the file and what is wrong (auditor.inputs:
+    regular files only, size-limited)."""
+    from auditor.inputs import read_text as safe_read_text
+
+    return safe_read_text(path, what)
 
 
 def load(path: str | Path) -> Snapshot:

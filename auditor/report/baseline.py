@@ -12,7 +12,6 @@ collection scope with the run is refused.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,10 +57,9 @@ def load_run(path: str | Path) -> AuditRun:
 
 
 def loads_run(text: str, source: str = "<run>") -> AuditRun:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{source}: not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    from auditor.inputs import json_loads
+
+    data = json_loads(text, source)
     if not isinstance(data, dict):
         raise InputError(f"{source}: a run is a JSON object, found {type(data).__name__}")
     if "results" not in data and set(data) & _SNAPSHOT_ONLY:

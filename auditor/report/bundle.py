@@ -66,8 +66,9 @@ def run_id(run: AuditRun, run_json_sha256: str) -> str:
 
 def _write(directory: Path, name: str, text: str) -> dict:
     data = text.encode("utf-8")
-    fd = os.open(directory / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    fd = os.open(directory / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
     with os.fdopen(fd, "wb") as fh:
+        os.fchmod(fh.fileno(), 0o600)  # whatever the umask
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
@@ -142,6 +143,7 @@ def write_bundle(out_dir: str | Path, run: AuditRun, snapshot_json: str | None, 
         raise InputError(f"{out_dir}: parent directory does not exist")
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=parent))  # mode 0700
+        os.chmod(tmp, 0o700)
     except OSError as exc:
         raise InputError(f"{out_dir}: cannot create: {exc.strerror or exc}") from None
     try:
@@ -172,6 +174,18 @@ def write_bundle(out_dir: str | Path, run: AuditRun, snapshot_json: str | None, 
     return out_dir
 
 
+def _read_json(path: Path):
+    from auditor.inputs import json_loads
+
+    return json_loads(read_bytes(path, "a bundle file").decode("utf-8", "replace"), str(path))
+
+
+def read_bytes(path: Path, what: str) -> bytes:
+    from auditor.inputs import read_bytes as safe_read_bytes
+
+    return safe_read_bytes(path, what)
+
+
 def manifest_digest(directory: str | Path) -> str:
     """sha256 of manifest.json's bytes: record it elsewhere (ticket, log) to detect a rewritten bundle."""
     return _sha((Path(directory) / MANIFEST).read_bytes())
@@ -179,15 +193,17 @@ def manifest_digest(directory: str | Path) -> str:
 
 def read_manifest(directory: str | Path) -> tuple[dict | None, list[str]]:
     """(manifest, problems with the manifest itself); None when it cannot be read at all."""
+    from auditor.inputs import json_loads
+
     path = Path(directory) / MANIFEST
-    try:
-        raw = path.read_bytes()
-        data = json.loads(raw.decode("utf-8"))
+    if not path.exists() and not path.is_symlink():
+        return None, [f"{MANIFEST}: missing"]
+    try:  # through the safe reader: a FIFO, an oversized or a deeply nested manifest is a finding
+        raw = read_bytes(path, "a bundle manifest")
+        data = json_loads(raw.decode("utf-8"), str(path))
         if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
             raise TypeError
-    except FileNotFoundError:
-        return None, [f"{MANIFEST}: missing"]
-    except (ValueError, TypeError, UnicodeDecodeError):
+    except (InputError, ValueError, TypeError, UnicodeDecodeError):
         return None, [f"{MANIFEST}: not a valid manifest"]
     recorded = data.get(SELF_DIGEST)
     if recorded is None and str(data.get("manifest_version")) == "1":
@@ -216,10 +232,14 @@ def verify_bundle(directory: str | Path) -> list[str]:
                 or not isinstance(entry, dict):
             return problems + [f"{MANIFEST}: unsafe or malformed file entry {name!r}"]
         path = directory / name
-        if not path.is_file():
-            problems.append(f"{name}: missing")
+        if not path.is_file() or path.is_symlink():
+            problems.append(f"{name}: missing" if not path.exists() else f"{name}: not a regular file")
             continue
-        actual = _sha(path.read_bytes())
+        try:
+            actual = _sha(read_bytes(path, "a bundle file"))
+        except InputError as exc:
+            problems.append(f"{name}: {str(exc).split(': ', 1)[-1]}")
+            continue
         if actual != entry.get("sha256"):
             problems.append(f"{name}: changed (sha256 {actual[:16]}…, manifest {str(entry.get('sha256'))[:16]}…)")
     signed = isinstance(data.get("signing"), dict)
@@ -240,9 +260,11 @@ def _consistency(directory: Path, data: dict, files: dict) -> list[str]:
     """The files agree with each other: run.json digests match the manifest and the snapshot."""
     out = []
     try:
-        run = json.loads((directory / "run.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        run = _read_json(directory / "run.json")
+    except InputError:
         return ["run.json: missing or not JSON"]
+    if not isinstance(run, dict):
+        return ["run.json: not a run (a JSON object)"]
     if run.get("snapshot_digest") != data.get("snapshot_digest"):
         out.append("run.json: snapshot_digest differs from the manifest")
     if run.get("catalogue_digest") != data.get("run_catalogue_digest", data.get("catalogue_digest")):

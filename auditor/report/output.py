@@ -16,11 +16,11 @@ from auditor.report.view import ReportOptions, build
 
 def parse_formats(text: str | list[str] | None) -> list[str]:
     """"table,json" or ["table", "json"] -> validated, de-duplicated list (default: table)."""
-    items = text if isinstance(text, list) else (text or "table").split(",")
+    items = text if isinstance(text, list) else ("table" if text is None else text).split(",")
     out: list[str] = []
     for item in (i.strip() for part in items for i in part.split(",")):
         if not item:
-            continue
+            raise InputError(f"--format: empty format name in {','.join(items)!r} (known: {', '.join(FORMATS)})")
         if item not in FORMATS:
             raise InputError(f"--format: unknown format {item!r} (known: {', '.join(FORMATS)})")
         if item not in out:

@@ -25,8 +25,6 @@ from datetime import date, datetime
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-import yaml
-
 from auditor.model.result import Result, Status
 from auditor.model.snapshot import InputError
 
@@ -63,28 +61,24 @@ class Waiver:
 
 
 def load(path: str | Path, today: date | None = None) -> tuple[Waiver, ...]:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read: {exc}") from None
-    return parse(text, str(path), today)
+    from auditor.inputs import read_text
+
+    return parse(read_text(path, "a waivers YAML file", yaml_input=True, bom=True), str(path), today)
 
 
 def parse(text: str, source: str = "<waivers>", today: date | None = None) -> tuple[Waiver, ...]:
+    from auditor.inputs import yaml_documents
+
     today = today or date.today()
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(f"{source}: not valid YAML" + (f" at line {mark.line + 1}" if mark else "")) from None
+    docs = yaml_documents(text, source)
+    if len(docs) > 1:
+        raise InputError(f"{source}: expected one YAML document, found {len(docs)}")
+    data = docs[0] if docs else None
     if data is None:
         return ()
     entries = data.get("waivers") if isinstance(data, dict) else data
     if isinstance(data, dict) and set(data) - {"waivers"}:
-        raise InputError(f"{source}: {sorted(set(data) - {'waivers'})[0]}: unknown top-level field")
+        raise InputError(f"{source}: {sorted(map(str, set(data) - {'waivers'}))[0]}: unknown top-level field")
     if not isinstance(entries, list):
         raise InputError(f"{source}: waivers: expected a list of waiver entries")
     return tuple(_entry(source, i, e, today) for i, e in enumerate(entries))
@@ -97,7 +91,7 @@ def _entry(source: str, i: int, entry: object, today: date) -> Waiver:
     for name in FIELDS:
         if name not in entry or entry[name] in (None, "", []):
             raise InputError(f"{where}.{name}: missing")
-    extra = sorted(set(entry) - set(FIELDS))
+    extra = sorted(map(str, set(entry) - set(FIELDS)))
     if extra:
         raise InputError(f"{where}.{extra[0]}: unknown field")
     checks = _strings(where, "checks", entry["checks"])

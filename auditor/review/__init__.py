@@ -50,7 +50,7 @@ def review(paths: Sequence[Path], against: Snapshot | None, params=None, *, acco
     live = against or Snapshot()
     default_account, default_region, default_cluster = defaults_from(live)
     declared = load_declared(list(paths), account or default_account, region or default_region,
-                             cluster or default_cluster)
+                             cluster or default_cluster, live)
     declared = rename_task_definitions(declared, task_family_renames(declared, live))
     merged = provision(overlay(live, declared), account or default_account or PLACEHOLDER_ACCOUNT,
                        region or default_region or PLACEHOLDER_REGION)

@@ -42,10 +42,15 @@ PLACEHOLDER_REGION = "us-east-1"
 PROTOCOLS = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6", "all": "-1"}
 
 
+SERVICES = {"file_systems": "efs", "access_points": "efs", "security_groups": "ec2", "roles": "iam",
+            "managed_policies": "iam", "task_definitions": "ecs", "ecs_services": "ecs", "lambda_functions": "lambda"}
+
+
 class Sink:
     """Collects what the reviewed files declare, with issues and declaration sites."""
 
-    def __init__(self, account: str | None = None, region: str | None = None) -> None:
+    def __init__(self, account: str | None = None, region: str | None = None, live: Snapshot | None = None) -> None:
+        self.live = live
         self.account = account or PLACEHOLDER_ACCOUNT
         self.region = region or PLACEHOLDER_REGION
         self.chosen = (account is not None, region is not None)  # given by the user or the live snapshot
@@ -56,6 +61,14 @@ class Sink:
         self.declared_at: dict[str, str] = {}
         self.sources: list[str] = []
         self.services: set[str] = set()
+
+    def live_items(self, kind: str) -> list:
+        """The --against snapshot's resources of a kind that a change declared here may target: roles and
+        security groups of this account, file systems anywhere (their ids are unique)."""
+        items = getattr(self.live, kind, None) or []
+        if kind in ("roles", "security_groups"):
+            items = [i for i in items if i.account_id == self.account]
+        return items
 
     @property
     def partition(self) -> str:

@@ -25,7 +25,7 @@ from auditor.model.aws import (
 from auditor.model.snapshot import InputError
 from auditor.review import build, sam
 from auditor.review.build import Sink
-from auditor.review.intrinsics import Resolver
+from auditor.review.intrinsics import SUB_VAR, Resolver
 from auditor.review.loader import line_of
 from auditor.review.values import FieldError, Unknown, as_dict, as_list, first_unknown, get, tags_of
 
@@ -51,6 +51,30 @@ class Template:
         self._ids: dict[str, dict] = {}
         self._busy: set[str] = set()
         self.r = Resolver(doc, sink.account, sink.region, sink.partition, self.ref, self.getatt)
+        self.refuse_cycles()
+
+    def refuse_cycles(self) -> None:
+        """CloudFormation refuses a template whose resources depend on each other in a circle (through
+        Ref, Fn::GetAtt, Fn::Sub or DependsOn; cfn-lint's E3004), so a review does too: one line naming
+        the file, the resource, the field and the circle."""
+        import networkx as nx
+
+        graph, where = nx.DiGraph(), {}
+        for lid, res in self.resources.items():
+            graph.add_node(lid)
+            for target, path in _references(res, ""):
+                target = target if target in self.resources else sam.implicit_role_owner(self, target)
+                if target and not graph.has_edge(lid, target):
+                    graph.add_edge(lid, target)
+                    where[(lid, target)] = path
+        try:
+            cycle = nx.find_cycle(graph)
+        except nx.NetworkXNoCycle:
+            return
+        first, second = cycle[0]
+        chain = " -> ".join([u for u, _ in cycle] + [first])
+        raise InputError(f"{self.label}:{line_of(self.resources[first], 1)}: Resources.{first}.{where[(first, second)]}: "
+                         f"circular dependency {chain}; CloudFormation refuses the template")
 
     # --- identities ---------------------------------------------------------------------------------
 
@@ -125,14 +149,14 @@ class Template:
         implicit = sam.implicit_role_owner(self, lid)
         if implicit:
             return lid
-        return Unknown(f"Ref {lid} (not declared in {self.label})")
+        raise FieldError(self.r.where(), f"Ref {lid}: no such resource or parameter in the template")
 
     def getatt(self, lid: str, attr: str):
         if lid in self.resources:
             return self.identity(lid).get(attr, Unknown(f"Fn::GetAtt {lid}.{attr}"))
         if sam.implicit_role_owner(self, lid) and attr == "Arn":
             return self.sink.arn("iam", f"role/{lid}", region="")
-        return Unknown(f"Fn::GetAtt {lid}.{attr} (not declared in {self.label})")
+        raise FieldError(self.r.where(), f"Fn::GetAtt {lid}.{attr}: no such resource in the template")
 
     # --- conversion --------------------------------------------------------------------------------
 
@@ -144,7 +168,10 @@ class Template:
                 continue
             cond = res.get("Condition")
             if cond is not None:
-                truth = self.r.condition(cond)
+                try:
+                    truth = self.r.condition(cond)
+                except FieldError as exc:
+                    raise InputError(f"{self.label}:{line}: {lid}.Condition: {exc.message}") from None
                 if truth is False:
                     continue
                 if isinstance(truth, Unknown):
@@ -161,12 +188,12 @@ class Template:
                     continue
                 self.convert(lid, kind, props, line)
             except FieldError as exc:
-                raise InputError(f"{self.label}:{line}: {lid}.Properties.{exc.where}: {exc.message}") from None
+                raise InputError(f"{self.label}:{line}: {_field(lid, exc)}: {exc.message}") from None
         for lid, props, kind, line in later:
             try:
                 self.attach(lid, kind, props, line)
             except FieldError as exc:
-                raise InputError(f"{self.label}:{line}: {lid}.Properties.{exc.where}: {exc.message}") from None
+                raise InputError(f"{self.label}:{line}: {_field(lid, exc)}: {exc.message}") from None
 
     def convert(self, lid: str, kind: str, p: dict, line: int) -> None:
         s, ident = self.sink, self.identity(lid)
@@ -249,14 +276,14 @@ class Template:
                              security_group_ids=s.strings(None, p.get("SecurityGroups"), "SecurityGroups"))
             replace(s, "file_systems", lambda fs: fs.file_system_id == mt.file_system_id,
                     lambda fs: fs.model_copy(update={"mount_targets": [*(fs.mount_targets or []), mt]}),
-                    f"{self.label}:{line}: mount target {lid} of file system {mt.file_system_id}")
+                    f"{self.label}:{line}: mount target {lid} of file system {mt.file_system_id}", (self.label, line))
         elif kind == "AWS::EC2::SecurityGroupIngress":
             gid = s.ident(None, p.get("GroupId"), "GroupId")
             rule = build.ingress_rule(s, f"{s.account}/{gid}", p, lid)
             replace(s, "security_groups", lambda g: g.group_id == gid,
                     lambda g: g.model_copy(update={"ingress": None if rule is None or g.ingress is None
                                                    else [*g.ingress, rule]}),
-                    f"{self.label}:{line}: ingress rule {lid} of security group {gid}")
+                    f"{self.label}:{line}: ingress rule {lid} of security group {gid}", (self.label, line))
         else:
             doc = p.get("PolicyDocument")
             names = p.get("Roles") if kind != "AWS::IAM::RolePolicy" else [p.get("RoleName")]
@@ -272,7 +299,40 @@ class Template:
                 pname = str(p.get("PolicyName") or lid)
                 replace(s, "roles", lambda r, n=str(name): r.role_name == n,
                         lambda r, pn=pname: _add_policy(s, r, pn, doc, policy_arn),
-                        f"{self.label}:{line}: policy {lid} of role {name}")
+                        f"{self.label}:{line}: policy {lid} of role {name}", (self.label, line), str(name))
+
+
+def _field(lid: str, exc: FieldError) -> str:
+    return f"{lid}.Properties.{exc.where}" if exc.where and exc.where != "Properties" else f"{lid}.Properties"
+
+
+def _references(value, path: str):
+    """(logical id, field path) for every Ref, Fn::GetAtt, Fn::Sub variable and DependsOn in a resource."""
+    if isinstance(value, dict):
+        if len(value) == 1:
+            (key, arg), = value.items()
+            if key == "Ref" and isinstance(arg, str):
+                yield arg, path
+                return
+            if key == "Fn::GetAtt":
+                name = arg.split(".", 1)[0] if isinstance(arg, str) else arg[0] if isinstance(arg, list) and arg else None
+                if isinstance(name, str):
+                    yield name, path
+            if key == "Fn::Sub":
+                text, local = (arg[0], arg[1]) if isinstance(arg, list) and len(arg) == 2 else (arg, {})
+                for var in SUB_VAR.findall(text) if isinstance(text, str) else ():
+                    if not var.startswith("!") and not (isinstance(local, dict) and var in local):
+                        yield var.split(".", 1)[0], path
+        for k, v in value.items():
+            if k == "DependsOn" and not path:
+                for name in [v] if isinstance(v, str) else v if isinstance(v, list) else []:
+                    if isinstance(name, str):
+                        yield name, "DependsOn"
+                continue
+            yield from _references(v, f"{path}.{k}" if path else str(k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _references(v, f"{path}[{i}]")
 
 
 def _add_policy(s: Sink, r: IamRole, name: str, doc, policy_arn) -> IamRole:
@@ -283,13 +343,30 @@ def _add_policy(s: Sink, r: IamRole, name: str, doc, policy_arn) -> IamRole:
     return r.model_copy(update={"inline_policies": inline})
 
 
-def replace(s: Sink, kind: str, match, change, what: str) -> None:
+def replace(s: Sink, kind: str, match, change, what: str, site: tuple[str, int], role_name: str | None = None) -> None:
+    """Apply a declared change to its target: a resource the files declare, else the one live in the
+    --against snapshot (which the files now change: it is declared at ``site``). A change that cannot be
+    placed is never dropped: a role known nowhere gets a stand-in whose policies are unknown (every result
+    resting on it is NOT_ASSESSED), and the review issue names the change."""
     items = s.data[kind]
     for i, item in enumerate(items):
         if match(item):
             items[i] = change(item)
             return
-    s.unsupported(None, f"{what}: its target is not declared in the reviewed files; not evaluated")
+    live = [item for item in s.live_items(kind) if match(item)]
+    if len(live) == 1:
+        s.add(kind, change(live[0]), site[0], site[1], build.SERVICES[kind])
+        return
+    reason = (f"{what}: its target is neither declared in the reviewed files nor in the --against snapshot; "
+              "what it could affect is NOT_ASSESSED")
+    if len(live) > 1:
+        reason = f"{what}: its target matches {len(live)} resources of the --against snapshot; NOT_ASSESSED"
+    target = None
+    if kind == "roles" and role_name:
+        target = f"arn:{s.partition}:iam::{s.account}:role/{role_name}"
+        stand_in = IamRole(arn=target, role_name=role_name, account_id=s.account)  # policies unknown (None)
+        s.add("roles", stand_in, site[0], site[1], "iam")
+    s.unsupported(target, reason)
 
 
 def access_point(s: Sink, arn: str, ap_id: str, p: dict) -> AccessPoint | None:

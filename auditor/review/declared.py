@@ -30,9 +30,10 @@ CLUSTER_SCOPED = {"PersistentVolume", "StorageClass", "Namespace", "CSIDriver", 
 
 
 def load_declared(paths: Sequence[Path], account: str | None = None, region: str | None = None,
-                  cluster: str = "review") -> Snapshot:
-    """The resources the files declare, as deploying them would create them."""
-    sink = Sink(account, region)
+                  cluster: str = "review", live: Snapshot | None = None) -> Snapshot:
+    """The resources the files declare, as deploying them would create them; a change to a resource of the
+    live snapshot (a policy on a live role) declares that resource as changed."""
+    sink = Sink(account, region, live)
     k8s_files: list[tuple[Path, str, list]] = []
     for path, label in input_files(paths):
         text = read_text(path, label)
@@ -40,7 +41,8 @@ def load_declared(paths: Sequence[Path], account: str | None = None, region: str
         kind = kind_of(docs)
         if kind is None:
             if all(d is None for d in docs):
-                continue
+                raise InputError(f"{label}:1: empty: no template, plan, task definition, function configuration "
+                                 "or manifest in this file")
             raise InputError(f"{label}:1: not a CloudFormation template, Terraform plan JSON, ECS task definition, "
                              "Lambda function configuration or Kubernetes manifest")
         sink.sources.append(label)

@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Callable
 
-from auditor.review.values import Unknown, first_unknown
+from auditor.review.values import FieldError, Unknown, first_unknown
 
 NOVALUE = object()  # AWS::NoValue: the property is removed
 SUB_VAR = re.compile(r"\$\{([^}]*)\}")
@@ -35,17 +35,21 @@ class Resolver:
         self.mappings = template.get("Mappings") if isinstance(template.get("Mappings"), dict) else {}
         self.conditions = template.get("Conditions") if isinstance(template.get("Conditions"), dict) else {}
         self._condition_cache: dict[str, object] = {}
+        self._busy: set[str] = set()
         self._ref, self._getatt = ref, getatt
         self._depth = 0
+        self._path: list[str] = []  # keys from the value given to resolve() down to the current one
 
     # --- public ------------------------------------------------------------------------------------
 
     def resolve(self, value):
-        """The value with every intrinsic evaluated; Unknown where it cannot be."""
+        """The value with every intrinsic evaluated; Unknown where it cannot be known before deploying.
+        A call CloudFormation itself would refuse (an Fn::Select index out of range, an Fn::FindInMap key
+        the mapping lacks, arguments of the wrong shape) raises FieldError naming the field."""
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                return Unknown("intrinsic functions nested too deeply")
+                raise FieldError(self.where(), "intrinsic functions nested too deeply")
             if isinstance(value, dict):
                 if len(value) == 1:
                     (key, arg), = value.items()
@@ -55,24 +59,45 @@ class Resolver:
                 if hasattr(value, "line"):
                     out.line = value.line
                 for k, v in value.items():
-                    r = self.resolve(v)
+                    self._path.append(str(k))
+                    try:
+                        r = self.resolve(v)
+                    finally:
+                        self._path.pop()
                     if r is not NOVALUE:
                         out[k] = r
                 return out
             if isinstance(value, list):
-                return [r for r in (self.resolve(v) for v in value) if r is not NOVALUE]
+                out = []
+                for i, v in enumerate(value):
+                    self._path.append(f"[{i}]")
+                    try:
+                        r = self.resolve(v)
+                    finally:
+                        self._path.pop()
+                    if r is not NOVALUE:
+                        out.append(r)
+                return out
             return value
         finally:
             self._depth -= 1
+
+    def where(self) -> str:
+        return "".join(p if p.startswith("[") else f".{p}" for p in self._path).lstrip(".")
 
     def condition(self, name) -> object:
         """True / False, or Unknown."""
         name = str(name)
         if name not in self._condition_cache:
             if name not in self.conditions:
-                return Unknown(f"Condition {name} (not declared)")
-            self._condition_cache[name] = Unknown(f"Condition {name} (refers to itself)")
-            self._condition_cache[name] = self._truth(self.resolve(self.conditions[name]), f"Condition {name}")
+                raise FieldError(self.where(), f"Condition {name} is not declared in Conditions")
+            if name in self._busy:
+                raise FieldError(self.where(), f"Condition {name} refers to itself")
+            self._busy.add(name)
+            try:
+                self._condition_cache[name] = self._truth(self.resolve(self.conditions[name]), f"Condition {name}")
+            finally:
+                self._busy.discard(name)
         return self._condition_cache[name]
 
     # --- functions ---------------------------------------------------------------------------------
@@ -91,7 +116,7 @@ class Resolver:
             return self._sub(arg)
         if fn == "Fn::If":
             if not isinstance(arg, list) or len(arg) != 3:
-                return Unknown("Fn::If needs [condition, value if true, value if false]")
+                raise FieldError(self.where(), "Fn::If needs [condition, value if true, value if false]")
             cond = self.condition(arg[0])
             if isinstance(cond, Unknown):
                 return cond
@@ -104,8 +129,11 @@ class Resolver:
             return bad
         try:
             return self._plain_fn(fn, args)
+        except FieldError:
+            raise
         except (TypeError, ValueError, IndexError, KeyError, AttributeError):
-            return Unknown(f"{fn} with arguments {json.dumps(args, default=str)[:80]}")
+            raise FieldError(self.where(), f"{fn} with arguments {json.dumps(args, default=str)[:80]}: "
+                                           "malformed (CloudFormation would refuse the template)") from None
 
     def _plain_fn(self, fn: str, args):
         if fn == "Fn::Join":
@@ -113,13 +141,28 @@ class Resolver:
             return str(delim).join(_text(i) for i in items)
         if fn == "Fn::Select":
             index, items = args
-            return items[int(index)]
+            if not isinstance(items, list):
+                raise TypeError
+            i = int(index)
+            if not 0 <= i < len(items):
+                raise FieldError(self.where(), f"Fn::Select index {i} is out of range for a list of {len(items)}")
+            return items[i]
         if fn == "Fn::Split":
             delim, text = args
             return str(text).split(str(delim))
         if fn == "Fn::FindInMap":
-            name, top, second = args[:3]
-            return self.mappings[name][top][second]
+            name, top, second = (str(a) for a in args[:3])
+            default = args[3].get("DefaultValue", NOVALUE) if len(args) > 3 and isinstance(args[3], dict) else NOVALUE
+            mapping = self.mappings.get(name)
+            level = mapping.get(top) if isinstance(mapping, dict) else None
+            if isinstance(level, dict) and second in level:
+                return level[second]
+            if default is not NOVALUE:
+                return default
+            missing = (f"no mapping {name}" if not isinstance(mapping, dict) else
+                       f"mapping {name} has no key {top}" if not isinstance(level, dict) else
+                       f"mapping {name}.{top} has no key {second}")
+            raise FieldError(self.where(), f"Fn::FindInMap: {missing}")
         if fn == "Fn::Base64":
             return args
         if fn == "Fn::Length":
@@ -132,7 +175,7 @@ class Resolver:
 
     def _ref_value(self, arg):
         if not isinstance(arg, str):
-            return Unknown("Ref to a non-string")
+            raise FieldError(self.where(), "Ref to a non-string")
         if arg in self.pseudo:
             return self.pseudo[arg]
         if arg in self.params:
@@ -143,7 +186,7 @@ class Resolver:
         if isinstance(arg, str):
             arg = arg.split(".", 1)
         if not isinstance(arg, list) or len(arg) != 2:
-            return Unknown("Fn::GetAtt needs [resource, attribute]")
+            raise FieldError(self.where(), "Fn::GetAtt needs [resource, attribute]")
         name, attr = arg[0], self.resolve(arg[1])
         if isinstance(attr, Unknown):
             return attr
@@ -155,7 +198,7 @@ class Resolver:
         else:
             text, local = arg, {}
         if not isinstance(text, str):
-            return Unknown("Fn::Sub needs a string")
+            raise FieldError(self.where(), "Fn::Sub needs a string")
 
         missing: list[Unknown] = []
 
@@ -182,7 +225,7 @@ class Resolver:
         if bad:
             return bad
         if not isinstance(args, list):
-            return Unknown(f"{fn} needs a list")
+            raise FieldError(self.where(), f"{fn} needs a list")
         if fn == "Fn::Equals":
             return len(args) == 2 and _text(args[0]) == _text(args[1])
         truths = [self._truth(a, fn) for a in args]
@@ -193,15 +236,16 @@ class Resolver:
             return all(truths)
         if fn == "Fn::Or":
             return any(truths)
-        return not truths[0] if len(truths) == 1 else Unknown("Fn::Not needs one condition")
+        if len(truths) != 1:
+            raise FieldError(self.where(), "Fn::Not needs one condition")
+        return not truths[0]
 
-    @staticmethod
-    def _truth(value, where: str):
+    def _truth(self, value, where: str):
         if isinstance(value, (bool, Unknown)):
             return value
         if isinstance(value, str) and value.lower() in ("true", "false"):
             return value.lower() == "true"
-        return Unknown(f"{where} is not a condition")
+        raise FieldError(self.where(), f"{where} is not a condition")
 
 
 def _param_value(name: str, spec) -> object:

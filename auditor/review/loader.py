@@ -1,25 +1,30 @@
 """Reading review inputs with line numbers: YAML (CloudFormation short tags included) and JSON.
 
 Every mapping comes back as a ``Node`` (a dict that knows the line it starts on), so each declared
-resource can name its file and line. YAML is read with a ``SafeLoader`` subclass: only the
-CloudFormation short-form tags are added (each becomes its long form, ``!Ref X`` -> ``{"Ref": "X"}``);
-every other tag, ``!!python/object`` included, stays rejected.
+resource can name its file and line. Files are read through auditor.inputs (regular files only, size,
+integer, nesting and alias limits). A CloudFormation template in YAML is decoded by cfn-lint's template
+decoder (``cfnlint.decode``: short-form tags become their long form, ``!Ref X`` -> ``{"Ref": "X"}``,
+with line numbers, duplicate keys refused, alias expansion bounded); any other YAML (Kubernetes
+manifests, Helm output) is read with PyYAML's safe loader, so no tag beyond the YAML core schema is
+accepted, ``!!python/object`` included.
 """
 
 from __future__ import annotations
 
 import bisect
 import json
+import re
 from json import decoder as json_decoder
 from json import scanner as json_scanner
 from pathlib import Path
 
 import yaml
 
+from auditor import inputs
 from auditor.model.snapshot import InputError
 
 SUFFIXES = (".yaml", ".yml", ".json", ".template")
-MAX_BYTES = 50 * 1024 * 1024
+CFN_TOP = re.compile(r"^(AWSTemplateFormatVersion|Resources|Transform)\s*:", re.MULTILINE)
 
 
 class Node(dict):
@@ -43,16 +48,12 @@ def plain(value):
 
 # --- YAML ------------------------------------------------------------------------------------------
 
-# Short tag -> long form. Fn::GetAtt's short form is "Resource.Attribute" (split on the first dot).
-SHORT_TAGS = ("Ref", "Condition", "Base64", "Cidr", "FindInMap", "GetAtt", "GetAZs", "ImportValue", "Join",
-              "Select", "Split", "Sub", "Transform", "And", "Equals", "If", "Not", "Or", "Length", "ToJsonString")
+
+class NodeLoader(yaml.SafeLoader):
+    """SafeLoader whose mappings are ``Node`` with their lines."""
 
 
-class CfnLoader(yaml.SafeLoader):
-    """SafeLoader plus the CloudFormation short-form tags. Mappings become ``Node`` with lines."""
-
-
-def _construct_mapping(loader: CfnLoader, node: yaml.MappingNode) -> Node:
+def _construct_mapping(loader: NodeLoader, node: yaml.MappingNode) -> Node:
     loader.flatten_mapping(node)
     out = Node()
     out.line = node.start_mark.line + 1
@@ -67,50 +68,45 @@ def _construct_mapping(loader: CfnLoader, node: yaml.MappingNode) -> Node:
     return out
 
 
-def _short_tag(name: str):
-    long = name if name in ("Ref", "Condition") else f"Fn::{name}"
-
-    def construct(loader: CfnLoader, node: yaml.Node):
-        if isinstance(node, yaml.ScalarNode):
-            value = loader.construct_scalar(node)
-            if name == "GetAtt" and isinstance(value, str):
-                value = value.split(".", 1)
-        elif isinstance(node, yaml.SequenceNode):
-            value = loader.construct_sequence(node, deep=True)
-        else:
-            value = _construct_mapping(loader, node)
-        out = Node({long: value})
-        out.line = node.start_mark.line + 1
-        return out
-
-    return construct
-
-
-CfnLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-for _name in SHORT_TAGS:
-    CfnLoader.add_constructor(f"!{_name}", _short_tag(_name))
-del _name
+NodeLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 def yaml_documents(text: str, label: str) -> list:
-    """Every document of a YAML stream (None for empty ones)."""
-    try:
-        loader = CfnLoader(text)
-        try:
-            docs = []
-            while loader.check_data():
-                docs.append(loader.get_data())
-            return docs
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f" line {mark.line + 1}" if mark else ""
-        raise InputError(f"{label}:{where}: not valid YAML: {exc.problem or exc.context}") from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"{label}: not valid YAML: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
-    except RecursionError:
-        raise InputError(f"{label}: YAML nested too deeply") from None
+    """Every document of a YAML stream (None for empty ones); a CloudFormation template through cfn-lint."""
+    if CFN_TOP.search(text):
+        return [cfn_template(text, label)]
+    return inputs.yaml_documents(text, label, loader=NodeLoader)
+
+
+def cfn_template(text: str, label: str) -> Node:
+    """A CloudFormation YAML template decoded by cfn-lint, as ``Node`` / list / str values."""
+    from cfnlint.decode import decode_str
+
+    template, matches = decode_str(text)
+    if matches or not isinstance(template, dict):
+        m = matches[0] if matches else None
+        message = " ".join(str(m.message).split()) if m else "not a template"
+        message = message.split(" in \"<unicode string>\"")[0]
+        line = f":{m.linenumber}" if m and m.linenumber else ""
+        raise InputError(f"{label}{line}: not a valid CloudFormation template: {message[:200]}")
+    if inputs.expanded_size(template) > inputs.MAX_YAML_VALUES:
+        raise InputError(f"{label}: YAML aliases expand to more than {inputs.MAX_YAML_VALUES} values")
+    inputs.check_depth(template, label)
+    return _nodes(template)
+
+
+def _nodes(value):
+    """cfn-lint's dict_node / list_node / str_node -> Node (with its 1-based line) / list / str."""
+    if isinstance(value, dict):
+        out = Node((str(k), _nodes(v)) for k, v in value.items())
+        mark = getattr(value, "start_mark", None)
+        out.line = mark.line + 1 if mark is not None else 0
+        return out
+    if isinstance(value, list):
+        return [_nodes(v) for v in value]
+    if isinstance(value, str):
+        return str(value)
+    return value
 
 
 # --- JSON ------------------------------------------------------------------------------------------
@@ -119,7 +115,7 @@ def yaml_documents(text: str, label: str) -> list:
 def json_document(text: str, label: str):
     """Parse JSON with the pure-Python scanner, recording each object's line."""
     newlines = [i for i, ch in enumerate(text) if ch == "\n"]
-    dec = json.JSONDecoder()
+    dec = json.JSONDecoder(parse_int=inputs._parse_int)
 
     def parse_object(s_and_end, *args):
         start = s_and_end[1]
@@ -131,29 +127,34 @@ def json_document(text: str, label: str):
     dec.parse_object = parse_object
     dec.scan_once = json_scanner.py_make_scanner(dec)
     try:
-        return dec.decode(text)
+        value = dec.decode(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{label}: line {exc.lineno}: not valid JSON: {exc.msg}") from None
     except RecursionError:
-        raise InputError(f"{label}: JSON nested too deeply") from None
+        raise InputError(f"{label}: not accepted: nested more than {inputs.MAX_DEPTH} levels deep") from None
+    except ValueError as exc:
+        raise InputError(f"{label}: not accepted: {' '.join(str(exc).split())[:120]}") from None
+    inputs.check_depth(value, label)
+    return value
 
 
 # --- files -----------------------------------------------------------------------------------------
 
 
 def input_files(paths) -> list[tuple[Path, str]]:
-    """(file, label) for every input: files as given, folders searched recursively (sorted)."""
+    """(file, label) for every input: files as given, folders searched recursively (sorted). A name with
+    an input suffix that is not a regular file (a FIFO, a device) is kept, and refused when read."""
     out: list[tuple[Path, str]] = []
     if not paths:
         raise InputError("review: no files or folders given")
     for given in paths:
         given = Path(given)
         if given.is_dir():
-            found = sorted(p for p in given.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+            found = sorted(p for p in given.rglob("*") if p.suffix.lower() in SUFFIXES and not p.is_dir())
             if not found:
                 raise InputError(f"{given}: no *.yaml, *.yml, *.json or *.template files in this folder")
             out += [(p, str(p)) for p in found]
-        elif given.is_file():
+        elif given.exists() or given.is_symlink():
             out.append((given, str(given)))
         else:
             raise InputError(f"{given}: no such file or folder")
@@ -161,14 +162,8 @@ def input_files(paths) -> list[tuple[Path, str]]:
 
 
 def read_text(path: Path, label: str) -> str:
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise InputError(f"{label}: larger than {MAX_BYTES // (1024 * 1024)} MiB")
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(f"{label}: not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError(f"{label}: cannot read: {exc.strerror or exc}") from None
+    return inputs.read_text(path, "a template, plan, task definition, function configuration or manifest",
+                            yaml_input=path.suffix.lower() != ".json", label=label, bom=True)
 
 
 def documents(path: Path, label: str, text: str | None = None) -> list:
@@ -180,9 +175,9 @@ def documents(path: Path, label: str, text: str | None = None) -> list:
 
 def _is_json(text: str) -> bool:
     try:
-        json.loads(text)
+        inputs.json_loads(text, "")
         return True
-    except (ValueError, RecursionError):
+    except InputError:
         return False
 
 

@@ -32,32 +32,50 @@ class Plan:
     def __init__(self, doc: dict, label: str, sink: Sink) -> None:
         self.label, self.sink = label, sink
         self.resources: dict[str, dict] = {}  # address -> planned resource (type, values, line)
-        root = get(doc, "planned_values", "root_module")
-        self._walk(root if isinstance(root, dict) else {})
+        planned = doc.get("planned_values")
+        if not isinstance(planned, dict):
+            raise FieldError("planned_values", "required: a mapping (the output of `terraform show -json PLAN`)")
+        root = planned.get("root_module")
+        if not isinstance(root, dict):
+            raise FieldError("planned_values.root_module", "required: a mapping")
+        self._walk(root, "planned_values.root_module")
         self.unknown: dict[str, object] = {}
-        for rc in as_list(doc.get("resource_changes"), "resource_changes"):
-            if isinstance(rc, dict) and isinstance(rc.get("change"), dict):
-                self.unknown[str(rc.get("address"))] = rc["change"].get("after_unknown") or {}
+        for i, rc in enumerate(as_list(doc.get("resource_changes"), "resource_changes")):
+            if not isinstance(rc, dict) or not isinstance(rc.get("change"), dict):
+                raise FieldError(f"resource_changes[{i}]", "expected a mapping with a change")
+            self.unknown[str(rc.get("address"))] = rc["change"].get("after_unknown") or {}
         self.expressions: dict[str, dict] = {}
         config = get(doc, "configuration", "root_module")
         self._config(config if isinstance(config, dict) else {}, "")
         self._ids: dict[str, dict] = {}
         sink.adopt_arns(_values(r).get("arn") for r in self.resources.values())
 
-    def _walk(self, module: dict) -> None:
-        for r in as_list(module.get("resources"), "planned_values.resources"):
-            if isinstance(r, dict) and r.get("mode", "managed") == "managed" and isinstance(r.get("address"), str):
+    def _walk(self, module: dict, where: str) -> None:
+        for i, r in enumerate(as_list(module.get("resources"), f"{where}.resources")):
+            at = f"{where}.resources[{i}]"
+            if not isinstance(r, dict):
+                raise FieldError(at, "expected a planned resource (a mapping)")
+            for key in ("address", "type"):
+                if not isinstance(r.get(key), str) or not r[key]:
+                    raise FieldError(f"{at}.{key}", "required: a string")
+            if r.get("values") is not None and not isinstance(r["values"], dict):
+                raise FieldError(f"{r['address']}.values", "expected a mapping")
+            if r.get("mode", "managed") == "managed":
                 self.resources[r["address"]] = r
-        for child in as_list(module.get("child_modules"), "planned_values.child_modules"):
-            if isinstance(child, dict):
-                self._walk(child)
+        for i, child in enumerate(as_list(module.get("child_modules"), f"{where}.child_modules")):
+            if not isinstance(child, dict):
+                raise FieldError(f"{where}.child_modules[{i}]", "expected a module (a mapping)")
+            self._walk(child, f"{where}.child_modules[{i}]")
 
     def _config(self, module: dict, prefix: str) -> None:
         for r in as_list(module.get("resources"), "configuration.resources"):
             if isinstance(r, dict) and isinstance(r.get("address"), str):
                 expressions = r.get("expressions")
                 self.expressions[prefix + r["address"]] = expressions if isinstance(expressions, dict) else {}
-        for name, call in (module.get("module_calls") or {}).items():
+        calls = module.get("module_calls") or {}
+        if not isinstance(calls, dict):
+            raise FieldError(f"configuration.{prefix}module_calls", "expected a mapping")
+        for name, call in calls.items():
             if isinstance(call, dict) and isinstance(call.get("module"), dict):
                 self._config(call["module"], f"{prefix}module.{name}.")
 
@@ -265,7 +283,7 @@ class Plan:
 
                 def change(fs):
                     return fs.model_copy(update={"mount_targets": [*(fs.mount_targets or []), mt]})
-            replace(s, "file_systems", lambda fs: fs.file_system_id == fs_id, change, where)
+            replace(s, "file_systems", lambda fs: fs.file_system_id == fs_id, change, where, (self.label, line))
         elif kind in ("aws_security_group_rule", "aws_vpc_security_group_ingress_rule"):
             if kind == "aws_security_group_rule" and v.get("type") != "ingress":
                 return
@@ -273,7 +291,7 @@ class Plan:
             rule = build.ingress_rule(s, f"{s.account}/{gid}", as_dict(v, address), address, gid)
             replace(s, "security_groups", lambda g: g.group_id == gid,
                     lambda g: g.model_copy(update={"ingress": None if rule is None or g.ingress is None else [*g.ingress, rule]}),
-                    where)
+                    where, (self.label, line))
         elif kind in ("aws_iam_role_policy", "aws_iam_role_policy_attachment"):
             name = v.get("role")
             if isinstance(name, Unknown):
@@ -291,7 +309,7 @@ class Plan:
                 inline = None if doc is None or r.inline_policies is None else {
                     **r.inline_policies, str(v.get("name") or address): doc}
                 return r.model_copy(update={"inline_policies": inline})
-            replace(s, "roles", lambda r: r.role_name == name, change, where)
+            replace(s, "roles", lambda r: r.role_name == name, change, where, (self.label, line), name)
 
 
 def _values(resource: dict) -> dict:

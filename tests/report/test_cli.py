@@ -104,9 +104,10 @@ def test_emit_for_check(tmp_path, cat):
 def test_parse_formats():
     assert parse_formats("table, json,table") == ["table", "json"]
     assert parse_formats(["sarif,csv", "html"]) == ["sarif", "csv", "html"]
-    assert parse_formats("") == ["table"]
-    with pytest.raises(InputError):
-        parse_formats("xml")
+    assert parse_formats(None) == ["table"]
+    for bad in ("xml", "", " ", "table,,json"):  # an empty --format is a mistake, not the default
+        with pytest.raises(InputError):
+            parse_formats(bad)
 
 
 def test_failing_ignores_waived(tmp_path, cat):

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from auditor.model.snapshot import InputError, Snapshot
 from auditor.review import ReviewOutcome, review
-from auditor.review.loader import CfnLoader, json_document, plain
+from auditor.review.loader import json_document, plain, yaml_documents
 
 ROOT = Path(__file__).resolve().parents[2] / "samples" / "review"
 SEEDS = sorted(p for p in ROOT.rglob("*") if p.suffix in (".yaml", ".json"))
@@ -79,7 +79,7 @@ def test_mutated_samples(tmp_path_factory, data):
             doc = _mutate(doc, data)
         _check(tmp, "doc.json", json.dumps(doc))
     else:
-        docs = [plain(d) for d in yaml.load_all(text, Loader=CfnLoader)]
+        docs = [plain(d) for d in yaml_documents(text, str(seed))]
         i = data.draw(st.integers(0, len(docs) - 1))
         for _ in range(data.draw(st.integers(1, 3))):
             docs[i] = _mutate(copy.deepcopy(docs[i]), data)

@@ -37,7 +37,7 @@ UNSAFE_ALONE = {
     "eks-static": {("efs_unencrypted_mount", "uploads.yaml:33"), ("efs_workload_runs_as_root", "uploads.yaml:33")},
     # the planned access point is declared at the StorageClass whose uid/gid 0 decide it
     "eks-dynamic": {("efs_access_point_root_identity", "teams.yaml:4")},
-    "lambda-sam": {("efs_cross_app_reach", "template.yaml:78")},
+    "lambda-sam": {("efs_cross_app_reach", "template.yaml:81")},
     "lambda-terraform": {
         ("efs_cross_app_reach", "plan.json:154"), ("efs_automatic_backups_enabled", "plan.json:12"),
         ("efs_encrypted_at_rest", "plan.json:12"), ("efs_policy_anonymous_access", "plan.json:12"),
@@ -265,8 +265,21 @@ def test_cli_exit_codes_and_sarif_locations():
                   loc["physicalLocation"]["region"]["startLine"])
                  for res in sarif["runs"][0]["results"] for loc in res["locations"]}
     assert locations == {("uploads.yaml", 33)}
+    # alone, the safe variant's mounts of the live access point cannot be assessed: exit 3, never a clean 0
     safe = runner.invoke(app, ["review", str(SAMPLES / "eks-static" / "safe")])
-    assert safe.exit_code == 0, safe.output
+    assert safe.exit_code == 3, safe.output
+    assert runner.invoke(app, ["review", str(SAMPLES / "eks-static" / "safe"), "--allow-partial"]).exit_code == 0
+
+
+def test_the_unsafe_sample_that_needs_the_live_estate_never_passes_alone():
+    """lambda-config-json/unsafe mounts a live access point: alone it shows what it could not assess and
+    exits 3; against the live estate it shows its findings and exits 1."""
+    runner = CliRunner()
+    alone = runner.invoke(app, ["review", str(SAMPLES / "lambda-config-json" / "unsafe")])
+    assert alone.exit_code == 3 and "NOT ASSESSED (declared resources): 2" in alone.stdout
+    against = runner.invoke(app, ["review", str(SAMPLES / "lambda-config-json" / "unsafe"), "--against",
+                                  str(PRODUCTION)])
+    assert against.exit_code == 1 and "INTRODUCED" in against.stdout
 
 
 def test_cli_bad_input_is_one_line_and_exit_2(tmp_path):

@@ -9,7 +9,6 @@ and the field.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,6 +17,7 @@ import yaml
 
 from auditor.collectors.k8s.fields import FieldError, describe
 from auditor.collectors.k8s.transform import cluster_from_objects, parse_object
+from auditor.inputs import check_depth, json_loads
 from auditor.model.snapshot import CollectionUnit, InputError, Snapshot
 
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -55,13 +55,14 @@ def manifest_files(paths: Sequence[Path]) -> list[tuple[Path, str]]:
     for given in paths:
         given = Path(given)
         if given.is_dir():
-            found = sorted(p for p in given.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+            # every name with a manifest suffix: a FIFO or device among them is refused when read, not skipped
+            found = sorted(p for p in given.rglob("*") if p.suffix.lower() in SUFFIXES and not p.is_dir())
             if not found:
                 raise InputError(f"{given}: no *.yaml, *.yml or *.json files in this folder")
             base = given.resolve().name
             out += [(p, str(Path(base) / p.relative_to(given)) if base else str(p.relative_to(given))) for p in found]
-        elif given.is_file():
-            out.append((given, str(given)))
+        elif given.exists() or given.is_symlink():
+            out.append((given, str(given)))  # not a regular file: the reader says what it is
         else:
             raise InputError(f"{given}: no such file or folder")
     return out
@@ -69,12 +70,10 @@ def manifest_files(paths: Sequence[Path]) -> list[tuple[Path, str]]:
 
 def read_objects(path: Path, label: str) -> Iterator[tuple[dict, int, int | None, str]]:
     """(object, document number, line, location prefix) for each object; `List` kinds are opened."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(f"{label}: not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError(f"{label}: cannot read: {exc.strerror or exc}") from None
+    from auditor.inputs import read_text
+
+    is_json = path.suffix.lower() == ".json"
+    text = read_text(path, "a manifest file", yaml_input=not is_json, label=label, bom=True)
     documents = _json_documents(text, label) if path.suffix.lower() == ".json" else _yaml_documents(text, label)
     for doc, (value, node) in enumerate(documents, start=1):
         if value is None:
@@ -135,6 +134,7 @@ def _yaml_documents(text: str, label: str) -> list[tuple[object, object]]:
             if _expanded_size(value, {}) > MAX_VALUES:
                 raise InputError(f"{label}: document {len(out) + 1}: YAML aliases expand to more than "
                                  f"{MAX_VALUES} values")
+            check_depth(value, f"{label}: document {len(out) + 1}")
             out.append((value, node))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -145,6 +145,8 @@ def _yaml_documents(text: str, label: str) -> list[tuple[object, object]]:
         raise InputError(f"{label}: not valid YAML: {' '.join(str(exc).split())}") from None
     except RecursionError:
         raise InputError(f"{label}: not valid YAML: nested too deeply") from None
+    except ValueError as exc:  # a value the constructor cannot build: a date of month 13, 5000 digits
+        raise InputError(f"{label}: not valid YAML: {' '.join(str(exc).split())[:200]}") from None
     finally:
         if loader is not None:
             loader.dispose()
@@ -171,12 +173,7 @@ def _expanded_size(value: object, seen: dict[int, int]) -> int:
 
 
 def _json_documents(text: str, label: str) -> list[tuple[object, object]]:
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{label}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    except RecursionError:
-        raise InputError(f"{label}: not valid JSON: nested too deeply") from None
+    value = json_loads(text, label, "not valid JSON")
     node = None
     if isinstance(value, dict) and isinstance(value.get("items"), list):
         try:  # JSON is YAML: the composer (no construction) gives each List item's line

@@ -20,6 +20,8 @@ Decisions:
   * the `kubernetes` client is NOT bundled: the Lambda collects AWS only, and the client (with its
     dependencies, well over 100 MB unzipped) would bring the package near Lambda's 250 MB limit.
     The CronJob image has it. Kubernetes collection from Lambda is not supported.
+  * `cfn-lint` (about 40 MB: the CloudFormation decoder `efs-audit review` uses) is NOT bundled: the
+    scheduled audit never reviews templates.
   * dependencies are installed as binary wheels for the target platform (--only-binary), so the
     build host's OS and Python do not leak into the zip. Needs Python 3.11+ and pip on the host.
   * the zip is reproducible: sorted entries, fixed timestamps and permissions.
@@ -38,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 RUNTIME_PYTHON = "3.12"  # template.yaml: Runtime: python3.12
 PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
-EXCLUDED = {"kubernetes"}  # see the module docstring
+EXCLUDED = {"kubernetes", "cfn-lint"}  # see the module docstring
 PROJECT_DIRS = ("auditor", "policies")  # copied side by side; the CronJob image uses the same layout
 ZIP_NAME = "efs-audit-lambda.zip"
 CONSTRAINTS = ROOT / "constraints.txt"  # exact versions; samples/deploy/constraints.py writes it
