@@ -130,10 +130,10 @@ def check(
     from auditor.model import snapshot as snap
     from auditor.pipeline import evaluate
 
+    params, skip = params_from(app_label, trusted_account, config, param), selection(config, checks, skip_checks)
+    loaded = snap.load(snapshot)  # the safe reader first: a FIFO or a device is refused before any other read
     display = {**controls.display(severity, status, wide), "all_results": sarif_all,
                "source_uri": snapshot.as_posix(), "source_text": _read_text(snapshot)}
-    params, skip = params_from(app_label, trusted_account, config, param), selection(config, checks, skip_checks)
-    loaded = snap.load(snapshot)
     run = evaluate(loaded, params, skip=skip)
     report(run, snap.dumps(loaded), fmt, out, waivers, baseline, framework, sign, display)
     raise typer.Exit(exit_code(run, fail_on.value, allow_partial, waivers))
