@@ -22,26 +22,30 @@ import time
 from dataclasses import dataclass
 
 from botocore.config import Config
-from botocore.exceptions import ConnectionClosedError, HTTPClientError, ReadTimeoutError
+from botocore.exceptions import ConnectionClosedError, ConnectTimeoutError, HTTPClientError, ReadTimeoutError
 from botocore.retries import quota, standard
 
 from auditor.collectors.aws.operations import DeadlineReached
 
 CHUNK = 65536
+TIMEOUTS = (ReadTimeoutError, ConnectTimeoutError)  # CallTimeout is added below
 
 
 @dataclass(frozen=True)
 class Limits:
     connect_timeout: float = 5.0
-    read_timeout: float = 20.0
+    read_timeout: float = 15.0
     call_timeout: float = 30.0
-    max_attempts: int = 6
+    max_attempts: int = 8
+    timeout_attempts: int = 2  # attempts of a call whose answer timed out (a slow endpoint stays slow)
     retry_quota: int = 5000
+    throttle_base: float = 0.1  # seconds: first back-off after a throttle is rand(0, 1) x this, then doubling
+    retry_mode: str = "standard"  # "adaptive": botocore's own adaptive mode, quota and all (measured only)
     max_pool_connections: int = 16
 
     def config(self) -> Config:
         return Config(connect_timeout=self.connect_timeout, read_timeout=self.read_timeout,
-                      retries={"mode": "standard", "total_max_attempts": self.max_attempts},
+                      retries={"mode": self.retry_mode, "total_max_attempts": self.max_attempts},
                       max_pool_connections=self.max_pool_connections)
 
 
@@ -52,11 +56,15 @@ class CallTimeout(HTTPClientError):
     fmt = "no complete answer from {endpoint_url} within {seconds:.0f} s (attempt cut)"
 
 
+TIMEOUTS = (*TIMEOUTS, CallTimeout)
+
+
 def client(session, service: str, region: str, limits: Limits, deadline: float | None):
     """A boto3 client whose every attempt is bounded (see the module docstring)."""
     made = session.client(service, region_name=region, config=limits.config())
     name = made.meta.service_model.service_id.hyphenize()
-    _install_retries(made, name, limits, deadline)
+    if limits.retry_mode == "standard":
+        _install_retries(made, name, limits, deadline)
     http = made._endpoint.http_session  # the client's own session: its pool, proxies and TLS settings
 
     def send(request, **_kwargs):
@@ -74,12 +82,16 @@ def _install_retries(made, name: str, limits: Limits, deadline: float | None) ->
     handler = standard.RetryHandler(
         retry_policy=standard.RetryPolicy(
             retry_checker=standard.StandardRetryConditions(max_attempts=limits.max_attempts),
-            retry_backoff=standard.ExponentialBackoff(service_name=name, throttling_detector=detector)),
+            retry_backoff=_Backoff(limits.throttle_base, service_name=name, throttling_detector=detector)),
         retry_event_adapter=adapter, retry_quota=checker, service_name=name)
 
     def needs_retry(**kwargs):
         delay = handler.needs_retry(**kwargs)
-        if delay is not None and deadline is not None and time.monotonic() + delay >= deadline:
+        if delay is None:
+            return None
+        if isinstance(kwargs.get("caught_exception"), TIMEOUTS) and kwargs["attempts"] >= limits.timeout_attempts:
+            return None
+        if deadline is not None and time.monotonic() + delay >= deadline:
             return None  # the last answer stands; no sleep past the run's end
         return delay
 
@@ -87,6 +99,14 @@ def _install_retries(made, name: str, limits: Limits, deadline: float | None) ->
     made.meta.events.register(f"needs-retry.{name}", needs_retry, unique_id=f"efs-audit-retry-{name}")
     made.meta.events.register(f"after-call.{name}", checker.release_retry_quota,
                               unique_id=f"efs-audit-retry-quota-{name}")
+
+
+class _Backoff(standard.ExponentialBackoff):
+    """botocore's truncated exponential back-off with jitter, with our base for throttling errors."""
+
+    def __init__(self, throttle_base: float, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._DEFAULT_BACKOFF_CONFIG = {**self._DEFAULT_BACKOFF_CONFIG, "throttling_base_scale": throttle_base}
 
 
 def _bounded_send(http, request, limits: Limits, deadline: float | None):

@@ -61,11 +61,14 @@ class AwsSettings:
     read_timeout: float = bounds.Limits.read_timeout  # seconds of silence, per attempt
     call_timeout: float = bounds.Limits.call_timeout  # wall-clock seconds per attempt, body included
     retry_quota: int = bounds.Limits.retry_quota  # retry tokens per client (botocore's default: 500)
+    throttle_base: float = bounds.Limits.throttle_base  # seconds, first back-off after a throttle (x rand)
+    retry_mode: str = bounds.Limits.retry_mode  # "standard"; "adaptive" only to measure botocore's own
 
     def limits(self) -> bounds.Limits:
         return bounds.Limits(connect_timeout=self.connect_timeout, read_timeout=self.read_timeout,
                              call_timeout=self.call_timeout, max_attempts=self.max_attempts,
-                             retry_quota=self.retry_quota, max_pool_connections=max(10, self.max_workers * 2))
+                             retry_quota=self.retry_quota, throttle_base=self.throttle_base,
+                             retry_mode=self.retry_mode, max_pool_connections=max(10, self.max_workers * 2))
 
 
 _last = {"counter": CallCounter()}

@@ -96,4 +96,4 @@ def _hint(response: dict) -> str:
         text = " ".join(body.split())
         return f" (body: {text[:80]!r})" if text else " (empty body)"
     keys = sorted(k for k in response if k != "ResponseMetadata")
-    return f" (keys: {', '.join(keys[:5])})" if keys else " (empty body)"
+    return f" (keys: {', '.join(keys[:5])})" if keys else " (the body was empty or not this operation's answer)"
