@@ -12,6 +12,7 @@ emulator (moto's server) unless a rule matches, in which case it answers with th
   garble    the upstream body with its bytes scrambled
   empty     200 with an empty body
   html      200 with an HTML page (a captive portal or load balancer page)
+  answer    200 with the rule's ``body`` (an answer the emulator cannot give)
 
 A request is matched by service (the SigV4 credential scope), operation (``X-Amz-Target``, the
 ``Action=`` form parameter, or the REST route below), region and, optionally, a substring of the
@@ -61,6 +62,13 @@ UPSTREAM_TIMEOUT = 30.0
 SOCKET_TIMEOUT = 30.0
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:  # a client that went away: not news
+        pass
+
+
 @dataclass
 class Rule:
     fault: str
@@ -71,6 +79,7 @@ class Rule:
     code: str = "ThrottlingException"
     status: int = 400
     delay: float = 0.0
+    body: bytes = b""
     times: int | None = None
     per_request: int | None = None
     rate: float | None = None
@@ -136,8 +145,7 @@ class FaultProxy:
         self.stopping = threading.Event()
         self.slots = threading.BoundedSemaphore(max_threads)
         self.log: list[tuple[str | None, str | None, str]] = []  # (service, operation, outcome)
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
+        self.server = _Server(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
 
     @property
@@ -157,7 +165,7 @@ class FaultProxy:
 
     def injected(self, outcome: str | None = None) -> int:
         with self.lock:
-            return sum(1 for _, _, o in self.log if o != "forwarded" and outcome in (None, o))
+            return sum(1 for _, _, o in self.log if o not in ("forwarded", "answer") and outcome in (None, o))
 
     def requests(self) -> int:
         with self.lock:
@@ -253,6 +261,8 @@ class FaultProxy:
                     self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                     self.close_connection = True
                     return
+                if fault == "answer":
+                    return self._send(200, [("Content-Type", "application/json")], rule.body)
                 if fault == "slow":
                     if proxy.stopping.wait(rule.delay):
                         return
