@@ -205,6 +205,7 @@ def collect(
     settings = collect_settings(profile, region, role_arn, external_id, session_name, no_aws, kubeconfig, context,
                                 in_cluster, manifests, cluster_name)
     collected = run_collect(settings, progress_printer(progress))
+    _refuse_unusable(settings, collected)
     snap.save(collected, out)
     _done_progress(progress)
     typer.echo(f"snapshot written to {out}: {len(collected.units)} collection units, "
@@ -234,6 +235,7 @@ def scan(
                                 in_cluster, manifests, cluster_name)
     collected = run_collect(settings, progress_printer(progress))
     _done_progress(progress)
+    _refuse_unusable(settings, collected)
     run = evaluate(collected, params_from(app_label, trusted_account))
     report(run, snap.dumps(collected), fmt, out, waivers, baseline, framework)
     raise typer.Exit(exit_code(run, fail_on.value, allow_partial, waivers))
@@ -258,6 +260,14 @@ def demo(
         typer.echo(f"demo: {note}", err=True)
     run = evaluate(collected)
     report(run, snap.dumps(collected), fmt, out, None, None, framework)
+
+
+def _refuse_unusable(settings, collected) -> None:
+    """Credentials, profile, endpoint or region that read nothing: one line and exit 2 (not exit 3)."""
+    if settings.aws is not None:
+        from auditor.collectors.aws.credentials import refuse_unusable
+
+        refuse_unusable(collected, settings.aws.regions)
 
 
 def _done_progress(enabled: bool) -> None:
