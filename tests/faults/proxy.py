@@ -12,7 +12,8 @@ emulator (moto's server) unless a rule matches, in which case it answers with th
   garble    the upstream body with its bytes scrambled
   empty     200 with an empty body
   html      200 with an HTML page (a captive portal or load balancer page)
-  answer    200 with the rule's ``body`` (an answer the emulator cannot give)
+  answer    200 with the rule's ``body`` (an answer the emulator cannot give; not counted as a fault)
+  replace   200 with the rule's ``body`` (a well-formed answer of the wrong shape)
 
 A request is matched by service (the SigV4 credential scope), operation (``X-Amz-Target``, the
 ``Action=`` form parameter, or the REST route below), region and, optionally, a substring of the
@@ -261,7 +262,7 @@ class FaultProxy:
                     self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                     self.close_connection = True
                     return
-                if fault == "answer":
+                if fault in ("answer", "replace"):
                     return self._send(200, [("Content-Type", "application/json")], rule.body)
                 if fault == "slow":
                     if proxy.stopping.wait(rule.delay):

@@ -64,6 +64,14 @@ def _cases() -> list:
         ("short-body-subnets", [("short", {"operation": "DescribeSubnets"})], True),
         ("sts-denied", [("error", {"service": "sts", "code": "AccessDenied", "status": 403})], True),
         ("sts-garbled", [("garble", {"service": "sts"})], True),
+        ("wrong-type-FileSystems", [("replace", {"operation": "DescribeFileSystems",
+                                                 "body": b'{"FileSystems": "fs-1"}'})], True),
+        ("item-without-id-AccessPoints", [("replace", {"operation": "DescribeAccessPoints",
+                                                       "body": b'{"AccessPoints": [{"Name": "x"}]}'})], True),
+        ("no-list-ListFunctions", [("replace", {"operation": "ListFunctions", "body": b'{"NextMarker": null}'})], True),
+        ("wrong-type-Policy", [("replace", {"operation": "DescribeFileSystemPolicy", "body": b'{"Policy": 7}'})],
+         True),
+        ("wrong-type-Tags", [("replace", {"operation": "ListTags", "body": b'{"Tags": ["a"]}'})], True),
     ]
     for kind in ("truncate", "garble", "empty", "html"):
         for service, operation in MALFORMED_TARGETS:
@@ -170,7 +178,7 @@ def test_fault_case(world, proxy, rules, lost, request):
         assert snap.issues, "something was lost, yet no collection issue says so"
         assert exit_code(run, "never", False) == 3
         codes = {i.error_code for i in snap.issues}
-        if rules[0][0] in ("truncate", "garble", "empty", "html", "short"):
+        if rules[0][0] in ("truncate", "garble", "empty", "html", "short", "replace"):
             assert "MalformedResponse" in codes
         if rules[0][0] in ("slow", "trickle"):
             assert "Timeout" in codes
