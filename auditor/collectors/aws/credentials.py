@@ -46,14 +46,18 @@ def unusable(snapshot: Snapshot, regions: tuple[str, ...] = ()) -> str | None:
             text = _caller(issue)
             if text:
                 return text
-    opened = {i.scope.split(":")[1] for i in snapshot.issues} | {u.scope.split(":")[1] for u in snapshot.units}
+    # A region that is not enabled refuses every service (one service missing from a region answers
+    # differently): EFS and EC2 both refusing the credentials the home region accepted is the sign.
+    refused: dict[tuple[str, str], set[str]] = {}
     for issue in snapshot.issues:
         parts = issue.scope.split(":")
-        if (len(parts) == 3 and parts[0] == "aws" and parts[2] != "global" and parts[1] in opened
-                and issue.error_code in REGION_REFUSED and (not regions or parts[2] in regions)):
-            return (f"region {parts[2]} is not enabled for account {parts[1]} (AWS answered {issue.error_code} there "
-                    f"to credentials it accepts elsewhere): enable the region (AWS console > Account > AWS Regions) "
-                    f"or leave it out of --region")
+        if len(parts) == 3 and parts[0] == "aws" and parts[2] != "global" and issue.error_code in REGION_REFUSED:
+            refused.setdefault((parts[1], parts[2]), set()).add(issue.service)
+    for (account, region), services in sorted(refused.items()):
+        if {"efs", "ec2"} <= services and (not regions or region in regions):
+            return (f"region {region} is not enabled for account {account} (AWS refused there the credentials "
+                    f"it accepts elsewhere): enable the region (AWS console > Account > AWS Regions) or leave it "
+                    f"out of --region")
     return None
 
 
