@@ -174,6 +174,8 @@ def test_fault_case(world, proxy, rules, lost, request):
     run = evaluate(snap)
     assert injected > 0, "the fault never fired: the case tests nothing"
     assert _unnamed_losses(snap, world["snap"]) == []
+    # A collector that raised (the recorded form of a traceback) is a bug, not a fault handled.
+    assert [i.message for i in snap.issues if i.error_code == "CollectorError"] == []
     if lost:
         assert snap.issues, "something was lost, yet no collection issue says so"
         assert exit_code(run, "never", False) == 3

@@ -74,5 +74,7 @@ def test_production_fault_case(world, proxy, rules):
     run = evaluate(snap)
     assert proxy.injected() > 0, "the fault never fired: the case tests nothing"
     assert _unnamed_losses(snap, world["snap"]) == []
+    # A collector that raised (the recorded form of a traceback) is a bug, not a fault handled.
+    assert [i.message for i in snap.issues if i.error_code == "CollectorError"] == []
     assert snap.issues and exit_code(run, "never", False) == 3
     assert _flips(run, world["run"]) == []
