@@ -38,6 +38,14 @@ SETTINGS = (
     "EFS_AUDIT_SIGNING_KEY",
 )
 DEFAULT_FORMATS = ("json", "csv")
+
+
+def DELIVERY_CONFIG():  # noqa: N802 - a constant built on use (botocore is imported lazily here)
+    """Bounded clients for the baseline read, the upload and Security Hub, inside the reserve: botocore's
+    defaults (60 s timeouts, legacy retries) could outlast it."""
+    from botocore.config import Config
+
+    return Config(connect_timeout=5, read_timeout=20, retries={"mode": "standard", "total_max_attempts": 4})
 FAIL_ON_NEVER = "never"  # as `efs-audit scan --fail-on never`
 SESSION_NAME = "efs-audit"
 _TEXT = {"EFS_AUDIT_EXTERNAL_ID": "external_id", "EFS_AUDIT_BUCKET": "bucket", "EFS_AUDIT_WAIVERS": "waivers",
@@ -210,7 +218,7 @@ PREVIOUS_TRIES = 30  # earlier runs read at most, newest first, looking for a co
 def s3_for_baseline(job: JobSettings, session_factory):
     """The S3 client load_baseline needs, or None when the baseline is not in S3."""
     if job.baseline and (job.baseline.startswith("s3://") or (job.baseline == PREVIOUS and job.bucket)):
-        return session_factory().client("s3")
+        return session_factory().client("s3", config=DELIVERY_CONFIG())
     return None
 
 
@@ -381,8 +389,8 @@ def import_security_hub(session, run: AuditRun, catalogue, options) -> dict[str,
 
     # PASS results too: the import of a PASS is what turns the finding of a fixed problem PASSED
     findings = json.loads(render("asff", run, catalogue, replace(options, include_pass=True)))
-    account = session.client("sts").get_caller_identity()["Account"]
-    hub = session.client("securityhub")
+    account = session.client("sts", config=DELIVERY_CONFIG()).get_caller_identity()["Account"]
+    hub = session.client("securityhub", config=DELIVERY_CONFIG())
     region, partition = hub.meta.region_name, hub.meta.partition
     product = f"arn:{partition}:securityhub:{region}:{account}:product/{account}/default"
     own = [{**f, "ProductArn": product} for f in findings if f.get("AwsAccountId") == account]
@@ -447,8 +455,9 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
             problems = verify_bundle(bundle)
             if problems:
                 raise DeliveryError(f"bundle failed verification: {problems[0]}")
-            keys = upload_bundle(session.client("s3"), bundle, job.bucket, key_prefix)
-            index_key = put_index(session.client("s3"), job, bundle, key_prefix)
+            s3 = session.client("s3", config=DELIVERY_CONFIG())
+            keys = upload_bundle(s3, bundle, job.bucket, key_prefix)
+            index_key = put_index(s3, job, bundle, key_prefix)
         location = f"s3://{job.bucket}/{key_prefix}"
         log("uploaded", location=location, objects=len(keys))
         hub = None

@@ -253,6 +253,7 @@ def collect(
             collected = run_collect(settings, show)
         finally:
             _done_progress(show)
+        _refuse_unusable(settings, collected)
     snap.save(collected, out)
     typer.echo(f"snapshot written to {out}: {len(collected.units)} collection units, "
                f"{len(collected.issues)} collection issues", err=True)
@@ -292,6 +293,7 @@ def scan(
         collected = run_collect(settings, show)
     finally:
         _done_progress(show)
+    _refuse_unusable(settings, collected)
     run = evaluate(collected, params, skip=skip)
     report(run, snap.dumps(collected), fmt, out, waivers, baseline, framework, sign, display)
     raise typer.Exit(exit_code(run, fail_on.value, allow_partial, waivers))
@@ -321,6 +323,14 @@ def demo(
         typer.echo(f"demo: {note}", err=True)
     run = evaluate(collected)
     report(run, snap.dumps(collected), fmt, out, None, None, framework)
+
+
+def _refuse_unusable(settings, collected) -> None:
+    """Credentials, profile, endpoint or region that read nothing: one line and exit 2 (not exit 3)."""
+    if settings.aws is not None:
+        from auditor.collectors.aws.credentials import refuse_unusable
+
+        refuse_unusable(collected, settings.aws.regions)
 
 
 def _done_progress(show) -> None:

@@ -26,6 +26,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from auditor.entrypoints.aws_lambda import (
+    DELIVERY_CONFIG,
     DeliveryError,
     JobSettings,
     SettingsError,
@@ -56,8 +57,6 @@ def collect_cluster(cluster_name: str, deadline: float | None = None, kubeconfig
     ``kubeconfig``). Past the deadline it is not started: the cluster becomes an incomplete unit with a
     Timeout issue, so its checks are NOT_ASSESSED."""
     from auditor.model.snapshot import CollectionIssue, CollectionUnit, Snapshot
-    from auditor.pipeline import CollectSettings
-    from auditor.pipeline import collect as run_collect
 
     if deadline is not None and time.monotonic() >= deadline:
         scope = f"k8s:{cluster_name}"
@@ -65,9 +64,13 @@ def collect_cluster(cluster_name: str, deadline: float | None = None, kubeconfig
             units=[CollectionUnit(scope=scope, method="k8s-api", services=["k8s"], complete=False)],
             issues=[CollectionIssue(scope=scope, service="k8s", operation="*", error_code="Timeout",
                                     message="deadline reached before this cluster was collected")])
+    from auditor.collectors.k8s.live import collect_cluster as list_cluster
+    from auditor.model.snapshot import merge
+
+    # Started before the deadline, the lists are still bounded by it (a list in flight is cut).
     if kubeconfig:
-        return run_collect(CollectSettings(kube_contexts=((kubeconfig, None),), cluster_name=cluster_name))
-    return run_collect(CollectSettings(in_cluster=True, cluster_name=cluster_name))
+        return merge(list_cluster(kubeconfig=kubeconfig, cluster_name=cluster_name, deadline=deadline))
+    return merge(list_cluster(in_cluster=True, cluster_name=cluster_name, deadline=deadline))
 
 
 def deadline_from(env: Mapping[str, str], job: JobSettings) -> float | None:
@@ -135,8 +138,9 @@ def run(env: Mapping[str, str]) -> int:
                 write_index_local(Path(job.output_dir), bundle)
             if job.bucket:
                 key_prefix = run_key_prefix(job.prefix, started)
-                keys = upload_bundle(boto3.Session().client("s3"), bundle, job.bucket, key_prefix)
-                put_index(boto3.Session().client("s3"), job, bundle, key_prefix)
+                s3 = boto3.Session().client("s3", config=DELIVERY_CONFIG())
+                keys = upload_bundle(s3, bundle, job.bucket, key_prefix)
+                put_index(s3, job, bundle, key_prefix)
                 location = f"s3://{job.bucket}/{key_prefix}"
                 log("uploaded", location=location, objects=len(keys))
         hub = None

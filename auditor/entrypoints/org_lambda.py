@@ -40,7 +40,7 @@ def handler(event: Any, context: Any, env: dict[str, str] | None = None) -> dict
         raise job_lib.SettingsError("EFS_AUDIT_BUCKET: required (the bucket that receives plans, shards and bundles)")
     import boto3
 
-    s3 = boto3.Session().client("s3")
+    s3 = boto3.Session().client("s3", config=job_lib.DELIVERY_CONFIG())
     if mode == "plan":
         return plan_mode(job, org_env, event, s3)
     if mode == "collect-shard":

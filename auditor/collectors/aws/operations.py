@@ -14,6 +14,9 @@ from collections import Counter
 
 from botocore import xform_name
 from botocore.exceptions import BotoCoreError
+from botocore.parsers import ResponseParserError
+
+from auditor.collectors.aws.validate import MalformedResponse, check
 
 # (botocore service name, operation) -> IAM action. Read-only Describe/List/Get only.
 OPERATIONS: dict[tuple[str, str], str] = {
@@ -103,9 +106,17 @@ class DeadlineReached(BotoCoreError):
     fmt = "deadline reached before {operation} was called"
 
 
+# What botocore raises when it cannot make sense of a body (XML that does not parse, JSON of the
+# wrong types): the answer is malformed, not the program.
+PARSE_ERRORS = (ResponseParserError, AttributeError, TypeError, ValueError, KeyError, IndexError)
+MALFORMED_ATTEMPTS = 2  # a malformed answer is asked for once more before it is recorded
+
+
 class Api:
     """Calls one service in one region through the OPERATIONS table; no call starts after ``deadline``
-    (a ``time.monotonic()`` value), not even the next page of a listing already under way."""
+    (a ``time.monotonic()`` value), not even the next page of a listing already under way. Every
+    answer (each page) is checked against validate.SHAPES: a malformed one is asked for again, then
+    raised as MalformedResponse."""
 
     def __init__(self, client, service: str, page_size: int | None = None, deadline: float | None = None) -> None:
         self.client = client
@@ -122,10 +133,24 @@ class Api:
         if self.deadline is not None and time.monotonic() >= self.deadline:
             raise DeadlineReached(operation=f"{self.service}:{operation}")
 
+    def _checked(self, operation: str, send) -> dict:
+        for attempt in range(1, MALFORMED_ATTEMPTS + 1):
+            self._in_time(operation)
+            try:
+                return check(self.service, operation, send())
+            except MalformedResponse:
+                if attempt == MALFORMED_ATTEMPTS:
+                    raise
+            except PARSE_ERRORS as exc:
+                if attempt == MALFORMED_ATTEMPTS:
+                    text = " ".join(str(exc).split())
+                    raise MalformedResponse(operation=f"{self.service}:{operation}",
+                                            problem=f"the answer could not be parsed: {text[:200]}") from None
+        raise AssertionError("not reached")
+
     def call(self, operation: str, **params) -> dict:
         method = self._method(operation)
-        self._in_time(operation)
-        return method(**params)
+        return self._checked(operation, lambda: method(**params))
 
     def pages(self, operation: str, **params):
         """Every page of a paginated operation (botocore paginator)."""
@@ -133,14 +158,12 @@ class Api:
         paginator = self.client.get_paginator(xform_name(operation))
         config = {"PageSize": self.page_size} if self.page_size else {}
         pages = paginator.paginate(**params, PaginationConfig=config)
-        if self.deadline is not None:
-            # botocore's PageIterator sends each page's request through _make_request, and only when a
-            # next page exists: checking there never discards a listing that finished in time.
-            request = pages._make_request
+        # botocore's PageIterator sends each page's request through _make_request, and only when a
+        # next page exists: checking there never discards a listing that finished in time.
+        request = pages._make_request
 
-            def in_time(kwargs, _request=request):
-                self._in_time(operation)
-                return _request(kwargs)
+        def checked(kwargs, _request=request):
+            return self._checked(operation, lambda: _request(kwargs))
 
-            pages._make_request = in_time
+        pages._make_request = checked
         return pages

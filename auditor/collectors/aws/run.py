@@ -4,18 +4,20 @@ assemble the Snapshot. Units never depend on one another's success."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import boto3
-from botocore.config import Config
+from botocore.exceptions import BotoCoreError
 
 from auditor import __version__
-from auditor.collectors.aws import backup, ec2, ecs, efs, eks, iam, lambda_
+from auditor.collectors.aws import backup, bounds, ec2, ecs, efs, eks, iam, lambda_
+from auditor.collectors.aws.credentials import profile_error
 from auditor.collectors.aws.operations import Api, CallCounter
-from auditor.collectors.aws.unit import CALL_ERRORS, Account, Unit, error_of
+from auditor.collectors.aws.unit import CALL_ERRORS, Account, Unit, error_of, one_line
 from auditor.model.ids import parse_arn
 from auditor.model.snapshot import CollectionIssue, CollectionUnit, InputError, Snapshot
 
@@ -52,9 +54,21 @@ class AwsSettings:
     regions: tuple[str, ...] = ()  # empty: every region enabled for the account (ec2 DescribeRegions)
     role_targets: tuple[RoleTarget, ...] = ()  # empty: the caller's own account only
     max_workers: int = 8
-    deadline: float | None = None  # time.monotonic() value after which no new work starts
-    max_attempts: int = 10  # botocore adaptive retry attempts per call
+    deadline: float | None = None  # time.monotonic() value: the run's end, enforced on calls in flight too
+    max_attempts: int = bounds.Limits.max_attempts  # botocore standard-mode attempts per call
     page_size: int | None = None  # PaginationConfig PageSize for every paginated call (None: AWS default)
+    connect_timeout: float = bounds.Limits.connect_timeout  # seconds, per attempt
+    read_timeout: float = bounds.Limits.read_timeout  # seconds of silence, per attempt
+    call_timeout: float = bounds.Limits.call_timeout  # wall-clock seconds per attempt, body included
+    retry_quota: int = bounds.Limits.retry_quota  # retry tokens per client (botocore's default: 500)
+    throttle_base: float = bounds.Limits.throttle_base  # seconds, first back-off after a throttle (x rand)
+    retry_mode: str = bounds.Limits.retry_mode  # "standard"; "adaptive" only to measure botocore's own
+
+    def limits(self) -> bounds.Limits:
+        return bounds.Limits(connect_timeout=self.connect_timeout, read_timeout=self.read_timeout,
+                             call_timeout=self.call_timeout, max_attempts=self.max_attempts,
+                             retry_quota=self.retry_quota, throttle_base=self.throttle_base,
+                             retry_mode=self.retry_mode, max_pool_connections=max(10, self.max_workers * 2))
 
 
 _last = {"counter": CallCounter()}
@@ -71,7 +85,7 @@ def last_call_counts() -> dict[tuple[str, str], int]:
 class _Run:
     settings: AwsSettings
     counter: CallCounter
-    config: Config
+    limits: bounds.Limits
     units: list[Unit] = field(default_factory=list)
     failed_units: list[CollectionUnit] = field(default_factory=list)
     issues: list[CollectionIssue] = field(default_factory=list)
@@ -82,10 +96,11 @@ def collect_aws(settings: AwsSettings, progress: Callable[[str], None] | None = 
     counter = CallCounter()
     with _last_lock:
         _last["counter"] = counter
-    config = Config(retries={"mode": "adaptive", "max_attempts": settings.max_attempts},
-                    max_pool_connections=max(10, settings.max_workers * 2))
-    run = _Run(settings, counter, config)
-    base = boto3.Session(profile_name=settings.profile)
+    run = _Run(settings, counter, settings.limits())
+    try:
+        base = boto3.Session(profile_name=settings.profile)
+    except BotoCoreError as exc:  # ProfileNotFound, an unreadable config file: bad input, one line
+        raise profile_error(settings.profile, exc) from None
     counter.attach(base)
     # Accounts open concurrently (AssumeRole, GetCallerIdentity, DescribeRegions are latency-bound) and
     # every account's session shares the base session's botocore loader, so service models are read once.
@@ -114,8 +129,16 @@ def collect_aws(settings: AwsSettings, progress: Callable[[str], None] | None = 
     return _assemble(run, results)
 
 
+def _identity_deadline(run: _Run) -> float | None:
+    """Who the caller is and which account it reads are asked even at the deadline (a run that names
+    no account names nothing it missed), bounded by one attempt's time past it."""
+    end = run.settings.deadline
+    return None if end is None else max(end, time.monotonic() + run.limits.call_timeout)
+
+
 def _open_account(run: _Run, base, target: RoleTarget | None) -> Account | None:
     home = base.region_name or DEFAULT_API_REGION
+    deadline = _identity_deadline(run)
     session = base
     if target is not None:
         scope = f"aws:{(parse_arn(target.arn).account if parse_arn(target.arn) else 'unknown')}:global"
@@ -123,7 +146,10 @@ def _open_account(run: _Run, base, target: RoleTarget | None) -> Account | None:
         if target.external_id:
             params["ExternalId"] = target.external_id
         try:  # the one call outside OPERATIONS: granted by the target role's trust policy (operations.ASSUME_ROLE)
-            creds = base.client("sts", region_name=home, config=run.config).assume_role(**params)["Credentials"]
+            sts = bounds.client(base, "sts", home, run.limits, deadline)
+            answer = Api(sts, "sts", deadline=deadline)._checked(
+                "AssumeRole", lambda: sts.assume_role(**params))
+            creds = answer["Credentials"]
         except CALL_ERRORS as exc:
             _unit_failure(run, scope, "sts", "AssumeRole", exc, target.arn)
             return None
@@ -134,13 +160,15 @@ def _open_account(run: _Run, base, target: RoleTarget | None) -> Account | None:
     else:
         scope = "aws:unknown:global"
     try:
-        ident = Api(session.client("sts", region_name=home, config=run.config), "sts").call("GetCallerIdentity")
+        sts = bounds.client(session, "sts", home, run.limits, deadline)
+        ident = Api(sts, "sts", deadline=deadline).call("GetCallerIdentity")
     except CALL_ERRORS as exc:
         _unit_failure(run, scope, "sts", "GetCallerIdentity", exc, target.arn if target else None)
         return None
     arn = parse_arn(ident["Arn"])
     return Account(session=session, account_id=ident["Account"], partition=arn.partition if arn else "aws",
-                   caller_arn=ident["Arn"], config=run.config, page_size=run.settings.page_size)
+                   caller_arn=ident["Arn"], config=None, page_size=run.settings.page_size, limits=run.limits,
+                   deadline=run.settings.deadline)
 
 
 def _sharing_loader(base):
@@ -242,7 +270,7 @@ def _unit_failure(run: _Run, scope: str, service: str, operation: str, exc: Exce
     """An account that could not be opened: one incomplete unit and the issue that explains it."""
     code, message = error_of(exc)
     run.issues.append(CollectionIssue(scope=scope, service=service, operation=operation, resource_id=resource_id,
-                                      error_code=code, message=message[:500]))
+                                      error_code=code, message=one_line(message)))
     if not any(u.scope == scope for u in run.failed_units):
         now = _now()
         run.failed_units.append(CollectionUnit(scope=scope, method="aws-api", started_at=now, finished_at=now,

@@ -12,9 +12,11 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, ReadTimeoutError
 
+from auditor.collectors.aws import bounds
 from auditor.collectors.aws.operations import Api, DeadlineReached
+from auditor.collectors.aws.validate import MalformedResponse
 from auditor.model.snapshot import CollectionIssue
 
 # Errors an API call can raise that mean "this could not be read": recorded, never fatal.
@@ -29,8 +31,10 @@ class Account:
     account_id: str
     partition: str
     caller_arn: str
-    config: object  # botocore.config.Config
+    config: object  # unused (kept for callers that build an Account by hand); clients use ``limits``
     page_size: int | None = None
+    limits: bounds.Limits | None = None  # None: plain clients from the session (tests with stubbed sessions)
+    deadline: float | None = None  # the run's end (time.monotonic()), enforced on calls in flight
     _clients: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -38,7 +42,9 @@ class Account:
         key = (service, region)
         with self._lock:  # boto3 sessions are not safe for concurrent client creation
             if key not in self._clients:
-                self._clients[key] = self.session.client(service, region_name=region, config=self.config)
+                self._clients[key] = (bounds.client(self.session, service, region, self.limits, self.deadline)
+                                      if self.limits is not None else
+                                      self.session.client(service, region_name=region, config=self.config))
             return Api(self._clients[key], service, self.page_size, deadline)
 
 
@@ -88,7 +94,7 @@ class Unit:
         with self._lock:
             self.issues.append(CollectionIssue(scope=self.scope, service=service, operation=operation,
                                                resource_id=resource_id, error_code=error_code,
-                                               message=message[:500]))
+                                               message=one_line(message)))
 
     def failed(self, service: str, operation: str, exc: Exception, resource_id: str | None = None) -> str:
         """Record a failed call; returns its error code."""
@@ -97,13 +103,25 @@ class Unit:
         return code
 
 
+# Transport timeouts of every kind are one code: the answer did not arrive in time.
+TIMEOUTS = (DeadlineReached, bounds.CallTimeout, ReadTimeoutError, ConnectTimeoutError)
+
+
 def error_of(exc: Exception) -> tuple[str, str]:
-    if isinstance(exc, DeadlineReached):
+    if isinstance(exc, TIMEOUTS):
         return "Timeout", str(exc)
+    if isinstance(exc, MalformedResponse):
+        return "MalformedResponse", str(exc)
     if isinstance(exc, ClientError):
         err = exc.response.get("Error", {})
         return str(err.get("Code") or "ClientError"), str(err.get("Message") or exc)
     return type(exc).__name__, str(exc)
+
+
+def one_line(text: str, limit: int = 500) -> str:
+    """Messages are one line (an HTML error page from a proxy is many)."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def error_code(exc: Exception) -> str:

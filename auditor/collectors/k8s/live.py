@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
@@ -41,6 +42,8 @@ LISTS: tuple[tuple[str, str, str, str, str, str, tuple[str, ...]], ...] = (
     ("batch", "v1", "cronjobs", "CronJob", "BatchV1Api", "list_cron_job_for_all_namespaces", ("workloads",)),
 )
 REQUEST_TIMEOUT = (10, 120)  # connect, read seconds
+LIST_TIMEOUT = 180.0  # wall-clock seconds for one page, body included (a trickling answer is cut)
+CHUNK = 65536
 
 
 class Unreachable(Exception):
@@ -49,7 +52,9 @@ class Unreachable(Exception):
 
 def collect_cluster(*, kubeconfig: str | None = None, context: str | None = None, cluster_name: str | None = None,
                     in_cluster: bool | None = None, page_size: int = 500,
-                    progress: Callable[[str, int], None] | None = None) -> Snapshot:
+                    progress: Callable[[str, int], None] | None = None, deadline: float | None = None) -> Snapshot:
+    """``deadline`` (a ``time.monotonic()`` value) ends the collection, also a list in flight: what was
+    not read by then is a ``Timeout`` issue and its fields stay None."""
     from kubernetes import client
 
     if in_cluster is None:
@@ -72,7 +77,7 @@ def collect_cluster(*, kubeconfig: str | None = None, context: str | None = None
                 continue
             api = apis.setdefault(api_class, getattr(client, api_class)(api_client))
             try:
-                items = list_all(getattr(api, method), page_size)
+                items = list_all(getattr(api, method), page_size, deadline)
             except Unreachable as exc:
                 unreachable = str(exc)
                 code, message = "Unreachable", unreachable
@@ -99,24 +104,34 @@ def collect_cluster(*, kubeconfig: str | None = None, context: str | None = None
     return Snapshot(units=[unit], issues=issues + more, clusters=[cluster])
 
 
-def list_all(method: Callable[..., Any], page_size: int) -> list:
+def list_all(method: Callable[..., Any], page_size: int, deadline: float | None = None) -> list:
     """Every item of one list call, page by page. An expired continue token (410) restarts the
-    list once, so the pages belong to one consistent snapshot."""
+    list once, so the pages belong to one consistent snapshot. Each page is bounded by LIST_TIMEOUT
+    and the run's ``deadline``, body included."""
     for attempt in (1, 2):
         items: list = []
         token: str | None = None
         try:
             while True:
+                end = time.monotonic() + LIST_TIMEOUT
+                end = min(end, deadline) if deadline is not None else end
+                left = end - time.monotonic()
+                if left <= 0:
+                    raise _api_exception()(status=504, reason="deadline reached before this list was read")
                 kwargs: dict[str, Any] = {"limit": page_size, "_preload_content": False,
-                                          "_request_timeout": REQUEST_TIMEOUT}
+                                          "_request_timeout": (REQUEST_TIMEOUT[0], min(REQUEST_TIMEOUT[1], left))}
                 if token:
                     kwargs["_continue"] = token
-                page = _read(method(**kwargs))
-                batch = page.get("items") or []
+                page = _read(method(**kwargs), end)
+                batch = page.get("items")
                 if not isinstance(batch, list):
-                    raise _api_exception()(status=0, reason="items is not a list")
+                    raise _api_exception()(status=0, reason=f"the list answer has no items list ({_keys(page)})")
+                if not all(isinstance(item, dict) for item in batch):
+                    raise _api_exception()(status=0, reason="an item of the list answer is not an object")
+                meta = page.get("metadata", {})
+                if not isinstance(meta, dict):
+                    raise _api_exception()(status=0, reason="the list answer's metadata is not an object")
                 items.extend(batch)
-                meta = page.get("metadata") if isinstance(page.get("metadata"), dict) else {}
                 token = meta.get("continue") or None
                 if not token:
                     return items
@@ -133,14 +148,43 @@ def list_all(method: Callable[..., Any], page_size: int) -> list:
     return []  # not reached
 
 
-def _read(response: Any) -> dict:
+def _read(response: Any, end: float) -> dict:
+    page = _body(response, end)
     try:
-        page = json.loads(response.data)
+        page = json.loads(page)
     except (ValueError, UnicodeDecodeError):
-        raise _api_exception()(status=0, reason="response is not JSON") from None
+        raise _api_exception()(status=0, reason=f"the answer is not JSON ({_short(repr(page[:60]))})") from None
     if not isinstance(page, dict):
-        raise _api_exception()(status=0, reason="response is not a JSON object")
+        raise _api_exception()(status=0, reason="the answer is not a JSON object")
     return page
+
+
+def _body(response: Any, end: float) -> bytes:
+    """The whole body, read against the clock: a body that trickles past ``end`` is cut (504)."""
+    read1 = getattr(response, "read1", None)
+    if read1 is None:  # already read (preloaded): nothing left to bound
+        return response.data
+    sock = getattr(getattr(response, "connection", None), "sock", None)
+    chunks = []
+    try:
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                raise _api_exception()(status=504, reason="the answer did not arrive in time (cut)")
+            if sock is not None:
+                sock.settimeout(min(REQUEST_TIMEOUT[1], left))
+            chunk = read1(CHUNK)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    except _api_exception():
+        response.close()
+        raise
+
+
+def _keys(page: dict) -> str:
+    keys = sorted(str(k) for k in page)[:5]
+    return "keys: " + ", ".join(keys) if keys else "empty object"
 
 
 def _api_exception():
@@ -163,7 +207,7 @@ def _is_transport_error(exc: Exception) -> bool:
     return isinstance(exc, (urllib3.exceptions.HTTPError, OSError))
 
 
-ERROR_CODES = {0: "InvalidResponse", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 410: "Expired", 429: "TooManyRequests",
+ERROR_CODES = {0: "MalformedResponse", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 410: "Expired", 429: "TooManyRequests",
                500: "InternalError", 503: "ServiceUnavailable", 504: "Timeout"}
 
 
