@@ -15,10 +15,6 @@ from tests.faults.conftest import add_gap_answers
 from tests.faults.test_fault_matrix import DENIED, _collect, _flips, _unnamed_losses
 
 PRODUCTION = Path(__file__).resolve().parents[2] / "samples" / "estates" / "production"
-# PASS results a fault leaves in place because the check does not yet name the facts it rests on
-# (results carrying their dependencies is another change). Strict: they turn green with that change.
-ACCESS_POINTS_FLIP = ("efs_cross_app_reach PASS for task-definition/billing-batch:7 (FAIL without the fault) "
-                      "although the access points it mounts through were not read")
 OPERATIONS = [("efs", "DescribeFileSystems"), ("efs", "DescribeAccessPoints"), ("efs", "DescribeMountTargets"),
               ("efs", "DescribeFileSystemPolicy"), ("efs", "DescribeBackupPolicy"),
               ("efs", "DescribeMountTargetSecurityGroups"), ("ec2", "DescribeSecurityGroups"),
@@ -32,17 +28,14 @@ def _cases():
     cases = []
     for service, code in DENIED.items():
         if service != "sts":
-            cases.append((f"denied-{service}", [("error", {"service": service, "code": code, "status": 403})], None))
+            cases.append((f"denied-{service}", [("error", {"service": service, "code": code, "status": 403})]))
     for service, operation in OPERATIONS:
-        flip = ACCESS_POINTS_FLIP if operation == "DescribeAccessPoints" else None
         cases.append((f"denied-{operation}", [("error", {"service": service, "operation": operation,
-                                                          "code": DENIED[service], "status": 403})], flip))
+                                                          "code": DENIED[service], "status": 403})]))
     for kind in ("garble", "html"):
         for operation in ("DescribeAccessPoints", "DescribeTaskDefinition", "GetAccountAuthorizationDetails"):
-            flip = ACCESS_POINTS_FLIP if operation == "DescribeAccessPoints" else None
-            cases.append((f"{kind}-{operation}", [(kind, {"operation": operation})], flip))
-    return [pytest.param(rules, id=name, marks=[pytest.mark.xfail(strict=True, reason=flip)] if flip else [])
-            for name, rules, flip in cases]
+            cases.append((f"{kind}-{operation}", [(kind, {"operation": operation})]))
+    return [pytest.param(rules, id=name) for name, rules in cases]
 
 
 @pytest.fixture(scope="module")

@@ -124,12 +124,8 @@ def short_timeouts(monkeypatch):
     monkeypatch.setattr(live, "LIST_TIMEOUT", 2.0)
 
 
-# PASS results that a fault leaves in place because the check does not yet name the facts it rests on
-# (results carrying their dependencies is another change); strict: they turn green with it.
-KNOWN_FLIPS = {
-    "serviceaccounts": "efs_root_squash_gap PASS for kube-system/DaemonSet/efs-csi-node and "
-                       "Deployment/efs-csi-controller although the service accounts were not read",
-}
+# PASS results a fault would leave in place (none: every result names the facts it rests on).
+KNOWN_FLIPS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("resource", [
