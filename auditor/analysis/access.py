@@ -70,6 +70,7 @@ class Analysis:
         self._reach: dict[tuple[str | None, str], PossibleReach] = {}
         self._group_apps: dict[tuple, tuple[Counter, list[str]]] = {}
         self._group_root: dict[tuple, list[AccessPoint]] = {}
+        self._group_first: dict[tuple, dict[str, AccessPoint]] = {}
 
     # --- mounts -------------------------------------------------------------------------------------
 
@@ -150,6 +151,7 @@ class Analysis:
         self._reach.clear()
         self._group_apps.clear()
         self._group_root.clear()
+        self._group_first.clear()
 
     # --- access point classes: computed once per class, shared by every principal -----------------
 
@@ -162,6 +164,16 @@ class Analysis:
                     counts[app] += 1
             self._group_apps[cls.key] = (counts, sorted(counts))
         return self._group_apps[cls.key]
+
+    def class_first_ap(self, cls: APClass) -> dict[str, AccessPoint]:
+        """Each application's first member of the class (member order), computed once per class."""
+        if cls.key not in self._group_first:
+            first: dict[str, AccessPoint] = {}
+            for ap in cls.members:
+                for app in self.apps_by_ap.get(ap.access_point_id, ()):
+                    first.setdefault(app, ap)
+            self._group_first[cls.key] = first
+        return self._group_first[cls.key]
 
     def other_apps(self, cls: APClass, own: str, limit: int = 5) -> tuple[int, list[str]]:
         """Applications other than ``own`` with a reachable access point in the class: count, examples."""
