@@ -19,7 +19,7 @@ from auditor.model.snapshot import load
 
 ESTATES = Path(__file__).resolve().parent.parent / "samples" / "estates"
 BACKWARD = {"within", "enforces_uid", "enforces_gid", "enforces_group", "owned_by_uid", "owned_by_gid", "runs_as_uid",
-            "runs_as_gid", "runs_with_group"}
+            "runs_as_gid", "runs_with_group", "same_id"}
 MUST_WALK = ("efs_cross_app_reach", "efs_root_squash_gap", "efs_access_point_nested_root",
              "efs_access_point_identity_collision")
 
@@ -39,6 +39,8 @@ def _paths(f) -> list[list[str]]:
     out = [f.path]
     for key in ("reached", "root_on"):
         out.extend(row["path"] for row in f.evidence.get(key, []) if isinstance(row, dict) and "path" in row)
+    if f.evidence.get("reach_path"):
+        out.append(f.evidence["reach_path"])
     return out
 
 

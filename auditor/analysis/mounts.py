@@ -59,9 +59,19 @@ class Mount:
 
 
 def app_name(labels: dict[str, str] | None, params: Params) -> str | None:
+    """The first of ``app_label_keys`` a resource carries, the key matched exactly first and then, with
+    ``app_label_ignore_case`` (the default), case-insensitively (App, app, APP). Keys are tried in
+    order; among keys differing only in case the first in sorted order wins (deterministic)."""
+    if not labels:
+        return None
     for key in params.app_label_keys:
-        if labels and labels.get(key):
+        if labels.get(key):
             return labels[key]
+        if params.app_label_ignore_case:
+            folded = key.lower()
+            for k in sorted(labels):
+                if k.lower() == folded and labels[k]:
+                    return labels[k]
     return None
 
 

@@ -212,7 +212,16 @@ def untyped(g: nx.MultiDiGraph, a: Analysis) -> None:
                                 else "volume" if "#volume/" in node else "resource")
 
 
-BUILDERS = (file_systems, roles, access_points, mounts, kubernetes, grants, principals, untyped)
+def same_ids(g: nx.MultiDiGraph, a: Analysis) -> None:
+    """uid N -> gid N where both occur: a user's personal group carries its uid (the convention §10.20
+    relies on when a secondary gid equals another application's uid)."""
+    for node in [n for n in g if n.startswith("posix://uid/")]:
+        gid = "posix://gid/" + node.removeprefix("posix://uid/")
+        if gid in g:
+            g.add_edge(node, gid, kind="same_id", rule="§10.20", field="uid and gid numbers")
+
+
+BUILDERS = (file_systems, roles, access_points, mounts, kubernetes, grants, principals, same_ids, untyped)
 
 
 def build(a: Analysis) -> nx.MultiDiGraph:

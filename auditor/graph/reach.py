@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from auditor.analysis.authz import APClass
-from auditor.iam.queries import allowed_resources, resource_matches
+from auditor.iam.queries import allowed_resources, glob_match, resource_matches, widen_variables
 from auditor.model.aws import AccessPoint, FileSystem
 from auditor.graph.build import _dirs as directory_node
 from auditor.model.ids import dir_id
@@ -77,6 +77,13 @@ class Reach:
         self.by_subject: dict[str, list[Reached]] = {}
         self._pairs: dict[tuple[str | None, str], list[Reached]] = {}
         self._classes: set[tuple] = set()
+        # who may mount what, for the latent checks: file system id -> principals mounting without an
+        # access point; access point ARN -> principals naming it; class key -> (principal, class);
+        # file system id -> the wildcard sets its classes were cut by, with their patterns
+        self._open: dict[str, list[str]] = {}
+        self._literal: dict[str, list[str]] = {}
+        self._by_class: dict[tuple, list[tuple[str, APClass]]] = {}
+        self._cuts: dict[str, dict[tuple, list[str]]] = {}
 
     def of(self, subject: str) -> list[Reached]:
         return self.by_subject.get(subject, [])
@@ -122,6 +129,7 @@ class Reach:
         if g.can_mount(p):
             root = directory_node(self._g, fs.arn, fs.file_system_id, "/")
             self._edge(node, root, g, None)
+            self._open.setdefault(fs.file_system_id, []).append(node)
             rows.append(Reached(node, fs.file_system_id, "/", None, None, None, (), _not(g.can_root(p)),
                                 g.can_write(p), "possible", (node, root)))
         for cls, cg in pr.through:
@@ -129,6 +137,12 @@ class Reach:
                 continue
             target = class_node(cls)
             self._edge(node, target, cg, cls)
+            if cls.key[0] == "literal":
+                self._literal.setdefault(cls.rep.arn, []).append(node)
+            else:
+                self._by_class.setdefault(cls.key, []).append((node, cls))
+                self._cuts.setdefault(fs.file_system_id, {}).setdefault(
+                    cls.key[0], [widen_variables(w) for w in sorted(cls.key[0][1])])
             ap = cls.rep
             posix = ap.posix_user
             rooty = posix is None or 0 in (posix.uid, posix.gid)
@@ -139,6 +153,27 @@ class Reach:
         self._pairs[key] = rows
         self.by_subject.setdefault(node, []).extend(rows)
         return rows
+
+    # --- who may mount what (answered from the possible reach computed so far) --------------------------
+
+    def open_to(self, fs_id: str) -> list[str]:
+        """Principals that may mount the file system without an access point (any directory, any uid)."""
+        return self._open.get(fs_id, [])
+
+    def may_mount(self, ap: AccessPoint, principals: set[str] | None = None) -> list[tuple[str, list[str]]]:
+        """(principal, graph path principal -> access point) for the evaluated principals (or those in
+        ``principals``) that may mount ``ap``. Cost: one signature per wildcard set of its file system."""
+        out = []
+        for node in self._literal.get(ap.arn, []):
+            if principals is None or node in principals:
+                out.append((node, [node, ap.arn]))
+        for part, pats in self._cuts.get(ap.file_system_id, {}).items():
+            key = (part, tuple(glob_match(p, ap.arn) for p in pats))
+            for node, cls in self._by_class.get(key, []):
+                if ap.arn not in cls.excluded and (principals is None or node in principals):
+                    cnode = self.include(cls, ap)
+                    out.append((node, [node, cnode] + ([ap.arn] if cnode != ap.arn else [])))
+        return out
 
     def app_member(self, cls: APClass, app: str) -> AccessPoint | None:
         """The class's first access point of ``app`` that the principal reaches through the class."""
@@ -210,6 +245,8 @@ def possible_pairs(a) -> list[tuple[str | None, FileSystem]]:
                     pairs.setdefault((p, fs.arn), fs)
     for p, fs in root_capable(a):
         pairs.setdefault((p, fs.arn), fs)
+    for fs in a.snapshot.file_systems:  # any client on the network may try an anonymous mount (§2.3)
+        pairs.setdefault((None, fs.arn), fs)
     return [(p, fs) for (p, _), fs in pairs.items()]
 
 
