@@ -12,8 +12,8 @@ from auditor import __version__
 from auditor.checks import AUTHORIZATION_CHECKS, CHECKS
 from auditor.checks.base import Finding
 from auditor.analysis.access import Analysis
+from auditor.graph import drop as drop_graph
 from auditor.graph import graph_of
-from auditor.graph.build import release
 from auditor.model.result import RUN_SCHEMA_VERSION, AuditRun, Result, Severity, Status, fingerprint
 from auditor.model.snapshot import InputError, Snapshot, dumps, merge
 from auditor.params import Params
@@ -43,7 +43,7 @@ def _evaluate(snapshot: Snapshot, params: Params, catalogue, now: datetime | Non
     # Digest first: the serialised snapshot is large and should not coexist with the analysis.
     snapshot_digest = hashlib.sha256(dumps(snapshot).encode()).hexdigest()
     analysis = Analysis(snapshot, params)
-    graph = graph_of(analysis)  # the identity graph and its reach, read by the checks
+    graph_of(analysis)  # the identity graph and its reach, read by the authorization checks
     units = {u.scope: u for u in snapshot.units}
     results: list[Result] = []
     scopes: dict[str, str] = {}
@@ -51,6 +51,7 @@ def _evaluate(snapshot: Snapshot, params: Params, catalogue, now: datetime | Non
     for n, check_id in enumerate(order):
         if n == len(AUTHORIZATION_CHECKS):
             analysis.release_authorization()
+            drop_graph(analysis)
         run, services = CHECKS[check_id]
         severity = catalogue.checks[check_id].severity
         for f in run(analysis):
@@ -59,7 +60,7 @@ def _evaluate(snapshot: Snapshot, params: Params, catalogue, now: datetime | Non
         for f in _scope_gaps(check_id, services, analysis):
             results.append(_result(f, severity, units))
     results.sort(key=lambda r: (r.check_id, r.resource_id))
-    release(graph)
+    drop_graph(analysis)
     return AuditRun.model_construct(
         schema_version=RUN_SCHEMA_VERSION,
         tool_version=__version__,

@@ -46,5 +46,5 @@ CHECK_IDS: tuple[str, ...] = tuple(sorted(CHECKS))
 AUTHORIZATION_CHECKS: tuple[str, ...] = (
     "efs_root_squash_gap", "efs_cross_app_reach", "efs_policy_missing", "efs_policy_anonymous_access",
     "efs_policy_no_secure_transport", "efs_policy_cross_account", "efs_policy_unenforced_condition",
-    "efs_policy_dangling_principal",
+    "efs_policy_dangling_principal", "efs_access_point_nested_root", "efs_access_point_identity_collision",
 )

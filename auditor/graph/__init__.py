@@ -21,3 +21,15 @@ def graph_of(analysis):
         g.graph["reach"] = r
         r.compute()
     return g
+
+
+def drop(analysis) -> None:
+    """Forget the analysis's graph and reach (the pipeline does so once the checks that read them
+    have run, so that a large estate never holds the graph and every result at once)."""
+    from auditor.graph.build import release
+
+    g = analysis.__dict__.pop("graph", None)
+    analysis.__dict__.pop("reach", None)
+    if g is not None:
+        g.graph.pop("reach", None)
+        release(g)

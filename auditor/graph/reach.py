@@ -31,6 +31,7 @@ from auditor.analysis.authz import APClass
 from auditor.iam.queries import allowed_resources, glob_match, resource_matches, widen_variables
 from auditor.model.aws import AccessPoint, FileSystem
 from auditor.graph.build import _dirs as directory_node
+from auditor.graph.build import edge
 from auditor.model.ids import dir_id
 
 ANONYMOUS = "principal://anonymous"
@@ -182,7 +183,7 @@ class Reach:
             first = next((ap for ap in cls.members if ap.arn not in cls.excluded
                           and app in self._a.apps_by_ap.get(ap.access_point_id, ())), None)
             if first is not None and class_node(cls) != first.arn:
-                self._g.add_edge(class_node(cls), first.arn, kind="includes",
+                edge(self._g, class_node(cls), first.arn, kind="includes",
                                  field="elasticfilesystem:AccessPointArn conditions")
         return first
 
@@ -190,14 +191,14 @@ class Reach:
         """The class's node, with an ``includes`` edge to ``ap`` (a member) when the class is not ``ap`` itself."""
         node = class_node(cls)
         if node != ap.arn:
-            self._g.add_edge(node, ap.arn, kind="includes", field="elasticfilesystem:AccessPointArn conditions")
+            edge(self._g, node, ap.arn, kind="includes", field="elasticfilesystem:AccessPointArn conditions")
         return node
 
     def _edge(self, node: str, target: str, grant, cls: APClass | None) -> None:
         p = self._a.params
-        self._g.add_edge(node, target, kind="may_mount", rule="§2.4, §2.5 (IAM evaluation)",
-                         field="file system policy and identity policies", mount=grant.mount.value,
-                         write=grant.write.value, root=grant.root.value, possible=True)
+        edge(self._g, node, target, kind="may_mount", rule="§2.4, §2.5 (IAM evaluation)",
+             field="file system policy and identity policies", mount=grant.mount.value,
+             write=grant.write.value, root=grant.root.value, possible=True)
         if cls is not None and cls.key not in self._classes:
             self._classes.add(cls.key)
             if target != cls.rep.arn:
@@ -205,7 +206,7 @@ class Reach:
                 g.add_node(target, kind="access_point_class", file_system=cls.rep.file_system_id,
                            members=len(cls.members), rule="access points the policies cannot tell apart")
                 for arn in dict.fromkeys([cls.rep.arn, *(ap.arn for ap in self._a.class_first_ap(cls).values())]):
-                    g.add_edge(target, arn, kind="includes", field="elasticfilesystem:AccessPointArn conditions")
+                    edge(g, target, arn, kind="includes", field="elasticfilesystem:AccessPointArn conditions")
         del p
 
     def _add(self, row: Reached) -> None:
