@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+from functools import partial
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,6 +15,7 @@ from auditor.checks.base import Finding
 from auditor.analysis.access import Analysis
 from auditor.graph import drop as drop_graph
 from auditor.graph import graph_of
+from auditor.graph.links import link
 from auditor.model.result import RUN_SCHEMA_VERSION, AuditRun, Result, Severity, Status, fingerprint
 from auditor.model.snapshot import InputError, Snapshot, dumps, merge
 from auditor.params import Params
@@ -54,7 +56,7 @@ def _evaluate(snapshot: Snapshot, params: Params, catalogue, now: datetime | Non
             drop_graph(analysis)
         run, services = CHECKS[check_id]
         severity = catalogue.checks[check_id].severity
-        for f in run(analysis):
+        for f in map(partial(link, analysis), run(analysis)):  # FAILs name what they connect to
             f.scope = scopes.setdefault(f.scope, f.scope)  # one string per scope, not per result
             results.append(_result(f, severity, units))
         for f in _scope_gaps(check_id, services, analysis):

@@ -17,6 +17,7 @@ from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
 from auditor.analysis.access import Analysis
 from auditor.analysis.mounts import Mount, csi_file_systems
 from auditor.graph.build import csi_node, dir_chain
+from auditor.graph.links import mount_ref
 from auditor.graph.reach import class_node, principal_node, reach
 from auditor.graph.reach import reach as reach_of
 from auditor.model.ids import dir_id, k8s_id
@@ -275,8 +276,7 @@ def _csi_drivers(a: Analysis) -> Iterator[Finding]:
         carried = mounts_by_cluster.get(cluster.name, [])
         ev = {"principals": list(principals), "identity_source": note,
               "workloads": sorted({m.workload.id for m in carried}),
-              "mounts": [{"workload": m.workload.id, "volume": m.volume, "file_system": m.fs_id, "access_point": m.ap_id}
-                         for m in carried],
+              "mounts": [mount_ref(m) for m in carried],
               "why_it_matters": "every pod's EFS volume is mounted by this identity; whoever can create a "
                                 "PersistentVolume chooses the path or access point it mounts (§6.5, §6.7)"}
         if not principals:

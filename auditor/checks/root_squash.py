@@ -14,6 +14,7 @@ from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
 from auditor.analysis.access import Analysis
 from auditor.analysis.mounts import Mount, csi_file_systems
 from auditor.graph.build import csi_controller, csi_node, dir_chain
+from auditor.graph.links import mount_ref
 from auditor.graph.reach import principal_node, reach, root_capable
 from auditor.iam import Principal
 from auditor.model.aws import FileSystem, PolicyStatus
@@ -172,17 +173,13 @@ def _roles(a: Analysis) -> Iterator[Finding]:
                           f"can mount {found[0]['file_system']} as root ({found[0]['connection']})",
                           [rid] + found[0]["path"][1:], root_on=found, kind="possible reach", rule="§2.5, edge 3",
                           workloads=sorted({m.workload.id for m in mounts}),
-                          mounts=[_mount_ref(m) for m in mounts])
+                          mounts=[mount_ref(m) for m in mounts])
         elif missing:
             yield finding(CID, NOT_ASSESSED, rid, "AwsIamRole", scope, "could not evaluate",
                           reason=sorted(set(missing)), kind="possible reach")
         else:
             yield finding(CID, PASS, rid, "AwsIamRole", scope, "cannot mount any file system as root",
                           file_systems_evaluated=sorted(candidates[principal]), kind="possible reach")
-
-
-def _mount_ref(m: Mount) -> dict:
-    return {"workload": m.workload.id, "volume": m.volume, "file_system": m.fs_id, "access_point": m.ap_id}
 
 
 def _csi(a: Analysis) -> Iterator[Finding]:
@@ -216,7 +213,7 @@ def _csi_result(a, cluster, rid, principals, note, fs_ids, why, carried) -> Find
             found.extend({"principal": p, **x} for x in f)
             missing.extend(m)
     ev = {"principals": list(principals), "identity_source": note, "why_it_matters": why,
-          "workloads": sorted({m.workload.id for m in carried}), "mounts": [_mount_ref(m) for m in carried]}
+          "workloads": sorted({m.workload.id for m in carried}), "mounts": [mount_ref(m) for m in carried]}
     if found:
         return finding(CID, FAIL, rid, "KubernetesEfsCsiDriver", scope,
                        f"{found[0]['principal']} holds ClientRootAccess on {found[0]['file_system']} for the whole cluster",
