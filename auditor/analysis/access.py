@@ -235,7 +235,12 @@ def effective_access(a: Analysis) -> list[dict]:
             "squashed": (not enforced and root_ok is False and any(i["may_be_root"] for i in idents)),
             "kind": "configured", "not_assessed": conn.not_assessed, "authorization": conn.grant_evidence(),
         }
-        if m.fs is not None:
+        if m.fs is not None and m.workload.platform == "k8s":
+            # §6.5, §6.7: a pod cannot choose its mount; what the CSI node identity could mount is the
+            # driver's finding (efs_cross_app_reach, efs_root_squash_gap on KubernetesEfsCsiDriver)
+            row["possible_reach"] = []
+            row["possible_reach_note"] = "a pod reaches only what its volumes give it (§6.5, §6.7)"
+        elif m.fs is not None:
             possible = []
             for principal in dict.fromkeys(conn.principals + [None]):
                 reach = a.possible_reach(principal, m.fs)
