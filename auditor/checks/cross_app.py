@@ -301,7 +301,7 @@ def _csi_drivers(a: Analysis) -> Iterator[Finding]:
                           reason=sorted(set(unknown)), **ev)
         else:
             yield finding(CID, PASS, rid, "KubernetesEfsCsiDriver", scope,
-                          "the CSI node identity cannot mount another application's directory beyond its access points",
+                          "the CSI node identity cannot mount a file system of several applications without an access point",
                           [rid], **ev)
 
 
@@ -323,19 +323,5 @@ def _driver_reach(a: Analysis, r, rid: str, p: str, fs, reached: list[dict], unk
                         "directory": dirs[ordered[0]], "how": "may mount without an access point (any directory, any uid)",
                         "kind": "possible", "authorization": pr.without_access_point.evidence(),
                         "path": [rid, p] + dir_chain(fs.file_system_id, "/", dirs[ordered[0]])})
-        return
-    for cls, g in pr.through:
-        ok = g.can_mount(a.params)
-        if ok is None:
-            unknown.extend(g.missing)
-        _, apps = a.class_apps(cls)
-        if ok and len(apps) > 1:
-            r.possible(p, fs)
-            ap = r.app_member(cls, apps[0]) or cls.rep
-            node = class_node(cls)
-            reached.append({"principal": p, "file_system": fs.file_system_id, "other_application": apps[0],
-                            "other_applications": apps[:5], "applications_total": len(apps), "directory": ap.path,
-                            "how": f"may mount access point {ap.access_point_id} of one application and those of "
-                                   f"{len(apps) - 1} other(s) alike", "kind": "possible",
-                            "authorization": g.evidence(),
-                            "path": [rid, p, node] + ([ap.arn] if node != ap.arn else []) + [dir_id(fs.file_system_id, ap.path)]})
+        # Through access points it mounts what the pods' volumes name: that it may mount every
+        # application's access point is how EKS works (§6.5); PV creation rights decide who picks.
