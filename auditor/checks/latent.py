@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from auditor.analysis.access import Analysis
-from auditor.checks.base import FAIL, PASS, Finding, finding
+from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
 from auditor.graph.build import dir_chain
 from auditor.graph.reach import reach
 from auditor.model.aws import AccessPoint
@@ -80,12 +80,13 @@ def nested_root(a: Analysis) -> Iterator[Finding]:
         own = a.apps_by_ap.get(ap.access_point_id, set())
         inside = subtree.get((ap.file_system_id, ap.path), [])
         others = [x for x in inside if x not in own]
-        ev = {"applications": sorted(own), "root_directory": ap.path,
-              "mounted_by": sorted({m.workload.id for m in mounted.get(ap.arn, [])})}
-        if not own and len(others) < 2:
+        ev = {"applications": sorted(own), "root_directory": ap.path}
+        if not own and len(others) == 1:
             # an access point of no known application spans applications only when it holds two
-            yield finding(NESTED, PASS, ap.arn, AP, _scope(ap),
-                          "its root directory holds no directory of two or more applications", **ev)
+            yield finding(NESTED, NOT_ASSESSED, ap.arn, AP, _scope(ap), "application unknown",
+                          reason=[f"the access point belongs to no known application (no application tag and no "
+                                  f"workload mounts it): whether {others[0]}'s directory below it is another "
+                                  f"application's cannot be told"], other_applications=others, **ev)
             continue
         if not others:
             yield finding(NESTED, PASS, ap.arn, AP, _scope(ap),
@@ -98,7 +99,8 @@ def nested_root(a: Analysis) -> Iterator[Finding]:
         how = "shares its root directory with" if directory == ap.path else "contains the directory of"
         path, why = _reach_to(a, ap, mounted.get(ap.arn, []))
         chain = [ap.arn] + dir_chain(ap.file_system_id, ap.path, directory)
-        ev.update(other_applications=others[:5], other_directory=directory, other_access_points=other_aps[:5],
+        ev.update(mounted_by=sorted({m.workload.id for m in mounted.get(ap.arn, [])}),
+                  other_applications=others[:5], other_directory=directory, other_access_points=other_aps[:5],
                   more_other_applications=len(inside) >= KEEP, rule="§1.5, edge 18")
         if path is not None:
             ev.update(reachable_now=True, reach_path=path, reach=why)
@@ -146,13 +148,25 @@ def identity_collision(a: Analysis) -> Iterator[Finding]:
     r = reach(a)
     for ap in a.snapshot.access_points:
         own = a.apps_by_ap.get(ap.access_point_id, set())
-        ev = {"applications": sorted(own), "mounted_by": sorted({m.workload.id for m in mounted.get(ap.arn, [])})}
+        ev = {"applications": sorted(own)}
         pu = ap.posix_user
-        if pu is None or not own:
-            why = "enforces no identity" if pu is None else "belongs to no known application"
-            yield finding(COLLISION, PASS, ap.arn, AP, _scope(ap), f"no collision to report: it {why}", **ev)
+        if pu is None:
+            yield finding(COLLISION, PASS, ap.arn, AP, _scope(ap),
+                          "enforces no identity (see efs_access_point_no_user_identity)", **ev)
             continue
         fs_id = ap.file_system_id
+        if not own:
+            shared = sorted({app for key in ((fs_id, "uid", pu.uid), (fs_id, "gid", pu.gid))
+                             for app, _ in holders.get(key, [])})
+            if shared:
+                yield finding(COLLISION, NOT_ASSESSED, ap.arn, AP, _scope(ap), "application unknown",
+                              reason=[f"the access point belongs to no known application (no application tag and no "
+                                      f"workload mounts it) and enforces the uid or gid of {shared[0]}: whether that "
+                                      f"is another application cannot be told"], other_applications=shared[:5], **ev)
+            else:
+                yield finding(COLLISION, PASS, ap.arn, AP, _scope(ap),
+                              f"uid {pu.uid} and gid {pu.gid} are no application's", **ev)
+            continue
         found = []
         for mine, n, theirs in [("uid", pu.uid, "uid"), ("gid", pu.gid, "gid")] + \
                 [("secondary gid", g, kind) for g in pu.secondary_gids for kind in ("uid", "gid", "owner gid")]:
@@ -170,7 +184,8 @@ def identity_collision(a: Analysis) -> Iterator[Finding]:
         theirs = f"posix://{'uid' if first['matches'] == 'uid' else 'gid'}/{first['id']}"
         path = [ap.arn, mine] + ([theirs] if theirs != mine else []) + [other_ap.arn]
         reach_path, why = _collision_reach(a, r, ap, other_ap, principals_of, own)
-        ev.update(collisions=found, rule="§1.2, §1.4, §10.19, §10.20, edges 19, 20")
+        ev.update(collisions=found, mounted_by=sorted({m.workload.id for m in mounted.get(ap.arn, [])}),
+                  rule="§1.2, §1.4, §10.19, §10.20, edges 19, 20")
         what = f"{first['identity']} {first['id']} is {first['other_application']}'s {first['matches']}"
         if reach_path is not None:
             ev.update(reachable_now=True, reach_path=reach_path, reach=why)

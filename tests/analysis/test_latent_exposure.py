@@ -67,9 +67,19 @@ def test_s1_5_shared_root_and_an_access_point_at_slash_spanning_applications():
     assert got[ap_arn(4)] is PASS
 
 
-def test_s1_5_untagged_access_point_over_one_application_only_is_not_reported():
-    snap = snapshot(file_systems=[fs(1, CLOSED)], access_points=[ap(1, "/", 0), ap(2, "/a", 1002, app="a")])
-    assert statuses(NESTED, snap)[ap_arn(1)] is PASS
+def test_s1_5_untagged_access_point_over_one_application_is_not_assessed_never_pass():
+    snap = snapshot(file_systems=[fs(1, CLOSED)], access_points=[ap(1, "/", 0), ap(2, "/a", 1002, app="a"),
+                                                                 ap(3, "/x", 5), ap(4, "/x/y", 6)])
+    got = run(NESTED, snap)
+    assert got[ap_arn(1)][0] is Status.NOT_ASSESSED and "no known application" in got[ap_arn(1)][1]["reason"][0]
+    assert got[ap_arn(3)][0] is PASS  # holds no application's directory
+
+
+def test_s10_19_untagged_access_point_sharing_an_applications_uid_is_not_assessed_never_pass():
+    snap = snapshot(file_systems=[fs(1, CLOSED)], access_points=[ap(1, "/x", 1000), ap(2, "/a", 1000, app="a"),
+                                                                 ap(3, "/y", 7)])
+    got = statuses(COLLISION, snap)
+    assert got[ap_arn(1)] is Status.NOT_ASSESSED and got[ap_arn(3)] is PASS
 
 
 def test_s10_19_same_uid_on_two_applications_access_points_is_a_collision_even_unreachable():
