@@ -108,8 +108,7 @@ def access_points(g: nx.MultiDiGraph, a: Analysis) -> None:
             for gid in ap.posix_user.secondary_gids:
                 edge(g, ap.arn, f"posix://gid/{gid}", kind="enforces_group", field="PosixUser.SecondaryGids")
         ci = ap.root_directory.creation_info if ap.root_directory else None
-        if ci is not None:
-            edge(g, ap.arn, f"posix://uid/{ci.owner_uid}", kind="owned_by_uid", field="RootDirectory.CreationInfo.OwnerUid")
+        if ci is not None:  # the group owner of the directory it creates (§10.20)
             edge(g, ap.arn, f"posix://gid/{ci.owner_gid}", kind="owned_by_gid", field="RootDirectory.CreationInfo.OwnerGid")
         for app in sorted(a.apps_by_ap.get(ap.access_point_id, ())):
             edge(g, ap.arn, app_id(app), kind="belongs_to", field="tag or mounting workload")
@@ -212,21 +211,25 @@ def csi_controller(c) -> tuple[str | None, tuple[str, ...]]:
 def principals(g: nx.MultiDiGraph, a: Analysis) -> None:
     """Principal nodes for every identity an edge names (roles not in the snapshot included)."""
     g.add_node(ANONYMOUS, kind="anonymous", principal=True)
-    for node, data in list(g.nodes(data=True)):
-        if not data and ":iam::" in node:
-            g.add_node(node, kind="role", principal=True, collected=False)
+    for node in [n for n, data in g._node.items() if not data and ":iam::" in n]:
+        g.add_node(node, kind="role", principal=True, collected=False)
 
 
 def grants(g: nx.MultiDiGraph, a: Analysis) -> None:
-    """role/anonymous -> file system edges for the configured connections, with the decisions."""
+    """role/anonymous -> file system edges for the configured connections, with the decisions.
+    ClientRootAccess is evaluated only where the mount may act as root (else ``root`` is
+    "not evaluated": it changes nothing for that mount), so the graph costs no evaluation the checks
+    would not make."""
+    gid0 = a.params.gid0_is_root
     for m in a.mounts:
         if m.fs is None:
             continue
         conn = a.connection(m)
+        rooty = any(i.may_be_root(gid0) for _, i in m.identities)
         for p, gr in zip(conn.principals, conn.grants):
             edge(g, p or ANONYMOUS, m.fs.arn, kind="can_connect", field="IAM evaluation",
-                       mount=gr.mount.value, write=gr.write.value, root=gr.root.value,
-                       access_point=m.ap_id, tls=m.tls)
+                 mount=gr.mount.value, write=gr.write.value, root=gr.root.value if rooty else "not evaluated",
+                 access_point=m.ap_id, tls=m.tls)
 
 
 def untyped(g: nx.MultiDiGraph, a: Analysis) -> None:
@@ -240,12 +243,12 @@ def untyped(g: nx.MultiDiGraph, a: Analysis) -> None:
 
 
 def same_ids(g: nx.MultiDiGraph, a: Analysis) -> None:
-    """uid N -> gid N where both occur: a user's personal group carries its uid (the convention §10.20
-    relies on when a secondary gid equals another application's uid)."""
-    for node in [n for n in g if n.startswith("posix://uid/")]:
-        gid = "posix://gid/" + node.removeprefix("posix://uid/")
-        if gid in g:
-            edge(g, node, gid, kind="same_id", rule="§10.20", field="uid and gid numbers")
+    """uid N -> gid N where an access point's secondary gid N is some uid: a user's personal group
+    carries its uid (the convention §10.20 relies on when a secondary gid equals another application's uid)."""
+    for ap in a.snapshot.access_points:
+        for n in ap.posix_user.secondary_gids if ap.posix_user else ():
+            if f"posix://uid/{n}" in g:
+                edge(g, f"posix://uid/{n}", f"posix://gid/{n}", kind="same_id", rule="§10.20", field="uid and gid numbers")
 
 
 BUILDERS = (file_systems, roles, access_points, mounts, kubernetes, grants, principals, same_ids, untyped)

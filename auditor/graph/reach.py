@@ -103,7 +103,8 @@ class Reach:
             if conn.can("mount", a.params) is False:
                 continue
             write = conn.can("write", a.params)
-            root = conn.can("root", a.params)
+            gid0 = a.params.gid0_is_root
+            root = conn.can("root", a.params) if any(i.may_be_root(gid0) for _, i in m.identities) else None
             last = m.ap.arn if m.ap is not None else dir_id(m.fs_id, m.base_path)
             path = tuple(m.path) + ((last,) if last not in m.path else ())
             writable = False if m.read_only else write
