@@ -22,6 +22,7 @@ SEVERITIES = {
     "efs_access_point_world_writable": "medium", "efs_access_point_tagged": "low", "efs_encrypted_at_rest": "high",
     "efs_backup_enabled": "medium", "efs_mount_target_public_subnet": "medium", "efs_mount_target_nfs_open": "high",
     "efs_workload_runs_as_root": "high", "efs_ecs_invalid_volume": "low",
+    "efs_access_point_nested_root": "high", "efs_access_point_identity_collision": "medium",
 }
 
 
@@ -55,6 +56,8 @@ TITLES = {
     "efs_root_squash_gap": "No workload or principal acts as root on an EFS file system",
     "efs_unencrypted_mount": "Workloads mount EFS with TLS",
     "efs_workload_runs_as_root": "Workloads do not run as root on EFS mounts that enforce no identity",
+    "efs_access_point_nested_root": "EFS access points of one application contain no other application's directory",
+    "efs_access_point_identity_collision": "EFS access points of different applications share no POSIX identity",
 }
 
 
