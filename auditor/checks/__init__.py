@@ -35,8 +35,8 @@ CHECKS: dict[str, tuple[Callable[..., Iterable[Finding]], tuple[str, ...]]] = {
     "efs_backup_enabled": (baseline.backup_enabled, ("efs", "backup")),
     "efs_mount_target_public_subnet": (baseline.mount_target_public_subnet, ("efs", "ec2")),
     "efs_mount_target_nfs_open": (baseline.mount_target_nfs_open, ("efs", "ec2")),
-    "efs_access_point_nested_root": (latent.nested_root, WORKLOAD_SERVICES),
-    "efs_access_point_identity_collision": (latent.identity_collision, WORKLOAD_SERVICES),
+    "efs_access_point_nested_root": (latent.nested_root, latent.SERVICES),
+    "efs_access_point_identity_collision": (latent.identity_collision, latent.SERVICES),
 }
 
 CHECK_IDS: tuple[str, ...] = tuple(sorted(CHECKS))

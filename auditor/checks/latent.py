@@ -31,6 +31,9 @@ from auditor.model.aws import AccessPoint
 NESTED, COLLISION = "efs_access_point_nested_root", "efs_access_point_identity_collision"
 AP = "AwsEfsAccessPoint"
 KEEP = 6  # applications kept per directory subtree or identity: enough for 5 examples besides one's own
+# Services whose data decides a PASS: access points and their tags (efs), and the workloads that give an
+# untagged access point its application (ecs, lambda, k8s, eks). IAM only changes ``reachable_now``.
+SERVICES = ("efs", "ecs", "lambda", "k8s", "eks")
 
 
 def _scope(ap: AccessPoint) -> str:
@@ -39,6 +42,27 @@ def _scope(ap: AccessPoint) -> str:
 
 def _merge(into: list[str], more) -> list[str]:
     return sorted(set(into) | set(more))[:KEEP]
+
+
+def _gaps(a: Analysis, ap: AccessPoint, cache: dict) -> list[str]:
+    """What could not be collected that a PASS for ``ap`` relies on: SERVICES in its account and region
+    (or the account's global scope), and any Kubernetes cluster."""
+    scope = _scope(ap)
+    if scope not in cache:
+        glob = ":".join(scope.split(":")[:2] + ["global"])
+        cache[scope] = sorted({f"{svc} in {sc}" for (sc, svc) in a.idx.scope_issues
+                               if svc in SERVICES and (sc in (scope, glob) or sc.startswith("k8s:"))})
+    return cache[scope]
+
+
+def _pass(a: Analysis, cid: str, ap: AccessPoint, cache: dict, message: str, **ev) -> Finding:
+    """PASS, or NOT_ASSESSED when data it relies on could not be collected."""
+    missing = _gaps(a, ap, cache)
+    if missing:
+        return finding(cid, NOT_ASSESSED, ap.arn, AP, _scope(ap), "could not evaluate",
+                       reason=[f"not collected: {m} (applications of untagged access points come from the workloads "
+                               f"that mount them)" for m in missing], **ev)
+    return finding(cid, PASS, ap.arn, AP, _scope(ap), message, **ev)
 
 
 def _mounted_by(a: Analysis) -> dict[str, list]:
@@ -76,6 +100,7 @@ def _reach_to(a: Analysis, ap: AccessPoint, mounts: list) -> tuple[list[str] | N
 def nested_root(a: Analysis) -> Iterator[Finding]:
     mounted = _mounted_by(a)
     subtree = _subtree_apps(a)
+    cache: dict = {}
     for ap in a.snapshot.access_points:
         own = a.apps_by_ap.get(ap.access_point_id, set())
         inside = subtree.get((ap.file_system_id, ap.path), [])
@@ -89,8 +114,7 @@ def nested_root(a: Analysis) -> Iterator[Finding]:
                                   f"application's cannot be told"], other_applications=others, **ev)
             continue
         if not others:
-            yield finding(NESTED, PASS, ap.arn, AP, _scope(ap),
-                          "its root directory holds no other application's directory", **ev)
+            yield _pass(a, NESTED, ap, cache, "its root directory holds no other application's directory", **ev)
             continue
         other = others[0]
         directory = a.app_dirs[ap.file_system_id][other]
@@ -143,6 +167,7 @@ def _subtree_apps(a: Analysis) -> dict[tuple[str, str], list[str]]:
 
 def identity_collision(a: Analysis) -> Iterator[Finding]:
     mounted = _mounted_by(a)
+    cache: dict = {}
     holders = _identity_holders(a)
     principals_of = _principals_by_app(a)
     r = reach(a)
@@ -151,8 +176,7 @@ def identity_collision(a: Analysis) -> Iterator[Finding]:
         ev = {"applications": sorted(own)}
         pu = ap.posix_user
         if pu is None:
-            yield finding(COLLISION, PASS, ap.arn, AP, _scope(ap),
-                          "enforces no identity (see efs_access_point_no_user_identity)", **ev)
+            yield _pass(a, COLLISION, ap, cache, "enforces no identity (see efs_access_point_no_user_identity)", **ev)
             continue
         fs_id = ap.file_system_id
         if not own:
@@ -164,8 +188,7 @@ def identity_collision(a: Analysis) -> Iterator[Finding]:
                                       f"workload mounts it) and enforces the uid or gid of {shared[0]}: whether that "
                                       f"is another application cannot be told"], other_applications=shared[:5], **ev)
             else:
-                yield finding(COLLISION, PASS, ap.arn, AP, _scope(ap),
-                              f"uid {pu.uid} and gid {pu.gid} are no application's", **ev)
+                yield _pass(a, COLLISION, ap, cache, f"uid {pu.uid} and gid {pu.gid} are no application's", **ev)
             continue
         found = []
         for mine, n, theirs in [("uid", pu.uid, "uid"), ("gid", pu.gid, "gid")] + \
@@ -175,8 +198,8 @@ def identity_collision(a: Analysis) -> Iterator[Finding]:
                 found.append({"identity": mine, "id": n, "matches": theirs, "other_application": others[0][0],
                               "other_access_point": others[0][1], "other_applications": [x for x, _ in others[:5]]})
         if not found:
-            yield finding(COLLISION, PASS, ap.arn, AP, _scope(ap),
-                          f"uid {pu.uid}, gid {pu.gid} and its groups are not another application's", **ev)
+            yield _pass(a, COLLISION, ap, cache,
+                        f"uid {pu.uid}, gid {pu.gid} and its groups are not another application's", **ev)
             continue
         first = found[0]
         other_ap = a.idx.ap_by_arn[first["other_access_point"]]

@@ -142,3 +142,18 @@ def test_latent_checks_are_near_linear_they_group_access_points_by_identity():
     got = run(COLLISION, snapshot(file_systems=[fs(1, CLOSED)], access_points=aps))
     assert len(got) == 1000 and all(s is FAIL and len(ev["collisions"][0]["other_applications"]) <= 5
                                     for s, ev in got.values())
+
+
+def test_s1_5_a_pass_that_relies_on_workloads_not_collected_is_not_assessed():
+    """Applications of untagged access points come from the workloads that mount them: without the
+    workload services of that account and region no PASS can be proven."""
+    from auditor.model.snapshot import CollectionIssue
+
+    issue = CollectionIssue(scope="aws:111122223333:eu-west-1", service="ecs", operation="ListTaskDefinitions",
+                            error_code="AccessDenied", message="denied")
+    snap = snapshot(file_systems=[fs(1, CLOSED)], access_points=[ap(1, "/a", 1000, app="a"), ap(2, "/b", 1001)],
+                    issues=[issue])
+    for check in (NESTED, COLLISION):
+        got = run(check, snap)
+        assert {s for s, _ in got.values()} == {Status.NOT_ASSESSED}, check
+        assert "ecs in aws:111122223333:eu-west-1" in got[ap_arn(1)][1]["reason"][0]
