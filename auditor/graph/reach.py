@@ -196,7 +196,6 @@ class Reach:
         return node
 
     def _edge(self, node: str, target: str, grant, cls: APClass | None) -> None:
-        p = self._a.params
         edge(self._g, node, target, kind="may_mount", rule="§2.4, §2.5 (IAM evaluation)",
              field="file system policy and identity policies", mount=grant.mount.value,
              write=grant.write.value, root=grant.root.value, possible=True)
@@ -208,7 +207,6 @@ class Reach:
                            members=len(cls.members), rule="access points the policies cannot tell apart")
                 for arn in dict.fromkeys([cls.rep.arn, *(ap.arn for ap in self._a.class_first_ap(cls).values())]):
                     edge(g, target, arn, kind="includes", field="elasticfilesystem:AccessPointArn conditions")
-        del p
 
     def _add(self, row: Reached) -> None:
         self.by_subject.setdefault(row.subject, []).append(row)
@@ -216,19 +214,20 @@ class Reach:
     def compute(self) -> Reach:
         """Configured reach of every workload, possible reach of every principal that mounts (and of
         the anonymous client) on the file systems it mounts, of the EFS CSI identities on their
-        cluster's file systems, and of every role whose identity policy grants ClientRootAccess."""
+        cluster's file systems, of every role whose identity policy grants ClientRootAccess, and of the
+        anonymous client on every file system."""
         self.configured()
-        a = self._a
-        for pr, fs in possible_pairs(a):
-            self.possible(pr, fs)
+        for principal, fs in possible_pairs(self._a):
+            self.possible(principal, fs)
         return self
 
 
 def possible_pairs(a) -> list[tuple[str | None, FileSystem]]:
     """(principal, file system) pairs whose possible reach is evaluated, in a stable order: every
     principal of a non-Kubernetes mount and the anonymous client on that mount's file system (a
-    pod cannot choose its mount, §6.5), the CSI identities on their cluster's file systems, and the
-    roles whose identity policies grant ClientRootAccess on a file system of their account (§2.5)."""
+    pod cannot choose its mount, §6.5), the CSI identities on their cluster's file systems, the roles
+    whose identity policies grant ClientRootAccess on a file system of their account (§2.5), and the
+    anonymous client on every file system (any host on the network may try, §2.3)."""
     from auditor.graph.build import csi_controller, csi_node
 
     pairs: dict[tuple[str | None, str], FileSystem] = {}
@@ -239,8 +238,7 @@ def possible_pairs(a) -> list[tuple[str | None, FileSystem]]:
             for p in [*(m.principal_arns if m.iam else ()), None]:
                 pairs.setdefault((p, m.fs.arn), m.fs)
     for c in a.snapshot.clusters:
-        for node, principals in (csi_node(c)[:2], csi_controller(c)):
-            del node
+        for principals in (csi_node(c)[1], csi_controller(c)[1]):
             for fs_id in sorted(_fs_ids(c)):
                 fs = a.idx.fs_by_id.get(fs_id)
                 for p in principals if fs is not None else ():
