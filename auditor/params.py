@@ -11,6 +11,8 @@ from auditor.model.base import Model
 class Params(Model):
     # Applications (issue: grouping). First key found on a resource names its application.
     app_label_keys: list[str] = Field(default_factory=lambda: ["app", "app.kubernetes.io/name"])
+    # Match those keys case-insensitively too (App, app, APP): tags are typed by hand.
+    app_label_ignore_case: bool = True
     # Accounts whose principals efs_policy_cross_account accepts besides the file system's own.
     trusted_accounts: list[str] = Field(default_factory=list)
     # §1.3 UNVERIFIED: uid/gid a squashed root becomes (Linux NFS convention).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+from functools import partial
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,6 +15,9 @@ from auditor.checks.base import Finding
 from auditor.checks.declaration import Check
 from auditor.checks.facts import ENUMERATED_BY, Resolver, kind_of
 from auditor.analysis.access import Analysis
+from auditor.graph import drop as drop_graph
+from auditor.graph import graph_of
+from auditor.graph.links import link
 from auditor.model.facts import Coverage, fact_of, is_listing, opens_account
 from auditor.model.result import RUN_SCHEMA_VERSION, AuditRun, Result, Severity, Status, fingerprint
 from auditor.model.snapshot import InputError, Snapshot, dumps, merge
@@ -51,6 +55,7 @@ def _evaluate(snapshot: Snapshot, params: Params, catalogue, now: datetime | Non
     analysis = Analysis(snapshot, params)
     coverage = Coverage(snapshot)
     facts = Resolver(analysis)
+    graph_of(analysis)  # the identity graph and its reach, read by the authorization checks
     units = {u.scope: u for u in snapshot.units}
     results: list[Result] = []
     scopes: dict[str, str] = {}
@@ -58,11 +63,12 @@ def _evaluate(snapshot: Snapshot, params: Params, catalogue, now: datetime | Non
     for n, check_id in enumerate(order):
         if n == len(AUTHORIZATION_CHECKS):
             analysis.release_authorization()
+            drop_graph(analysis)
         if check_id in skip:
             continue
         check = CHECKS[check_id]
         severity = catalogue.checks[check_id].severity
-        for f in check.run(analysis):
+        for f in map(partial(link, analysis), check.run(analysis)):  # FAILs name what they connect to
             f.scope = scopes.setdefault(f.scope, f.scope)  # one string per scope, not per result
             needs = check.evaluates.get(kind_of(f.resource_type), ())
             depends_on = facts.depends_on(needs, f)
@@ -74,6 +80,7 @@ def _evaluate(snapshot: Snapshot, params: Params, catalogue, now: datetime | Non
         for f in _listing_gaps(check, coverage) if coverage else ():
             results.append(_result(f, severity, units, tuple(f.path)))
     results.sort(key=lambda r: (r.check_id, r.resource_id))
+    drop_graph(analysis)
     return AuditRun.model_construct(
         schema_version=RUN_SCHEMA_VERSION,
         tool_version=__version__,

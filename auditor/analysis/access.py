@@ -70,6 +70,7 @@ class Analysis:
         self._reach: dict[tuple[str | None, str], PossibleReach] = {}
         self._group_apps: dict[tuple, tuple[Counter, list[str]]] = {}
         self._group_root: dict[tuple, list[AccessPoint]] = {}
+        self._group_first: dict[tuple, dict[str, AccessPoint]] = {}
 
     # --- mounts -------------------------------------------------------------------------------------
 
@@ -150,6 +151,7 @@ class Analysis:
         self._reach.clear()
         self._group_apps.clear()
         self._group_root.clear()
+        self._group_first.clear()
 
     # --- access point classes: computed once per class, shared by every principal -----------------
 
@@ -162,6 +164,16 @@ class Analysis:
                     counts[app] += 1
             self._group_apps[cls.key] = (counts, sorted(counts))
         return self._group_apps[cls.key]
+
+    def class_first_ap(self, cls: APClass) -> dict[str, AccessPoint]:
+        """Each application's first member of the class (member order), computed once per class."""
+        if cls.key not in self._group_first:
+            first: dict[str, AccessPoint] = {}
+            for ap in cls.members:
+                for app in self.apps_by_ap.get(ap.access_point_id, ()):
+                    first.setdefault(app, ap)
+            self._group_first[cls.key] = first
+        return self._group_first[cls.key]
 
     def other_apps(self, cls: APClass, own: str, limit: int = 5) -> tuple[int, list[str]]:
         """Applications other than ``own`` with a reachable access point in the class: count, examples."""
@@ -231,7 +243,12 @@ def effective_access(a: Analysis) -> list[dict]:
             "squashed": _squashed(enforced, root_ok, idents),
             "kind": "configured", "not_assessed": conn.not_assessed, "authorization": conn.grant_evidence(),
         }
-        if m.fs is not None:
+        if m.fs is not None and m.workload.platform == "k8s":
+            # §6.5, §6.7: a pod cannot choose its mount; what the CSI node identity could mount is the
+            # driver's finding (efs_cross_app_reach, efs_root_squash_gap on KubernetesEfsCsiDriver)
+            row["possible_reach"] = []
+            row["possible_reach_note"] = "a pod reaches only what its volumes give it (§6.5, §6.7)"
+        elif m.fs is not None:
             possible = []
             for principal in dict.fromkeys(conn.principals + [None]):
                 reach = a.possible_reach(principal, m.fs)

@@ -13,7 +13,6 @@ that every relevant policy treats alike (the same answer for every condition on
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,13 +20,12 @@ from typing import Any
 from auditor.analysis.index import Index
 from auditor.iam import Decision, Evaluation, PolicyError, Principal, RequestContext, authorize, parse_policy
 from auditor.iam.evaluate import FS_POLICY
-from auditor.iam.policy import Policy
+from auditor.iam.queries import access_point_condition_values, glob_match, is_pattern, widen_variables
 from auditor.model.aws import AccessPoint, FileSystem, PolicyStatus
 from auditor.model.ids import account_of
 from auditor.params import Params
 
 ACTIONS = ("ClientMount", "ClientWrite", "ClientRootAccess")
-AP_KEY = "elasticfilesystem:accesspointarn"
 
 
 class Grant:
@@ -182,15 +180,15 @@ class Authz:
         docs_all = [fs.policy or {}] + [d for _, d in (docs or [])] + ([boundary[1]] if boundary and boundary[1] else [])
         literals, wildcards = set(), set()
         for doc in docs_all:
-            for value in _ap_condition_values(doc):
-                (wildcards if ("*" in value or "?" in value or "${" in value) else literals).add(value)
+            for value in access_point_condition_values(doc):
+                (wildcards if is_pattern(value) else literals).add(value)
         named = [self.idx.ap_by_arn[v] for v in sorted(literals) if v in self.idx.ap_by_arn
                  and self.idx.ap_by_arn[v].file_system_id == fs.file_system_id]
         classes = [APClass(("literal", ap.arn), [ap], frozenset(), ap) for ap in named]
-        pats = sorted(wildcards)
+        pats = [widen_variables(p) for p in sorted(wildcards)]
 
         def signature(ap: AccessPoint) -> tuple[bool, ...]:
-            return tuple(fnmatch.fnmatchcase(ap.arn, p.replace("${", "*")) for p in pats)
+            return tuple(glob_match(p, ap.arn) for p in pats)
 
         part_key = (fs.file_system_id, frozenset(wildcards))
         partition = self._partitions.get(part_key)
@@ -231,28 +229,6 @@ def _parse_once(document: dict, label: str):
         return parse_policy(document, label)
     except PolicyError:
         return document
-
-
-def _ap_condition_values(doc) -> list[str]:
-    if isinstance(doc, Policy):
-        return [v for st in doc.statements for _, key, values in st.conditions if key.lower() == AP_KEY
-                for v in values]
-    out: list[str] = []
-    statements = doc.get("Statement", []) if isinstance(doc, dict) else []
-    if isinstance(statements, dict):
-        statements = [statements]
-    for st in statements if isinstance(statements, list) else []:
-        cond = st.get("Condition") if isinstance(st, dict) else None
-        if not isinstance(cond, dict):
-            continue
-        for block in cond.values():
-            if not isinstance(block, dict):
-                continue
-            for key, values in block.items():
-                if key.lower() == AP_KEY:
-                    vals = values if isinstance(values, list) else [values]
-                    out.extend(v for v in vals if isinstance(v, str))
-    return out
 
 
 def same_account(principal_arn: str | None, fs: FileSystem) -> bool:

@@ -59,9 +59,19 @@ class Mount:
 
 
 def app_name(labels: dict[str, str] | None, params: Params) -> str | None:
+    """The first of ``app_label_keys`` a resource carries, the key matched exactly first and then, with
+    ``app_label_ignore_case`` (the default), case-insensitively (App, app, APP). Keys are tried in
+    order; among keys differing only in case the first in sorted order wins (deterministic)."""
+    if not labels:
+        return None
     for key in params.app_label_keys:
-        if labels and labels.get(key):
+        if labels.get(key):
             return labels[key]
+        if params.app_label_ignore_case:
+            folded = key.lower()
+            for k in sorted(labels):
+                if k.lower() == folded and labels[k]:
+                    return labels[k]
     return None
 
 
@@ -284,3 +294,16 @@ def csi_node_principals(cluster: K8sCluster) -> tuple[tuple[str, ...], str]:
     if cluster.node_role_arns:
         return tuple(cluster.node_role_arns), "worker node instance role: the CSI node plugin has no Pod Identity or IRSA role (§6.5)"
     return (), "EFS CSI node plugin identity unknown: no Pod Identity, IRSA annotation or node role collected (§6.5)"
+
+
+def csi_file_systems(cluster: K8sCluster) -> set[str]:
+    """File systems the cluster's EFS CSI driver mounts: from its PVs' volume handles and its
+    StorageClasses' fileSystemId."""
+    fs_ids = set()
+    for pv in cluster.persistent_volumes or []:
+        if pv.csi and pv.csi.driver == EFS_CSI_DRIVER and pv.csi.volume_handle:
+            fs_ids.add(pv.csi.volume_handle.removeprefix("efs:").split(":")[0])
+    for sc in cluster.storage_classes or []:
+        if sc.provisioner == EFS_CSI_DRIVER and (sc.parameters or {}).get("fileSystemId"):
+            fs_ids.add(sc.parameters["fileSystemId"])
+    return fs_ids

@@ -7,7 +7,7 @@ Every list the pipeline and the reports need is derived from the declarations be
 
 from __future__ import annotations
 
-from auditor.checks import baseline, cross_app, policy, root_squash, workloads
+from auditor.checks import baseline, cross_app, latent, policy, root_squash, workloads
 from auditor.checks.declaration import Check
 from auditor.checks.facts import (
     ACCESS_POINT,
@@ -85,6 +85,12 @@ DECLARED: tuple[Check, ...] = (
           evaluates={MOUNT_TARGET: (MOUNT_TARGETS, SUBNETS)}),
     Check(id="efs_mount_target_nfs_open", run=baseline.mount_target_nfs_open,
           evaluates={MOUNT_TARGET: (MOUNT_TARGETS, MOUNT_TARGET_SGS, SECURITY_GROUPS)}),
+    # Latent exposure: the access points of the file system and the applications that own them (a PASS
+    # also needs the workloads of its scope, which the check itself requires: auditor/checks/latent.py).
+    Check(id="efs_access_point_nested_root", run=latent.nested_root, authorization=True, draws_path=True,
+          evaluates={ACCESS_POINT: (ACCESS_POINTS, APP_IDENTITY)}),
+    Check(id="efs_access_point_identity_collision", run=latent.identity_collision, authorization=True,
+          draws_path=True, evaluates={ACCESS_POINT: (ACCESS_POINTS, APP_IDENTITY)}),
 )
 
 CHECKS: dict[str, Check] = {c.id: c for c in DECLARED}

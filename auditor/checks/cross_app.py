@@ -10,12 +10,16 @@ Every lookup is indexed, so the cost grows with mounts and access-point classes,
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterator
 
 from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
 from auditor.analysis.access import Analysis
-from auditor.analysis.mounts import Mount
+from auditor.analysis.mounts import Mount, csi_file_systems
+from auditor.graph.build import csi_node, dir_chain
+from auditor.graph.links import mount_ref
+from auditor.graph.reach import class_node, principal_node, reach
+from auditor.graph.reach import reach as reach_of
 from auditor.model.ids import dir_id, k8s_id
 from auditor.model.k8s import EFS_CSI_DRIVER
 
@@ -24,6 +28,11 @@ LIMIT = 20
 
 
 def cross_app_reach(a: Analysis) -> Iterator[Finding]:
+    yield from _workloads(a)
+    yield from _csi_drivers(a)
+
+
+def _workloads(a: Analysis) -> Iterator[Finding]:
     ids = _identity_index(a)
     shared_sc = _storage_class_sharing(a)
     for ref, mounts in a.workloads.values():
@@ -34,7 +43,8 @@ def cross_app_reach(a: Analysis) -> Iterator[Finding]:
                 unknown.extend(m.unresolved or [f"file system {m.fs_id} is not in the snapshot"])
                 continue
             _configured(a, m, reached, unknown)
-            _possible(a, m, reached, unknown)
+            if m.workload.platform != "k8s":  # a pod cannot choose its mount: its volumes are its reach (§6.5, §6.7)
+                _possible(a, m, reached, unknown)
             _identity(a, m, ids, reached)
             reached.extend(shared_sc.get((m.workload.id, m.volume), []))
         ev = {"application": ref.app, "reached": reached[:LIMIT], "reached_total": len(reached),
@@ -54,25 +64,42 @@ def cross_app_reach(a: Analysis) -> Iterator[Finding]:
                           "reaches no directory of another application", [ref.id], **ev)
 
 
+def _mount_path(m: Mount) -> list[str]:
+    """Workload -> volume declarations -> access point (or the directory a mount without one names)."""
+    last = m.ap.arn if m.ap is not None else dir_id(m.fs_id or "", m.base_path)
+    return m.path + ([last] if last not in m.path else [])
+
+
+def _down(m: Mount, directory: str) -> list[str]:
+    """From the mount's directory down to ``directory`` within it."""
+    chain = dir_chain(m.fs_id or "", m.base_path, directory)
+    path = _mount_path(m)
+    return path + chain[1:] if path[-1] == chain[0] else path + chain
+
+
 def _entry(m: Mount, other: str, directory: str, how: str, kind: str, more: int = 0, **extra) -> dict:
     fs_id = m.fs_id or ""
     row = {"application": m.workload.app, "other_application": other, "directory": directory,
-           "file_system": fs_id, "how": how, "kind": kind,
-           "path": m.path + ([m.ap.arn] if m.ap and m.ap.arn not in m.path else []) + [dir_id(fs_id, directory)], **extra}
+           "file_system": fs_id, "how": how, "kind": kind, "path": _down(m, directory), **extra}
     if more:
         row["other_applications_not_listed"] = more
     return row
 
 
-def _whole_fs(a: Analysis, m: Mount, how: str, kind: str, reached: list[dict], **extra) -> None:
+def _whole_fs(a: Analysis, m: Mount, how: str, kind: str, reached: list[dict], head: list[str] | None = None,
+              **extra) -> None:
+    """``head``: the path to the file system's root directory when it is not the mount's own."""
     own = m.workload.app
     dirs = a.app_dirs.get(m.fs_id or "", {})
     ordered = a.apps_on_fs.get(m.fs_id or "", [])
     total = len(ordered) - (1 if own in dirs else 0)
     if total:
         examples = [app for app in ordered[:6] if app != own][:5]
-        reached.append(_entry(m, examples[0], dirs[examples[0]], how, kind, total - 1, other_applications=examples,
-                              reaches="/ (the whole file system)", **extra))
+        row = _entry(m, examples[0], dirs[examples[0]], how, kind, total - 1, other_applications=examples,
+                     reaches="/ (the whole file system)", **extra)
+        if head is not None:
+            row["path"] = head + dir_chain(m.fs_id or "", "/", dirs[examples[0]])[1:]
+        reached.append(row)
 
 
 def _configured(a: Analysis, m: Mount, reached: list[dict], unknown: list[str]) -> None:
@@ -103,8 +130,10 @@ def _possible(a: Analysis, m: Mount, reached: list[dict], unknown: list[str]) ->
         if ok is None:
             unknown.extend(reach.without_access_point.missing)
         elif ok:
+            reach_of(a).possible(p, m.fs)  # the may_mount edge the path walks
             _whole_fs(a, m, f"{who} may mount without an access point and choose any directory and uid", "possible",
-                      reached, authorization=reach.without_access_point.evidence(), rule="§1.2, edges 1, 8, 29")
+                      reached, [m.workload.id, principal_node(p), dir_id(m.fs_id or "", "/")],
+                      authorization=reach.without_access_point.evidence(), rule="§1.2, edges 1, 8, 29")
             continue
         for cls, g in reach.through:
             ok = g.can_mount(a.params)
@@ -115,32 +144,46 @@ def _possible(a: Analysis, m: Mount, reached: list[dict], unknown: list[str]) ->
                 continue
             total, examples = a.other_apps(cls, m.workload.app)
             if total:
-                ap = cls.rep
-                reached.append(_entry(m, examples[0], ap.path, f"{who} may mount access point {ap.access_point_id}"
-                                      + (f" and {cls.count() - 1} alike" if cls.count() > 1 else ""), "possible",
-                                      total - 1, other_applications=examples, authorization=g.evidence(),
-                                      rule="§2.4, edges 7, 9, 11"))
+                r = reach_of(a)
+                r.possible(p, m.fs)  # the may_mount edge the path walks
+                ap = r.app_member(cls, examples[0]) or cls.rep
+                row = _entry(m, examples[0], ap.path, f"{who} may mount access point {ap.access_point_id}"
+                             + (f" and {cls.count() - 1} alike" if cls.count() > 1 else ""), "possible",
+                             total - 1, other_applications=examples, authorization=g.evidence(),
+                             rule="§2.4, edges 7, 9, 11")
+                node = class_node(cls)
+                row["path"] = ([m.workload.id, principal_node(p), node] + ([ap.arn] if node != ap.arn else [])
+                               + [dir_id(m.fs_id or "", ap.path)])
+                reached.append(row)
 
 
-def _identity_index(a: Analysis) -> dict[tuple[str, str, int], Counter]:
-    """(file system, "uid"|"gid", number) -> applications using it, from access points and from the
-    client identities of mounts without an enforced identity."""
-    idx: dict[tuple[str, str, int], Counter] = defaultdict(Counter)
+def _identity_index(a: Analysis) -> dict[tuple[str, str, int], dict[str, str]]:
+    """(file system, "uid"|"gid", number) -> application -> the first node (access point or workload)
+    that gives it that identity, from access points and from the client identities of mounts without
+    an enforced identity."""
+    idx: dict[tuple[str, str, int], dict[str, str]] = defaultdict(dict)
     for ap in a.snapshot.access_points:
         apps = a.apps_by_ap.get(ap.access_point_id, set())
         if ap.posix_user:
             for app in apps:
-                idx[(ap.file_system_id, "uid", ap.posix_user.uid)][app] += 1
+                idx[(ap.file_system_id, "uid", ap.posix_user.uid)].setdefault(app, ap.arn)
         ci = ap.root_directory.creation_info if ap.root_directory else None
         if ci:
             for app in apps:
-                idx[(ap.file_system_id, "gid", ci.owner_gid)][app] += 1
+                idx[(ap.file_system_id, "gid", ci.owner_gid)].setdefault(app, ap.arn)
     for m in a.mounts:
         if m.fs_id and not (m.ap and m.ap.posix_user):
             for _, ident in m.identities:
                 if ident.uid is not None:
-                    idx[(m.fs_id, "uid", ident.uid)][m.workload.app] += 1
+                    idx[(m.fs_id, "uid", ident.uid)].setdefault(m.workload.app, m.workload.id)
     return idx
+
+
+def _identity_path(m: Mount, kind: str, n: int, other_node: str) -> list[str]:
+    """Mount -> the POSIX identity it acts as -> the other application's access point or workload."""
+    node = f"posix://{kind}/{n}"
+    head = _mount_path(m) if m.ap is not None and m.ap.posix_user is not None else [m.workload.id]
+    return head + [node, other_node]
 
 
 def _identity(a: Analysis, m: Mount, idx, reached: list[dict]) -> None:
@@ -149,20 +192,26 @@ def _identity(a: Analysis, m: Mount, idx, reached: list[dict]) -> None:
     for _, ident in m.identities:
         if ident.uid is not None and ident.uid != 0 and ("uid", ident.uid) not in seen:
             seen.add(("uid", ident.uid))
-            others = sorted(app for app in idx.get((m.fs_id, "uid", ident.uid), {}) if app != own)
+            holders = idx.get((m.fs_id, "uid", ident.uid), {})
+            others = sorted(app for app in holders if app != own)
             if others:
-                reached.append(_entry(m, others[0], f"files owned by uid {ident.uid}",
-                                      f"shares uid {ident.uid} (identity collision)", "identity", len(others) - 1,
-                                      rule="§1.2, edges 19, 31, 32"))
+                row = _entry(m, others[0], f"files owned by uid {ident.uid}",
+                             f"shares uid {ident.uid} (identity collision)", "identity", len(others) - 1,
+                             rule="§1.2, edges 19, 31, 32")
+                row["path"] = _identity_path(m, "uid", ident.uid, holders[others[0]])
+                reached.append(row)
         for gid in sorted(set(ident.groups) | ({ident.gid} if ident.gid else set())):
             if ("gid", gid) in seen:
                 continue
             seen.add(("gid", gid))
-            others = sorted(app for app in idx.get((m.fs_id, "gid", gid), {}) if app != own)
+            holders = idx.get((m.fs_id, "gid", gid), {})
+            others = sorted(app for app in holders if app != own)
             if others:
-                reached.append(_entry(m, others[0], f"directories group-owned by gid {gid}",
-                                      f"holds gid {gid}, the group owner of another application's directory",
-                                      "identity", len(others) - 1, rule="edges 20, 34"))
+                row = _entry(m, others[0], f"directories group-owned by gid {gid}",
+                             f"holds gid {gid}, the group owner of another application's directory",
+                             "identity", len(others) - 1, rule="edges 20, 34")
+                row["path"] = _identity_path(m, "gid", gid, holders[others[0]])
+                reached.append(row)
 
 
 def _storage_class_sharing(a: Analysis) -> dict[tuple[str, str], list[dict]]:
@@ -207,5 +256,72 @@ def _storage_class_sharing(a: Analysis) -> dict[tuple[str, str], list[dict]]:
                         out[(m.workload.id, m.volume)].append(_entry(
                             m, others[0], how.split(" shared")[0] if "directory" in how else m.base_path,
                             f"StorageClass {sc_name}: {how}", "configured", len(others) - 1,
-                            path=m.path + [k8s_id(cluster.name, None, "StorageClass", sc_name)]))
+                            path=m.path[:2] + [k8s_id(cluster.name, None, "StorageClass", sc_name)]))
     return out
+
+
+def _csi_drivers(a: Analysis) -> Iterator[Finding]:
+    """§6.5, §6.7: the EFS CSI node identity mounts for every pod; what it may mount (and whoever can
+    create a PersistentVolume naming any path or access point then reaches) is its own finding."""
+    mounts_by_cluster: dict[str, list[Mount]] = defaultdict(list)
+    for m in a.mounts:
+        if m.workload.platform == "k8s" and m.workload.scope.startswith("k8s:") and not _is_nfs(m):
+            mounts_by_cluster[m.workload.scope.removeprefix("k8s:")].append(m)
+    r = reach(a)
+    for cluster in a.snapshot.clusters:
+        rid, principals, note = csi_node(cluster)
+        if rid is None:
+            continue
+        scope = f"k8s:{cluster.name}"
+        carried = mounts_by_cluster.get(cluster.name, [])
+        ev = {"principals": list(principals), "identity_source": note,
+              "workloads": sorted({m.workload.id for m in carried}),
+              "mounts": [mount_ref(m) for m in carried],
+              "why_it_matters": "every pod's EFS volume is mounted by this identity; whoever can create a "
+                                "PersistentVolume chooses the path or access point it mounts (§6.5, §6.7)"}
+        if not principals:
+            yield finding(CID, NOT_ASSESSED, rid, "KubernetesEfsCsiDriver", scope, note, [rid], reason=[note], **ev)
+            continue
+        reached, unknown = [], []
+        for p in principals:
+            for fs_id in sorted(csi_file_systems(cluster)):
+                fs = a.idx.fs_by_id.get(fs_id)
+                if fs is None:
+                    unknown.append(f"file system {fs_id} is not in the snapshot")
+                    continue
+                _driver_reach(a, r, rid, p, fs, reached, unknown)
+        if reached:
+            first = reached[0]
+            yield finding(CID, FAIL, rid, "KubernetesEfsCsiDriver", scope,
+                          f"{first['principal']} {first['how']} on {first['file_system']}: reaches "
+                          f"{first['other_application']}'s {first['directory']}", first["path"],
+                          reached=reached[:LIMIT], reached_total=len(reached), rule="§6.5, §6.7, §2.4", **ev)
+        elif unknown:
+            yield finding(CID, NOT_ASSESSED, rid, "KubernetesEfsCsiDriver", scope, "could not evaluate", [rid],
+                          reason=sorted(set(unknown)), **ev)
+        else:
+            yield finding(CID, PASS, rid, "KubernetesEfsCsiDriver", scope,
+                          "the CSI node identity cannot mount a file system of several applications without an access point",
+                          [rid], **ev)
+
+
+def _is_nfs(m: Mount) -> bool:
+    return m.principal_note.startswith("anonymous: plain NFS")
+
+
+def _driver_reach(a: Analysis, r, rid: str, p: str, fs, reached: list[dict], unknown: list[str]) -> None:
+    pr = a.possible_reach(p, fs)
+    ok = pr.without_access_point.can_mount(a.params)
+    if ok is None:
+        unknown.extend(pr.without_access_point.missing)
+    dirs = a.app_dirs.get(fs.file_system_id, {})
+    ordered = a.apps_on_fs.get(fs.file_system_id, [])
+    if ok and len(ordered) > 1:
+        r.possible(p, fs)
+        reached.append({"principal": p, "file_system": fs.file_system_id, "other_application": ordered[0],
+                        "other_applications": ordered[:5], "applications_total": len(ordered),
+                        "directory": dirs[ordered[0]], "how": "may mount without an access point (any directory, any uid)",
+                        "kind": "possible", "authorization": pr.without_access_point.evidence(),
+                        "path": [rid, p] + dir_chain(fs.file_system_id, "/", dirs[ordered[0]])})
+        # Through access points it mounts what the pods' volumes name: that it may mount every
+        # application's access point is how EKS works (§6.5); PV creation rights decide who picks.

@@ -10,6 +10,7 @@ from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, Status, findi
 from auditor.analysis.access import Analysis
 from auditor.analysis.authz import Grant
 from auditor.iam import Principal
+from auditor.iam.queries import condition_keys, named_principals
 from auditor.model.aws import FileSystem, PolicyStatus
 
 RTYPE = "AwsEfsFileSystem"
@@ -124,13 +125,7 @@ def policy_cross_account(a: Analysis) -> Iterator[Finding]:
 
 def policy_unenforced_condition(a: Analysis) -> Iterator[Finding]:
     def judge(fs: FileSystem) -> Verdict:
-        found = []
-        for i, st in enumerate(_statements(fs.policy)):
-            for op, block in (st.get("Condition") or {}).items() if isinstance(st.get("Condition"), dict) else []:
-                for key in block if isinstance(block, dict) else []:
-                    if key.lower() not in ENFORCED_KEYS:
-                        found.append({"statement": i, "sid": st.get("Sid"), "effect": st.get("Effect"),
-                                      "operator": op, "key": key})
+        found = [c for c in condition_keys(fs.policy) if c["key"].lower() not in ENFORCED_KEYS]
         if found:
             return FAIL, (f"statement {found[0]['statement']} relies on {found[0]['key']}, "
                           "which EFS does not enforce for NFS clients"), {
@@ -154,33 +149,12 @@ def policy_dangling_principal(a: Analysis) -> Iterator[Finding]:
 # --- syntactic helpers ----------------------------------------------------------------------------
 
 
-def _statements(policy) -> list[dict]:
-    sts = (policy or {}).get("Statement", []) if isinstance(policy, dict) else []
-    sts = [sts] if isinstance(sts, dict) else sts
-    return [s for s in sts if isinstance(s, dict)] if isinstance(sts, list) else []
-
-
-def _principal_values(value) -> list[str]:
-    if value == "*":
-        return ["*"]
-    if isinstance(value, dict):
-        out = []
-        for v in value.values():
-            out.extend(v if isinstance(v, list) else [v])
-        return [v for v in out if isinstance(v, str)]
-    return []
-
-
 def _allow_principals(policy) -> set[str]:
-    return {p for s in _statements(policy) if s.get("Effect") == "Allow" for p in _principal_values(s.get("Principal"))}
+    return named_principals(policy, "Allow", negated=False)
 
 
 def _all_principals(policy) -> set[str]:
-    out: set[str] = set()
-    for s in _statements(policy):
-        out.update(_principal_values(s.get("Principal")))
-        out.update(_principal_values(s.get("NotPrincipal")))
-    return out
+    return named_principals(policy)
 
 
 def _account(principal: str) -> str | None:

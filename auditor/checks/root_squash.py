@@ -12,11 +12,13 @@ from collections.abc import Iterator
 
 from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
 from auditor.analysis.access import Analysis
-from auditor.analysis.mounts import csi_node_principals
-from auditor.iam import Principal, action_matches
+from auditor.analysis.mounts import Mount, csi_file_systems
+from auditor.graph.build import csi_controller, csi_node, dir_chain
+from auditor.graph.links import mount_ref
+from auditor.graph.reach import principal_node, reach, root_capable
+from auditor.iam import Principal
 from auditor.model.aws import FileSystem, PolicyStatus
-from auditor.model.ids import k8s_id
-from auditor.model.k8s import EFS_CSI_DRIVER
+from auditor.model.ids import dir_id
 
 CID = "efs_root_squash_gap"
 MOUNT_ONLY = {"Version": "2012-10-17", "Statement": [
@@ -47,7 +49,7 @@ def _file_systems(a: Analysis) -> Iterator[Finding]:
         if anon_root:
             yield finding(CID, FAIL, fs.arn, "AwsEfsFileSystem", _scope(fs),
                           f"anonymous clients mount with root access ({anon_root[0]['connection']})",
-                          anonymous_root_connections=anon_root, rule="§1.3, §2.2, edges 1, 2, 9, 16")
+                          anon_root[0]["path"], anonymous_root_connections=anon_root, rule="§1.3, §2.2, edges 1, 2, 9, 16")
         elif member_root and fs.policy_status is PolicyStatus.PRESENT:
             yield finding(CID, FAIL, fs.arn, "AwsEfsFileSystem", _scope(fs),
                           "any principal of the account that holds ClientMount also gets ClientRootAccess from this policy",
@@ -98,7 +100,8 @@ def _workloads(a: Analysis) -> Iterator[Finding]:
             via = f"access point {m.ap_id} enforcing uid {i.uid} gid {i.gid}" if i.enforced_by else f"container {c} ({i.source})"
             yield finding(CID, FAIL, ref.id, ref.resource_type, ref.scope,
                           f"acts as root on {m.fs_id} via {via}: ClientRootAccess is granted",
-                          m.path + [m.fs.arn if m.fs else m.fs_id or ""], rule="§1.3, §1.4, §2.5, edges 3, 16", **ev)
+                          _to_file_system(m), rule="§1.3, §1.4, §2.5, edges 3, 16",
+                          principals=[p or "anonymous" for p in a.connection(m).principals], access_point=m.ap_id, **ev)
         elif unknown:
             reason = sorted({r for m in unknown for r in a.connection(m).not_assessed}) or ["authorization indeterminate"]
             yield finding(CID, NOT_ASSESSED, ref.id, ref.resource_type, ref.scope, "could not evaluate root access",
@@ -108,64 +111,63 @@ def _workloads(a: Analysis) -> Iterator[Finding]:
                           [ref.id], **ev)
 
 
-def _root_contexts(a: Analysis, principal: str, fs: FileSystem) -> tuple[list[dict], list[str]]:
+def _to_file_system(m: Mount) -> list[str]:
+    """Workload -> volume declarations -> access point -> file system, or -> the directory a mount
+    without an access point names -> its parents -> the file system."""
+    fs_node = m.fs.arn if m.fs else m.fs_id or ""
+    if m.ap is not None:
+        return m.path + ([m.ap.arn] if m.ap.arn not in m.path else []) + [fs_node]
+    up = list(reversed(dir_chain(m.fs_id or "", "/", m.base_path)))
+    return m.path + up + [fs_node]
+
+
+def _root_contexts(a: Analysis, principal: str | None, fs: FileSystem) -> tuple[list[dict], list[str]]:
     """Connections through which ``principal`` gets root on ``fs``: no access point (client uid 0),
-    an access point without PosixUser, or one enforcing uid/gid 0."""
-    reach = a.possible_reach(principal, fs)
+    an access point without PosixUser, or one enforcing uid/gid 0. Each found one carries its graph
+    path from the principal to the file system."""
+    pr = a.possible_reach(principal, fs)
     p = a.params
     found, missing = [], []
-    candidates = [("no access point", reach.without_access_point)]
-    for cls, g in reach.through:
+    node = principal_node(principal)
+    candidates = [("no access point", pr.without_access_point, None, None)]
+    for cls, g in pr.through:
         rootish = a.class_root_aps(cls)
         if rootish:
-            candidates.append((f"access point {rootish[0].access_point_id}", g))
-    for label, g in candidates:
+            candidates.append((f"access point {rootish[0].access_point_id}", g, cls, rootish[0]))
+    for label, g, cls, ap in candidates:
         m = g.can_mount(p)
         r = g.can_root(p) if m is not False else False
         if m and r:
+            rows = reach(a)
+            rows.possible(principal, fs)  # adds the may_mount edges the path walks
+            if cls is None:
+                path = [node, dir_id(fs.file_system_id, "/"), fs.arn]
+            else:
+                cnode = rows.include(cls, ap)
+                path = [node, cnode] + ([ap.arn] if cnode != ap.arn else []) + [fs.arn]
             found.append({"file_system": fs.file_system_id, "connection": label,
-                          **g.evidence(("ClientMount", "ClientRootAccess"))})
+                          **g.evidence(("ClientMount", "ClientRootAccess")), "path": path})
         elif m is None or r is None:
             missing.extend(g.missing)
     return found, missing
 
 
-def _root_capable(doc: dict) -> list[str]:
-    """Resource patterns of Allow statements whose actions include ClientRootAccess."""
-    out = []
-    sts = doc.get("Statement", []) if isinstance(doc, dict) else []
-    for st in [sts] if isinstance(sts, dict) else sts if isinstance(sts, list) else []:
-        if not isinstance(st, dict) or st.get("Effect") != "Allow" or "Action" not in st:
-            continue
-        acts = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
-        if any(isinstance(x, str) and action_matches(x, "ClientRootAccess") for x in acts):
-            res = st.get("Resource", [])
-            out.extend(r for r in (res if isinstance(res, list) else [res]) if isinstance(r, str))
-    return out
-
-
 def _roles(a: Analysis) -> Iterator[Finding]:
-    import fnmatch
-
     candidates: dict[str, set[str]] = {}
+    carried: dict[str, list[Mount]] = {}
     for m in a.mounts:
         for p in m.principal_arns:
             if m.fs is not None:
                 candidates.setdefault(p, set()).add(m.fs.arn)
-    fs_by_account: dict[str, list[FileSystem]] = {}
-    for fs in a.snapshot.file_systems:
-        fs_by_account.setdefault(fs.account_id, []).append(fs)
+            carried.setdefault(p, []).append(m)
     unreadable: dict[str, list[str]] = {}  # a policy not read may grant root anywhere: never a PASS
     for role in a.snapshot.roles:
         docs, not_read = a.idx.identity_policies(role)
         if docs is None:
             unreadable[role.arn] = not_read
             candidates.setdefault(role.arn, set())
-        patterns = sorted({r for _, d in docs or [] for r in _root_capable(d)})
-        for pat in patterns:
-            for fs in fs_by_account.get(role.account_id, []):
-                if fnmatch.fnmatchcase(fs.arn, pat):
-                    candidates.setdefault(role.arn, set()).add(fs.arn)
+    for arn, fs in root_capable(a):
+        candidates.setdefault(arn, set()).add(fs.arn)
     for principal in sorted(candidates):
         role = a.idx.role(principal)
         rid = role.arn if role else principal
@@ -176,11 +178,13 @@ def _roles(a: Analysis) -> Iterator[Finding]:
             found.extend(f)
             missing.extend(m)
         if found:
+            mounts = carried.get(principal, [])
             yield finding(CID, FAIL, rid, "AwsIamRole", scope,
                           f"can mount {found[0]['file_system']} as root ({found[0]['connection']})",
-                          [rid, a.idx.fs_by_id[found[0]["file_system"]].arn], root_on=found,
-                          file_systems_evaluated=sorted(candidates[principal]), kind="possible reach",
-                          rule="§2.5, edge 3")
+                          [rid] + found[0]["path"][1:], root_on=found, kind="possible reach", rule="§2.5, edge 3",
+                          file_systems_evaluated=sorted(candidates[principal]),
+                          workloads=sorted({m.workload.id for m in mounts}),
+                          mounts=[mount_ref(m) for m in mounts])
         elif missing or principal in unreadable:
             yield finding(CID, NOT_ASSESSED, rid, "AwsIamRole", scope, "could not evaluate",
                           reason=sorted(set(missing + unreadable.get(principal, []))),
@@ -192,34 +196,21 @@ def _roles(a: Analysis) -> Iterator[Finding]:
 
 def _csi(a: Analysis) -> Iterator[Finding]:
     for cluster in a.snapshot.clusters:
-        fs_ids = set()
-        for pv in cluster.persistent_volumes or []:
-            if pv.csi and pv.csi.driver == EFS_CSI_DRIVER and pv.csi.volume_handle:
-                fs_ids.add(pv.csi.volume_handle.removeprefix("efs:").split(":")[0])
-        for sc in cluster.storage_classes or []:
-            if sc.provisioner == EFS_CSI_DRIVER and (sc.parameters or {}).get("fileSystemId"):
-                fs_ids.add(sc.parameters["fileSystemId"])
-        if not fs_ids and cluster.csi_node is None:
+        rid, principals, note = csi_node(cluster)
+        if rid is None:
             continue
-        principals, note = csi_node_principals(cluster)
-        node = cluster.csi_node
-        rid = k8s_id(cluster.name, node.namespace if node else "kube-system", "DaemonSet", node.name if node else "efs-csi-node")
+        fs_ids = csi_file_systems(cluster)
+        carried = [m for m in a.mounts if m.workload.scope == f"k8s:{cluster.name}" and m.principal_arns]
         yield _csi_result(a, cluster.name, rid, principals, note, fs_ids,
-                          "the EFS CSI node plugin identity mounts for every pod on the cluster (§6.5)")
-        ctrl = cluster.csi_controller
-        if ctrl is not None and ctrl.deletes_access_point_root_dir:
-            role = next((s.irsa_role_arn for s in cluster.service_accounts or []
-                         if (s.namespace, s.name) == (ctrl.namespace, ctrl.service_account) and s.irsa_role_arn), None)
-            role = next((p.role_arn for p in cluster.pod_identity_associations or []
-                         if (p.namespace, p.service_account) == (ctrl.namespace, ctrl.service_account)), role)
-            principals = (role,) if role else tuple(cluster.node_role_arns or ())
-            cid = k8s_id(cluster.name, ctrl.namespace, ctrl.kind, ctrl.name)
+                          "the EFS CSI node plugin identity mounts for every pod on the cluster (§6.5)", carried)
+        cid, principals = csi_controller(cluster)
+        if cid is not None:
             yield _csi_result(a, cluster.name, cid, principals, "EFS CSI controller with --delete-access-point-root-dir",
                               fs_ids, "the controller mounts the file-system root as uid 0 to delete access point "
-                              "directories: a whole-file-system root principal (edge 33)")
+                              "directories: a whole-file-system root principal (edge 33)", [])
 
 
-def _csi_result(a, cluster, rid, principals, note, fs_ids, why) -> Finding:
+def _csi_result(a, cluster, rid, principals, note, fs_ids, why, carried) -> Finding:
     scope = f"k8s:{cluster}"
     if not principals:
         return finding(CID, NOT_ASSESSED, rid, "KubernetesEfsCsiDriver", scope, note, reason=[note])
@@ -233,11 +224,12 @@ def _csi_result(a, cluster, rid, principals, note, fs_ids, why) -> Finding:
             f, m = _root_contexts(a, p, fs)
             found.extend({"principal": p, **x} for x in f)
             missing.extend(m)
-    ev = {"principals": list(principals), "identity_source": note, "why_it_matters": why}
+    ev = {"principals": list(principals), "identity_source": note, "why_it_matters": why,
+          "workloads": sorted({m.workload.id for m in carried}), "mounts": [mount_ref(m) for m in carried]}
     if found:
         return finding(CID, FAIL, rid, "KubernetesEfsCsiDriver", scope,
                        f"{found[0]['principal']} holds ClientRootAccess on {found[0]['file_system']} for the whole cluster",
-                       [rid, found[0]["principal"]], root_on=found, file_systems_evaluated=sorted(fs_ids), **ev)
+                       [rid] + found[0]["path"], root_on=found, file_systems_evaluated=sorted(fs_ids), **ev)
     if missing:
         return finding(CID, NOT_ASSESSED, rid, "KubernetesEfsCsiDriver", scope, "could not evaluate",
                        reason=sorted(set(missing)), file_systems_evaluated=sorted(fs_ids), **ev)

@@ -2,8 +2,16 @@
 
 Node ids: ARNs for AWS resources, ``k8s://cluster/namespace/kind/name`` for Kubernetes objects,
 ``efsdir://fs-id/path`` for directories, ``posix://uid/N`` and ``posix://gid/N``, ``app://name``,
-``principal://anonymous``. Every edge has a ``kind`` and the ``field`` it came from. One builder per
-source of edges; BUILDERS is the explicit list. The graph is never persisted: it is rebuilt.
+``principal://anonymous``, ``apclass://fs-id/N`` for a class of access points one principal's policies
+cannot tell apart (auditor/graph/reach.py). Every edge has a ``kind`` and the ``field`` (snapshot field)
+or ``rule`` (semantics section) it came from. One builder per source of edges; BUILDERS is the explicit
+list. The graph is never persisted: it is rebuilt in every run (auditor/pipeline.py).
+
+Result paths: consecutive nodes of a FAIL ``path`` are joined by an edge, usually in the path's
+direction. The exceptions, walked against the edge's direction, are the containment edges: a
+directory's ``within`` edge points from child to parent, and ``enforces_*`` / ``owned_by_*`` edges
+point from an access point to its POSIX identity, so "identity -> the other access point" is read
+backwards (tests/test_graph_paths.py lists the kinds that may be walked backwards).
 """
 
 from __future__ import annotations
@@ -11,9 +19,48 @@ from __future__ import annotations
 import networkx as nx
 
 from auditor.analysis.access import Analysis
-from auditor.model.ids import app_id, dir_id, k8s_id, mount_target_id
+from auditor.analysis.mounts import csi_file_systems, csi_node_principals
+from auditor.model.ids import app_id, clean_path, dir_id, k8s_id, mount_target_id
 
 ANONYMOUS = "principal://anonymous"
+
+
+_SHARED: dict[tuple, dict] = {}  # attribute dicts shared by the edges of one build (cleared after it)
+
+
+def edge(g: nx.MultiDiGraph, u: str, v: str, **attrs) -> None:
+    """Add the edge u -> v unless the same edge (same attributes) is there already. Edges with equal
+    attributes share one attribute dict: the graph is read, never edited, once built (at 100k access
+    points this halves its memory), and is written through networkx's own adjacency dicts in the
+    layout MultiDiGraph.add_edge uses (one key dict shared by _succ[u][v] and _pred[v][u])."""
+    key = tuple(sorted(attrs.items()))
+    data = _SHARED.get(key)
+    if data is None:
+        data = _SHARED[key] = attrs
+    succ, pred, nodes = g._succ, g._pred, g._node
+    for n in (u, v):
+        if n not in succ:
+            succ[n], pred[n], nodes[n] = {}, {}, {}
+    keydict = succ[u].get(v)
+    if keydict is None:
+        keydict = succ[u][v] = pred[v][u] = {}
+    elif any(d is data for d in keydict.values()):
+        return
+    k = len(keydict)
+    while k in keydict:
+        k += 1
+    keydict[k] = data
+
+
+def dir_chain(fs_id: str, top: str, bottom: str) -> list[str]:
+    """Directory nodes from ``top`` down to ``bottom`` (``bottom`` within ``top``), both included."""
+    top, bottom = clean_path(top), clean_path(bottom)
+    rest = bottom[len(top):].strip("/") if top != "/" else bottom.strip("/")
+    out, cur = [dir_id(fs_id, top)], top
+    for part in rest.split("/") if rest else []:
+        cur = (cur.rstrip("/") + "/" + part)
+        out.append(dir_id(fs_id, cur))
+    return out
 
 
 def _dirs(g: nx.MultiDiGraph, fs_arn: str, fs_id: str, path: str) -> str:
@@ -24,9 +71,9 @@ def _dirs(g: nx.MultiDiGraph, fs_arn: str, fs_id: str, path: str) -> str:
     g.add_node(node, kind="directory", file_system=fs_id, path=path)
     parent = "/" if path.count("/") <= 1 else path.rsplit("/", 1)[0]
     if path == "/":
-        g.add_edge(node, fs_arn, kind="root_of", field="file system root")
+        edge(g, node, fs_arn, kind="root_of", field="file system root")
     else:
-        g.add_edge(node, _dirs(g, fs_arn, fs_id, parent), kind="within", field="path")
+        edge(g, node, _dirs(g, fs_arn, fs_id, parent), kind="within", field="path")
     return node
 
 
@@ -36,16 +83,16 @@ def file_systems(g: nx.MultiDiGraph, a: Analysis) -> None:
         for mt in fs.mount_targets or []:
             node = mount_target_id(fs.arn, mt.mount_target_id)
             g.add_node(node, kind="mount_target")
-            g.add_edge(node, fs.arn, kind="mount_target_of", field="FileSystemId")
+            edge(g, node, fs.arn, kind="mount_target_of", field="FileSystemId")
             for sg in mt.security_group_ids or []:
-                g.add_edge(node, f"sg:{sg}", kind="protected_by", field="SecurityGroups")
+                edge(g, node, f"sg:{sg}", kind="protected_by", field="SecurityGroups")
 
 
 def roles(g: nx.MultiDiGraph, a: Analysis) -> None:
     for role in a.snapshot.roles:
-        g.add_node(role.arn, kind="role", name=role.role_name)
+        g.add_node(role.arn, kind="role", principal=True, name=role.role_name)
         for arn in role.attached_policy_arns or []:
-            g.add_edge(role.arn, arn, kind="attached_policy", field="AttachedManagedPolicies")
+            edge(g, role.arn, arn, kind="attached_policy", field="AttachedManagedPolicies")
 
 
 def access_points(g: nx.MultiDiGraph, a: Analysis) -> None:
@@ -53,82 +100,177 @@ def access_points(g: nx.MultiDiGraph, a: Analysis) -> None:
         fs = a.idx.fs_by_id.get(ap.file_system_id)
         fs_arn = fs.arn if fs else f"efs:{ap.file_system_id}"
         g.add_node(ap.arn, kind="access_point", id=ap.access_point_id)
-        g.add_edge(ap.arn, fs_arn, kind="access_point_of", field="FileSystemId")
-        g.add_edge(ap.arn, _dirs(g, fs_arn, ap.file_system_id, ap.path), kind="exposes", field="RootDirectory.Path")
+        edge(g, ap.arn, fs_arn, kind="access_point_of", field="FileSystemId")
+        edge(g, ap.arn, _dirs(g, fs_arn, ap.file_system_id, ap.path), kind="exposes", field="RootDirectory.Path")
         if ap.posix_user:
-            g.add_edge(ap.arn, f"posix://uid/{ap.posix_user.uid}", kind="enforces_uid", field="PosixUser.Uid")
-            g.add_edge(ap.arn, f"posix://gid/{ap.posix_user.gid}", kind="enforces_gid", field="PosixUser.Gid")
+            edge(g, ap.arn, f"posix://uid/{ap.posix_user.uid}", kind="enforces_uid", field="PosixUser.Uid")
+            edge(g, ap.arn, f"posix://gid/{ap.posix_user.gid}", kind="enforces_gid", field="PosixUser.Gid")
             for gid in ap.posix_user.secondary_gids:
-                g.add_edge(ap.arn, f"posix://gid/{gid}", kind="enforces_group", field="PosixUser.SecondaryGids")
+                edge(g, ap.arn, f"posix://gid/{gid}", kind="enforces_group", field="PosixUser.SecondaryGids")
+        ci = ap.root_directory.creation_info if ap.root_directory else None
+        if ci is not None:  # the group owner of the directory it creates (§10.20)
+            edge(g, ap.arn, f"posix://gid/{ci.owner_gid}", kind="owned_by_gid", field="RootDirectory.CreationInfo.OwnerGid")
         for app in sorted(a.apps_by_ap.get(ap.access_point_id, ())):
-            g.add_edge(ap.arn, app_id(app), kind="belongs_to", field="tag or mounting workload")
+            edge(g, ap.arn, app_id(app), kind="belongs_to", field="tag or mounting workload")
 
 
 def mounts(g: nx.MultiDiGraph, a: Analysis) -> None:
     for m in a.mounts:
         w = m.workload
         g.add_node(w.id, kind="workload", platform=w.platform, app=w.app)
-        g.add_edge(w.id, app_id(w.app), kind="part_of", field="tag, label or name")
+        edge(g, w.id, app_id(w.app), kind="part_of", field="tag, label or name")
         for src, dst in zip(m.path, m.path[1:]):
-            g.add_edge(src, dst, kind="uses", field="volume")
+            edge(g, src, dst, kind="uses", field="volume")
         last = m.path[-1]
         fs_arn = m.fs.arn if m.fs else f"efs:{m.fs_id}"
         if m.ap is not None:
             if last != m.ap.arn:
-                g.add_edge(last, m.ap.arn, kind="through_access_point", field="access point", tls=m.tls)
+                edge(g, last, m.ap.arn, kind="through_access_point", field="access point", tls=m.tls)
             if m.base_path != m.ap.path:
-                g.add_edge(m.ap.arn, _dirs(g, fs_arn, m.fs_id or "", m.base_path), kind="subpath", field="subpath")
+                edge(g, m.ap.arn, _dirs(g, fs_arn, m.fs_id or "", m.base_path), kind="subpath", field="subpath")
         elif m.fs_id:
-            g.add_edge(last, _dirs(g, fs_arn, m.fs_id, m.base_path), kind="direct_mount", field="no access point",
+            edge(g, last, _dirs(g, fs_arn, m.fs_id, m.base_path), kind="direct_mount", field="no access point",
                        tls=m.tls)
         for p in (m.principal_arns if m.iam else ()) or (ANONYMOUS,):
-            g.add_edge(w.id, p, kind="authenticates_as", field=m.principal_note)
+            edge(g, w.id, p, kind="authenticates_as", field=m.principal_note)
+        if m.iam and w.platform != "k8s":
+            # §2.3: the same client may leave out `iam` and connect anonymously (a pod cannot: §6.5)
+            edge(g, w.id, ANONYMOUS, kind="may_authenticate_as", rule="§2.3", field="any NFS client")
         for container, ident in m.identities:
             if ident.enforced_by:
                 continue
             if ident.uid is not None:
-                g.add_edge(w.id, f"posix://uid/{ident.uid}", kind="runs_as_uid", field=ident.source, container=container)
+                edge(g, w.id, f"posix://uid/{ident.uid}", kind="runs_as_uid", field=ident.source, container=container)
             if ident.gid is not None:
-                g.add_edge(w.id, f"posix://gid/{ident.gid}", kind="runs_as_gid", field=ident.source, container=container)
+                edge(g, w.id, f"posix://gid/{ident.gid}", kind="runs_as_gid", field=ident.source, container=container)
+            for gid in ident.groups:
+                edge(g, w.id, f"posix://gid/{gid}", kind="runs_with_group", field=ident.source, container=container)
 
 
 def kubernetes(g: nx.MultiDiGraph, a: Analysis) -> None:
     for c in a.snapshot.clusters:
         for pv in c.persistent_volumes or []:
             if pv.storage_class_name:
-                g.add_edge(k8s_id(c.name, None, "PersistentVolume", pv.name),
+                edge(g, k8s_id(c.name, None, "PersistentVolume", pv.name),
                            k8s_id(c.name, None, "StorageClass", pv.storage_class_name), kind="provisioned_by",
                            field="spec.storageClassName")
+        for claim in c.persistent_volume_claims or []:
+            if claim.storage_class_name:
+                edge(g, k8s_id(c.name, claim.namespace, "PersistentVolumeClaim", claim.name),
+                           k8s_id(c.name, None, "StorageClass", claim.storage_class_name), kind="requests_class",
+                           field="spec.storageClassName")
+        node_id, principals, note = csi_node(c)
+        if node_id:
+            g.add_node(node_id, kind="csi_node", cluster=c.name)
+            for p in principals:
+                edge(g, node_id, p, kind="mounts_as", field=note, rule="§6.5")
+            for fs_id in sorted(csi_file_systems(c)):
+                fs = a.idx.fs_by_id.get(fs_id)
+                edge(g, node_id, fs.arn if fs else f"efs:{fs_id}", kind="mounts_for_pods", field="volumeHandle / fileSystemId")
+        ctrl_id, ctrl_principals = csi_controller(c)
+        if ctrl_id:
+            g.add_node(ctrl_id, kind="csi_controller", cluster=c.name)
+            for p in ctrl_principals:
+                edge(g, ctrl_id, p, kind="mounts_as", field="controller service account", rule="edge 33")
         for wl in c.workloads or []:
             sa = wl.template.service_account_name or "default"
-            g.add_edge(k8s_id(c.name, wl.namespace, wl.kind, wl.name), k8s_id(c.name, wl.namespace, "ServiceAccount", sa),
+            edge(g, k8s_id(c.name, wl.namespace, wl.kind, wl.name), k8s_id(c.name, wl.namespace, "ServiceAccount", sa),
                        kind="runs_with", field="serviceAccountName")
         for sa in c.service_accounts or []:
             if sa.irsa_role_arn:
-                g.add_edge(k8s_id(c.name, sa.namespace, "ServiceAccount", sa.name), sa.irsa_role_arn,
+                edge(g, k8s_id(c.name, sa.namespace, "ServiceAccount", sa.name), sa.irsa_role_arn,
                            kind="assumes", field="eks.amazonaws.com/role-arn")
         for assoc in c.pod_identity_associations or []:
-            g.add_edge(k8s_id(c.name, assoc.namespace, "ServiceAccount", assoc.service_account), assoc.role_arn,
+            edge(g, k8s_id(c.name, assoc.namespace, "ServiceAccount", assoc.service_account), assoc.role_arn,
                        kind="assumes", field="pod identity association")
 
 
+def csi_node(c) -> tuple[str | None, tuple[str, ...], str]:
+    """The EFS CSI node plugin's node id, its IAM principals and where they come from (§6.5)."""
+    fs_ids = csi_file_systems(c)
+    if not fs_ids and c.csi_node is None:
+        return None, (), ""
+    node = c.csi_node
+    principals, note = csi_node_principals(c)
+    return (k8s_id(c.name, node.namespace if node else "kube-system", "DaemonSet", node.name if node else "efs-csi-node"),
+            principals, note)
+
+
+def csi_controller(c) -> tuple[str | None, tuple[str, ...]]:
+    """The controller's node id and principals, when it mounts file systems itself (edge 33)."""
+    ctrl = c.csi_controller
+    if ctrl is None or not ctrl.deletes_access_point_root_dir:
+        return None, ()
+    role = next((s.irsa_role_arn for s in c.service_accounts or []
+                 if (s.namespace, s.name) == (ctrl.namespace, ctrl.service_account) and s.irsa_role_arn), None)
+    role = next((p.role_arn for p in c.pod_identity_associations or []
+                 if (p.namespace, p.service_account) == (ctrl.namespace, ctrl.service_account)), role)
+    return k8s_id(c.name, ctrl.namespace, ctrl.kind, ctrl.name), (role,) if role else tuple(c.node_role_arns or ())
+
+
+def principals(g: nx.MultiDiGraph, a: Analysis) -> None:
+    """Principal nodes for every identity an edge names (roles not in the snapshot included)."""
+    g.add_node(ANONYMOUS, kind="anonymous", principal=True)
+    for node in [n for n, data in g._node.items() if not data and ":iam::" in n]:
+        g.add_node(node, kind="role", principal=True, collected=False)
+
+
 def grants(g: nx.MultiDiGraph, a: Analysis) -> None:
-    """role/anonymous -> file system edges for the configured connections, with the decisions."""
+    """role/anonymous -> file system edges for the configured connections, with the decisions.
+    ClientRootAccess is evaluated only where the mount may act as root (else ``root`` is
+    "not evaluated": it changes nothing for that mount), so the graph costs no evaluation the checks
+    would not make."""
+    gid0 = a.params.gid0_is_root
     for m in a.mounts:
         if m.fs is None:
             continue
         conn = a.connection(m)
+        rooty = any(i.may_be_root(gid0) for _, i in m.identities)
         for p, gr in zip(conn.principals, conn.grants):
-            g.add_edge(p or ANONYMOUS, m.fs.arn, kind="can_connect", field="IAM evaluation",
-                       mount=gr.mount.value, write=gr.write.value, root=gr.root.value,
-                       access_point=m.ap_id, tls=m.tls)
+            edge(g, p or ANONYMOUS, m.fs.arn, kind="can_connect", field="IAM evaluation",
+                 mount=gr.mount.value, write=gr.write.value, root=gr.root.value if rooty else "not evaluated",
+                 access_point=m.ap_id, tls=m.tls)
 
 
-BUILDERS = (file_systems, roles, access_points, mounts, kubernetes, grants)
+def untyped(g: nx.MultiDiGraph, a: Analysis) -> None:
+    """Every node says what it is: nodes only named by an edge get their kind from their id."""
+    prefixes = (("posix://uid/", "posix_uid"), ("posix://gid/", "posix_gid"), ("app://", "application"),
+                ("sg:", "security_group"), ("efs:", "file_system"), ("k8s://", "kubernetes"))
+    for node, data in g.nodes(data=True):
+        if "kind" not in data:
+            data["kind"] = next((k for p, k in prefixes if node.startswith(p)), "policy" if ":policy/" in node
+                                else "volume" if "#volume/" in node else "resource")
+
+
+def same_ids(g: nx.MultiDiGraph, a: Analysis) -> None:
+    """uid N -> gid N where an access point's secondary gid N is some uid: a user's personal group
+    carries its uid (the convention §10.20 relies on when a secondary gid equals another application's uid)."""
+    for ap in a.snapshot.access_points:
+        for n in ap.posix_user.secondary_gids if ap.posix_user else ():
+            if f"posix://uid/{n}" in g:
+                edge(g, f"posix://uid/{n}", f"posix://gid/{n}", kind="same_id", rule="§10.20", field="uid and gid numbers")
+
+
+BUILDERS = (file_systems, roles, access_points, mounts, kubernetes, grants, principals, same_ids, untyped)
 
 
 def build(a: Analysis) -> nx.MultiDiGraph:
     g = nx.MultiDiGraph()
-    for builder in BUILDERS:
-        builder(g, a)
+    _SHARED.clear()
+    try:
+        for builder in BUILDERS:
+            builder(g, a)
+    finally:
+        _SHARED.clear()
+    nx._clear_cache(g)
     return g
+
+
+def release(g: nx.MultiDiGraph) -> None:
+    """Drop networkx's cached views (they refer back to the graph): the pipeline runs with the
+    cyclic garbage collector paused and must leave no reference cycles behind."""
+    for name in [k for k, v in g.__dict__.items() if getattr(v, "_graph", None) is g or k in _VIEWS]:
+        g.__dict__.pop(name, None)
+
+
+_VIEWS = {"nodes", "edges", "adj", "succ", "pred", "degree", "in_edges", "out_edges", "in_degree", "out_degree"}

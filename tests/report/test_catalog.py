@@ -23,6 +23,7 @@ SEVERITIES = {
     "efs_backup_enabled": "medium", "efs_mount_target_public_subnet": "medium", "efs_mount_target_nfs_open": "high",
     "efs_workload_runs_as_root": "high", "efs_ecs_invalid_volume": "low",
     "efs_workload_volume_unmountable": "low", "efs_automatic_backups_enabled": "medium",
+    "efs_access_point_nested_root": "high", "efs_access_point_identity_collision": "medium",
 }
 
 
@@ -58,6 +59,8 @@ TITLES = {
     "efs_workload_runs_as_root": "Workloads do not run as root on EFS mounts that enforce no identity",
     "efs_workload_volume_unmountable": "Every workload EFS volume can mount",
     "efs_automatic_backups_enabled": "EFS file systems have automatic backups enabled",
+    "efs_access_point_nested_root": "EFS access points of one application contain no other application's directory",
+    "efs_access_point_identity_collision": "EFS access points of different applications share no POSIX identity",
 }
 
 
