@@ -310,7 +310,8 @@ def test_the_registry_lists_are_derived_from_the_declarations():
     assert AUTHORIZATION_CHECKS == tuple(c.id for c in DECLARED if c.authorization)
     assert html.PATH_CHECKS is PATH_CHECKS == tuple(c.id for c in DECLARED if c.draws_path)
     assert set(PATH_CHECKS) == {"efs_root_squash_gap", "efs_cross_app_reach", "efs_workload_runs_as_root",
-                                "efs_access_point_root_identity"}
+                                "efs_access_point_root_identity", "efs_access_point_nested_root",
+                                "efs_access_point_identity_collision"}
 
 
 def test_depends_on_tuples_are_shared_between_results():

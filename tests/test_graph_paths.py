@@ -49,8 +49,8 @@ def test_every_fail_path_is_a_walk_in_the_graph(name):
     a = Analysis(load(ESTATES / name / "snapshot.json"))
     g = graph_of(a)
     broken, walked = [], 0
-    for check_id, (run, _) in sorted(CHECKS.items()):
-        for f in run(a) if check_id in MUST_WALK else ():
+    for check_id, check in sorted(CHECKS.items()):
+        for f in check.run(a) if check_id in MUST_WALK else ():
             if f.status is not Status.FAIL:
                 continue
             for path in _paths(f):

@@ -44,7 +44,9 @@ DECLARED: tuple[Check, ...] = (
                      ROLE: (ROLE_POLICIES, FS_POLICY, ACCESS_POINTS, OTHER_WORKLOADS),
                      CSI_DRIVER: (CLUSTER_IDENTITY, WORKLOAD_VOLUMES, ROLE_POLICIES, FS_POLICY, ACCESS_POINTS)}),
     Check(id="efs_cross_app_reach", run=cross_app.cross_app_reach, authorization=True, draws_path=True,
-          evaluates={WORKLOAD: (*_MOUNTS, APP_IDENTITY, OTHER_WORKLOADS)},
+          evaluates={WORKLOAD: (*_MOUNTS, APP_IDENTITY, OTHER_WORKLOADS),
+                     CSI_DRIVER: (CLUSTER_IDENTITY, WORKLOAD_VOLUMES, ROLE_POLICIES, FS_POLICY, ACCESS_POINTS,
+                                  APP_IDENTITY, OTHER_WORKLOADS)},
           fail_rests_on=(APP_IDENTITY,)),  # the other application may be the same one, differently named
     Check(id="efs_unencrypted_mount", run=workloads.unencrypted_mount,
           evaluates={WORKLOAD: (*OWN_WORKLOAD, WORKLOAD_VOLUMES)}),

@@ -275,6 +275,7 @@ def _csi_drivers(a: Analysis) -> Iterator[Finding]:
         scope = f"k8s:{cluster.name}"
         carried = mounts_by_cluster.get(cluster.name, [])
         ev = {"principals": list(principals), "identity_source": note,
+              "file_systems_evaluated": sorted(csi_file_systems(cluster)),
               "workloads": sorted({m.workload.id for m in carried}),
               "mounts": [mount_ref(m) for m in carried],
               "why_it_matters": "every pod's EFS volume is mounted by this identity; whoever can create a "

@@ -95,7 +95,7 @@ def highlight(pics: tuple[Picture, ...], run) -> tuple[Picture, ...]:
                 drawn.add(path[0])
             for n in path:
                 if n in drawn:
-                    marks[n] = "cross" if "cross" in (kind, marks.get(n)) else kind
+                    marks[n] = "root" if "root" in (kind, marks.get(n)) else kind  # root is the graver
             first = next((n for n in path if n in drawn), None)
             if kind == "cross" and first and path[-1] in drawn and first != path[-1]:
                 extra.add((first, path[-1], "cross"))
