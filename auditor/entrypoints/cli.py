@@ -80,7 +80,8 @@ def report(run: AuditRun, snapshot_json: str | None, fmt: str, out: Path | None,
     from auditor.report import emit
 
     text = emit(run, catalog.load(), formats=[f.strip() for f in fmt.split(",") if f.strip()], out_dir=out,
-                waivers=waivers, baseline=baseline, framework=framework, snapshot_json=snapshot_json)
+                waivers=waivers, baseline=baseline, framework=framework, snapshot_json=snapshot_json,
+                stdout=sys.stdout)
     if text:
         sys.stdout.write(text)
 
