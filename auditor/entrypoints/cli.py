@@ -111,11 +111,12 @@ def check(
 ) -> None:
     """Run every check on a saved snapshot and print the evidence tables."""
     from auditor.model import snapshot as snap
-    from auditor.pipeline import evaluate
+    from auditor.pipeline import evaluate, serialised
 
     loaded = snap.load(snapshot)
-    run = evaluate(loaded, params_from(app_label, trusted_account))
-    report(run, snap.dumps(loaded), fmt, out, waivers, baseline, framework)
+    text, digest = serialised(loaded, keep=out is not None or "html" in fmt)
+    run = evaluate(loaded, params_from(app_label, trusted_account), snapshot_digest=digest)
+    report(run, text, fmt, out, waivers, baseline, framework)
     raise typer.Exit(exit_code(run, fail_on.value, allow_partial, waivers))
 
 
@@ -244,16 +245,16 @@ def scan(
     app_label: list[str] | None = OPTS["app_label"], trusted_account: list[str] | None = OPTS["trusted_account"],
 ) -> None:
     """Collect, check and report in one go (same output options and exit codes as check)."""
-    from auditor.model import snapshot as snap
     from auditor.pipeline import collect as run_collect
-    from auditor.pipeline import evaluate
+    from auditor.pipeline import evaluate, serialised
 
     settings = collect_settings(profile, region, role_arn, external_id, session_name, no_aws, kubeconfig, context,
                                 in_cluster, manifests, cluster_name)
     collected = run_collect(settings, progress_printer(progress))
     _done_progress(progress)
-    run = evaluate(collected, params_from(app_label, trusted_account))
-    report(run, snap.dumps(collected), fmt, out, waivers, baseline, framework)
+    text, digest = serialised(collected, keep=out is not None or "html" in fmt)
+    run = evaluate(collected, params_from(app_label, trusted_account), snapshot_digest=digest)
+    report(run, text, fmt, out, waivers, baseline, framework)
     raise typer.Exit(exit_code(run, fail_on.value, allow_partial, waivers))
 
 
@@ -265,8 +266,7 @@ def demo(
     """Seed a bundled estate into a local AWS emulator, collect it with the real collectors, and print
     the evidence tables. No credentials, no network. Always exits 0 when the demo itself ran."""
     from auditor.demo import seeded_snapshot
-    from auditor.model import snapshot as snap
-    from auditor.pipeline import evaluate
+    from auditor.pipeline import evaluate, serialised
 
     directory = SAMPLES / estate
     if not (directory / "aws.yaml").exists():
@@ -274,8 +274,8 @@ def demo(
     collected, notes = seeded_snapshot(directory)
     for note in notes:
         typer.echo(f"demo: {note}", err=True)
-    run = evaluate(collected)
-    report(run, snap.dumps(collected), fmt, out, None, None, framework)
+    text, digest = serialised(collected, keep=True)
+    report(evaluate(collected, snapshot_digest=digest), text, fmt, out, None, None, framework)
 
 
 def _done_progress(enabled: bool) -> None:
