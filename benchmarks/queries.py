@@ -4,12 +4,14 @@
     python benchmarks/queries.py 10000           # chosen sizes
 
 Each size is generated and saved first (not timed), then a fresh process times loading, the analysis
-of the mounts and the query, and prints one row per size.
+of the mounts and the query (the whole `efs-audit who-can` minus argument parsing and printing), and
+prints one row per size with wall and CPU time (run it with `nice`; the load average is printed).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -26,7 +28,7 @@ def one(path: str) -> dict:
     from auditor.graph.query import who_can
     from auditor.model import snapshot as snap
 
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     s = snap.load(path)
     t1 = time.perf_counter()
     a = Analysis(s)
@@ -34,6 +36,7 @@ def one(path: str) -> dict:
     rows = who_can(a, f"{fs}:/")
     t2 = time.perf_counter()
     return {"load_s": round(t1 - t0, 2), "query_s": round(t2 - t1, 2), "total_s": round(t2 - t0, 2),
+            "cpu_s": round(time.process_time() - c0, 2),
             "rows": len(rows), "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
 
 
@@ -47,7 +50,8 @@ def main(argv: list[str]) -> int:
 
     from auditor.model import snapshot as snap
 
-    print(f"{'access points':>14} {'load s':>8} {'who-can s':>10} {'total s':>8} {'rows':>6} {'peak MiB':>9}")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"{'access points':>14} {'load s':>8} {'who-can s':>10} {'total s':>8} {'cpu s':>6} {'rows':>6} {'peak MiB':>9}")
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes:
             path = Path(tmp) / f"snapshot-{size}.json"
@@ -55,7 +59,7 @@ def main(argv: list[str]) -> int:
             out = subprocess.run([sys.executable, __file__, "--one", str(path)], capture_output=True, text=True,
                                  check=True)
             r = json.loads(out.stdout.strip().splitlines()[-1])
-            print(f"{size:>14,} {r['load_s']:>8.2f} {r['query_s']:>10.2f} {r['total_s']:>8.2f} {r['rows']:>6,} "
+            print(f"{size:>14,} {r['load_s']:>8.2f} {r['query_s']:>10.2f} {r['total_s']:>8.2f} {r['cpu_s']:>6.2f} {r['rows']:>6,} "
                   f"{r['peak_rss_mib']:>9,}", flush=True)
     return 0
 
