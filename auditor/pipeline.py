@@ -52,7 +52,7 @@ def _evaluate(snapshot: Snapshot, params: Params, catalogue, now: datetime | Non
     analysis = Analysis(snapshot, params)
     units = {u.scope: u for u in snapshot.units}
     results: list[Result] = []
-    scopes: dict[str, str] = {}
+    shared: dict = {}
     order = list(AUTHORIZATION_CHECKS) + [c for c in CHECKS if c not in AUTHORIZATION_CHECKS]
     for n, check_id in enumerate(order):
         if n == len(AUTHORIZATION_CHECKS):
@@ -60,7 +60,7 @@ def _evaluate(snapshot: Snapshot, params: Params, catalogue, now: datetime | Non
         run, services = CHECKS[check_id]
         severity = catalogue.checks[check_id].severity
         for f in run(analysis):
-            f.scope = scopes.setdefault(f.scope, f.scope)  # one string per scope, not per result
+            _share(f, shared)
             results.append(_result(f, severity, units))
         for f in _scope_gaps(check_id, services, analysis):
             results.append(_result(f, severity, units))
@@ -101,6 +101,14 @@ def _scope_gaps(check_id: str, services: tuple[str, ...], a: Analysis):
             yield Finding(check_id, Status.NOT_ASSESSED, f"{scope}/{service}", "CollectionScope", scope,
                           f"{service} could not be collected in {scope}: {first.error_code}",
                           {"issues": [i.model_dump() for i in issues]}, [f"{scope}/{service}"])
+
+
+def _share(f: Finding, shared: dict) -> None:
+    """One object per distinct scope, message and path: results repeat them (the checks of one resource
+    share its path), and at 750k results each copy counts. Results are frozen; nothing mutates them."""
+    f.scope = shared.setdefault(f.scope, f.scope)
+    f.message = shared.setdefault(f.message, f.message)
+    f.path = shared.setdefault(tuple(f.path), f.path)
 
 
 def _result(f: Finding, severity: Severity, units) -> Result:
