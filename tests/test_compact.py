@@ -1,12 +1,13 @@
-"""Loading a snapshot shares equal pydantic fields sets between instances (auditor.model.compact): the
-values, the fields sets, equality and serialisation are those of a plain validation, and copying one model
-never changes another."""
+"""Evaluating a snapshot shares equal pydantic fields sets between its instances (auditor.model.compact):
+the values, the fields sets, equality and serialisation are those of a plain validation, and copying one
+model never changes another."""
 
 import json
 from pathlib import Path
 
 from auditor.model.compact import share_fields_sets
 from auditor.model.snapshot import Snapshot, dumps, load
+from auditor.pipeline import evaluate
 
 ESTATES = Path(__file__).resolve().parent.parent / "samples" / "estates"
 
@@ -29,6 +30,7 @@ def test_loaded_snapshot_shares_fields_sets_and_keeps_every_value():
     path = ESTATES / "hostile" / "snapshot.json"
     plain = Snapshot.model_validate(json.loads(path.read_text(encoding="utf-8")))
     loaded = load(path)
+    evaluate(loaded)
     assert loaded == plain and dumps(loaded) == dumps(plain)
     a, b = _models(loaded), _models(plain)
     assert len(a) == len(b) > 100
@@ -39,6 +41,7 @@ def test_loaded_snapshot_shares_fields_sets_and_keeps_every_value():
 
 def test_copying_a_model_with_a_shared_fields_set_leaves_the_others_alone():
     loaded = load(ESTATES / "production" / "snapshot.json")
+    assert share_fields_sets(loaded) > 0
     first, second = loaded.access_points[0], loaded.access_points[1]
     assert first.__pydantic_fields_set__ is second.__pydantic_fields_set__
     before = set(second.model_fields_set)

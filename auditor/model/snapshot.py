@@ -227,9 +227,6 @@ def loads(text: str, source: str = "<snapshot>") -> Snapshot:
     try:
         snapshot = Snapshot.model_validate_json(text)
         if "schema_version" in snapshot.model_fields_set:  # the version must be stated, not defaulted
-            from auditor.model.compact import share_fields_sets
-
-            share_fields_sets(snapshot)  # memory only: a third less for a large snapshot
             return snapshot
     except ValidationError:
         pass
