@@ -27,3 +27,25 @@ def test_one_pass_load_equals_the_two_step_validation(name):
 def test_what_the_two_step_path_rejected_is_still_rejected_with_its_message(text, expected):
     with pytest.raises(InputError, match=expected):
         loads(text)
+
+
+def test_loading_pauses_the_cyclic_collector_and_restores_the_callers_setting():
+    """A snapshot holds no reference cycles, so the collector is paused while it is validated
+    (auditor.model.gc_pause); whatever the caller had set is back afterwards, also after bad input."""
+    import gc
+
+    text = (ESTATES / "production" / "snapshot.json").read_text(encoding="utf-8")
+    assert gc.isenabled()
+    loads(text)
+    with pytest.raises(InputError):
+        loads('{"schema_version": "1", "roles": 5}')
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        loads(text)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    gc.collect()
+    snapshot = loads(text)
+    assert gc.collect() == 0 and snapshot.access_points  # nothing cyclic was left behind

@@ -30,6 +30,7 @@ from auditor.graph.build import ANONYMOUS
 from auditor.graph.scope import mounts_for, relevant_principal
 from auditor.iam.prefilter import may_allow_client_action, named_principals, names_every_principal
 from auditor.model.aws import AccessPoint, FileSystem, PolicyStatus
+from auditor.model.gc_pause import gc_paused
 from auditor.model.ids import clean_path, dir_id, is_within
 from auditor.model.snapshot import InputError
 
@@ -239,6 +240,11 @@ def parse_target(a: Analysis, text: str) -> tuple[FileSystem, str]:
 
 
 def who_can(a: Analysis, target: str, write: bool = False, root: bool = False) -> list[Reach]:
+    with gc_paused():  # no reference cycles are built; the collector would re-scan the whole estate
+        return _who_can(a, target, write, root)
+
+
+def _who_can(a: Analysis, target: str, write: bool, root: bool) -> list[Reach]:
     fs, path = parse_target(a, target)
 
     def relation(subtree: str) -> str | None:
@@ -268,6 +274,11 @@ def reach(a: Analysis, target: str) -> list[Reach]:
     """Everything a principal (role ARN or ``anonymous``), a workload (id or name) or an application
     (``app://name`` or name) reaches, on every file system: its configured mounts and what the
     principals involved could mount."""
+    with gc_paused():
+        return _reach(a, target)
+
+
+def _reach(a: Analysis, target: str) -> list[Reach]:
     kind, value = resolve(a, target)
     carried = carriers(a)
     rows: list[Reach] = []
