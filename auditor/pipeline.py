@@ -19,14 +19,18 @@ from auditor.graph import drop as drop_graph
 from auditor.graph import graph_of
 from auditor.graph.links import link
 from auditor.model.facts import Coverage, fact_of, is_listing, opens_account
+from auditor.model.compact import share_fields_sets
+from auditor.model.construct import Builder
 from auditor.model.result import RUN_SCHEMA_VERSION, AuditRun, Result, Severity, Status, fingerprint
 from auditor.model.snapshot import InputError, Snapshot, dumps, merge
 from auditor.params import Params
 
 
 def evaluate(snapshot: Snapshot, params: Params | None = None, catalogue=None,
-             now: datetime | None = None, skip: frozenset[str] = frozenset()) -> AuditRun:
-    """skip: check ids not to run (validated by the caller); the run's parameters name them."""
+             now: datetime | None = None, skip: frozenset[str] = frozenset(),
+             snapshot_digest: str | None = None) -> AuditRun:
+    """skip: check ids not to run (validated by the caller); the run's parameters name them.
+    ``snapshot_digest``: digest(dumps(snapshot)) when the caller serialised it already (see serialised)."""
     from auditor import catalog
 
     params = params or Params()
@@ -34,6 +38,8 @@ def evaluate(snapshot: Snapshot, params: Params | None = None, catalogue=None,
     if snapshot.plan is not None:  # what the plan names but no shard delivered is a collection issue
         from auditor.org.gaps import with_plan_issues
 
+        # The digest names the snapshot as given (the text a bundle holds); the gaps are derived from it.
+        snapshot_digest = snapshot_digest or digest(dumps(snapshot))
         snapshot = with_plan_issues(snapshot)
     # The snapshot lives for the whole run and the results accumulate until its end; the analysis
     # builds no reference cycles, so reference counting frees what it drops. The cyclic collector
@@ -43,22 +49,24 @@ def evaluate(snapshot: Snapshot, params: Params | None = None, catalogue=None,
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _evaluate(snapshot, params, catalogue, now, skip)
+        share_fields_sets(snapshot)  # memory only: about half of a large snapshot (auditor.model.compact)
+        return _evaluate(snapshot, params, catalogue, now, skip, snapshot_digest)
     finally:
         if enabled:
             gc.enable()
 
 
-def _evaluate(snapshot: Snapshot, params: Params, catalogue, now: datetime | None, skip=frozenset()) -> AuditRun:
+def _evaluate(snapshot: Snapshot, params: Params, catalogue, now: datetime | None, skip: frozenset[str],
+              snapshot_digest: str) -> AuditRun:
     # Digest first: the serialised snapshot is large and should not coexist with the analysis.
-    snapshot_digest = hashlib.sha256(dumps(snapshot).encode()).hexdigest()
+    snapshot_digest = snapshot_digest or digest(dumps(snapshot))
     analysis = Analysis(snapshot, params)
     coverage = Coverage(snapshot)
     facts = Resolver(analysis)
     graph_of(analysis)  # the identity graph and its reach, read by the authorization checks
     units = {u.scope: u for u in snapshot.units}
     results: list[Result] = []
-    scopes: dict[str, str] = {}
+    shared: dict = {}
     order = list(AUTHORIZATION_CHECKS) + [c for c in CHECKS if c not in AUTHORIZATION_CHECKS]
     for n, check_id in enumerate(order):
         if n == len(AUTHORIZATION_CHECKS):
@@ -69,7 +77,7 @@ def _evaluate(snapshot: Snapshot, params: Params, catalogue, now: datetime | Non
         check = CHECKS[check_id]
         severity = catalogue.checks[check_id].severity
         for f in map(partial(link, analysis), check.run(analysis)):  # FAILs name what they connect to
-            f.scope = scopes.setdefault(f.scope, f.scope)  # one string per scope, not per result
+            _share(f, shared)
             needs = check.evaluates.get(kind_of(f.resource_type), ())
             depends_on = facts.depends_on(needs, f)
             if coverage:
@@ -92,6 +100,18 @@ def _evaluate(snapshot: Snapshot, params: Params, catalogue, now: datetime | Non
         issues=sorted(snapshot.issues, key=lambda i: (i.scope, i.service, i.operation, i.resource_id or "")),
         results=results,
     )
+
+
+def digest(snapshot_json: str) -> str:
+    """The run's snapshot_digest: sha256 of the snapshot's canonical serialisation (model.snapshot.dumps)."""
+    return hashlib.sha256(snapshot_json.encode("utf-8")).hexdigest()
+
+
+def serialised(snapshot: Snapshot, keep: bool) -> tuple[str | None, str]:
+    """(dumps(snapshot) if ``keep`` else None, its digest): one serialisation per run serves the digest
+    and the evidence bundle; without a bundle the text is not kept alive through the analysis."""
+    text = dumps(snapshot)
+    return (text if keep else None), digest(text)
 
 
 def _settle(f: Finding, check: Check, depends_on: tuple[str, ...], coverage: Coverage, facts: Resolver) -> None:
@@ -153,20 +173,26 @@ def _listing_gaps(check: Check, coverage: Coverage):
                           {"facts_not_read": [{"fact": fact, "why": why}]}, [fact])
 
 
+def _share(f: Finding, shared: dict) -> None:
+    """One object per distinct scope, message and path: results repeat them (the checks of one resource
+    share its path), and at 750k results each copy counts. Results are frozen; nothing mutates them."""
+    f.scope = shared.setdefault(f.scope, f.scope)
+    f.message = shared.setdefault(f.message, f.message)
+    f.path = shared.setdefault(tuple(f.path), f.path)
+
+
 def _result(f: Finding, severity: Severity, units, depends_on: tuple[str, ...]) -> Result:
     # Built without re-validation: every field comes from typed code, and at 100k results
     # validation would dominate the run. tests/test_pipeline.py validates whole runs instead.
     unit = units.get(f.scope) or units.get(_global(f.scope))
-    return Result.model_construct(
-        _fields_set=_ALL_FIELDS,  # one shared set instead of one per result (memory at 100k resources)
-        check_id=f.check_id, status=f.status, severity=severity, resource_id=f.resource_id,
-        resource_type=f.resource_type, scope=f.scope, message=f.message, evidence=f.evidence, path=f.path,
-        depends_on=depends_on,
-        collected_at=unit.finished_at if unit else None, collection_method=unit.method if unit else None,
-        fingerprint=fingerprint(f.check_id, f.resource_id))
+    return _RESULT({
+        "check_id": f.check_id, "status": f.status, "severity": severity, "resource_id": f.resource_id,
+        "resource_type": f.resource_type, "scope": f.scope, "message": f.message, "evidence": f.evidence,
+        "path": f.path, "depends_on": depends_on, "collected_at": unit.finished_at if unit else None,
+        "collection_method": unit.method if unit else None, "fingerprint": fingerprint(f.check_id, f.resource_id)})
 
 
-_ALL_FIELDS = set(Result.model_fields)
+_RESULT = Builder(Result)  # model_construct without its per-call cost (a fifth of the analysis at 750k results)
 
 
 def _global(scope: str) -> str:

@@ -88,7 +88,7 @@ def report(run: AuditRun, snapshot_json: str | None, fmt: str, out: Path | None,
     from auditor.report.output import parse_formats
 
     text = emit(run, catalog.load(), formats=parse_formats(fmt), out_dir=out, waivers=waivers, baseline=baseline,
-                framework=framework, snapshot_json=snapshot_json, sign=sign, display=display)
+                framework=framework, snapshot_json=snapshot_json, sign=sign, display=display, stdout=sys.stdout)
     if text:
         sys.stdout.write(text)
 
@@ -128,14 +128,15 @@ def check(
 ) -> None:
     """Run every check on a saved snapshot and print the evidence tables."""
     from auditor.model import snapshot as snap
-    from auditor.pipeline import evaluate
+    from auditor.pipeline import evaluate, serialised
 
     params, skip = params_from(app_label, trusted_account, config, param), selection(config, checks, skip_checks)
     loaded = snap.load(snapshot)  # the safe reader first: a FIFO or a device is refused before any other read
     display = {**controls.display(severity, status, wide), "all_results": sarif_all,
                "source_uri": snapshot.as_posix(), "source_text": _read_text(snapshot)}
-    run = evaluate(loaded, params, skip=skip)
-    report(run, snap.dumps(loaded), fmt, out, waivers, baseline, framework, sign, display)
+    text, digest = serialised(loaded, keep=out is not None or "html" in fmt)
+    run = evaluate(loaded, params, skip=skip, snapshot_digest=digest)
+    report(run, text, fmt, out, waivers, baseline, framework, sign, display)
     raise typer.Exit(exit_code(run, fail_on.value, allow_partial, waivers))
 
 
@@ -280,9 +281,8 @@ def scan(
     wide: bool = CONTROL["wide"], sarif_all: bool = OPTS["sarif_all"],
 ) -> None:
     """Collect, check and report in one go (same output options and exit codes as check)."""
-    from auditor.model import snapshot as snap
     from auditor.pipeline import collect as run_collect
-    from auditor.pipeline import evaluate
+    from auditor.pipeline import evaluate, serialised
 
     display = {**controls.display(severity, status, wide), "all_results": sarif_all}
     params, skip = params_from(app_label, trusted_account, config, param), selection(config, checks, skip_checks)
@@ -294,8 +294,9 @@ def scan(
     finally:
         _done_progress(show)
     _refuse_unusable(settings, collected)
-    run = evaluate(collected, params, skip=skip)
-    report(run, snap.dumps(collected), fmt, out, waivers, baseline, framework, sign, display)
+    text, digest = serialised(collected, keep=out is not None or "html" in fmt)
+    run = evaluate(collected, params, skip=skip, snapshot_digest=digest)
+    report(run, text, fmt, out, waivers, baseline, framework, sign, display)
     raise typer.Exit(exit_code(run, fail_on.value, allow_partial, waivers))
 
 
@@ -308,8 +309,7 @@ def demo(
     the evidence tables. No credentials, no network. Always exits 0 when the demo itself ran."""
     from importlib.util import find_spec
 
-    from auditor.model import snapshot as snap
-    from auditor.pipeline import evaluate
+    from auditor.pipeline import evaluate, serialised
 
     if find_spec("moto") is None or find_spec("flask") is None:
         raise InputError("demo: the local AWS emulator is not installed: pip install 'efs-identity-auditor[demo]'")
@@ -321,8 +321,8 @@ def demo(
     collected, notes = seeded_snapshot(directory)
     for note in notes if not controls.STATE.quiet else ():
         typer.echo(f"demo: {note}", err=True)
-    run = evaluate(collected)
-    report(run, snap.dumps(collected), fmt, out, None, None, framework)
+    text, digest = serialised(collected, keep=True)
+    report(evaluate(collected, snapshot_digest=digest), text, fmt, out, None, None, framework)
 
 
 def _refuse_unusable(settings, collected) -> None:

@@ -27,9 +27,12 @@ APP_LABEL = typer.Option(None, "--app-label", help="Tag or label key naming appl
 def _analysis(snapshot: Path, app_label: list[str] | None):
     from auditor.analysis.access import Analysis
     from auditor.model import snapshot as snap
+    from auditor.model.gc_pause import gc_paused
     from auditor.params import Params
 
-    return Analysis(snap.load(snapshot), Params(app_label_keys=app_label) if app_label else None)
+    loaded = snap.load(snapshot)
+    with gc_paused():  # the indexes hold no reference cycles (100k access points: 6 s with the collector, 0.4 without)
+        return Analysis(loaded, Params(app_label_keys=app_label) if app_label else None)
 
 
 def _yn(v: bool | None) -> str:

@@ -80,7 +80,8 @@ def register(app: typer.Typer) -> None:
                 typer.echo("efs-audit: note: the catalogue changed since this run; titles and mappings are "
                            "today's", err=True)
             text = emit(run, cat, formats=parse_formats(fmt), out_dir=out, waivers=waivers, baseline=baseline,
-                        framework=framework, snapshot_json=None, include_pass=include_pass, sign=sign)
+                        framework=framework, snapshot_json=None, include_pass=include_pass, sign=sign,
+                        stdout=sys.stdout)
         except InputError as exc:
             raise _fail(exc) from None
         sys.stdout.write(text)

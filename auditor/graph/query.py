@@ -27,8 +27,10 @@ from dataclasses import asdict, dataclass, field
 from auditor.analysis.access import Analysis
 from auditor.analysis.mounts import Mount
 from auditor.graph.build import ANONYMOUS
+from auditor.graph.scope import mounts_for, relevant_principal
 from auditor.iam.prefilter import may_allow_client_action, named_principals, names_every_principal
 from auditor.model.aws import AccessPoint, FileSystem, PolicyStatus
+from auditor.model.gc_pause import gc_paused
 from auditor.model.ids import clean_path, dir_id, is_within
 from auditor.model.snapshot import InputError
 
@@ -130,12 +132,14 @@ def configured(a: Analysis, m: Mount) -> list[Reach]:
 # --- possible reach -----------------------------------------------------------------------------------
 
 
-def candidates(a: Analysis, fs: FileSystem, carried: dict[str | None, list[str]]) -> list[str | None]:
-    """The principals worth evaluating on ``fs``: anonymous clients, every principal a workload carries,
-    roles the file system policy names, and roles whose own policies could allow a client action on it;
-    every role when the policy is the default one or allows any principal (§2.2)."""
+def candidates(a: Analysis, fs: FileSystem, carried: dict[str | None, list[str]],
+               relevant=None) -> list[str | None]:
+    """The principals worth evaluating on ``fs``: anonymous clients, every principal a workload carries
+    (with ``relevant``, auditor.graph.scope: only those that may be granted a client action on ``fs`` or
+    cannot be decided), roles the file system policy names, and roles whose own policies could allow a
+    client action on it; every role when the policy is the default one or allows any principal (§2.2)."""
     out: dict[str | None, None] = {None: None}
-    out.update((k, None) for k in sorted(x for x in carried if x))
+    out.update((k, None) for k in sorted(x for x in carried if x and (relevant is None or relevant(x))))
     policy = fs.policy if fs.policy_status is PolicyStatus.PRESENT else None
     everyone = fs.policy_status is not PolicyStatus.PRESENT or names_every_principal(policy)
     named = named_principals(policy) if policy else set()
@@ -150,10 +154,10 @@ def candidates(a: Analysis, fs: FileSystem, carried: dict[str | None, list[str]]
     return list(out)
 
 
-def carriers(a: Analysis) -> dict[str | None, list[str]]:
+def carriers(a: Analysis, mounts: list[Mount] | None = None) -> dict[str | None, list[str]]:
     """principal -> the workloads whose mounts authenticate as it (None: anonymous mounts)."""
     out: dict[str | None, list[str]] = {}
-    for m in a.mounts:
+    for m in a.mounts if mounts is None else mounts:
         for p in (m.principal_arns if m.iam else ()) or (None,):
             lst = out.setdefault(p, [])
             if not lst or lst[-1] != m.workload.id:
@@ -162,14 +166,18 @@ def carriers(a: Analysis) -> dict[str | None, list[str]]:
 
 
 def possible(a: Analysis, principal: str | None, fs: FileSystem, carried: list[str],
-             wanted=None) -> list[Reach]:
-    """What ``principal`` could mount on ``fs``; ``wanted(path)`` picks access points by root (default all)."""
+             wanted=None, app_of: dict[str, str] | None = None) -> list[Reach]:
+    """What ``principal`` could mount on ``fs``; ``wanted(path)`` picks access points by root (default all);
+    ``app_of``: workload id -> application, when the caller built only some mounts (default a.workloads)."""
     p = a.params
     reach = a.possible_reach(principal, fs)
     fs_id = fs.file_system_id
     who, node = _who(principal), _node(principal)
     by = tuple(sorted(carried)[:CARRIED_LIMIT])
-    apps = sorted({a.workloads[w][0].app for w in carried if w in a.workloads})
+    if app_of is None:
+        apps = sorted({a.workloads[w][0].app for w in carried if w in a.workloads})
+    else:
+        apps = sorted({app_of[w] for w in carried if w in app_of})
     app = ", ".join(apps[:5]) + (f" and {len(apps) - 5} more" if len(apps) > 5 else "") if apps else None
     rows = []
     g = reach.without_access_point
@@ -232,6 +240,11 @@ def parse_target(a: Analysis, text: str) -> tuple[FileSystem, str]:
 
 
 def who_can(a: Analysis, target: str, write: bool = False, root: bool = False) -> list[Reach]:
+    with gc_paused():  # no reference cycles are built; the collector would re-scan the whole estate
+        return _who_can(a, target, write, root)
+
+
+def _who_can(a: Analysis, target: str, write: bool, root: bool) -> list[Reach]:
     fs, path = parse_target(a, target)
 
     def relation(subtree: str) -> str | None:
@@ -242,12 +255,17 @@ def who_can(a: Analysis, target: str, write: bool = False, root: bool = False) -
         return None
 
     rows: list[Reach] = []
-    for m in a.mounts:
+    # Only the workloads that may touch fs or carry a principal that may reach it (auditor.graph.scope),
+    # unless the caller has built every mount already.
+    relevant = relevant_principal(a, fs)
+    mounts = a.mounts if "mounts" in a.__dict__ else mounts_for(a, fs, relevant)
+    for m in mounts:
         if m.fs is fs:
             rows.extend(r for r in configured(a, m) if relation(r.subtree))
-    carried = carriers(a)
-    for principal in candidates(a, fs, carried):
-        rows.extend(possible(a, principal, fs, carried.get(principal, []), wanted=relation))
+    carried = carriers(a, mounts)
+    app_of = {m.workload.id: m.workload.app for m in mounts}
+    for principal in candidates(a, fs, carried, relevant):
+        rows.extend(possible(a, principal, fs, carried.get(principal, []), wanted=relation, app_of=app_of))
     out = [_with(r, reaches=relation(r.subtree)) for r in rows]
     return _filter(out, write, root)
 
@@ -256,6 +274,11 @@ def reach(a: Analysis, target: str) -> list[Reach]:
     """Everything a principal (role ARN or ``anonymous``), a workload (id or name) or an application
     (``app://name`` or name) reaches, on every file system: its configured mounts and what the
     principals involved could mount."""
+    with gc_paused():
+        return _reach(a, target)
+
+
+def _reach(a: Analysis, target: str) -> list[Reach]:
     kind, value = resolve(a, target)
     carried = carriers(a)
     rows: list[Reach] = []

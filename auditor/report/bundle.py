@@ -150,7 +150,9 @@ def write_bundle(out_dir: str | Path, run: AuditRun, snapshot_json: str | None, 
         files: dict[str, dict] = {}
         if snapshot_json is not None:
             files["snapshot.json"] = _write(tmp, "snapshot.json", snapshot_json)
-        files["run.json"] = _write(tmp, "run.json", render("json", run, catalogue, options))
+        from auditor.report.stream import write_file
+
+        files["run.json"] = write_file(tmp, "run.json", run)  # the `json` format's bytes, streamed
         for fmt in formats:
             name = FILE_NAMES.get(fmt, f"report.{fmt}")
             if name not in files:

