@@ -122,7 +122,7 @@ def test_access_denied_in_one_region_leaves_other_units_complete(faults):
         "efs_policy_cross_account": Status.FAIL, "efs_root_squash_gap": Status.FAIL,
         "efs_policy_unenforced_condition": Status.PASS, "efs_policy_dangling_principal": Status.PASS,
         # moto lacks ListProtectedResources and stores no backup policy: not collected, not a guess
-        "efs_backup_enabled": Status.NOT_ASSESSED}
+        "efs_backup_enabled": Status.NOT_ASSESSED, "efs_automatic_backups_enabled": Status.NOT_ASSESSED}
     assert by_row[("efs_backup_enabled", other_fs)].message == (
         "backup policy and AWS Backup coverage not collected")
     assert {(r.check_id, r.resource_id, r.status) for r in run.results
