@@ -9,7 +9,8 @@ from auditor.model.result import Result, Severity, Status
 def _values():
     return {"check_id": "c", "status": Status.FAIL, "severity": Severity.HIGH, "resource_id": "arn:x",
             "resource_type": "T", "scope": "aws:1:eu-west-1", "message": "m", "evidence": {"a": [1]},
-            "path": ["arn:x"], "collected_at": None, "collection_method": "sample", "fingerprint": "f"}
+            "path": ["arn:x"], "depends_on": ("aws:1:eu-west-1/efs/DescribeFileSystems",), "collected_at": None,
+            "collection_method": "sample", "fingerprint": "f"}
 
 
 def test_builder_equals_model_construct_in_value_fields_and_json():
@@ -24,7 +25,7 @@ def test_builder_equals_model_construct_in_value_fields_and_json():
 
 def test_left_out_fields_get_their_defaults_and_missing_required_ones_are_an_error():
     values = _values()
-    for name in ("evidence", "path", "collected_at", "collection_method", "fingerprint"):
+    for name in ("evidence", "path", "depends_on", "collected_at", "collection_method", "fingerprint"):
         values.pop(name)
     a, b = Builder(Result)(dict(values)), Builder(Result)(dict(values))
     assert (a.evidence, a.path, a.fingerprint, a.collected_at) == ({}, [], "", None)

@@ -208,7 +208,7 @@ def identity_collision(a: Analysis) -> Iterator[Finding]:
         path = [ap.arn, mine] + ([theirs] if theirs != mine else []) + [other_ap.arn]
         reach_path, why = _collision_reach(a, r, ap, other_ap, principals_of, own)
         ev.update(collisions=found, mounted_by=sorted({m.workload.id for m in mounted.get(ap.arn, [])}),
-                  rule="§1.2, §1.4, §10.19, §10.20, edges 19, 20")
+                  rule="§1.2, §1.4, §10, edges 19, 20")
         what = f"{first['identity']} {first['id']} is {first['other_application']}'s {first['matches']}"
         if reach_path is not None:
             ev.update(reachable_now=True, reach_path=reach_path, reach=why)
@@ -247,7 +247,7 @@ def _principals_by_app(a: Analysis) -> dict[str, set[str]]:
 
 
 def _collision_reach(a: Analysis, r, ap: AccessPoint, other: AccessPoint, principals_of, own) -> tuple[list | None, str]:
-    """§10.19: the shared identity matters once someone acting as it reaches the other tree: a mount
+    """§10, edge 19: the shared identity matters once someone acting as it reaches the other tree: a mount
     without an access point, or a principal of this application that may mount the other access point."""
     opened = r.open_to(ap.file_system_id)
     if opened:

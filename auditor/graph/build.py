@@ -108,7 +108,7 @@ def access_points(g: nx.MultiDiGraph, a: Analysis) -> None:
             for gid in ap.posix_user.secondary_gids:
                 edge(g, ap.arn, f"posix://gid/{gid}", kind="enforces_group", field="PosixUser.SecondaryGids")
         ci = ap.root_directory.creation_info if ap.root_directory else None
-        if ci is not None:  # the group owner of the directory it creates (§10.20)
+        if ci is not None:  # the group owner of the directory it creates (§10, edge 20)
             edge(g, ap.arn, f"posix://gid/{ci.owner_gid}", kind="owned_by_gid", field="RootDirectory.CreationInfo.OwnerGid")
         for app in sorted(a.apps_by_ap.get(ap.access_point_id, ())):
             edge(g, ap.arn, app_id(app), kind="belongs_to", field="tag or mounting workload")
@@ -244,11 +244,11 @@ def untyped(g: nx.MultiDiGraph, a: Analysis) -> None:
 
 def same_ids(g: nx.MultiDiGraph, a: Analysis) -> None:
     """uid N -> gid N where an access point's secondary gid N is some uid: a user's personal group
-    carries its uid (the convention §10.20 relies on when a secondary gid equals another application's uid)."""
+    carries its uid (the convention §10, edge 20 relies on when a secondary gid equals another application's uid)."""
     for ap in a.snapshot.access_points:
         for n in ap.posix_user.secondary_gids if ap.posix_user else ():
             if f"posix://uid/{n}" in g:
-                edge(g, f"posix://uid/{n}", f"posix://gid/{n}", kind="same_id", rule="§10.20", field="uid and gid numbers")
+                edge(g, f"posix://uid/{n}", f"posix://gid/{n}", kind="same_id", rule="§10, edge 20", field="uid and gid numbers")
 
 
 BUILDERS = (file_systems, roles, access_points, mounts, kubernetes, grants, principals, same_ids, untyped)
