@@ -234,7 +234,6 @@ def collect(
 ) -> None:
     """Collect AWS and Kubernetes state into a snapshot (read-only calls only)."""
     from auditor.model import snapshot as snap
-    from auditor.pipeline import collect as run_collect
 
     if plan is not None:
         if role_arn or region or no_aws or kubeconfig or context or in_cluster or manifests:
@@ -247,14 +246,8 @@ def collect(
     elif shard or workers:
         raise InputError("collect: --shard and --workers go with --plan")
     else:
-        settings = collect_settings(profile, region, role_arn, external_id, session_name, no_aws, kubeconfig,
-                                    context, in_cluster, manifests, cluster_name)
-        show = progress_printer(progress, settings)
-        try:
-            collected = run_collect(settings, show)
-        finally:
-            _done_progress(show)
-        _refuse_unusable(settings, collected)
+        collected = _collect(collect_settings(profile, region, role_arn, external_id, session_name, no_aws,
+                                              kubeconfig, context, in_cluster, manifests, cluster_name), progress)
     snap.save(collected, out)
     typer.echo(f"snapshot written to {out}: {len(collected.units)} collection units, "
                f"{len(collected.issues)} collection issues", err=True)
@@ -281,19 +274,12 @@ def scan(
     wide: bool = CONTROL["wide"], sarif_all: bool = OPTS["sarif_all"],
 ) -> None:
     """Collect, check and report in one go (same output options and exit codes as check)."""
-    from auditor.pipeline import collect as run_collect
     from auditor.pipeline import evaluate, serialised
 
     display = {**controls.display(severity, status, wide), "all_results": sarif_all}
     params, skip = params_from(app_label, trusted_account, config, param), selection(config, checks, skip_checks)
-    settings = collect_settings(profile, region, role_arn, external_id, session_name, no_aws, kubeconfig, context,
-                                in_cluster, manifests, cluster_name)
-    show = progress_printer(progress, settings)
-    try:
-        collected = run_collect(settings, show)
-    finally:
-        _done_progress(show)
-    _refuse_unusable(settings, collected)
+    collected = _collect(collect_settings(profile, region, role_arn, external_id, session_name, no_aws, kubeconfig,
+                                          context, in_cluster, manifests, cluster_name), progress)
     text, digest = serialised(collected, keep=out is not None or "html" in fmt)
     run = evaluate(collected, params, skip=skip, snapshot_digest=digest)
     report(run, text, fmt, out, waivers, baseline, framework, sign, display)
@@ -323,6 +309,19 @@ def demo(
         typer.echo(f"demo: {note}", err=True)
     text, digest = serialised(collected, keep=True)
     report(evaluate(collected, snapshot_digest=digest), text, fmt, out, None, None, framework)
+
+
+def _collect(settings, progress: bool):
+    """Collect with progress shown (and closed whatever happens); credentials that read nothing are refused."""
+    from auditor.pipeline import collect as run_collect
+
+    show = progress_printer(progress, settings)
+    try:
+        collected = run_collect(settings, show)
+    finally:
+        _done_progress(show)
+    _refuse_unusable(settings, collected)
+    return collected
 
 
 def _refuse_unusable(settings, collected) -> None:
