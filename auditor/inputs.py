@@ -3,8 +3,9 @@
 - Only regular files: a FIFO, a device, a socket or a directory where a file is expected is refused
   before anything is read (stat first; the open is non-blocking, so a FIFO swapped in between the stat
   and the open cannot hang the read, and the opened file is checked again).
-- A maximum size: ``EFS_AUDIT_MAX_INPUT_BYTES`` (default 64 MiB) for JSON; YAML, parsed far more
-  slowly, gets a quarter of it (``EFS_AUDIT_MAX_YAML_BYTES`` overrides). Reading stops one byte past the
+- A maximum size: ``EFS_AUDIT_MAX_INPUT_BYTES`` (default 1 GiB) for JSON: a snapshot of 100k access
+  points is about 170 MB, and an organization's several times that. YAML, parsed far more slowly, gets
+  16 MiB (or a quarter of a lower JSON limit; ``EFS_AUDIT_MAX_YAML_BYTES`` overrides). Reading stops one byte past the
   limit, so ``/dev/zero`` or a growing file never fills memory.
 - JSON: integers of at most ``MAX_INT_DIGITS`` digits and containers nested at most ``MAX_DEPTH`` deep.
 - YAML: the safe loader, nesting bounded the same way, and aliases bounded by the number of values the
@@ -26,7 +27,8 @@ from auditor.model.snapshot import InputError
 
 ENV_MAX_BYTES = "EFS_AUDIT_MAX_INPUT_BYTES"
 ENV_MAX_YAML_BYTES = "EFS_AUDIT_MAX_YAML_BYTES"
-DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+DEFAULT_MAX_BYTES = 1024 * 1024 * 1024
+DEFAULT_MAX_YAML_BYTES = 16 * 1024 * 1024  # the pure-Python YAML parser took minutes on 45-60 MB
 MAX_INT_DIGITS = 64  # far beyond any id, port or count an input holds; Python refuses > 4300 anyway
 MAX_DEPTH = 100  # containers inside containers; policies and manifests stay well under 20
 MAX_YAML_VALUES = 20_000_000  # values of one YAML document with every alias expanded (a 16 MiB file holds
@@ -57,7 +59,7 @@ def max_bytes() -> int:
 
 
 def max_yaml_bytes() -> int:
-    return _env_bytes(ENV_MAX_YAML_BYTES, max(1, max_bytes() // 4))
+    return _env_bytes(ENV_MAX_YAML_BYTES, max(1, min(DEFAULT_MAX_YAML_BYTES, max_bytes() // 4)))
 
 
 def _kind(mode: int) -> str:

@@ -98,7 +98,8 @@ def test_the_input_size_limit_is_configurable(tmp_path, monkeypatch):
     monkeypatch.setenv(inputs.ENV_MAX_BYTES, "lots")
     _one_line(run("check", PRODUCTION), inputs.ENV_MAX_BYTES)
     monkeypatch.delenv(inputs.ENV_MAX_BYTES)
-    assert inputs.max_bytes() == 64 * 1024 * 1024 and inputs.max_yaml_bytes() == 16 * 1024 * 1024
+    # a 100k-access-point snapshot is about 170 MB: the default JSON limit admits it; YAML stays at 16 MiB
+    assert inputs.max_bytes() == 1024 * 1024 * 1024 and inputs.max_yaml_bytes() == 16 * 1024 * 1024
 
 
 def test_large_yaml_is_refused_before_parsing(tmp_path, monkeypatch):
