@@ -110,7 +110,9 @@ def _summary(con: Console, rows, catalogue, keeps) -> None:
     for r in rows:
         by.setdefault(r.result.check_id, []).append(r)
     with_title = con.width >= 110
-    columns = [("check", {}), ("severity", {})] + [(s, {"justify": "right", "no_wrap": True}) for s in SHOWN_STATUSES]
+    # a check id stays whole where the width leaves room for titles (those wrap instead)
+    columns = [("check", {"no_wrap": with_title}), ("severity", {})] + [
+        (s, {"justify": "right", "no_wrap": True}) for s in SHOWN_STATUSES]
     columns.append(("of", {"justify": "right", "no_wrap": True}))
     if with_title:
         columns.append(("title", {"ratio": 1, "min_width": 12}))
