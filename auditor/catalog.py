@@ -20,7 +20,6 @@ from auditor.model.result import Severity
 from auditor.model.snapshot import InputError
 
 
-
 def data_dir(package: str, beside: str) -> Path:
     """A data directory the commands need: the installed package's copy (a wheel maps policies/ to
     auditor.policies and samples/estates/ to auditor.estates), else the directory next to auditor/
@@ -39,8 +38,17 @@ def data_dir(package: str, beside: str) -> Path:
 
 ROOT = data_dir("auditor.policies", "policies")
 REMEDIATION_KINDS = ("console", "cli", "cloudformation", "terraform", "kubernetes")
-CHECK_FIELDS = ("check_id", "title", "severity", "description", "risk", "remediation", "references",
-                "parameters", "frameworks")
+CHECK_FIELDS = (
+    "check_id",
+    "title",
+    "severity",
+    "description",
+    "risk",
+    "remediation",
+    "references",
+    "parameters",
+    "frameworks",
+)
 FRAMEWORK_FIELDS = ("name", "title", "version", "controls")
 
 
@@ -109,11 +117,16 @@ def load(root: Path | None = None, check_ids: Iterable[str] | None = None) -> Ca
         checks[meta.check_id] = meta
     missing = sorted(ids - set(checks))
     if missing:
-        raise InputError(f"{check_dir / (missing[0] + '.yaml')}: no metadata for check {missing[0]!r}"
-                         + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
-    return Catalogue(checks=dict(sorted(checks.items())), frameworks=dict(sorted(frameworks.items())),
-                     digest=digest.hexdigest(),
-                     files=tuple(p.relative_to(root).as_posix() for p in every))
+        raise InputError(
+            f"{check_dir / (missing[0] + '.yaml')}: no metadata for check {missing[0]!r}"
+            + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
+        )
+    return Catalogue(
+        checks=dict(sorted(checks.items())),
+        frameworks=dict(sorted(frameworks.items())),
+        digest=digest.hexdigest(),
+        files=tuple(p.relative_to(root).as_posix() for p in every),
+    )
 
 
 # --- parsing ----------------------------------------------------------------------------------
@@ -162,9 +175,13 @@ def _framework(path: Path) -> Framework:
         if not isinstance(cid, str):
             raise InputError(f"{path}: controls.{cid}: control id must be a string (quote it)")
         out[cid] = _text(path, f"controls.{cid}", title)
-    return Framework(name=name, title=_text(path, "title", data["title"]),
-                     version=_text(path, "version", str(data["version"])), controls=out,
-                     url=str(data.get("url") or ""))
+    return Framework(
+        name=name,
+        title=_text(path, "title", data["title"]),
+        version=_text(path, "version", str(data["version"])),
+        controls=out,
+        url=str(data.get("url") or ""),
+    )
 
 
 def _check(path: Path, frameworks: dict[str, Framework]) -> CheckMeta:
@@ -176,8 +193,9 @@ def _check(path: Path, frameworks: dict[str, Framework]) -> CheckMeta:
     try:
         severity = Severity(data["severity"])
     except ValueError:
-        raise InputError(f"{path}: severity: {data['severity']!r} is not one of "
-                         f"{', '.join(s.value for s in Severity)}") from None
+        raise InputError(
+            f"{path}: severity: {data['severity']!r} is not one of {', '.join(s.value for s in Severity)}"
+        ) from None
     remediation = data["remediation"]
     if not isinstance(remediation, dict) or not remediation:
         raise InputError(f"{path}: remediation: expected a mapping of kind to text")
@@ -207,8 +225,13 @@ def _check(path: Path, frameworks: dict[str, Framework]) -> CheckMeta:
                 raise InputError(f"{path}: frameworks.{fw}: control {cid!r} is not in {fw}.yaml")
         fw_out[fw] = list(controls)
     return CheckMeta(
-        check_id=check_id, title=_text(path, "title", data["title"]), severity=severity,
-        description=_text(path, "description", data["description"]), risk=_text(path, "risk", data["risk"]),
+        check_id=check_id,
+        title=_text(path, "title", data["title"]),
+        severity=severity,
+        description=_text(path, "description", data["description"]),
+        risk=_text(path, "risk", data["risk"]),
         remediation={k: _text(path, f"remediation.{k}", v) for k, v in remediation.items()},
-        references=list(refs), parameters={k: dict(v) for k, v in params.items()}, frameworks=fw_out,
+        references=list(refs),
+        parameters={k: dict(v) for k, v in params.items()},
+        frameworks=fw_out,
     )

@@ -78,7 +78,9 @@ def _size(n: int) -> str:
     return f"{n // (1024 * 1024)} MiB" if n >= 1024 * 1024 and n % (1024 * 1024) == 0 else f"{n} bytes"
 
 
-def read_bytes(path: str | Path, what: str = "a file", limit: int | None = None, label: str | None = None) -> bytes:
+def read_bytes(
+    path: str | Path, what: str = "a file", limit: int | None = None, label: str | None = None
+) -> bytes:
     """The whole content of a regular file of at most ``limit`` bytes."""
     path = Path(path)
     label = label or str(path)
@@ -92,7 +94,9 @@ def read_bytes(path: str | Path, what: str = "a file", limit: int | None = None,
     if not stat.S_ISREG(st.st_mode):
         raise InputError(f"{label}: is {_kind(st.st_mode)}, expected {what}")
     if st.st_size > limit:
-        raise InputError(f"{label}: larger than {_size(limit)} (the limit for {what}; raise it with {ENV_MAX_BYTES})")
+        raise InputError(
+            f"{label}: larger than {_size(limit)} (the limit for {what}; raise it with {ENV_MAX_BYTES})"
+        )
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
@@ -109,8 +113,10 @@ def read_bytes(path: str | Path, what: str = "a file", limit: int | None = None,
             chunks.append(chunk)
             total += len(chunk)
             if total > limit:
-                raise InputError(f"{label}: larger than {_size(limit)} (the limit for {what}; raise it with "
-                                 f"{ENV_MAX_BYTES})")
+                raise InputError(
+                    f"{label}: larger than {_size(limit)} (the limit for {what}; raise it with "
+                    f"{ENV_MAX_BYTES})"
+                )
         return b"".join(chunks)
     except OSError as exc:
         raise InputError(f"{label}: cannot read: {exc.strerror or exc}") from None
@@ -131,8 +137,14 @@ def require_file(path: str | Path, what: str) -> None:
         raise InputError(f"{path}: is {_kind(st.st_mode)}, expected {what}")
 
 
-def read_text(path: str | Path, what: str = "a file", *, yaml_input: bool = False, label: str | None = None,
-              bom: bool = False) -> str:
+def read_text(
+    path: str | Path,
+    what: str = "a file",
+    *,
+    yaml_input: bool = False,
+    label: str | None = None,
+    bom: bool = False,
+) -> str:
     """A UTF-8 file's text (a leading byte order mark dropped when ``bom``)."""
     data = read_bytes(path, what, max_yaml_bytes() if yaml_input else None, label)
     try:
@@ -212,7 +224,7 @@ def expanded_size(value, limit: int = MAX_YAML_VALUES) -> int:
             return known
         seen[id(node)] = limit + 1  # a node that contains itself expands without end
         total = 1
-        for child in (node.values() if isinstance(node, dict) else node):
+        for child in node.values() if isinstance(node, dict) else node:
             total += size(child, depth + 1)
             if total > limit:
                 break
@@ -232,8 +244,10 @@ def yaml_documents(text: str, label: str, loader=yaml.SafeLoader) -> list:
         while instance.check_data():
             doc = instance.get_data()
             if expanded_size(doc) > MAX_YAML_VALUES:  # first: the depth walk below expands aliases
-                raise InputError(f"{label}: document {len(docs) + 1}: YAML aliases expand to more than "
-                                 f"{MAX_YAML_VALUES} values")
+                raise InputError(
+                    f"{label}: document {len(docs) + 1}: YAML aliases expand to more than "
+                    f"{MAX_YAML_VALUES} values"
+                )
             check_depth(doc, label)
             docs.append(doc)
     except yaml.MarkedYAMLError as exc:

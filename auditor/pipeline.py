@@ -4,31 +4,36 @@ from __future__ import annotations
 
 import gc
 import hashlib
-from functools import partial
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from auditor import __version__
+from auditor.analysis.access import Analysis
 from auditor.checks import AUTHORIZATION_CHECKS, CHECKS
 from auditor.checks.base import Finding
 from auditor.checks.declaration import Check
 from auditor.checks.facts import ENUMERATED_BY, Resolver, kind_of
-from auditor.analysis.access import Analysis
 from auditor.graph import drop as drop_graph
 from auditor.graph import graph_of
 from auditor.graph.links import link
-from auditor.model.facts import Coverage, fact_of, is_listing, opens_account
 from auditor.model.compact import share_fields_sets
 from auditor.model.construct import Builder
+from auditor.model.facts import Coverage, fact_of, is_listing, opens_account
 from auditor.model.result import RUN_SCHEMA_VERSION, AuditRun, Result, Severity, Status, fingerprint
 from auditor.model.snapshot import InputError, Snapshot, dumps, merge
 from auditor.params import Params
 
 
-def evaluate(snapshot: Snapshot, params: Params | None = None, catalogue=None,
-             now: datetime | None = None, skip: frozenset[str] = frozenset(),
-             snapshot_digest: str | None = None) -> AuditRun:
+def evaluate(
+    snapshot: Snapshot,
+    params: Params | None = None,
+    catalogue=None,
+    now: datetime | None = None,
+    skip: frozenset[str] = frozenset(),
+    snapshot_digest: str | None = None,
+) -> AuditRun:
     """skip: check ids not to run (validated by the caller); the run's parameters name them.
     ``snapshot_digest``: digest(dumps(snapshot)) when the caller serialised it already (see serialised)."""
     from auditor import catalog
@@ -56,8 +61,14 @@ def evaluate(snapshot: Snapshot, params: Params | None = None, catalogue=None,
             gc.enable()
 
 
-def _evaluate(snapshot: Snapshot, params: Params, catalogue, now: datetime | None, skip: frozenset[str],
-              snapshot_digest: str) -> AuditRun:
+def _evaluate(
+    snapshot: Snapshot,
+    params: Params,
+    catalogue,
+    now: datetime | None,
+    skip: frozenset[str],
+    snapshot_digest: str,
+) -> AuditRun:
     # Digest first: the serialised snapshot is large and should not coexist with the analysis.
     snapshot_digest = snapshot_digest or digest(dumps(snapshot))
     analysis = Analysis(snapshot, params)
@@ -92,7 +103,7 @@ def _evaluate(snapshot: Snapshot, params: Params, catalogue, now: datetime | Non
     return AuditRun.model_construct(
         schema_version=RUN_SCHEMA_VERSION,
         tool_version=__version__,
-        generated_at=now or datetime.now(timezone.utc),
+        generated_at=now or datetime.now(UTC),
         snapshot_digest=snapshot_digest,
         catalogue_digest=catalogue.digest,
         parameters={**params.evidence(), **({"checks_skipped": sorted(skip)} if skip else {})},
@@ -114,7 +125,9 @@ def serialised(snapshot: Snapshot, keep: bool) -> tuple[str | None, str]:
     return (text if keep else None), digest(text)
 
 
-def _settle(f: Finding, check: Check, depends_on: tuple[str, ...], coverage: Coverage, facts: Resolver) -> None:
+def _settle(
+    f: Finding, check: Check, depends_on: tuple[str, ...], coverage: Coverage, facts: Resolver
+) -> None:
     """A verdict rests on facts that were read: a PASS with any fact not read is NOT_ASSESSED, and so
     is a FAIL with a fact not read that could overturn it (Check.fail_rests_on). A FAIL proven from
     what was read stands; it, and every NOT_ASSESSED, names what was not read."""
@@ -122,8 +135,11 @@ def _settle(f: Finding, check: Check, depends_on: tuple[str, ...], coverage: Cov
     if not missing:
         return
     if f.status is Status.FAIL:
-        refuting = set(facts.depends_on([x for x in check.fail_rests_on
-                                          if x in check.evaluates.get(kind_of(f.resource_type), ())], f))
+        refuting = set(
+            facts.depends_on(
+                [x for x in check.fail_rests_on if x in check.evaluates.get(kind_of(f.resource_type), ())], f
+            )
+        )
         demote = [m for m in missing if m[0] in refuting]
     else:
         demote = missing if f.status is Status.PASS else []
@@ -152,10 +168,16 @@ def _scope_gaps(check: Check, snapshot: Snapshot):
         # check's row.
         if service in services or (scope, service) in every:
             first = issues[0]
-            yield Finding(check.id, Status.NOT_ASSESSED, f"{scope}/{service}", "CollectionScope", scope,
-                          f"{service} could not be collected in {scope}: {first.error_code}",
-                          {"issues": [i.model_dump() for i in issues]},
-                          sorted({fact_of(i) for i in issues}))
+            yield Finding(
+                check.id,
+                Status.NOT_ASSESSED,
+                f"{scope}/{service}",
+                "CollectionScope",
+                scope,
+                f"{service} could not be collected in {scope}: {first.error_code}",
+                {"issues": [i.model_dump() for i in issues]},
+                sorted({fact_of(i) for i in issues}),
+            )
 
 
 def _listing_gaps(check: Check, coverage: Coverage):
@@ -168,9 +190,16 @@ def _listing_gaps(check: Check, coverage: Coverage):
         name, _, resource = rest.partition("/")
         kind = wanted.get((service, name))
         if kind and resource:
-            yield Finding(check.id, Status.NOT_ASSESSED, fact, "CollectionScope", scope,
-                          f"the {kind}s of {resource} could not be listed: {why[0]}",
-                          {"facts_not_read": [{"fact": fact, "why": why}]}, [fact])
+            yield Finding(
+                check.id,
+                Status.NOT_ASSESSED,
+                fact,
+                "CollectionScope",
+                scope,
+                f"the {kind}s of {resource} could not be listed: {why[0]}",
+                {"facts_not_read": [{"fact": fact, "why": why}]},
+                [fact],
+            )
 
 
 def _share(f: Finding, shared: dict) -> None:
@@ -185,14 +214,28 @@ def _result(f: Finding, severity: Severity, units, depends_on: tuple[str, ...]) 
     # Built without re-validation: every field comes from typed code, and at 100k results
     # validation would dominate the run. tests/test_pipeline.py validates whole runs instead.
     unit = units.get(f.scope) or units.get(_global(f.scope))
-    return _RESULT({
-        "check_id": f.check_id, "status": f.status, "severity": severity, "resource_id": f.resource_id,
-        "resource_type": f.resource_type, "scope": f.scope, "message": f.message, "evidence": f.evidence,
-        "path": f.path, "depends_on": depends_on, "collected_at": unit.finished_at if unit else None,
-        "collection_method": unit.method if unit else None, "fingerprint": fingerprint(f.check_id, f.resource_id)})
+    return _RESULT(
+        {
+            "check_id": f.check_id,
+            "status": f.status,
+            "severity": severity,
+            "resource_id": f.resource_id,
+            "resource_type": f.resource_type,
+            "scope": f.scope,
+            "message": f.message,
+            "evidence": f.evidence,
+            "path": f.path,
+            "depends_on": depends_on,
+            "collected_at": unit.finished_at if unit else None,
+            "collection_method": unit.method if unit else None,
+            "fingerprint": fingerprint(f.check_id, f.resource_id),
+        }
+    )
 
 
-_RESULT = Builder(Result)  # model_construct without its per-call cost (a fifth of the analysis at 750k results)
+_RESULT = Builder(
+    Result
+)  # model_construct without its per-call cost (a fifth of the analysis at 750k results)
 
 
 def _global(scope: str) -> str:
@@ -224,9 +267,15 @@ def collect(settings: CollectSettings, progress=None) -> Snapshot:
         from auditor.collectors.k8s.live import collect_cluster
 
         for kubeconfig, context in settings.kube_contexts or ((None, None),):
-            parts.append(collect_cluster(kubeconfig=kubeconfig, context=context, cluster_name=settings.cluster_name
-                                         if not settings.manifests else None, in_cluster=settings.in_cluster or None,
-                                         progress=progress))
+            parts.append(
+                collect_cluster(
+                    kubeconfig=kubeconfig,
+                    context=context,
+                    cluster_name=settings.cluster_name if not settings.manifests else None,
+                    in_cluster=settings.in_cluster or None,
+                    progress=progress,
+                )
+            )
     if settings.manifests:
         from auditor.collectors.k8s.manifests import load_manifests
 

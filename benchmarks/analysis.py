@@ -76,8 +76,14 @@ def check_stage(path: str) -> dict:
     with open(os.devnull, "w", encoding="utf-8") as sink:
         clock("json", write_text, run, sink)
     clock("gate", failing, run, catalog.load())
-    return {**clock.out, "results_cpu": round(spent[0], 2), "results": len(run.results),
-            "load_peak_mib": load_peak, "analysis_peak_mib": analysis_peak, "peak_mib": _peak_mib()}
+    return {
+        **clock.out,
+        "results_cpu": round(spent[0], 2),
+        "results": len(run.results),
+        "load_peak_mib": load_peak,
+        "analysis_peak_mib": analysis_peak,
+        "peak_mib": _peak_mib(),
+    }
 
 
 def graph_stage(path: str) -> dict:
@@ -93,14 +99,22 @@ def graph_stage(path: str) -> dict:
     rows = clock("who_can", who_can, a, f"{fs}:/")  # before the mounts exist: scoped to the file system
     g = clock("graph", build, a)  # builds every mount (Analysis.mounts) and the graph
     reached = clock("reach", reach, a, role)
-    return {**clock.out, "nodes": g.number_of_nodes(), "edges": g.number_of_edges(), "who_can_rows": len(rows),
-            "reach_rows": len(reached), "peak_mib": _peak_mib()}
+    return {
+        **clock.out,
+        "nodes": g.number_of_nodes(),
+        "edges": g.number_of_edges(),
+        "who_can_rows": len(rows),
+        "reach_rows": len(reached),
+        "peak_mib": _peak_mib(),
+    }
 
 
 def _child(stage: str, path: str) -> dict:
     out = subprocess.run([sys.executable, __file__, "--stage", stage, path], capture_output=True, text=True)
     if out.returncode:
-        raise SystemExit(f"{stage} {path}: {out.stderr.strip().splitlines()[-1] if out.stderr else out.returncode}")
+        raise SystemExit(
+            f"{stage} {path}: {out.stderr.strip().splitlines()[-1] if out.stderr else out.returncode}"
+        )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -114,10 +128,14 @@ def main(argv: list[str]) -> int:
 
     from auditor.model import snapshot as snap
 
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; times in s (wall/cpu)", flush=True)
-    print(f"{'APs':>8} {'wkl':>7} {'results':>8} | {'load':>11} {'digest':>9} {'analysis':>11} {'(results)':>9} "
-          f"{'json':>9} {'gate':>9} {'check peak MiB':>14} {'x':>5} | {'graph':>9} {'who-can':>9} {'reach':>9} "
-          f"{'nodes':>8} {'peak':>6}")
+    print(
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; times in s (wall/cpu)", flush=True
+    )
+    print(
+        f"{'APs':>8} {'wkl':>7} {'results':>8} | {'load':>11} {'digest':>9} {'analysis':>11} {'(results)':>9} "
+        f"{'json':>9} {'gate':>9} {'check peak MiB':>14} {'x':>5} | {'graph':>9} {'who-can':>9} {'reach':>9} "
+        f"{'nodes':>8} {'peak':>6}"
+    )
     previous = None
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes:
@@ -134,12 +152,17 @@ def main(argv: list[str]) -> int:
             def wc(d, k):
                 return f"{d[k + '_s']:.1f}/{d[k + '_cpu']:.1f}"
 
-            print(f"{size:>8,} {workloads:>7,} {c['results']:>8,} | {wc(c, 'load'):>11} {wc(c, 'digest'):>9} "
-                  f"{wc(c, 'analysis'):>11} {c['results_cpu']:>9.1f} {wc(c, 'json'):>9} {wc(c, 'gate'):>9} "
-                  f"{c['peak_mib']:>14,} {ratio:>5} | {wc(g, 'graph'):>9} {wc(g, 'who_can'):>9} {wc(g, 'reach'):>9} "
-                  f"{g['nodes']:>8,} {g['peak_mib']:>6,}", flush=True)
-            print("   " + json.dumps({"check": c, "graph": g, "load_average": round(os.getloadavg()[0], 1)}),
-                  flush=True)
+            print(
+                f"{size:>8,} {workloads:>7,} {c['results']:>8,} | {wc(c, 'load'):>11} {wc(c, 'digest'):>9} "
+                f"{wc(c, 'analysis'):>11} {c['results_cpu']:>9.1f} {wc(c, 'json'):>9} {wc(c, 'gate'):>9} "
+                f"{c['peak_mib']:>14,} {ratio:>5} | {wc(g, 'graph'):>9} {wc(g, 'who_can'):>9} {wc(g, 'reach'):>9} "
+                f"{g['nodes']:>8,} {g['peak_mib']:>6,}",
+                flush=True,
+            )
+            print(
+                "   " + json.dumps({"check": c, "graph": g, "load_average": round(os.getloadavg()[0], 1)}),
+                flush=True,
+            )
     return 0
 
 

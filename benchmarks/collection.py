@@ -25,8 +25,10 @@ REGION = "eu-west-1"
 PAGE = 100
 WORKERS = 8
 REPEATS = 3
-POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"},
-                                                  "Action": "elasticfilesystem:ClientMount"}]}
+POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "elasticfilesystem:ClientMount"}],
+}
 
 
 def generate(size: int, endpoint: str) -> None:
@@ -36,16 +38,23 @@ def generate(size: int, endpoint: str) -> None:
     session = boto3.session.Session()
     ec2, efs = session.client("ec2", region_name=REGION), session.client("efs", region_name=REGION)
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.0.0/20", AvailabilityZone=f"{REGION}a")["Subnet"]["SubnetId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.0.0/20", AvailabilityZone=f"{REGION}a")["Subnet"][
+        "SubnetId"
+    ]
     sg = ec2.create_security_group(GroupName="efs", Description="efs", VpcId=vpc)["GroupId"]
     for i in range(size):
-        fs = efs.create_file_system(CreationToken=f"bench-{i}", Tags=[{"Key": "Name", "Value": f"fs-{i}"}])["FileSystemId"]
+        fs = efs.create_file_system(CreationToken=f"bench-{i}", Tags=[{"Key": "Name", "Value": f"fs-{i}"}])[
+            "FileSystemId"
+        ]
         efs.create_mount_target(FileSystemId=fs, SubnetId=subnet, SecurityGroups=[sg])
         if i % 2 == 0:
             efs.put_file_system_policy(FileSystemId=fs, Policy=json.dumps(POLICY))
         for j in range(5):
-            efs.create_access_point(FileSystemId=fs, PosixUser={"Uid": 1000 + j, "Gid": 1000 + j},
-                                    RootDirectory={"Path": f"/app{j}"})
+            efs.create_access_point(
+                FileSystemId=fs,
+                PosixUser={"Uid": 1000 + j, "Gid": 1000 + j},
+                RootDirectory={"Path": f"/app{j}"},
+            )
 
 
 def floor(max_attempts: int) -> None:
@@ -57,7 +66,9 @@ def floor(max_attempts: int) -> None:
     from botocore.config import Config
     from botocore.exceptions import ClientError
 
-    config = Config(retries={"mode": "adaptive", "max_attempts": max_attempts}, max_pool_connections=2 * WORKERS)
+    config = Config(
+        retries={"mode": "adaptive", "max_attempts": max_attempts}, max_pool_connections=2 * WORKERS
+    )
     session = boto3.session.Session()
     clients: dict = {}
     lock = threading.Lock()
@@ -90,18 +101,28 @@ def floor(max_attempts: int) -> None:
                 call("efs", "describe_mount_target_security_groups", MountTargetId=mt["MountTargetId"])
 
     with ThreadPoolExecutor(max_workers=WORKERS) as pool, ThreadPoolExecutor(max_workers=WORKERS) as fanout:
+
         def efs_task():
             systems = [fs for page in drain("efs", "describe_file_systems") for fs in page["FileSystems"]]
             list(fanout.map(one_fs, systems))
             drain("efs", "describe_access_points")
 
         call("sts", "get_caller_identity")
-        tasks = [lambda: drain("iam", "get_account_authorization_details", Filter=["Role", "LocalManagedPolicy"]),
-                 efs_task, lambda: [drain("ec2", op) for op in ("describe_security_groups", "describe_subnets",
-                                                                  "describe_route_tables")],
-                 lambda: (drain("ecs", "list_clusters"), drain("ecs", "list_task_definition_families", status="ACTIVE")),
-                 lambda: drain("lambda", "list_functions"), lambda: drain("eks", "list_clusters"),
-                 lambda: drain("backup", "list_protected_resources")]
+        tasks = [
+            lambda: drain("iam", "get_account_authorization_details", Filter=["Role", "LocalManagedPolicy"]),
+            efs_task,
+            lambda: [
+                drain("ec2", op)
+                for op in ("describe_security_groups", "describe_subnets", "describe_route_tables")
+            ],
+            lambda: (
+                drain("ecs", "list_clusters"),
+                drain("ecs", "list_task_definition_families", status="ACTIVE"),
+            ),
+            lambda: drain("lambda", "list_functions"),
+            lambda: drain("eks", "list_clusters"),
+            lambda: drain("backup", "list_protected_resources"),
+        ]
         for f in [pool.submit(t) for t in tasks]:
             f.result()
 
@@ -125,22 +146,36 @@ def main(sizes: list[int]) -> None:
     server.start()
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
-    os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": REGION,
-                       "AWS_ENDPOINT_URL": endpoint, "AWS_CONFIG_FILE": os.devnull,
-                       "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_EC2_METADATA_DISABLED": "true"})
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+    )
     os.environ.pop("AWS_PROFILE", None)
     settings = AwsSettings(regions=(REGION,), max_workers=WORKERS, max_attempts=2, page_size=PAGE)
-    print(f"{'file systems':>12} {'access pts':>10} {'collector s':>11} {'floor s':>8} {'ratio':>6} {'API calls':>9}")
+    print(
+        f"{'file systems':>12} {'access pts':>10} {'collector s':>11} {'floor s':>8} {'ratio':>6} {'API calls':>9}"
+    )
     try:
         for size in sizes:
-            urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", data=b"", method="POST")).read()
+            urllib.request.urlopen(
+                urllib.request.Request(f"{endpoint}/moto-api/reset", data=b"", method="POST")
+            ).read()
             generate(size, endpoint)
             snap = collect_aws(settings)
             assert len(snap.file_systems) == size and len(snap.access_points) == 5 * size
             counts = last_call_counts()
             collector = best(lambda: collect_aws(settings))
             raw = best(lambda: floor(2))
-            print(f"{size:>12} {5 * size:>10} {collector:>11.2f} {raw:>8.2f} {collector / raw:>6.2f} {sum(counts.values()):>9}")
+            print(
+                f"{size:>12} {5 * size:>10} {collector:>11.2f} {raw:>8.2f} {collector / raw:>6.2f} {sum(counts.values()):>9}"
+            )
             print("             calls: " + ", ".join(f"{s}:{o}={n}" for (s, o), n in sorted(counts.items())))
     finally:
         server.stop()

@@ -75,15 +75,25 @@ def generate(accounts: int) -> list[str]:
     org.create_organization(FeatureSet="ALL")
     ids = []
     for n in range(accounts):
-        account = org.create_account(Email=f"m{n}@example.com", AccountName=f"m{n}")["CreateAccountStatus"]["AccountId"]
+        account = org.create_account(Email=f"m{n}@example.com", AccountName=f"m{n}")["CreateAccountStatus"][
+            "AccountId"
+        ]
         creds = boto3.client("sts", region_name=REGIONS[0]).assume_role(
-            RoleArn=f"arn:aws:iam::{account}:role/{ROLE}", RoleSessionName="seed")["Credentials"]
-        session = boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-                                aws_session_token=creds["SessionToken"])
+            RoleArn=f"arn:aws:iam::{account}:role/{ROLE}", RoleSessionName="seed"
+        )["Credentials"]
+        session = boto3.Session(
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+        )
         for region in REGIONS:
             efs = session.client("efs", region_name=region)
-            fs = efs.create_file_system(CreationToken=f"fs-{account}-{region}", Encrypted=True)["FileSystemId"]
-            efs.create_access_point(FileSystemId=fs, PosixUser={"Uid": 1000, "Gid": 1000}, RootDirectory={"Path": "/a"})
+            fs = efs.create_file_system(CreationToken=f"fs-{account}-{region}", Encrypted=True)[
+                "FileSystemId"
+            ]
+            efs.create_access_point(
+                FileSystemId=fs, PosixUser={"Uid": 1000, "Gid": 1000}, RootDirectory={"Path": "/a"}
+            )
         ids.append(account)
     return ids
 
@@ -103,15 +113,33 @@ def split_by_account(merged, plan):
         arn = getattr(item, "arn", "") or ""
         return arn.split(":")[4] if arn.count(":") >= 5 else ""
 
-    fields = ("units", "issues", "file_systems", "access_points", "security_groups", "subnets", "roles",
-              "managed_policies", "task_definitions", "ecs_services", "lambda_functions")
+    fields = (
+        "units",
+        "issues",
+        "file_systems",
+        "access_points",
+        "security_groups",
+        "subnets",
+        "roles",
+        "managed_policies",
+        "task_definitions",
+        "ecs_services",
+        "lambda_functions",
+    )
     count = len(plan.accounts)
     shards = []
     for i, account in enumerate(plan.accounts):
         data = {f: [x for x in getattr(merged, f) if account_of(x) == account.account_id] for f in fields}
         data["managed_policies"] = merged.managed_policies if i == 0 else []
-        shards.append(Snapshot(**data, plan=plan, shards=[ShardStamp(plan_digest=plan.digest, shard=f"{i}/{count}",
-                                                                        accounts=[account.account_id])]))
+        shards.append(
+            Snapshot(
+                **data,
+                plan=plan,
+                shards=[
+                    ShardStamp(plan_digest=plan.digest, shard=f"{i}/{count}", accounts=[account.account_id])
+                ],
+            )
+        )
     return shards
 
 
@@ -132,23 +160,38 @@ def main(argv: list[str] | None = None) -> int:
     moto.start()
     host, port = moto.get_host_and_port()
     endpoint = f"http://{host}:{port}"
-    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_SESSION_TOKEN="testing",
-                      AWS_DEFAULT_REGION=REGIONS[0], AWS_EC2_METADATA_DISABLED="true", AWS_ENDPOINT_URL=endpoint)
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_SESSION_TOKEN="testing",
+        AWS_DEFAULT_REGION=REGIONS[0],
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_ENDPOINT_URL=endpoint,
+    )
     os.environ.pop("AWS_PROFILE", None)
     proxy, proxied = start_proxy(endpoint, args.latency_ms / 1000.0)
     print(f"latency {args.latency_ms:.0f} ms per call, regions {', '.join(REGIONS)}, {os.cpu_count()} cores")
-    print(f"{'accounts':>8} {'workers':>7} {'wall s':>8} {'s/account':>10} {'speed-up':>9} {'issues':>7} "
-          f"{'evaluate s':>10}")
+    print(
+        f"{'accounts':>8} {'workers':>7} {'wall s':>8} {'s/account':>10} {'speed-up':>9} {'issues':>7} "
+        f"{'evaluate s':>10}"
+    )
     try:
         for size in args.sizes:
             import urllib.request
 
-            urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")).close()
+            urllib.request.urlopen(
+                urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
+            ).close()
             os.environ["AWS_ENDPOINT_URL"] = endpoint
             members = generate(size)
-            plan = plans.make_plan("role-arns", [
-                plans.PlannedAccount(account_id=a, role_arn=f"arn:aws:iam::{a}:role/{ROLE}") for a in members],
-                regions=list(REGIONS))
+            plan = plans.make_plan(
+                "role-arns",
+                [
+                    plans.PlannedAccount(account_id=a, role_arn=f"arn:aws:iam::{a}:role/{ROLE}")
+                    for a in members
+                ],
+                regions=list(REGIONS),
+            )
             os.environ["AWS_ENDPOINT_URL"] = proxied
             base = None
             merged = None
@@ -160,8 +203,10 @@ def main(argv: list[str] | None = None) -> int:
                 t1 = time.perf_counter()
                 evaluate(merged)
                 ev = time.perf_counter() - t1
-                print(f"{size:>8} {workers:>7} {wall:>8.1f} {wall / size:>10.3f} {base / wall:>8.1f}x "
-                      f"{len(merged.issues):>7} {ev:>10.2f}")
+                print(
+                    f"{size:>8} {workers:>7} {wall:>8.1f} {wall / size:>10.3f} {base / wall:>8.1f}x "
+                    f"{len(merged.issues):>7} {ev:>10.2f}"
+                )
             shards = split_by_account(merged, plan)
             t2 = time.perf_counter()
             merge_shards(plan, shards)

@@ -33,9 +33,14 @@ def one(path: str) -> dict:
     t1 = time.perf_counter()
     rows = who_can(a, f"{a.snapshot.file_systems[0].file_system_id}:/")
     t2 = time.perf_counter()
-    return {"load_s": round(t1 - t0, 2), "query_s": round(t2 - t1, 2), "total_s": round(t2 - t0, 2),
-            "cpu_s": round(time.process_time() - c0, 2),
-            "rows": len(rows), "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+    return {
+        "load_s": round(t1 - t0, 2),
+        "query_s": round(t2 - t1, 2),
+        "total_s": round(t2 - t0, 2),
+        "cpu_s": round(time.process_time() - c0, 2),
+        "rows": len(rows),
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
 
 
 def main(argv: list[str]) -> int:
@@ -49,16 +54,22 @@ def main(argv: list[str]) -> int:
     from auditor.model import snapshot as snap
 
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"{'access points':>14} {'load s':>8} {'who-can s':>10} {'total s':>8} {'cpu s':>6} {'rows':>6} {'peak MiB':>9}")
+    print(
+        f"{'access points':>14} {'load s':>8} {'who-can s':>10} {'total s':>8} {'cpu s':>6} {'rows':>6} {'peak MiB':>9}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes:
             path = Path(tmp) / f"snapshot-{size}.json"
             snap.save(estate(size), path)
-            out = subprocess.run([sys.executable, __file__, "--one", str(path)], capture_output=True, text=True,
-                                 check=True)
+            out = subprocess.run(
+                [sys.executable, __file__, "--one", str(path)], capture_output=True, text=True, check=True
+            )
             r = json.loads(out.stdout.strip().splitlines()[-1])
-            print(f"{size:>14,} {r['load_s']:>8.2f} {r['query_s']:>10.2f} {r['total_s']:>8.2f} {r['cpu_s']:>6.2f} {r['rows']:>6,} "
-                  f"{r['peak_rss_mib']:>9,}", flush=True)
+            print(
+                f"{size:>14,} {r['load_s']:>8.2f} {r['query_s']:>10.2f} {r['total_s']:>8.2f} {r['cpu_s']:>6.2f} {r['rows']:>6,} "
+                f"{r['peak_rss_mib']:>9,}",
+                flush=True,
+            )
     return 0
 
 

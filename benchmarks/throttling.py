@@ -79,19 +79,31 @@ def main(size: int, chosen: list[str]) -> None:
     server.start()
     host, port = server.get_host_and_port()
     upstream = f"http://{host}:{port}"
-    os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": REGION,
-                       "AWS_ENDPOINT_URL": upstream, "AWS_CONFIG_FILE": os.devnull,
-                       "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_EC2_METADATA_DISABLED": "true"})
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_ENDPOINT_URL": upstream,
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+    )
     generate(size, upstream)
     try:
         with FaultProxy(upstream) as proxy:
             os.environ["AWS_ENDPOINT_URL"] = proxy.url
             clean, base = min((run({}) for _ in range(2)), key=lambda r: r[1])
             requests = proxy.requests() // 2
-            print(f"{size} file systems, fault-free: {base:.2f} s, {requests} requests, "
-                  f"{len(clean.issues)} issues (moto gaps)")
-            print(f"{'scenario':<11} {'retries':<9} {'seconds':>8} {'ratio':>6} {'requests':>9} {'injected':>9} "
-                  f"{'issues':>7} {'lost':>5}")
+            print(
+                f"{size} file systems, fault-free: {base:.2f} s, {requests} requests, "
+                f"{len(clean.issues)} issues (moto gaps)"
+            )
+            print(
+                f"{'scenario':<11} {'retries':<9} {'seconds':>8} {'ratio':>6} {'requests':>9} {'injected':>9} "
+                f"{'issues':>7} {'lost':>5}"
+            )
             for name in chosen:
                 fault, rule, variants = SCENARIOS[name]
                 for variant, kw in variants.items():
@@ -107,12 +119,16 @@ def main(size: int, chosen: list[str]) -> None:
                     snap, took = run(kw)
                     extra = len(snap.issues) - len(clean.issues)
                     lost = "no" if comparable(snap) == comparable(clean) and extra == 0 else "YES"
-                    print(f"{name:<11} {variant:<9} {took:8.2f} {took / base:6.1f} {proxy.requests():9d} "
-                          f"{proxy.injected():9d} {extra:7d} {lost:>5}")
+                    print(
+                        f"{name:<11} {variant:<9} {took:8.2f} {took / base:6.1f} {proxy.requests():9d} "
+                        f"{proxy.injected():9d} {extra:7d} {lost:>5}"
+                    )
     finally:
         server.stop()
-    print(f"(slow and trickle: read timeout {SHORT['read_timeout']} s, attempt limit {SHORT['call_timeout']} s, "
-          f"run budget {BUDGET} s; 'lost' there is expected and named in the issues)")
+    print(
+        f"(slow and trickle: read timeout {SHORT['read_timeout']} s, attempt limit {SHORT['call_timeout']} s, "
+        f"run budget {BUDGET} s; 'lost' there is expected and named in the issues)"
+    )
 
 
 if __name__ == "__main__":

@@ -57,26 +57,38 @@ def one(name: str) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         key = ed25519.Ed25519PrivateKey.generate()
-        (tmp / "k.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                      serialization.NoEncryption()))
-        (tmp / "k.pub").write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                                  serialization.PublicFormat.SubjectPublicKeyInfo))
+        (tmp / "k.pem").write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+        (tmp / "k.pub").write_bytes(
+            key.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        )
         text = snap.dumps(loaded)
         t0 = time.perf_counter()
-        out = write_bundle(tmp / "ev", run, text, ["json", "csv", "ocsf"], cat, ReportOptions(), FileSigner(tmp / "k.pem"))
+        out = write_bundle(
+            tmp / "ev", run, text, ["json", "csv", "ocsf"], cat, ReportOptions(), FileSigner(tmp / "k.pem")
+        )
         write_s = time.perf_counter() - t0
         size = sum(p.stat().st_size for p in out.iterdir())
         assert verify_bundle(out) == []
         verify_s = _best(lambda: verify_bundle(out))
         signed_s = _best(lambda: (verify_bundle(out), check(out, read_manifest(out)[0], str(tmp / "k.pub"))))
         assert check(out, read_manifest(out)[0], str(tmp / "k.pub")).ok
-    return (f"{label:>22} {len(run.results):>9,} {size / 2**20:>9.1f} {write_s:>13.2f} {verify_s:>9.3f} "
-            f"{signed_s:>14.3f}")
+    return (
+        f"{label:>22} {len(run.results):>9,} {size / 2**20:>9.1f} {write_s:>13.2f} {verify_s:>9.3f} "
+        f"{signed_s:>14.3f}"
+    )
 
 
 def main(argv: list[str]) -> int:
     names = argv or ["production", "10000"]
-    print(f"{'estate':>22} {'results':>9} {'size MiB':>9} {'write+sign s':>13} {'verify s':>9} {'+ signature s':>14}")
+    print(
+        f"{'estate':>22} {'results':>9} {'size MiB':>9} {'write+sign s':>13} {'verify s':>9} {'+ signature s':>14}"
+    )
     for name in names:
         print(one(name), flush=True)
     return 0

@@ -17,7 +17,9 @@ EFS_AUDIT = str(Path(sys.executable).parent / "efs-audit")
 
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    return subprocess.run([EFS_AUDIT, *args], capture_output=True, text=True, cwd=cwd or ROOT, env=env, timeout=300)
+    return subprocess.run(
+        [EFS_AUDIT, *args], capture_output=True, text=True, cwd=cwd or ROOT, env=env, timeout=300
+    )
 
 
 def test_check_wellconfigured_is_clean():
@@ -44,8 +46,18 @@ def test_json_run_has_the_documented_fields():
     run = json.loads(out.stdout)
     assert {"results", "issues", "units", "parameters", "schema_version", "tool_version"} <= set(run)
     first = run["results"][0]
-    assert {"check_id", "status", "severity", "resource_id", "resource_type", "scope", "evidence", "path",
-            "message", "fingerprint"} <= set(first)
+    assert {
+        "check_id",
+        "status",
+        "severity",
+        "resource_id",
+        "resource_type",
+        "scope",
+        "evidence",
+        "path",
+        "message",
+        "fingerprint",
+    } <= set(first)
 
 
 @pytest.mark.parametrize(
@@ -79,10 +91,16 @@ def test_help_lists_the_commands():
         assert command in out.stdout
 
 
-@pytest.mark.parametrize("command, usage", [
-    ("check", "efs-audit check [OPTIONS] SNAPSHOT"), ("access", "efs-audit access [OPTIONS] SNAPSHOT"),
-    ("review", "efs-audit review [OPTIONS] PATH..."), ("report", "efs-audit report [OPTIONS] RUN_JSON"),
-    ("verify", "efs-audit verify [OPTIONS] DIR")])
+@pytest.mark.parametrize(
+    "command, usage",
+    [
+        ("check", "efs-audit check [OPTIONS] SNAPSHOT"),
+        ("access", "efs-audit access [OPTIONS] SNAPSHOT"),
+        ("review", "efs-audit review [OPTIONS] PATH..."),
+        ("report", "efs-audit report [OPTIONS] RUN_JSON"),
+        ("verify", "efs-audit verify [OPTIONS] DIR"),
+    ],
+)
 def test_usage_lines_name_their_arguments_plainly(command, usage):
     out = cli(command, "--help")
     assert out.returncode == 0 and f"Usage: {usage}" in out.stdout
@@ -95,7 +113,10 @@ def test_access_view_lists_every_configured_mount_with_possible_reach():
     by_name = {r["name"]: r for r in rows}
     orders = by_name["orders:3"]
     assert (orders["transport"], orders["principal"], orders["access_point"]) == (
-        "TLS", ["arn:aws:iam::123456789012:role/orders-task"], "fsap-0a11c0de0000000a1")
+        "TLS",
+        ["arn:aws:iam::123456789012:role/orders-task"],
+        "fsap-0a11c0de0000000a1",
+    )
     assert orders["kind"] == "configured" and orders["can_mount"] is True
     assert any(p["mounts"] == "any directory, no access point" for p in orders["possible_reach"])
     assert by_name["billing-batch:7"]["transport"] == "plaintext"

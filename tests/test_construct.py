@@ -7,10 +7,21 @@ from auditor.model.result import Result, Severity, Status
 
 
 def _values():
-    return {"check_id": "c", "status": Status.FAIL, "severity": Severity.HIGH, "resource_id": "arn:x",
-            "resource_type": "T", "scope": "aws:1:eu-west-1", "message": "m", "evidence": {"a": [1]},
-            "path": ["arn:x"], "depends_on": ("aws:1:eu-west-1/efs/DescribeFileSystems",), "collected_at": None,
-            "collection_method": "sample", "fingerprint": "f"}
+    return {
+        "check_id": "c",
+        "status": Status.FAIL,
+        "severity": Severity.HIGH,
+        "resource_id": "arn:x",
+        "resource_type": "T",
+        "scope": "aws:1:eu-west-1",
+        "message": "m",
+        "evidence": {"a": [1]},
+        "path": ["arn:x"],
+        "depends_on": ("aws:1:eu-west-1/efs/DescribeFileSystems",),
+        "collected_at": None,
+        "collection_method": "sample",
+        "fingerprint": "f",
+    }
 
 
 def test_builder_equals_model_construct_in_value_fields_and_json():

@@ -18,8 +18,14 @@ EFS_AUDIT = str(Path(sys.executable).parent / "efs-audit")
 
 def cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    return subprocess.run([EFS_AUDIT, *args], capture_output=True, text=True, cwd=cwd or ROOT,
-                          env={**base, **(env or {})}, timeout=300)
+    return subprocess.run(
+        [EFS_AUDIT, *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        env={**base, **(env or {})},
+        timeout=300,
+    )
 
 
 def test_version_and_completion():
@@ -52,7 +58,9 @@ def test_unknown_check_id_is_one_line_and_exit_2():
 
 
 def test_skipped_checks_are_recorded_not_passed():
-    out = cli("check", PRODUCTION, "--skip-checks", "efs_backup_enabled,efs_encrypted_at_rest", "--format", "json")
+    out = cli(
+        "check", PRODUCTION, "--skip-checks", "efs_backup_enabled,efs_encrypted_at_rest", "--format", "json"
+    )
     run = json.loads(out.stdout)
     assert run["parameters"]["checks_skipped"] == ["efs_backup_enabled", "efs_encrypted_at_rest"]
     assert not [r for r in run["results"] if r["check_id"] in ("efs_backup_enabled", "efs_encrypted_at_rest")]
@@ -68,8 +76,16 @@ def test_display_filters_leave_the_exit_code_and_the_bundle_alone(tmp_path):
     filtered = cli("check", PRODUCTION, "--out", str(tmp_path / "b"), "--severity", "low", "--status", "PASS")
     assert full.returncode == filtered.returncode == 1
     for name in ("run.json", "report.txt"):
-        a = json.loads((tmp_path / "a" / name).read_text()) if name.endswith("json") else (tmp_path / "a" / name).read_text()
-        b = json.loads((tmp_path / "b" / name).read_text()) if name.endswith("json") else (tmp_path / "b" / name).read_text()
+        a = (
+            json.loads((tmp_path / "a" / name).read_text())
+            if name.endswith("json")
+            else (tmp_path / "a" / name).read_text()
+        )
+        b = (
+            json.loads((tmp_path / "b" / name).read_text())
+            if name.endswith("json")
+            else (tmp_path / "b" / name).read_text()
+        )
         if isinstance(a, dict):
             a.pop("generated_at"), b.pop("generated_at")
             assert a == b
@@ -84,7 +100,9 @@ def test_config_file_and_param_set_named_assumptions(tmp_path):
     (tmp_path / "efs-audit.yaml").write_text("params:\n  squash_uid: 4242\n  gid0_is_root: false\n")
     run = json.loads(cli("check", PRODUCTION, "--format", "json", cwd=tmp_path).stdout)
     assert (run["parameters"]["squash_uid"], run["parameters"]["gid0_is_root"]) == (4242, False)
-    run = json.loads(cli("check", PRODUCTION, "--format", "json", "--param", "squash_uid=7", cwd=tmp_path).stdout)
+    run = json.loads(
+        cli("check", PRODUCTION, "--format", "json", "--param", "squash_uid=7", cwd=tmp_path).stdout
+    )
     assert (run["parameters"]["squash_uid"], run["parameters"]["gid0_is_root"]) == (7, False)  # flag wins
     other = tmp_path / "other.yaml"
     other.write_text("skip_checks: [efs_backup_enabled]\nparams: {lambda_sandbox_uid: 993}\n")
@@ -95,9 +113,11 @@ def test_config_file_and_param_set_named_assumptions(tmp_path):
 
 def test_bad_config_and_param_are_one_line_and_exit_2(tmp_path):
     bad = tmp_path / "bad.yaml"
-    for text, message in (("params:\n  nope: 1\n", "params.nope: unknown parameter"),
-                          ("colour: red\n", "colour: unknown field"),
-                          ("params: [1\n", "not valid YAML")):
+    for text, message in (
+        ("params:\n  nope: 1\n", "params.nope: unknown parameter"),
+        ("colour: red\n", "colour: unknown field"),
+        ("params: [1\n", "not valid YAML"),
+    ):
         bad.write_text(text)
         out = cli("check", PRODUCTION, "--config", str(bad))
         assert out.returncode == 2 and out.stderr.count("\n") == 1 and message in out.stderr, out.stderr
@@ -109,10 +129,21 @@ def test_bad_config_and_param_are_one_line_and_exit_2(tmp_path):
 
 def test_gid0_assumption_changes_verdicts_through_param():
     """§1.3 UNVERIFIED gid 0: the named assumption reaches the checks when set from the command line."""
-    strict = json.loads(cli("check", str(ROOT / "samples" / "estates" / "hostile" / "snapshot.json"), "--format",
-                            "json").stdout)
-    lax = json.loads(cli("check", str(ROOT / "samples" / "estates" / "hostile" / "snapshot.json"), "--format",
-                         "json", "--param", "gid0_is_root=false").stdout)
+    strict = json.loads(
+        cli(
+            "check", str(ROOT / "samples" / "estates" / "hostile" / "snapshot.json"), "--format", "json"
+        ).stdout
+    )
+    lax = json.loads(
+        cli(
+            "check",
+            str(ROOT / "samples" / "estates" / "hostile" / "snapshot.json"),
+            "--format",
+            "json",
+            "--param",
+            "gid0_is_root=false",
+        ).stdout
+    )
     fails = lambda run: {(r["check_id"], r["resource_id"]) for r in run["results"] if r["status"] == "FAIL"}  # noqa: E731
     assert fails(lax) < fails(strict)
 
@@ -146,9 +177,11 @@ def test_plain_progress_lines_are_periodic():
 
 
 def test_demo_without_the_emulator_says_how_to_install_it():
-    code = ("import importlib.util as u, sys; real = u.find_spec; "
-            "u.find_spec = lambda name, *a: None if name == 'moto' else real(name, *a); "
-            "sys.argv = ['efs-audit', 'demo']; from auditor.entrypoints.cli import main; main()")
+    code = (
+        "import importlib.util as u, sys; real = u.find_spec; "
+        "u.find_spec = lambda name, *a: None if name == 'moto' else real(name, *a); "
+        "sys.argv = ['efs-audit', 'demo']; from auditor.entrypoints.cli import main; main()"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert out.returncode == 2 and out.stderr.count("\n") == 1
     assert "pip install 'efs-identity-auditor[demo]'" in out.stderr

@@ -18,10 +18,23 @@ from auditor.model.result import Status
 from auditor.model.snapshot import load
 
 ESTATES = Path(__file__).resolve().parent.parent / "samples" / "estates"
-BACKWARD = {"within", "enforces_uid", "enforces_gid", "enforces_group", "owned_by_gid", "runs_as_uid",
-            "runs_as_gid", "runs_with_group", "same_id"}
-MUST_WALK = ("efs_cross_app_reach", "efs_root_squash_gap", "efs_access_point_nested_root",
-             "efs_access_point_identity_collision")
+BACKWARD = {
+    "within",
+    "enforces_uid",
+    "enforces_gid",
+    "enforces_group",
+    "owned_by_gid",
+    "runs_as_uid",
+    "runs_as_gid",
+    "runs_with_group",
+    "same_id",
+}
+MUST_WALK = (
+    "efs_cross_app_reach",
+    "efs_root_squash_gap",
+    "efs_access_point_nested_root",
+    "efs_access_point_identity_collision",
+)
 
 
 def _broken_hops(g, path: list[str]) -> list[tuple[str, str]]:

@@ -15,8 +15,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-SKIP = shutil.ignore_patterns(".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache",
-                              ".hypothesis", "out")
+SKIP = shutil.ignore_patterns(
+    ".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis", "out"
+)
 
 
 @pytest.fixture(scope="module")
@@ -27,16 +28,39 @@ def installed(tmp_path_factory):
     base = tmp_path_factory.mktemp("install")
     src, wheels, venv = base / "src", base / "wheels", base / "venv"
     shutil.copytree(ROOT, src, ignore=SKIP)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(wheels), str(src)],
-                   check=True, capture_output=True, timeout=600)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(wheels), str(src)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     (wheel,) = wheels.glob("efs_identity_auditor-*.whl")
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"
-    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             capture_output=True, text=True, check=True).stdout.strip()
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     (Path(purelib) / "test-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
-                    "--no-index", str(wheel)], check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-index",
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     return venv / "bin" / "efs-audit", python, wheel
 
 
@@ -58,8 +82,13 @@ def test_the_wheel_carries_the_catalogue_and_the_estates(installed):
 @pytest.mark.slow
 def test_the_installed_package_is_not_the_checkout(installed, tmp_path):
     _, python, _ = installed
-    out = subprocess.run([str(python), "-c", "import auditor, auditor.catalog as c; print(auditor.__file__); "
-                          "print(c.ROOT)"], capture_output=True, text=True, cwd=tmp_path, check=True)
+    out = subprocess.run(
+        [str(python), "-c", "import auditor, auditor.catalog as c; print(auditor.__file__); print(c.ROOT)"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=True,
+    )
     module, root = out.stdout.split()
     assert str(ROOT) not in module and str(ROOT) not in root
     assert root.endswith("auditor/policies")
@@ -95,8 +124,11 @@ def test_constraints_pin_every_runtime_dependency_within_its_bounds():
 
     from packaging.requirements import Requirement
 
-    pins = dict(line.split("==") for line in (ROOT / "constraints.txt").read_text().splitlines()
-                if line and not line.startswith("#"))
+    pins = dict(
+        line.split("==")
+        for line in (ROOT / "constraints.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
     for spec in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]:
         req = Requirement(spec)
         assert req.specifier.filter([pins[req.name.lower()]]), f"{spec}: pinned {pins[req.name.lower()]}"

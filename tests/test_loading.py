@@ -19,11 +19,17 @@ def test_one_pass_load_equals_the_two_step_validation(name):
     assert dumps(fast) == dumps(slow)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ('{"file_systems": []}', "schema_version: expected '1', found None"),  # valid model, version not stated
-    ('{"schema_version": "1", "access_points": [{"arn": 5}]}', "access_points.0.arn"),
-    ('{"schema_version": "1", "roles": [], "unknown": 1}', "unknown: Extra inputs are not permitted"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            '{"file_systems": []}',
+            "schema_version: expected '1', found None",
+        ),  # valid model, version not stated
+        ('{"schema_version": "1", "access_points": [{"arn": 5}]}', "access_points.0.arn"),
+        ('{"schema_version": "1", "roles": [], "unknown": 1}', "unknown: Extra inputs are not permitted"),
+    ],
+)
 def test_what_the_two_step_path_rejected_is_still_rejected_with_its_message(text, expected):
     with pytest.raises(InputError, match=expected):
         loads(text)

@@ -11,8 +11,11 @@ from auditor.model.snapshot import CollectionUnit, InputError, Snapshot, dumps, 
 def _fs(fs_id: str, **kw) -> FileSystem:
     return FileSystem(
         arn=f"arn:aws:elasticfilesystem:eu-west-1:111122223333:file-system/{fs_id}",
-        file_system_id=fs_id, account_id="111122223333", region="eu-west-1",
-        policy_status=PolicyStatus.ABSENT, **kw,
+        file_system_id=fs_id,
+        account_id="111122223333",
+        region="eu-west-1",
+        policy_status=PolicyStatus.ABSENT,
+        **kw,
     )
 
 
@@ -35,7 +38,10 @@ def test_unobserved_fields_stay_none():
         ("[]", "a snapshot is a JSON object"),
         ('{"schema_version": "9"}', "schema_version: expected '1', found '9'"),
         ('{"file_systems": []}', "schema_version: expected '1', found None"),
-        (json.dumps({"schema_version": "1", "file_systems": [{"arn": "x"}]}), "file_systems.0.file_system_id"),
+        (
+            json.dumps({"schema_version": "1", "file_systems": [{"arn": "x"}]}),
+            "file_systems.0.file_system_id",
+        ),
         (json.dumps({"schema_version": "1", "surprise": 1}), "surprise: Extra inputs are not permitted"),
     ],
 )
@@ -47,8 +53,12 @@ def test_bad_snapshot_is_one_line_naming_the_field(text, expected):
 
 
 def test_merge_of_independent_units_and_conflicts():
-    a = Snapshot(units=[CollectionUnit(scope="aws:1:eu-west-1", method="aws-api")], file_systems=[_fs("fs-0000000a")])
-    b = Snapshot(units=[CollectionUnit(scope="aws:1:us-east-1", method="aws-api")], file_systems=[_fs("fs-0000000b")])
+    a = Snapshot(
+        units=[CollectionUnit(scope="aws:1:eu-west-1", method="aws-api")], file_systems=[_fs("fs-0000000a")]
+    )
+    b = Snapshot(
+        units=[CollectionUnit(scope="aws:1:us-east-1", method="aws-api")], file_systems=[_fs("fs-0000000b")]
+    )
     merged = merge(b, a)
     assert [u.scope for u in merged.units] == ["aws:1:eu-west-1", "aws:1:us-east-1"]
     assert len(merged.file_systems) == 2

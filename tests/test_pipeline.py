@@ -30,8 +30,13 @@ def test_result_paths_are_nodes_of_the_identity_graph(name):
     snap = load(ESTATES / name / "snapshot.json")
     graph = graph_of(Analysis(snap))  # with the edges its reach adds
     run = evaluate(snap)
-    missing = {(r.check_id, n) for r in run.results if r.resource_type != "CollectionScope"
-               for n in r.path if n not in graph and not n.startswith("sg:")}
+    missing = {
+        (r.check_id, n)
+        for r in run.results
+        if r.resource_type != "CollectionScope"
+        for n in r.path
+        if n not in graph and not n.startswith("sg:")
+    }
     assert missing == set()
 
 

@@ -35,8 +35,11 @@ def _edges() -> set[int]:
 
 def test_every_section_citation_resolves_to_a_heading():
     headings = _headings()
-    cited = {(m.group(1), path.relative_to(ROOT).as_posix()) for path, text in _sources()
-             for m in SECTION.finditer(text)}
+    cited = {
+        (m.group(1), path.relative_to(ROOT).as_posix())
+        for path, text in _sources()
+        for m in SECTION.finditer(text)
+    }
     assert cited
     missing = sorted((s, p) for s, p in cited if s not in headings)
     assert not missing, missing
@@ -57,20 +60,36 @@ def test_every_edge_citation_resolves_to_a_case():
 def test_each_rule_section_cites_aws_documentation():
     text = DOC.read_text(encoding="utf-8")
     assert text.count("https://docs.aws.amazon.com/") >= 20
-    for parameter in ("gid0_is_root", "squash_uid", "indeterminate_allows_reach", "lambda_sandbox_uid",
-                      "fargate_iam_principal_unknown", "nfs_max_groups"):
+    for parameter in (
+        "gid0_is_root",
+        "squash_uid",
+        "indeterminate_allows_reach",
+        "lambda_sandbox_uid",
+        "fargate_iam_principal_unknown",
+        "nfs_max_groups",
+    ):
         assert f"`{parameter}`" in text  # every named assumption is explained where its rule is
 
 
 def test_rendered_evidence_has_no_json_escapes():
     """HTML and Markdown evidence are key/value text: a § stays a §."""
-    from tests.report.report_fixtures import CATALOGUE, make_run, res, ap
     from auditor.model.result import Status
     from auditor.report import render
+    from tests.report.report_fixtures import CATALOGUE, ap, make_run, res
 
-    r = res("efs_access_point_tagged", Status.FAIL, ap("x"), "AwsEfsAccessPoint", "no tags (§1.4, edge 17)",
-            evidence={"rule": "§1.4, edge 17", "posix_user": {"uid": 0, "gid": 0}, "groups": [1, 2]})
+    r = res(
+        "efs_access_point_tagged",
+        Status.FAIL,
+        ap("x"),
+        "AwsEfsAccessPoint",
+        "no tags (§1.4, edge 17)",
+        evidence={"rule": "§1.4, edge 17", "posix_user": {"uid": 0, "gid": 0}, "groups": [1, 2]},
+    )
     for fmt in ("html", "markdown"):
         text = render(fmt, make_run([r]), CATALOGUE())
         assert "\\u00a7" not in text and "§1.4, edge 17" in text
-        assert "posix_user.uid" in text and '"posix_user"' not in text and "{" not in text.split("Evidence")[-1][:400]
+        assert (
+            "posix_user.uid" in text
+            and '"posix_user"' not in text
+            and "{" not in text.split("Evidence")[-1][:400]
+        )

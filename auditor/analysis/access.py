@@ -4,11 +4,9 @@ reach: what it could mount with the permissions it has even where nothing is con
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
-
-from collections import Counter
 
 from auditor.analysis.authz import APClass, Authz, Grant
 from auditor.analysis.index import Index
@@ -47,8 +45,13 @@ class Connection:
             return None
         return False
 
-    def grant_evidence(self, actions: tuple[str, ...] = ("ClientMount", "ClientWrite", "ClientRootAccess")) -> list[dict]:
-        return [{"principal": p or "anonymous", **g.evidence(actions)} for p, g in zip(self.principals, self.grants)]
+    def grant_evidence(
+        self, actions: tuple[str, ...] = ("ClientMount", "ClientWrite", "ClientRootAccess")
+    ) -> list[dict]:
+        return [
+            {"principal": p or "anonymous", **g.evidence(actions)}
+            for p, g in zip(self.principals, self.grants)
+        ]
 
 
 @dataclass(frozen=True)
@@ -140,8 +143,10 @@ class Analysis:
         key = (principal, fs.arn)
         if key not in self._reach:
             no_ap = self.authz.grant(fs, principal, True, None)
-            through = [(cls, self.authz.grant(fs, principal, True, cls.rep.arn))
-                       for cls in self.authz.ap_classes(fs, principal)]
+            through = [
+                (cls, self.authz.grant(fs, principal, True, cls.rep.arn))
+                for cls in self.authz.ap_classes(fs, principal)
+            ]
             self._reach[key] = PossibleReach(principal, fs, no_ap, through)
         return self._reach[key]
 
@@ -195,8 +200,11 @@ class Analysis:
     def class_root_aps(self, cls: APClass) -> list[AccessPoint]:
         """Members that let a client act as root: no PosixUser, or one enforcing uid or gid 0."""
         if cls.key not in self._group_root:
-            self._group_root[cls.key] = [ap for ap in cls.members if ap.posix_user is None
-                                         or 0 in (ap.posix_user.uid, ap.posix_user.gid)]
+            self._group_root[cls.key] = [
+                ap
+                for ap in cls.members
+                if ap.posix_user is None or 0 in (ap.posix_user.uid, ap.posix_user.gid)
+            ]
         return [ap for ap in self._group_root[cls.key] if ap.arn not in cls.excluded]
 
     @cached_property
@@ -230,18 +238,34 @@ def effective_access(a: Analysis) -> list[dict]:
         conn = a.connection(m)
         p = a.params
         enforced = m.ap is not None and m.ap.posix_user is not None
-        idents = [{"container": c, **i.evidence(), "may_be_root": i.may_be_root(p.gid0_is_root)} for c, i in m.identities]
+        idents = [
+            {"container": c, **i.evidence(), "may_be_root": i.may_be_root(p.gid0_is_root)}
+            for c, i in m.identities
+        ]
         root_ok = conn.can("root", p)
         row = {
-            "workload": m.workload.id, "name": m.workload.name, "application": m.workload.app, "volume": m.volume,
-            "file_system": m.fs_id, "access_point": m.ap_id,
-            "subtree": m.base_path if m.ap is not None else f"{m.base_path} (configured; without an access point any path)",
-            "transport": "unknown" if m.tls is None else "TLS" if m.tls else "plaintext", "transport_why": m.tls_reason,
-            "principal": [x or "anonymous" for x in conn.principals], "principal_why": m.principal_note,
-            "identity": idents, "identity_enforced_by_access_point": enforced,
-            "can_mount": conn.can("mount", p), "can_write": conn.can("write", p), "root_access_granted": root_ok,
+            "workload": m.workload.id,
+            "name": m.workload.name,
+            "application": m.workload.app,
+            "volume": m.volume,
+            "file_system": m.fs_id,
+            "access_point": m.ap_id,
+            "subtree": m.base_path
+            if m.ap is not None
+            else f"{m.base_path} (configured; without an access point any path)",
+            "transport": "unknown" if m.tls is None else "TLS" if m.tls else "plaintext",
+            "transport_why": m.tls_reason,
+            "principal": [x or "anonymous" for x in conn.principals],
+            "principal_why": m.principal_note,
+            "identity": idents,
+            "identity_enforced_by_access_point": enforced,
+            "can_mount": conn.can("mount", p),
+            "can_write": conn.can("write", p),
+            "root_access_granted": root_ok,
             "squashed": _squashed(enforced, root_ok, idents),
-            "kind": "configured", "not_assessed": conn.not_assessed, "authorization": conn.grant_evidence(),
+            "kind": "configured",
+            "not_assessed": conn.not_assessed,
+            "authorization": conn.grant_evidence(),
         }
         if m.fs is not None and m.workload.platform == "k8s":
             # §6.5, §6.7: a pod cannot choose its mount; what the CSI node identity could mount is the
@@ -253,12 +277,18 @@ def effective_access(a: Analysis) -> list[dict]:
             for principal in dict.fromkeys(conn.principals + [None]):
                 reach = a.possible_reach(principal, m.fs)
                 if reach.without_access_point.can_mount(p):
-                    possible.append({"principal": principal or "anonymous", "mounts": "any directory, no access point"})
+                    possible.append(
+                        {"principal": principal or "anonymous", "mounts": "any directory, no access point"}
+                    )
                 for cls, g in reach.through:
                     if g.can_mount(p) and cls.rep.access_point_id != m.ap_id:
-                        possible.append({"principal": principal or "anonymous",
-                                         "mounts": f"access point {cls.rep.access_point_id} ({cls.rep.path})"
-                                         + (f" and {cls.count() - 1} alike" if cls.count() > 1 else "")})
+                        possible.append(
+                            {
+                                "principal": principal or "anonymous",
+                                "mounts": f"access point {cls.rep.access_point_id} ({cls.rep.path})"
+                                + (f" and {cls.count() - 1} alike" if cls.count() > 1 else ""),
+                            }
+                        )
             row["possible_reach"] = possible
         rows.append(row)
     return rows

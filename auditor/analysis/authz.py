@@ -32,8 +32,12 @@ class Grant:
     """The decisions for one connection. Each action is evaluated on first use, so a question
     that needs only ClientMount costs one evaluation."""
 
-    def __init__(self, decide: Callable[[str], Evaluation] | None, missing: tuple[str, ...] = (),
-                 identity_missing: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        decide: Callable[[str], Evaluation] | None,
+        missing: tuple[str, ...] = (),
+        identity_missing: tuple[str, ...] = (),
+    ) -> None:
         self._decide = decide
         self._evals: dict[str, Evaluation] = {}
         self._missing = missing  # the file system or its policy was not collected
@@ -133,17 +137,30 @@ class Authz:
                 boundary = self.idx.boundary(role)
                 if boundary and boundary[1] is not None:
                     boundary = (boundary[0], _parse_once(boundary[1], boundary[0]))
-                out = (Principal(kind="role", arn=role.arn, role_id=role.role_id,
-                                 has_permissions_boundary=role.permissions_boundary_arn is not None),
-                       None if docs is None else [(label, _parse_once(d, label)) for label, d in docs],
-                       boundary, tuple(missing))
+                out = (
+                    Principal(
+                        kind="role",
+                        arn=role.arn,
+                        role_id=role.role_id,
+                        has_permissions_boundary=role.permissions_boundary_arn is not None,
+                    ),
+                    None if docs is None else [(label, _parse_once(d, label)) for label, d in docs],
+                    boundary,
+                    tuple(missing),
+                )
         self._principals[arn] = out
         return out
 
     # --- one connection ---------------------------------------------------------------------------
 
-    def grant(self, fs: FileSystem | None, principal_arn: str | None, tls: bool | None, ap_arn: str | None,
-              extra_identity: list | None = None) -> Grant:
+    def grant(
+        self,
+        fs: FileSystem | None,
+        principal_arn: str | None,
+        tls: bool | None,
+        ap_arn: str | None,
+        extra_identity: list | None = None,
+    ) -> Grant:
         """Authorization of one connection. ``principal_arn`` None = anonymous."""
         if fs is None:
             return Grant(None, ("the file system is not in the snapshot",))
@@ -161,8 +178,15 @@ class Authz:
                 policy = self._fs_policies[fs.arn] = _parse_once(fs.policy or {}, FS_POLICY)
 
         def decide(action: str) -> Evaluation:
-            return authorize(action, principal, ctx, file_system_arn=fs.arn, resource_policy=policy,
-                             identity_policies=docs, permissions_boundary=boundary)
+            return authorize(
+                action,
+                principal,
+                ctx,
+                file_system_arn=fs.arn,
+                resource_policy=policy,
+                identity_policies=docs,
+                permissions_boundary=boundary,
+            )
 
         g = self._cache[key] = Grant(decide, (), tuple(missing))
         return g
@@ -177,13 +201,20 @@ class Authz:
         if not aps:
             return []
         _, docs, boundary, _ = self.principal(principal_arn)
-        docs_all = [fs.policy or {}] + [d for _, d in (docs or [])] + ([boundary[1]] if boundary and boundary[1] else [])
+        docs_all = (
+            [fs.policy or {}]
+            + [d for _, d in (docs or [])]
+            + ([boundary[1]] if boundary and boundary[1] else [])
+        )
         literals, wildcards = set(), set()
         for doc in docs_all:
             for value in access_point_condition_values(doc):
                 (wildcards if is_pattern(value) else literals).add(value)
-        named = [self.idx.ap_by_arn[v] for v in sorted(literals) if v in self.idx.ap_by_arn
-                 and self.idx.ap_by_arn[v].file_system_id == fs.file_system_id]
+        named = [
+            self.idx.ap_by_arn[v]
+            for v in sorted(literals)
+            if v in self.idx.ap_by_arn and self.idx.ap_by_arn[v].file_system_id == fs.file_system_id
+        ]
         classes = [APClass(("literal", ap.arn), [ap], frozenset(), ap) for ap in named]
         pats = [widen_variables(p) for p in sorted(wildcards)]
 

@@ -41,9 +41,13 @@ def from_access_point(ap: AccessPoint) -> PosixIdentity | None:
     if pu is None:
         return None
     return PosixIdentity(
-        uid=pu.uid, gid=pu.gid, groups=tuple(pu.secondary_gids),
+        uid=pu.uid,
+        gid=pu.gid,
+        groups=tuple(pu.secondary_gids),
         source=f"access point {ap.access_point_id} PosixUser",
-        uid_may_be_root=pu.uid == 0, gid_may_be_root=pu.gid == 0, enforced_by=ap.access_point_id,
+        uid_may_be_root=pu.uid == 0,
+        gid_may_be_root=pu.gid == 0,
+        enforced_by=ap.access_point_id,
     )
 
 
@@ -56,9 +60,15 @@ def from_ecs_user(user: str | None) -> PosixIdentity:
     or gid 0 when the image has none for that uid (edge 25)."""
     if user is None or not user.strip():
         return PosixIdentity(
-            uid=None, gid=None, groups=(), source="image default (no container user set)",
-            uid_may_be_root=True, gid_may_be_root=True,
-            notes=("no user in the container definition: the image's USER applies, root when it sets none (§4.2)",),
+            uid=None,
+            gid=None,
+            groups=(),
+            source="image default (no container user set)",
+            uid_may_be_root=True,
+            gid_may_be_root=True,
+            notes=(
+                "no user in the container definition: the image's USER applies, root when it sets none (§4.2)",
+            ),
         )
     name, _, group = user.strip().partition(":")
     uid = 0 if name == "root" else _num(name)
@@ -76,11 +86,17 @@ def from_ecs_user(user: str | None) -> PosixIdentity:
         notes.append(
             "no group in `user`: the primary group comes from the image's /etc/passwd; without an entry "
             "for this uid the container runs with gid 0 (§4.2, edge 25)"
-            if uid is not None else "no group in `user`: the named user's primary group applies"
+            if uid is not None
+            else "no group in `user`: the named user's primary group applies"
         )
     return PosixIdentity(
-        uid=uid, gid=gid, groups=(), source=f"container user {user!r}",
-        uid_may_be_root=uid == 0, gid_may_be_root=gid_root, notes=tuple(notes),
+        uid=uid,
+        gid=gid,
+        groups=(),
+        source=f"container user {user!r}",
+        uid_may_be_root=uid == 0,
+        gid_may_be_root=gid_root,
+        notes=tuple(notes),
     )
 
 
@@ -95,7 +111,8 @@ def from_pod(template: PodTemplate, container: Container, max_groups: int = 16) 
     notes: list[str] = []
     if uid is None:
         notes.append(
-            "runAsNonRoot: the image's non-root USER applies" if non_root
+            "runAsNonRoot: the image's non-root USER applies"
+            if non_root
             else "no runAsUser: the image's USER applies, root when it sets none (§6.6)"
         )
     if gid is None:
@@ -103,13 +120,20 @@ def from_pod(template: PodTemplate, container: Container, max_groups: int = 16) 
             "no runAsGroup: the primary group comes from the image; without a passwd entry for the uid it is "
             "gid 0, and runAsNonRoot does not prevent gid 0 (§6.6, edge 26)"
         )
-    groups = sorted(set((pod.supplemental_groups or []) if pod else []) | ({pod.fs_group} if pod and pod.fs_group is not None else set()))
+    groups = sorted(
+        set((pod.supplemental_groups or []) if pod else [])
+        | ({pod.fs_group} if pod and pod.fs_group is not None else set())
+    )
     if pod is None or pod.supplemental_groups_policy != "Strict":
         notes.append("group memberships from the image's /etc/group are added as well (edge 36)")
     if len(groups) > max_groups:
-        notes.append(f"{len(groups)} groups: NFS carries at most {max_groups}; which survive is client-order dependent (edge 35)")
+        notes.append(
+            f"{len(groups)} groups: NFS carries at most {max_groups}; which survive is client-order dependent (edge 35)"
+        )
     return PosixIdentity(
-        uid=uid, gid=gid, groups=tuple(groups),
+        uid=uid,
+        gid=gid,
+        groups=tuple(groups),
         source=f"securityContext of container {container.name}",
         uid_may_be_root=(uid == 0) or (uid is None and not non_root),
         gid_may_be_root=(gid == 0) or gid is None,
@@ -120,9 +144,15 @@ def from_pod(template: PodTemplate, container: Container, max_groups: int = 16) 
 def lambda_identity(sandbox_uid: int | None) -> PosixIdentity:
     """§5, edge 42: without a PosixUser, the Lambda sandbox's non-root user (uid UNVERIFIED)."""
     return PosixIdentity(
-        uid=sandbox_uid, gid=sandbox_uid, groups=(), source="Lambda sandbox user",
-        uid_may_be_root=False, gid_may_be_root=False,
-        notes=("Lambda runs functions as a non-root sandbox user; its uid is UNVERIFIED (setting lambda_sandbox_uid)",),
+        uid=sandbox_uid,
+        gid=sandbox_uid,
+        groups=(),
+        source="Lambda sandbox user",
+        uid_may_be_root=False,
+        gid_may_be_root=False,
+        notes=(
+            "Lambda runs functions as a non-root sandbox user; its uid is UNVERIFIED (setting lambda_sandbox_uid)",
+        ),
     )
 
 
@@ -145,8 +175,12 @@ def ecs_tls(vol: EfsVolumeConfiguration) -> tuple[bool, str]:
     return False, f"transitEncryption {vol.transit_encryption}"
 
 
-def csi_tls(attributes: dict[str, str] | None, mount_flags: set[str], has_ap: bool,
-            driver_version: tuple[int, int, int] | None = None) -> tuple[bool, str]:
+def csi_tls(
+    attributes: dict[str, str] | None,
+    mount_flags: set[str],
+    has_ap: bool,
+    driver_version: tuple[int, int, int] | None = None,
+) -> tuple[bool, str]:
     """§6.2: encryptInTransit defaults to true; an access point always adds tls (edge 27). Both since
     driver v1.0.0: before it, TLS came only from the ``tls`` mount option."""
     raw = (attributes or {}).get("encryptInTransit")

@@ -78,7 +78,9 @@ class Index:
         self.sg: dict[tuple[str, str], SecurityGroup] = {
             (g.account_id, g.group_id): g for g in snapshot.security_groups
         }
-        self.subnet: dict[tuple[str, str], Subnet] = {(s.account_id, s.subnet_id): s for s in snapshot.subnets}
+        self.subnet: dict[tuple[str, str], Subnet] = {
+            (s.account_id, s.subnet_id): s for s in snapshot.subnets
+        }
         self.units: dict[str, CollectionUnit] = {u.scope: u for u in snapshot.units}
         self.issues_by_resource: dict[str, list[CollectionIssue]] = defaultdict(list)
         self.scope_issues: dict[tuple[str, str], list[CollectionIssue]] = defaultdict(list)
@@ -114,7 +116,9 @@ class Index:
     def identity_policies(self, role: IamRole) -> tuple[list[tuple[str, dict]] | None, list[str]]:
         """The role's policy documents as (label, document); None plus the reasons when any is unreadable."""
         # a declared change a review could not place on this role says so first
-        missing: list[str] = [i.message for i in self.issues_by_resource.get(role.arn, ()) if i.service == "review"]
+        missing: list[str] = [
+            i.message for i in self.issues_by_resource.get(role.arn, ()) if i.service == "review"
+        ]
         docs: list[tuple[str, dict]] = []
         if role.inline_policies is None:
             missing.append(f"inline policies of {role.arn} were not collected")

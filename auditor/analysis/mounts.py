@@ -78,15 +78,31 @@ def app_name(labels: dict[str, str] | None, params: Params) -> str | None:
 # --- ECS (§4) ----------------------------------------------------------------------------------
 
 
-def ecs_mounts(td: TaskDefinition, idx: Index, params: Params, services: list[str], service_tags: dict) -> list[Mount]:
-    app = app_name(td.tags, params) or app_name(service_tags, params) or (services[0] if services else td.family)
-    ref = WorkloadRef(td.arn, "AwsEcsTaskDefinition", "ecs", f"{td.family}:{td.revision}", app,
-                      aws_scope(td.account_id, td.region))
+def ecs_mounts(
+    td: TaskDefinition, idx: Index, params: Params, services: list[str], service_tags: dict
+) -> list[Mount]:
+    app = (
+        app_name(td.tags, params)
+        or app_name(service_tags, params)
+        or (services[0] if services else td.family)
+    )
+    ref = WorkloadRef(
+        td.arn,
+        "AwsEcsTaskDefinition",
+        "ecs",
+        f"{td.family}:{td.revision}",
+        app,
+        aws_scope(td.account_id, td.region),
+    )
     out: list[Mount] = []
     for vol in td.volumes:
         users = [c for c in td.containers if any(m.source_volume == vol.name for m in c.mount_points)]
         ids = [(c.name, ident.from_ecs_user(c.user)) for c in users]
-        ro = all(m.read_only for c in users for m in c.mount_points if m.source_volume == vol.name) if users else None
+        ro = (
+            all(m.read_only for c in users for m in c.mount_points if m.source_volume == vol.name)
+            if users
+            else None
+        )
         vnode = f"{td.arn}#volume/{vol.name}"
         if vol.efs is not None:
             e = vol.efs
@@ -98,7 +114,9 @@ def ecs_mounts(td: TaskDefinition, idx: Index, params: Params, services: list[st
             if e.iam == "ENABLED" and not tls:
                 invalid.append("iam ENABLED requires transitEncryption ENABLED (§4.1)")
             if e.access_point_id and e.root_directory not in (None, "/"):
-                invalid.append(f"rootDirectory {e.root_directory} must be omitted or / with an access point (edge 23)")
+                invalid.append(
+                    f"rootDirectory {e.root_directory} must be omitted or / with an access point (edge 23)"
+                )
             iam = e.iam == "ENABLED"
             principals: tuple[str, ...] = ()
             note = "anonymous: authorizationConfig.iam is not ENABLED (§4.1)"
@@ -110,18 +128,49 @@ def ecs_mounts(td: TaskDefinition, idx: Index, params: Params, services: list[st
             base = ap.path if ap else clean_path(e.root_directory or "/")
             enforced = ident.from_access_point(ap) if ap else None
             vol_ids = [(c, enforced) for c, _ in ids] if enforced else ids
-            m = Mount(ref, vol.name, [td.arn, vnode], e.file_system_id, idx.file_system(e.file_system_id),
-                      e.access_point_id, ap, base, tls, why, iam, principals, note, vol_ids, ro, invalid)
+            m = Mount(
+                ref,
+                vol.name,
+                [td.arn, vnode],
+                e.file_system_id,
+                idx.file_system(e.file_system_id),
+                e.access_point_id,
+                ap,
+                base,
+                tls,
+                why,
+                iam,
+                principals,
+                note,
+                vol_ids,
+                ro,
+                invalid,
+            )
             if e.access_point_id and ap is None:
                 m.unresolved.append(f"access point {e.access_point_id} is not in the snapshot")
             out.append(m)
         elif vol.docker is not None and _docker_nfs(vol.docker.driver_opts):
             fs_id = _fs_in(vol.docker.driver_opts, idx)
-            out.append(Mount(ref, vol.name, [td.arn, vnode], fs_id, idx.file_system(fs_id), None, None,
-                             clean_path((vol.docker.driver_opts or {}).get("device", "/").lstrip(":") or "/"),
-                             False, "docker local volume with NFS options: plaintext (§4.3)", False, (),
-                             "anonymous: plain NFS (§4.3)", ids, ro,
-                             unresolved=[] if fs_id else ["NFS server is not a known EFS file system"]))
+            out.append(
+                Mount(
+                    ref,
+                    vol.name,
+                    [td.arn, vnode],
+                    fs_id,
+                    idx.file_system(fs_id),
+                    None,
+                    None,
+                    clean_path((vol.docker.driver_opts or {}).get("device", "/").lstrip(":") or "/"),
+                    False,
+                    "docker local volume with NFS options: plaintext (§4.3)",
+                    False,
+                    (),
+                    "anonymous: plain NFS (§4.3)",
+                    ids,
+                    ro,
+                    unresolved=[] if fs_id else ["NFS server is not a known EFS file system"],
+                )
+            )
     return out
 
 
@@ -144,18 +193,41 @@ def _fs_in(opts: dict | None, idx: Index) -> str | None:
 
 
 def lambda_mounts(fn: LambdaFunction, idx: Index, params: Params) -> list[Mount]:
-    ref = WorkloadRef(fn.arn, "AwsLambdaFunction", "lambda", fn.name, app_name(fn.tags, params) or fn.name,
-                      aws_scope(fn.account_id, fn.region))
+    ref = WorkloadRef(
+        fn.arn,
+        "AwsLambdaFunction",
+        "lambda",
+        fn.name,
+        app_name(fn.tags, params) or fn.name,
+        aws_scope(fn.account_id, fn.region),
+    )
     out = []
     for i, cfg in enumerate(fn.file_system_configs or []):
         ap = idx.access_point(cfg.arn)
         ap_id = ap_id_of(cfg.arn)
         fs_id = ap.file_system_id if ap else None
-        ids = [("function", ident.from_access_point(ap) or ident.lambda_identity(params.lambda_sandbox_uid))] if ap else []
+        ids = (
+            [("function", ident.from_access_point(ap) or ident.lambda_identity(params.lambda_sandbox_uid))]
+            if ap
+            else []
+        )
         principals = (fn.role_arn,) if fn.role_arn else ()
-        m = Mount(ref, cfg.local_mount_path or f"config{i}", [fn.arn, cfg.arn], fs_id, idx.file_system(fs_id), ap_id, ap,
-                  ap.path if ap else "/", True, "Lambda encrypts all traffic to EFS (§5)", True, principals,
-                  "execution role (§5)", ids)
+        m = Mount(
+            ref,
+            cfg.local_mount_path or f"config{i}",
+            [fn.arn, cfg.arn],
+            fs_id,
+            idx.file_system(fs_id),
+            ap_id,
+            ap,
+            ap.path if ap else "/",
+            True,
+            "Lambda encrypts all traffic to EFS (§5)",
+            True,
+            principals,
+            "execution role (§5)",
+            ids,
+        )
         if ap is None:
             m.unresolved.append(f"access point {cfg.arn} is not in the snapshot")
         out.append(m)
@@ -167,17 +239,32 @@ def lambda_mounts(fn: LambdaFunction, idx: Index, params: Params) -> list[Mount]
 
 def cluster_volumes(cluster: K8sCluster) -> tuple[dict, dict]:
     """PVCs by (namespace, name) and PVs by name: build once per cluster, pass to k8s_mounts."""
-    return ({(c.namespace, c.name): c for c in cluster.persistent_volume_claims or []},
-            {p.name: p for p in cluster.persistent_volumes or []})
+    return (
+        {(c.namespace, c.name): c for c in cluster.persistent_volume_claims or []},
+        {p.name: p for p in cluster.persistent_volumes or []},
+    )
 
 
-def k8s_mounts(cluster: K8sCluster, wl: Workload, idx: Index, params: Params,
-               csi_principals: tuple[tuple[str, ...], str], volumes: tuple[dict, dict]) -> list[Mount]:
+def k8s_mounts(
+    cluster: K8sCluster,
+    wl: Workload,
+    idx: Index,
+    params: Params,
+    csi_principals: tuple[tuple[str, ...], str],
+    volumes: tuple[dict, dict],
+) -> list[Mount]:
     wid = k8s_id(cluster.name, wl.namespace, wl.kind, wl.name)
     labels = wl.labels or wl.template.labels
     app = app_name(wl.template.labels, params) or app_name(wl.labels, params) or f"{wl.namespace}/{wl.name}"
-    ref = WorkloadRef(wid, f"Kubernetes{wl.kind}", "k8s", f"{wl.namespace}/{wl.name}", app, f"k8s:{cluster.name}",
-                      (wl.source_file, wl.source_line or 0) if wl.source_file else None)
+    ref = WorkloadRef(
+        wid,
+        f"Kubernetes{wl.kind}",
+        "k8s",
+        f"{wl.namespace}/{wl.name}",
+        app,
+        f"k8s:{cluster.name}",
+        (wl.source_file, wl.source_line or 0) if wl.source_file else None,
+    )
     del labels
     pvcs, pvs = volumes
     fargate = (wl.template.node_selector or {}).get("eks.amazonaws.com/compute-type") == "fargate"
@@ -192,18 +279,29 @@ def k8s_mounts(cluster: K8sCluster, wl: Workload, idx: Index, params: Params,
             path.append(k8s_id(cluster.name, wl.namespace, "PersistentVolumeClaim", vol.claim_name))
             if claim is None or not claim.volume_name:
                 if cluster.persistent_volume_claims is None or _is_efs_claim(claim, cluster):
-                    out.append(_unresolved(ref, vol.name, path, ids,
-                                           f"PVC {wl.namespace}/{vol.claim_name} is not bound or was not collected"))
+                    out.append(
+                        _unresolved(
+                            ref,
+                            vol.name,
+                            path,
+                            ids,
+                            f"PVC {wl.namespace}/{vol.claim_name} is not bound or was not collected",
+                        )
+                    )
                 continue
             pv = pvs.get(claim.volume_name)
             path.append(k8s_id(cluster.name, None, "PersistentVolume", claim.volume_name))
             if pv is None:
                 if cluster.persistent_volumes is None:
-                    out.append(_unresolved(ref, vol.name, path, ids, f"PV {claim.volume_name} was not collected"))
+                    out.append(
+                        _unresolved(ref, vol.name, path, ids, f"PV {claim.volume_name} was not collected")
+                    )
                 continue
         if pv is not None and pv.csi is not None and pv.csi.driver == EFS_CSI_DRIVER:
             version = cluster.csi_node.driver_version if cluster.csi_node else None
-            out.append(_csi_mount(ref, vol.name, path, pv, idx, ids, csi_principals, fargate, params, version))
+            out.append(
+                _csi_mount(ref, vol.name, path, pv, idx, ids, csi_principals, fargate, params, version)
+            )
         elif (pv is not None and pv.nfs is not None) or vol.nfs is not None:
             nfs = pv.nfs if pv is not None and pv.nfs is not None else vol.nfs
             m = _nfs_mount(ref, vol.name, path, nfs, idx, ids)
@@ -221,12 +319,37 @@ def _is_efs_claim(claim, cluster: K8sCluster) -> bool:
 
 
 def _unresolved(ref, name, path, ids, why) -> Mount:
-    return Mount(ref, name, path, None, None, None, None, "/", None, f"unknown: {why}", False, (),
-                 "unknown: the volume was not resolved", ids, unresolved=[why])
+    return Mount(
+        ref,
+        name,
+        path,
+        None,
+        None,
+        None,
+        None,
+        "/",
+        None,
+        f"unknown: {why}",
+        False,
+        (),
+        "unknown: the volume was not resolved",
+        ids,
+        unresolved=[why],
+    )
 
 
-def _csi_mount(ref, name, path, pv: PersistentVolume, idx: Index, ids, csi_principals, fargate, params,
-               driver_version=None) -> Mount:
+def _csi_mount(
+    ref,
+    name,
+    path,
+    pv: PersistentVolume,
+    idx: Index,
+    ids,
+    csi_principals,
+    fargate,
+    params,
+    driver_version=None,
+) -> Mount:
     flags = mount_option_flags(pv.mount_options)
     try:
         handle = parse_volume_handle(pv.csi.volume_handle or "")
@@ -236,26 +359,53 @@ def _csi_mount(ref, name, path, pv: PersistentVolume, idx: Index, ids, csi_princ
     invalid = []
     ap_id = handle.access_point_id or opt_ap  # edge 28: the deprecated mount option counts
     if handle.access_point_id and opt_ap and opt_ap != handle.access_point_id:
-        invalid.append(f"access point {opt_ap} in mountOptions conflicts with {handle.access_point_id} in the volumeHandle (§6.3)")
+        invalid.append(
+            f"access point {opt_ap} in mountOptions conflicts with {handle.access_point_id} in the volumeHandle (§6.3)"
+        )
     ap = idx.access_point(ap_id)
     tls, why = ident.csi_tls(pv.csi.volume_attributes, flags, ap_id is not None, driver_version)
     if not tls and "iam" in flags:
         invalid.append("iam requires tls (§6.3)")
     if not tls and ap_id:
-        invalid.append("an access point requires tls, which this driver release does not add (§6.2): the mount fails")
+        invalid.append(
+            "an access point requires tls, which this driver release does not add (§6.2): the mount fails"
+        )
     iam = "iam" in flags
     principals, note = ((), "anonymous: no iam mount option (§6.5)")
     if iam:
         principals, note = csi_principals
         if fargate and params.fargate_iam_principal_unknown:
-            principals, note = (), ("EKS Fargate iam mount: which IAM identity it presents is UNVERIFIED (§6.9, "
-                                    "setting fargate_iam_principal_unknown): not assessed")
+            principals, note = (
+                (),
+                (
+                    "EKS Fargate iam mount: which IAM identity it presents is UNVERIFIED (§6.9, "
+                    "setting fargate_iam_principal_unknown): not assessed"
+                ),
+            )
     identities = ids
     if ap is not None and ap.posix_user is not None:
-        identities = [(c, ident.from_access_point(ap)) for c, _ in ids] or [("pod", ident.from_access_point(ap))]
+        identities = [(c, ident.from_access_point(ap)) for c, _ in ids] or [
+            ("pod", ident.from_access_point(ap))
+        ]
     base = handle.subpath if ap is None else _join(ap.path, handle.subpath)
-    m = Mount(ref, name, path + ([ap.arn] if ap else []), handle.file_system_id, idx.file_system(handle.file_system_id),
-              ap_id, ap, base, tls, why, iam, principals, note, identities, pv.csi.read_only, invalid)
+    m = Mount(
+        ref,
+        name,
+        path + ([ap.arn] if ap else []),
+        handle.file_system_id,
+        idx.file_system(handle.file_system_id),
+        ap_id,
+        ap,
+        base,
+        tls,
+        why,
+        iam,
+        principals,
+        note,
+        identities,
+        pv.csi.read_only,
+        invalid,
+    )
     if ap_id and ap is None:
         m.unresolved.append(f"access point {ap_id} is not in the snapshot")
     return m
@@ -275,16 +425,34 @@ def _nfs_mount(ref, name, path, nfs: NfsSource, idx: Index, ids) -> Mount | None
         fs_id = idx.fs_by_ip[nfs.server]
     if fs_id is None:
         return None  # an NFS server that is not EFS is out of scope
-    return Mount(ref, name, path, fs_id, idx.file_system(fs_id), None, None, clean_path(nfs.path or "/"), False,
-                 "nfs volume: kernel NFS client, plaintext (§6.8)", False, (), "anonymous: plain NFS (§6.8)", ids,
-                 nfs.read_only)
+    return Mount(
+        ref,
+        name,
+        path,
+        fs_id,
+        idx.file_system(fs_id),
+        None,
+        None,
+        clean_path(nfs.path or "/"),
+        False,
+        "nfs volume: kernel NFS client, plaintext (§6.8)",
+        False,
+        (),
+        "anonymous: plain NFS (§6.8)",
+        ids,
+        nfs.read_only,
+    )
 
 
 def csi_node_principals(cluster: K8sCluster) -> tuple[tuple[str, ...], str]:
     """§6.5: the node plugin's Pod Identity / IRSA role, else the worker nodes' instance roles.
     The application pod's own role is never the mount principal."""
     node = cluster.csi_node
-    ns, sa = (node.namespace, node.service_account) if node and node.service_account else ("kube-system", "efs-csi-node-sa")
+    ns, sa = (
+        (node.namespace, node.service_account)
+        if node and node.service_account
+        else ("kube-system", "efs-csi-node-sa")
+    )
     for assoc in cluster.pod_identity_associations or []:
         if (assoc.namespace, assoc.service_account) == (ns, sa):
             return (assoc.role_arn,), f"EFS CSI node plugin ({ns}/{sa}) via EKS Pod Identity (§6.5)"
@@ -292,8 +460,13 @@ def csi_node_principals(cluster: K8sCluster) -> tuple[tuple[str, ...], str]:
         if (acct.namespace, acct.name) == (ns, sa) and acct.irsa_role_arn:
             return (acct.irsa_role_arn,), f"EFS CSI node plugin ({ns}/{sa}) via IRSA (§6.5)"
     if cluster.node_role_arns:
-        return tuple(cluster.node_role_arns), "worker node instance role: the CSI node plugin has no Pod Identity or IRSA role (§6.5)"
-    return (), "EFS CSI node plugin identity unknown: no Pod Identity, IRSA annotation or node role collected (§6.5)"
+        return tuple(
+            cluster.node_role_arns
+        ), "worker node instance role: the CSI node plugin has no Pod Identity or IRSA role (§6.5)"
+    return (
+        (),
+        "EFS CSI node plugin identity unknown: no Pod Identity, IRSA annotation or node role collected (§6.5)",
+    )
 
 
 def csi_file_systems(cluster: K8sCluster) -> set[str]:

@@ -22,10 +22,20 @@ class Finding:
     path: list[str] = field(default_factory=list)
 
 
-def finding(check_id: str, status: Status, resource_id: str, resource_type: str, scope: str, message: str,
-            path: list[str] | None = None, **evidence: Any) -> Finding:
+def finding(
+    check_id: str,
+    status: Status,
+    resource_id: str,
+    resource_type: str,
+    scope: str,
+    message: str,
+    path: list[str] | None = None,
+    **evidence: Any,
+) -> Finding:
     """A NOT_ASSESSED result's message always carries its first reason."""
     reasons = evidence.get("reason")
     if status is NOT_ASSESSED and reasons and isinstance(reasons, list) and str(reasons[0]) not in message:
         message = f"{message}: {reasons[0]}"
-    return Finding(check_id, status, resource_id, resource_type, scope, message, evidence, path or [resource_id])
+    return Finding(
+        check_id, status, resource_id, resource_type, scope, message, evidence, path or [resource_id]
+    )

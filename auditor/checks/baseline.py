@@ -4,11 +4,10 @@ One result per file system, access point or mount target; an unobserved field is
 from __future__ import annotations
 
 import ipaddress
-
 from collections.abc import Iterator
 
-from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
 from auditor.analysis.access import Analysis
+from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
 from auditor.model.aws import AccessPoint, FileSystem
 from auditor.model.ids import mount_target_id
 
@@ -27,9 +26,16 @@ def encrypted_at_rest(a: Analysis) -> Iterator[Finding]:
         elif fs.encrypted:
             yield finding(cid, PASS, fs.arn, FS, _scope(fs), "encrypted at rest", kms_key_id=fs.kms_key_id)
         else:
-            yield finding(cid, FAIL, fs.arn, FS, _scope(fs),
-                          "not encrypted at rest (cannot be changed: copy to a new encrypted file system)",
-                          encrypted=False, rule="§3.1")
+            yield finding(
+                cid,
+                FAIL,
+                fs.arn,
+                FS,
+                _scope(fs),
+                "not encrypted at rest (cannot be changed: copy to a new encrypted file system)",
+                encrypted=False,
+                rule="§3.1",
+            )
 
 
 def backup_enabled(a: Analysis) -> Iterator[Finding]:
@@ -39,16 +45,45 @@ def backup_enabled(a: Analysis) -> Iterator[Finding]:
         if fs.backup_policy_status == "ENABLED" or fs.backup_protected:
             yield finding(cid, PASS, fs.arn, FS, _scope(fs), "backed up", **ev)
         elif fs.backup_policy_status is None and fs.backup_protected is None:
-            yield finding(cid, NOT_ASSESSED, fs.arn, FS, _scope(fs), "backup policy and AWS Backup coverage not collected", **ev)
+            yield finding(
+                cid,
+                NOT_ASSESSED,
+                fs.arn,
+                FS,
+                _scope(fs),
+                "backup policy and AWS Backup coverage not collected",
+                **ev,
+            )
         elif fs.backup_policy_status is None:
-            yield finding(cid, NOT_ASSESSED, fs.arn, FS, _scope(fs),
-                          "not an AWS Backup protected resource, and the automatic backup policy was not collected", **ev)
+            yield finding(
+                cid,
+                NOT_ASSESSED,
+                fs.arn,
+                FS,
+                _scope(fs),
+                "not an AWS Backup protected resource, and the automatic backup policy was not collected",
+                **ev,
+            )
         elif fs.backup_protected is None:  # an AWS Backup plan may cover it: not known, so not a FAIL
-            yield finding(cid, NOT_ASSESSED, fs.arn, FS, _scope(fs),
-                          f"automatic backups {fs.backup_policy_status}, and AWS Backup coverage was not collected", **ev)
+            yield finding(
+                cid,
+                NOT_ASSESSED,
+                fs.arn,
+                FS,
+                _scope(fs),
+                f"automatic backups {fs.backup_policy_status}, and AWS Backup coverage was not collected",
+                **ev,
+            )
         else:
-            yield finding(cid, FAIL, fs.arn, FS, _scope(fs),
-                          f"automatic backups {fs.backup_policy_status} and not protected by an AWS Backup plan", **ev)
+            yield finding(
+                cid,
+                FAIL,
+                fs.arn,
+                FS,
+                _scope(fs),
+                f"automatic backups {fs.backup_policy_status} and not protected by an AWS Backup plan",
+                **ev,
+            )
 
 
 def automatic_backups_enabled(a: Analysis) -> Iterator[Finding]:
@@ -58,23 +93,48 @@ def automatic_backups_enabled(a: Analysis) -> Iterator[Finding]:
     for fs in a.snapshot.file_systems:
         status = fs.backup_policy_status
         if status is None:
-            yield finding(cid, NOT_ASSESSED, fs.arn, FS, _scope(fs), "the automatic backup policy was not collected",
-                          backup_policy_status=None)
+            yield finding(
+                cid,
+                NOT_ASSESSED,
+                fs.arn,
+                FS,
+                _scope(fs),
+                "the automatic backup policy was not collected",
+                backup_policy_status=None,
+            )
         elif status == "ENABLED":
-            yield finding(cid, PASS, fs.arn, FS, _scope(fs), "automatic backups ENABLED", backup_policy_status=status)
+            yield finding(
+                cid, PASS, fs.arn, FS, _scope(fs), "automatic backups ENABLED", backup_policy_status=status
+            )
         else:
-            yield finding(cid, FAIL, fs.arn, FS, _scope(fs), f"automatic backups {status}", backup_policy_status=status,
-                          aws_backup_protected=fs.backup_protected)
+            yield finding(
+                cid,
+                FAIL,
+                fs.arn,
+                FS,
+                _scope(fs),
+                f"automatic backups {status}",
+                backup_policy_status=status,
+                aws_backup_protected=fs.backup_protected,
+            )
 
 
 def access_point_no_user_identity(a: Analysis) -> Iterator[Finding]:
     cid = "efs_access_point_no_user_identity"
     for ap in a.snapshot.access_points:
         if ap.posix_user is None:
-            yield finding(cid, FAIL, ap.arn, AP, _scope(ap),
-                          "no PosixUser: clients keep their own uid and gid, root included (§1.4, edge 17)")
+            yield finding(
+                cid,
+                FAIL,
+                ap.arn,
+                AP,
+                _scope(ap),
+                "no PosixUser: clients keep their own uid and gid, root included (§1.4, edge 17)",
+            )
         else:
-            yield finding(cid, PASS, ap.arn, AP, _scope(ap), f"enforces uid {ap.posix_user.uid} gid {ap.posix_user.gid}")
+            yield finding(
+                cid, PASS, ap.arn, AP, _scope(ap), f"enforces uid {ap.posix_user.uid} gid {ap.posix_user.gid}"
+            )
 
 
 def access_point_root_identity(a: Analysis) -> Iterator[Finding]:
@@ -82,26 +142,53 @@ def access_point_root_identity(a: Analysis) -> Iterator[Finding]:
     for ap in a.snapshot.access_points:
         pu = ap.posix_user
         if pu is None:
-            yield finding(cid, PASS, ap.arn, AP, _scope(ap), "enforces no identity (see efs_access_point_no_user_identity)")
+            yield finding(
+                cid,
+                PASS,
+                ap.arn,
+                AP,
+                _scope(ap),
+                "enforces no identity (see efs_access_point_no_user_identity)",
+            )
             continue
         root = [n for n, v in (("uid", pu.uid), ("gid", pu.gid)) if v == 0]
         if 0 in pu.secondary_gids:
             root.append("secondary gid")
         if root:
-            yield finding(cid, FAIL, ap.arn, AP, _scope(ap), f"enforces {' and '.join(root)} 0 at {ap.path}",
-                          posix_user=pu.model_dump(), root_directory=ap.path, rule="§1.3, §1.4, edge 16")
+            yield finding(
+                cid,
+                FAIL,
+                ap.arn,
+                AP,
+                _scope(ap),
+                f"enforces {' and '.join(root)} 0 at {ap.path}",
+                posix_user=pu.model_dump(),
+                root_directory=ap.path,
+                rule="§1.3, §1.4, edge 16",
+            )
         else:
-            yield finding(cid, PASS, ap.arn, AP, _scope(ap), "enforced identity is not root", posix_user=pu.model_dump())
+            yield finding(
+                cid, PASS, ap.arn, AP, _scope(ap), "enforced identity is not root", posix_user=pu.model_dump()
+            )
 
 
 def access_point_root_directory(a: Analysis) -> Iterator[Finding]:
     cid = "efs_access_point_root_directory"
     for ap in a.snapshot.access_points:
         if ap.path == "/":
-            yield finding(cid, FAIL, ap.arn, AP, _scope(ap), "root directory is / : the whole file system",
-                          root_directory="/")
+            yield finding(
+                cid,
+                FAIL,
+                ap.arn,
+                AP,
+                _scope(ap),
+                "root directory is / : the whole file system",
+                root_directory="/",
+            )
         else:
-            yield finding(cid, PASS, ap.arn, AP, _scope(ap), f"root directory {ap.path}", root_directory=ap.path)
+            yield finding(
+                cid, PASS, ap.arn, AP, _scope(ap), f"root directory {ap.path}", root_directory=ap.path
+            )
 
 
 def access_point_world_writable(a: Analysis) -> Iterator[Finding]:
@@ -109,17 +196,38 @@ def access_point_world_writable(a: Analysis) -> Iterator[Finding]:
     for ap in a.snapshot.access_points:
         ci = ap.root_directory.creation_info if ap.root_directory else None
         if ci is None:
-            yield finding(cid, NOT_ASSESSED, ap.arn, AP, _scope(ap),
-                          "no CreationInfo: the directory's mode is not visible through the EFS API")
+            yield finding(
+                cid,
+                NOT_ASSESSED,
+                ap.arn,
+                AP,
+                _scope(ap),
+                "no CreationInfo: the directory's mode is not visible through the EFS API",
+            )
             continue
         perms = ci.permissions.strip()
         if not perms.isdigit() or any(c > "7" for c in perms):
             yield finding(cid, NOT_ASSESSED, ap.arn, AP, _scope(ap), f"permissions {perms!r} are not octal")
         elif int(perms[-1]) & 2:
-            yield finding(cid, FAIL, ap.arn, AP, _scope(ap), f"CreationInfo permissions {perms} are world-writable",
-                          creation_info=ci.model_dump())
+            yield finding(
+                cid,
+                FAIL,
+                ap.arn,
+                AP,
+                _scope(ap),
+                f"CreationInfo permissions {perms} are world-writable",
+                creation_info=ci.model_dump(),
+            )
         else:
-            yield finding(cid, PASS, ap.arn, AP, _scope(ap), f"CreationInfo permissions {perms}", creation_info=ci.model_dump())
+            yield finding(
+                cid,
+                PASS,
+                ap.arn,
+                AP,
+                _scope(ap),
+                f"CreationInfo permissions {perms}",
+                creation_info=ci.model_dump(),
+            )
 
 
 def access_point_tagged(a: Analysis) -> Iterator[Finding]:
@@ -146,11 +254,16 @@ def mount_target_public_subnet(a: Analysis) -> Iterator[Finding]:
         sn = a.idx.subnet.get((fs.account_id, mt.subnet_id or ""))
         path = [rid, fs.arn]
         if sn is None or (sn.map_public_ip_on_launch is None and sn.routes_to_internet_gateway is None):
-            yield finding(cid, NOT_ASSESSED, rid, MT, _scope(fs), f"subnet {mt.subnet_id} not collected", path)
+            yield finding(
+                cid, NOT_ASSESSED, rid, MT, _scope(fs), f"subnet {mt.subnet_id} not collected", path
+            )
             continue
-        ev = {"subnet_id": sn.subnet_id, "map_public_ip_on_launch": sn.map_public_ip_on_launch,
-              "routes_to_internet_gateway": sn.routes_to_internet_gateway,
-              "note": "mount targets have no public IP; a public subnet is a hygiene signal, not internet exposure (edge 39)"}
+        ev = {
+            "subnet_id": sn.subnet_id,
+            "map_public_ip_on_launch": sn.map_public_ip_on_launch,
+            "routes_to_internet_gateway": sn.routes_to_internet_gateway,
+            "note": "mount targets have no public IP; a public subnet is a hygiene signal, not internet exposure (edge 39)",
+        }
         if sn.map_public_ip_on_launch or sn.routes_to_internet_gateway:
             yield finding(cid, FAIL, rid, MT, _scope(fs), f"in public subnet {sn.subnet_id}", path, **ev)
         elif sn.map_public_ip_on_launch is None or sn.routes_to_internet_gateway is None:
@@ -189,7 +302,15 @@ def mount_target_nfs_open(a: Analysis) -> Iterator[Finding]:
     v4, v6 = a.params.nfs_open_max_prefix, a.params.nfs_open_max_prefix_v6
     for fs, mt, rid in _mount_targets(a):
         if mt.security_group_ids is None:
-            yield finding(cid, NOT_ASSESSED, rid, MT, _scope(fs), "mount target security groups not collected", [rid, fs.arn])
+            yield finding(
+                cid,
+                NOT_ASSESSED,
+                rid,
+                MT,
+                _scope(fs),
+                "mount target security groups not collected",
+                [rid, fs.arn],
+            )
             continue
         open_rules, missing, cidrs, groups, lists = [], [], [], [], []
         for gid in mt.security_group_ids:
@@ -205,21 +326,59 @@ def mount_target_nfs_open(a: Analysis) -> Iterator[Finding]:
                 lists += rule.prefix_lists
                 wide = [c for c in rule.cidrs if _broad(c, v4, v6)]
                 if wide:
-                    open_rules.append({"security_group": gid, "protocol": rule.protocol, "from_port": rule.from_port,
-                                       "to_port": rule.to_port, "broad_cidrs": wide})
+                    open_rules.append(
+                        {
+                            "security_group": gid,
+                            "protocol": rule.protocol,
+                            "from_port": rule.from_port,
+                            "to_port": rule.to_port,
+                            "broad_cidrs": wide,
+                        }
+                    )
         path = [rid, fs.arn] + [f"sg:{g}" for g in mt.security_group_ids]
-        ev = {"admitted_cidrs": sorted(set(cidrs)), "admitted_security_groups": sorted(set(groups)),
-              "admitted_prefix_lists": sorted(set(lists)), "broad_prefix_threshold": v4,
-              "broad_prefix_threshold_v6": v6, "security_groups": mt.security_group_ids}
+        ev = {
+            "admitted_cidrs": sorted(set(cidrs)),
+            "admitted_security_groups": sorted(set(groups)),
+            "admitted_prefix_lists": sorted(set(lists)),
+            "broad_prefix_threshold": v4,
+            "broad_prefix_threshold_v6": v6,
+            "security_groups": mt.security_group_ids,
+        }
         if open_rules:
-            yield finding(cid, FAIL, rid, MT, _scope(fs), f"TCP 2049 open to {open_rules[0]['broad_cidrs'][0]}", path,
-                          rules=open_rules, rule="§7, edge 39",
-                          note="reachable from every peered, Transit Gateway, VPN and Direct Connect network the range "
-                               "admits (§7, edge 39)", **ev)
+            yield finding(
+                cid,
+                FAIL,
+                rid,
+                MT,
+                _scope(fs),
+                f"TCP 2049 open to {open_rules[0]['broad_cidrs'][0]}",
+                path,
+                rules=open_rules,
+                rule="§7, edge 39",
+                note="reachable from every peered, Transit Gateway, VPN and Direct Connect network the range "
+                "admits (§7, edge 39)",
+                **ev,
+            )
         elif missing:
-            yield finding(cid, NOT_ASSESSED, rid, MT, _scope(fs), "security group rules not collected", path,
-                          security_groups_not_collected=missing, **ev)
+            yield finding(
+                cid,
+                NOT_ASSESSED,
+                rid,
+                MT,
+                _scope(fs),
+                "security group rules not collected",
+                path,
+                security_groups_not_collected=missing,
+                **ev,
+            )
         else:
-            yield finding(cid, PASS, rid, MT, _scope(fs),
-                          f"TCP 2049 is open to no range wider than /{v4} (IPv6 /{v6}) and to no whole RFC 1918 block",
-                          path, **ev)
+            yield finding(
+                cid,
+                PASS,
+                rid,
+                MT,
+                _scope(fs),
+                f"TCP 2049 is open to no range wider than /{v4} (IPv6 /{v6}) and to no whole RFC 1918 block",
+                path,
+                **ev,
+            )

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
 from auditor.analysis.access import Analysis
 from auditor.analysis.mounts import Mount, csi_file_systems
+from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
 from auditor.graph.build import csi_node, dir_chain
 from auditor.graph.links import mount_ref
 from auditor.graph.reach import class_node, principal_node, reach
@@ -43,25 +43,55 @@ def _workloads(a: Analysis) -> Iterator[Finding]:
                 unknown.extend(m.unresolved or [f"file system {m.fs_id} is not in the snapshot"])
                 continue
             _configured(a, m, reached, unknown)
-            if m.workload.platform != "k8s":  # a pod cannot choose its mount: its volumes are its reach (§6.5, §6.7)
+            if (
+                m.workload.platform != "k8s"
+            ):  # a pod cannot choose its mount: its volumes are its reach (§6.5, §6.7)
                 _possible(a, m, reached, unknown)
             _identity(a, m, ids, reached)
             reached.extend(shared_sc.get((m.workload.id, m.volume), []))
-        ev = {"application": ref.app, "reached": reached[:LIMIT], "reached_total": len(reached),
-              "network": "network reachability to mount targets is not evaluated: assumed reachable"}
+        ev = {
+            "application": ref.app,
+            "reached": reached[:LIMIT],
+            "reached_total": len(reached),
+            "network": "network reachability to mount targets is not evaluated: assumed reachable",
+        }
         if ref.source:
             ev["source_file"], ev["source_line"] = ref.source
         if reached:
             r = reached[0]
-            yield finding(CID, FAIL, ref.id, ref.resource_type, ref.scope,
-                          f"{ref.app} can reach {r['other_application']}'s {r['directory']} on {r['file_system']} ({r['how']})",
-                          r.get("path", [ref.id]), **ev)
+            yield finding(
+                CID,
+                FAIL,
+                ref.id,
+                ref.resource_type,
+                ref.scope,
+                f"{ref.app} can reach {r['other_application']}'s {r['directory']} on {r['file_system']} ({r['how']})",
+                r.get("path", [ref.id]),
+                **ev,
+            )
         elif unknown:
-            yield finding(CID, NOT_ASSESSED, ref.id, ref.resource_type, ref.scope, "could not evaluate",
-                          [ref.id], reason=sorted(set(unknown)), **ev)
+            yield finding(
+                CID,
+                NOT_ASSESSED,
+                ref.id,
+                ref.resource_type,
+                ref.scope,
+                "could not evaluate",
+                [ref.id],
+                reason=sorted(set(unknown)),
+                **ev,
+            )
         else:
-            yield finding(CID, PASS, ref.id, ref.resource_type, ref.scope,
-                          "reaches no directory of another application", [ref.id], **ev)
+            yield finding(
+                CID,
+                PASS,
+                ref.id,
+                ref.resource_type,
+                ref.scope,
+                "reaches no directory of another application",
+                [ref.id],
+                **ev,
+            )
 
 
 def _mount_path(m: Mount) -> list[str]:
@@ -79,15 +109,24 @@ def _down(m: Mount, directory: str) -> list[str]:
 
 def _entry(m: Mount, other: str, directory: str, how: str, kind: str, more: int = 0, **extra) -> dict:
     fs_id = m.fs_id or ""
-    row = {"application": m.workload.app, "other_application": other, "directory": directory,
-           "file_system": fs_id, "how": how, "kind": kind, "path": _down(m, directory), **extra}
+    row = {
+        "application": m.workload.app,
+        "other_application": other,
+        "directory": directory,
+        "file_system": fs_id,
+        "how": how,
+        "kind": kind,
+        "path": _down(m, directory),
+        **extra,
+    }
     if more:
         row["other_applications_not_listed"] = more
     return row
 
 
-def _whole_fs(a: Analysis, m: Mount, how: str, kind: str, reached: list[dict], head: list[str] | None = None,
-              **extra) -> None:
+def _whole_fs(
+    a: Analysis, m: Mount, how: str, kind: str, reached: list[dict], head: list[str] | None = None, **extra
+) -> None:
     """``head``: the path to the file system's root directory when it is not the mount's own."""
     own = m.workload.app
     dirs = a.app_dirs.get(m.fs_id or "", {})
@@ -95,8 +134,17 @@ def _whole_fs(a: Analysis, m: Mount, how: str, kind: str, reached: list[dict], h
     total = len(ordered) - (1 if own in dirs else 0)
     if total:
         examples = [app for app in ordered[:6] if app != own][:5]
-        row = _entry(m, examples[0], dirs[examples[0]], how, kind, total - 1, other_applications=examples,
-                     reaches="/ (the whole file system)", **extra)
+        row = _entry(
+            m,
+            examples[0],
+            dirs[examples[0]],
+            how,
+            kind,
+            total - 1,
+            other_applications=examples,
+            reaches="/ (the whole file system)",
+            **extra,
+        )
         if head is not None:
             row["path"] = head + dir_chain(m.fs_id or "", "/", dirs[examples[0]])[1:]
         reached.append(row)
@@ -117,7 +165,11 @@ def _configured(a: Analysis, m: Mount, reached: list[dict], unknown: list[str]) 
     paths = a.idx.paths_by_fs[m.fs_id].within(m.base_path) if m.fs_id in a.idx.paths_by_fs else []
     for path in paths:
         for other in sorted(a.apps_at(m.fs_id, path) - {own}):
-            how = ("shares the access point root" if path == m.base_path else "access point root nested below its mount")
+            how = (
+                "shares the access point root"
+                if path == m.base_path
+                else "access point root nested below its mount"
+            )
             reached.append(_entry(m, other, path, how, "configured", rule="edge 18"))
 
 
@@ -131,9 +183,16 @@ def _possible(a: Analysis, m: Mount, reached: list[dict], unknown: list[str]) ->
             unknown.extend(reach.without_access_point.missing)
         elif ok:
             reach_of(a).possible(p, m.fs)  # the may_mount edge the path walks
-            _whole_fs(a, m, f"{who} may mount without an access point and choose any directory and uid", "possible",
-                      reached, [m.workload.id, principal_node(p), dir_id(m.fs_id or "", "/")],
-                      authorization=reach.without_access_point.evidence(), rule="§1.2, edges 1, 8, 29")
+            _whole_fs(
+                a,
+                m,
+                f"{who} may mount without an access point and choose any directory and uid",
+                "possible",
+                reached,
+                [m.workload.id, principal_node(p), dir_id(m.fs_id or "", "/")],
+                authorization=reach.without_access_point.evidence(),
+                rule="§1.2, edges 1, 8, 29",
+            )
             continue
         for cls, g in reach.through:
             ok = g.can_mount(a.params)
@@ -147,13 +206,24 @@ def _possible(a: Analysis, m: Mount, reached: list[dict], unknown: list[str]) ->
                 r = reach_of(a)
                 r.possible(p, m.fs)  # the may_mount edge the path walks
                 ap = r.app_member(cls, examples[0]) or cls.rep
-                row = _entry(m, examples[0], ap.path, f"{who} may mount access point {ap.access_point_id}"
-                             + (f" and {cls.count() - 1} alike" if cls.count() > 1 else ""), "possible",
-                             total - 1, other_applications=examples, authorization=g.evidence(),
-                             rule="§2.4, edges 7, 9, 11")
+                row = _entry(
+                    m,
+                    examples[0],
+                    ap.path,
+                    f"{who} may mount access point {ap.access_point_id}"
+                    + (f" and {cls.count() - 1} alike" if cls.count() > 1 else ""),
+                    "possible",
+                    total - 1,
+                    other_applications=examples,
+                    authorization=g.evidence(),
+                    rule="§2.4, edges 7, 9, 11",
+                )
                 node = class_node(cls)
-                row["path"] = ([m.workload.id, principal_node(p), node] + ([ap.arn] if node != ap.arn else [])
-                               + [dir_id(m.fs_id or "", ap.path)])
+                row["path"] = (
+                    [m.workload.id, principal_node(p), node]
+                    + ([ap.arn] if node != ap.arn else [])
+                    + [dir_id(m.fs_id or "", ap.path)]
+                )
                 reached.append(row)
 
 
@@ -195,9 +265,15 @@ def _identity(a: Analysis, m: Mount, idx, reached: list[dict]) -> None:
             holders = idx.get((m.fs_id, "uid", ident.uid), {})
             others = sorted(app for app in holders if app != own)
             if others:
-                row = _entry(m, others[0], f"files owned by uid {ident.uid}",
-                             f"shares uid {ident.uid} (identity collision)", "identity", len(others) - 1,
-                             rule="§1.2, edges 19, 31, 32")
+                row = _entry(
+                    m,
+                    others[0],
+                    f"files owned by uid {ident.uid}",
+                    f"shares uid {ident.uid} (identity collision)",
+                    "identity",
+                    len(others) - 1,
+                    rule="§1.2, edges 19, 31, 32",
+                )
                 row["path"] = _identity_path(m, "uid", ident.uid, holders[others[0]])
                 reached.append(row)
         for gid in sorted(set(ident.groups) | ({ident.gid} if ident.gid else set())):
@@ -207,9 +283,15 @@ def _identity(a: Analysis, m: Mount, idx, reached: list[dict]) -> None:
             holders = idx.get((m.fs_id, "gid", gid), {})
             others = sorted(app for app in holders if app != own)
             if others:
-                row = _entry(m, others[0], f"directories group-owned by gid {gid}",
-                             f"holds gid {gid}, the group owner of another application's directory",
-                             "identity", len(others) - 1, rule="edges 20, 34")
+                row = _entry(
+                    m,
+                    others[0],
+                    f"directories group-owned by gid {gid}",
+                    f"holds gid {gid}, the group owner of another application's directory",
+                    "identity",
+                    len(others) - 1,
+                    rule="edges 20, 34",
+                )
                 row["path"] = _identity_path(m, "gid", gid, holders[others[0]])
                 reached.append(row)
 
@@ -236,8 +318,13 @@ def _storage_class_sharing(a: Analysis) -> dict[tuple[str, str], list[dict]]:
             if params.get("ensureUniqueDirectory", "true").lower() == "false":
                 pattern = params.get("subPathPattern", "${.PV.name}")
                 if "${.PV.name}" not in pattern:
-                    directory = (params.get("basePath", "").rstrip("/") + "/" + pattern
-                                 .replace("${.PVC.namespace}", pvc.namespace).replace("${.PVC.name}", pvc.name).lstrip("/"))
+                    directory = (
+                        params.get("basePath", "").rstrip("/")
+                        + "/"
+                        + pattern.replace("${.PVC.namespace}", pvc.namespace)
+                        .replace("${.PVC.name}", pvc.name)
+                        .lstrip("/")
+                    )
                     groups[(sc.name, f"directory {directory} shared by design (edge 31)")].append(pvc)
         for (sc_name, how), pvcs in groups.items():
             if "edge 30" in how:
@@ -248,15 +335,24 @@ def _storage_class_sharing(a: Analysis) -> dict[tuple[str, str], list[dict]]:
             else:
                 buckets = [pvcs]
             for bucket in buckets:
-                mounts = [m for pvc in bucket for m in by_claim.get((cluster.name, pvc.namespace, pvc.name), [])]
+                mounts = [
+                    m for pvc in bucket for m in by_claim.get((cluster.name, pvc.namespace, pvc.name), [])
+                ]
                 apps = sorted({m.workload.app for m in mounts})
                 for m in mounts:
                     others = [x for x in apps if x != m.workload.app]
                     if others:
-                        out[(m.workload.id, m.volume)].append(_entry(
-                            m, others[0], how.split(" shared")[0] if "directory" in how else m.base_path,
-                            f"StorageClass {sc_name}: {how}", "configured", len(others) - 1,
-                            path=m.path[:2] + [k8s_id(cluster.name, None, "StorageClass", sc_name)]))
+                        out[(m.workload.id, m.volume)].append(
+                            _entry(
+                                m,
+                                others[0],
+                                how.split(" shared")[0] if "directory" in how else m.base_path,
+                                f"StorageClass {sc_name}: {how}",
+                                "configured",
+                                len(others) - 1,
+                                path=m.path[:2] + [k8s_id(cluster.name, None, "StorageClass", sc_name)],
+                            )
+                        )
     return out
 
 
@@ -274,14 +370,19 @@ def _csi_drivers(a: Analysis) -> Iterator[Finding]:
             continue
         scope = f"k8s:{cluster.name}"
         carried = mounts_by_cluster.get(cluster.name, [])
-        ev = {"principals": list(principals), "identity_source": note,
-              "file_systems_evaluated": sorted(csi_file_systems(cluster)),
-              "workloads": sorted({m.workload.id for m in carried}),
-              "mounts": [mount_ref(m) for m in carried],
-              "why_it_matters": "every pod's EFS volume is mounted by this identity; whoever can create a "
-                                "PersistentVolume chooses the path or access point it mounts (§6.5, §6.7)"}
+        ev = {
+            "principals": list(principals),
+            "identity_source": note,
+            "file_systems_evaluated": sorted(csi_file_systems(cluster)),
+            "workloads": sorted({m.workload.id for m in carried}),
+            "mounts": [mount_ref(m) for m in carried],
+            "why_it_matters": "every pod's EFS volume is mounted by this identity; whoever can create a "
+            "PersistentVolume chooses the path or access point it mounts (§6.5, §6.7)",
+        }
         if not principals:
-            yield finding(CID, NOT_ASSESSED, rid, "KubernetesEfsCsiDriver", scope, note, [rid], reason=[note], **ev)
+            yield finding(
+                CID, NOT_ASSESSED, rid, "KubernetesEfsCsiDriver", scope, note, [rid], reason=[note], **ev
+            )
             continue
         reached, unknown = [], []
         for p in principals:
@@ -293,17 +394,43 @@ def _csi_drivers(a: Analysis) -> Iterator[Finding]:
                 _driver_reach(a, r, rid, p, fs, reached, unknown)
         if reached:
             first = reached[0]
-            yield finding(CID, FAIL, rid, "KubernetesEfsCsiDriver", scope,
-                          f"{first['principal']} {first['how']} on {first['file_system']}: reaches "
-                          f"{first['other_application']}'s {first['directory']}", first["path"],
-                          reached=reached[:LIMIT], reached_total=len(reached), rule="§6.5, §6.7, §2.4", **ev)
+            yield finding(
+                CID,
+                FAIL,
+                rid,
+                "KubernetesEfsCsiDriver",
+                scope,
+                f"{first['principal']} {first['how']} on {first['file_system']}: reaches "
+                f"{first['other_application']}'s {first['directory']}",
+                first["path"],
+                reached=reached[:LIMIT],
+                reached_total=len(reached),
+                rule="§6.5, §6.7, §2.4",
+                **ev,
+            )
         elif unknown:
-            yield finding(CID, NOT_ASSESSED, rid, "KubernetesEfsCsiDriver", scope, "could not evaluate", [rid],
-                          reason=sorted(set(unknown)), **ev)
+            yield finding(
+                CID,
+                NOT_ASSESSED,
+                rid,
+                "KubernetesEfsCsiDriver",
+                scope,
+                "could not evaluate",
+                [rid],
+                reason=sorted(set(unknown)),
+                **ev,
+            )
         else:
-            yield finding(CID, PASS, rid, "KubernetesEfsCsiDriver", scope,
-                          "the CSI node identity cannot mount a file system of several applications without an access point",
-                          [rid], **ev)
+            yield finding(
+                CID,
+                PASS,
+                rid,
+                "KubernetesEfsCsiDriver",
+                scope,
+                "the CSI node identity cannot mount a file system of several applications without an access point",
+                [rid],
+                **ev,
+            )
 
 
 def _is_nfs(m: Mount) -> bool:
@@ -319,10 +446,19 @@ def _driver_reach(a: Analysis, r, rid: str, p: str, fs, reached: list[dict], unk
     ordered = a.apps_on_fs.get(fs.file_system_id, [])
     if ok and len(ordered) > 1:
         r.possible(p, fs)
-        reached.append({"principal": p, "file_system": fs.file_system_id, "other_application": ordered[0],
-                        "other_applications": ordered[:5], "applications_total": len(ordered),
-                        "directory": dirs[ordered[0]], "how": "may mount without an access point (any directory, any uid)",
-                        "kind": "possible", "authorization": pr.without_access_point.evidence(),
-                        "path": [rid, p] + dir_chain(fs.file_system_id, "/", dirs[ordered[0]])})
+        reached.append(
+            {
+                "principal": p,
+                "file_system": fs.file_system_id,
+                "other_application": ordered[0],
+                "other_applications": ordered[:5],
+                "applications_total": len(ordered),
+                "directory": dirs[ordered[0]],
+                "how": "may mount without an access point (any directory, any uid)",
+                "kind": "possible",
+                "authorization": pr.without_access_point.evidence(),
+                "path": [rid, p] + dir_chain(fs.file_system_id, "/", dirs[ordered[0]]),
+            }
+        )
         # Through access points it mounts what the pods' volumes name: that it may mount every
         # application's access point is how EKS works (§6.5); PV creation rights decide who picks.

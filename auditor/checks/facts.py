@@ -17,9 +17,15 @@ from auditor.model.facts import ESTATE_FILE_SYSTEMS, ESTATE_WORKLOADS, fact_id, 
 # Kinds of resource a check evaluates (Finding.resource_type -> kind).
 FILE_SYSTEM, ACCESS_POINT, MOUNT_TARGET = "file system", "access point", "mount target"
 WORKLOAD, ROLE, CSI_DRIVER = "workload", "role", "csi driver"
-KINDS = {"AwsEfsFileSystem": FILE_SYSTEM, "AwsEfsAccessPoint": ACCESS_POINT, "AwsEfsMountTarget": MOUNT_TARGET,
-         "AwsIamRole": ROLE, "KubernetesEfsCsiDriver": CSI_DRIVER, "AwsEcsTaskDefinition": WORKLOAD,
-         "AwsLambdaFunction": WORKLOAD}
+KINDS = {
+    "AwsEfsFileSystem": FILE_SYSTEM,
+    "AwsEfsAccessPoint": ACCESS_POINT,
+    "AwsEfsMountTarget": MOUNT_TARGET,
+    "AwsIamRole": ROLE,
+    "KubernetesEfsCsiDriver": CSI_DRIVER,
+    "AwsEcsTaskDefinition": WORKLOAD,
+    "AwsLambdaFunction": WORKLOAD,
+}
 # The listing that enumerates a kind per file system: when it is not read, the resources it would
 # have listed cannot have results of their own, so the pipeline gives the listing a row.
 ENUMERATED_BY = {MOUNT_TARGET: ("efs", "DescribeMountTargets"), ACCESS_POINT: ("efs", "DescribeAccessPoints")}
@@ -36,34 +42,77 @@ class Fact:
     about: str
 
 
-FS_RECORD = Fact(name="file system", services=("efs",), about="the file system's description (DescribeFileSystems)")
-FS_POLICY = Fact(name="file system policy", services=("efs",), about="DescribeFileSystemPolicy per file system")
-ACCESS_POINTS = Fact(name="access points", services=("efs",),
-                     about="the access points of each file system concerned (every application's)")
+FS_RECORD = Fact(
+    name="file system", services=("efs",), about="the file system's description (DescribeFileSystems)"
+)
+FS_POLICY = Fact(
+    name="file system policy", services=("efs",), about="DescribeFileSystemPolicy per file system"
+)
+ACCESS_POINTS = Fact(
+    name="access points",
+    services=("efs",),
+    about="the access points of each file system concerned (every application's)",
+)
 MOUNT_TARGETS = Fact(name="mount targets", services=("efs",), about="DescribeMountTargets per file system")
-MOUNT_TARGET_SGS = Fact(name="mount target security groups", services=("efs",),
-                        about="DescribeMountTargetSecurityGroups per mount target")
+MOUNT_TARGET_SGS = Fact(
+    name="mount target security groups",
+    services=("efs",),
+    about="DescribeMountTargetSecurityGroups per mount target",
+)
 SECURITY_GROUPS = Fact(name="security groups", services=("ec2",), about="DescribeSecurityGroups of the scope")
-SUBNETS = Fact(name="subnets", services=("ec2",), about="DescribeSubnets and DescribeRouteTables of the scope")
+SUBNETS = Fact(
+    name="subnets", services=("ec2",), about="DescribeSubnets and DescribeRouteTables of the scope"
+)
 BACKUP_POLICY = Fact(name="backup policy", services=("efs",), about="DescribeBackupPolicy per file system")
-BACKUP_COVERAGE = Fact(name="backup coverage", services=("backup",), about="AWS Backup ListProtectedResources")
-ROLE_POLICIES = Fact(name="role policies", services=("iam",),
-                     about="the principals' inline, attached and boundary policies")
-ECS_TASK_DEFINITIONS = Fact(name="task definition", services=("ecs",), about="the ECS task definition listing")
+BACKUP_COVERAGE = Fact(
+    name="backup coverage", services=("backup",), about="AWS Backup ListProtectedResources"
+)
+ROLE_POLICIES = Fact(
+    name="role policies", services=("iam",), about="the principals' inline, attached and boundary policies"
+)
+ECS_TASK_DEFINITIONS = Fact(
+    name="task definition", services=("ecs",), about="the ECS task definition listing"
+)
 LAMBDA_FUNCTIONS = Fact(name="lambda function", services=("lambda",), about="the Lambda function listing")
 K8S_WORKLOADS = Fact(name="kubernetes workload", services=("k8s",), about="the cluster's workload lists")
-WORKLOAD_VOLUMES = Fact(name="workload volumes", services=("k8s",),
-                        about="PersistentVolumes, PersistentVolumeClaims and StorageClasses of the cluster")
-CLUSTER_IDENTITY = Fact(name="cluster identity", services=("k8s", "eks"),
-                        about="the EFS CSI driver's identity: service accounts, its DaemonSet, EKS Pod Identity and node roles")
-APP_IDENTITY = Fact(name="application identity", services=("ecs", "lambda"),
-                    about="what names a workload's application: ECS services, Lambda tags")
-OTHER_WORKLOADS = Fact(name="other workloads", services=("ecs", "lambda", "k8s"),
-                       about="every workload listing of the estate: who else mounts the file systems")
+WORKLOAD_VOLUMES = Fact(
+    name="workload volumes",
+    services=("k8s",),
+    about="PersistentVolumes, PersistentVolumeClaims and StorageClasses of the cluster",
+)
+CLUSTER_IDENTITY = Fact(
+    name="cluster identity",
+    services=("k8s", "eks"),
+    about="the EFS CSI driver's identity: service accounts, its DaemonSet, EKS Pod Identity and node roles",
+)
+APP_IDENTITY = Fact(
+    name="application identity",
+    services=("ecs", "lambda"),
+    about="what names a workload's application: ECS services, Lambda tags",
+)
+OTHER_WORKLOADS = Fact(
+    name="other workloads",
+    services=("ecs", "lambda", "k8s"),
+    about="every workload listing of the estate: who else mounts the file systems",
+)
 OWN_WORKLOAD = (ECS_TASK_DEFINITIONS, LAMBDA_FUNCTIONS, K8S_WORKLOADS)
-FACTS = (FS_RECORD, FS_POLICY, ACCESS_POINTS, MOUNT_TARGETS, MOUNT_TARGET_SGS, SECURITY_GROUPS, SUBNETS,
-         BACKUP_POLICY, BACKUP_COVERAGE, ROLE_POLICIES, *OWN_WORKLOAD, WORKLOAD_VOLUMES, CLUSTER_IDENTITY,
-         APP_IDENTITY, OTHER_WORKLOADS)
+FACTS = (
+    FS_RECORD,
+    FS_POLICY,
+    ACCESS_POINTS,
+    MOUNT_TARGETS,
+    MOUNT_TARGET_SGS,
+    SECURITY_GROUPS,
+    SUBNETS,
+    BACKUP_POLICY,
+    BACKUP_COVERAGE,
+    ROLE_POLICIES,
+    *OWN_WORKLOAD,
+    WORKLOAD_VOLUMES,
+    CLUSTER_IDENTITY,
+    APP_IDENTITY,
+    OTHER_WORKLOADS,
+)
 _METHODS = {f.name: "_" + f.name.replace(" ", "_") for f in FACTS}  # Resolver method per fact
 
 
@@ -118,9 +167,13 @@ class Resolver:
         if kind == WORKLOAD:
             unknown = any(m.fs is None and (m.fs_id or m.ap_id) for m in self._mounts(f))
         elif kind in (ROLE, CSI_DRIVER):
-            listed = [row.get("file_system") for row in f.evidence.get("root_on", []) if isinstance(row, dict)]
-            unknown = any(self.a.idx.file_system(ref) is None
-                          for ref in listed + list(f.evidence.get("file_systems_evaluated", [])))
+            listed = [
+                row.get("file_system") for row in f.evidence.get("root_on", []) if isinstance(row, dict)
+            ]
+            unknown = any(
+                self.a.idx.file_system(ref) is None
+                for ref in listed + list(f.evidence.get("file_systems_evaluated", []))
+            )
         else:
             unknown = False
         if unknown:
@@ -163,9 +216,13 @@ class Resolver:
         for fs in self._file_systems(kind, f):
             yield fact_id(self._scope(fs), "efs", "DescribeAccessPoints", fs.file_system_id)
         yield from self._unplaced(kind, f)
-        if kind == WORKLOAD and f.scope.startswith("aws:"):  # an access point named but not read
-            if any(m.ap_id and m.ap is None for m in self._mounts(f)):
-                yield fact_id(f.scope, "efs", "DescribeAccessPoints")
+        # an access point named but not read
+        if (
+            kind == WORKLOAD
+            and f.scope.startswith("aws:")
+            and any(m.ap_id and m.ap is None for m in self._mounts(f))
+        ):
+            yield fact_id(f.scope, "efs", "DescribeAccessPoints")
 
     def _mount_targets(self, kind: str, f: Finding) -> Iterator[str]:
         for fs in self._file_systems(kind, f):
@@ -174,7 +231,9 @@ class Resolver:
     def _mount_target_security_groups(self, kind: str, f: Finding) -> Iterator[str]:
         found = self._mt.get(f.resource_id.rsplit("/", 1)[-1]) if kind == MOUNT_TARGET else None
         if found:
-            yield fact_id(self._scope(found[0]), "efs", "DescribeMountTargetSecurityGroups", found[1].mount_target_id)
+            yield fact_id(
+                self._scope(found[0]), "efs", "DescribeMountTargetSecurityGroups", found[1].mount_target_id
+            )
 
     def _security_groups(self, kind: str, f: Finding) -> Iterator[str]:
         for fs in self._file_systems(kind, f):
@@ -198,7 +257,9 @@ class Resolver:
             scope = f"aws:{account}:global"
             yield fact_id(scope, "iam", "GetAccountAuthorizationDetails", short(arn))
             role = self.a.idx.role(arn)
-            for policy in (role.attached_policy_arns or []) + [role.permissions_boundary_arn or ""] if role else ():
+            for policy in (
+                (role.attached_policy_arns or []) + [role.permissions_boundary_arn or ""] if role else ()
+            ):
                 if policy:
                     yield fact_id(scope, "iam", "GetPolicy", short(policy))
 

@@ -50,8 +50,13 @@ def _gaps(a: Analysis, ap: AccessPoint, cache: dict) -> list[str]:
     scope = _scope(ap)
     if scope not in cache:
         glob = ":".join(scope.split(":")[:2] + ["global"])
-        cache[scope] = sorted({f"{svc} in {sc}" for (sc, svc) in a.idx.scope_issues
-                               if svc in SERVICES and (sc in (scope, glob) or sc.startswith("k8s:"))})
+        cache[scope] = sorted(
+            {
+                f"{svc} in {sc}"
+                for (sc, svc) in a.idx.scope_issues
+                if svc in SERVICES and (sc in (scope, glob) or sc.startswith("k8s:"))
+            }
+        )
     return cache[scope]
 
 
@@ -59,9 +64,20 @@ def _pass(a: Analysis, cid: str, ap: AccessPoint, cache: dict, message: str, **e
     """PASS, or NOT_ASSESSED when data it relies on could not be collected."""
     missing = _gaps(a, ap, cache)
     if missing:
-        return finding(cid, NOT_ASSESSED, ap.arn, AP, _scope(ap), "could not evaluate",
-                       reason=[f"not collected: {m} (applications of untagged access points come from the workloads "
-                               f"that mount them)" for m in missing], **ev)
+        return finding(
+            cid,
+            NOT_ASSESSED,
+            ap.arn,
+            AP,
+            _scope(ap),
+            "could not evaluate",
+            reason=[
+                f"not collected: {m} (applications of untagged access points come from the workloads "
+                f"that mount them)"
+                for m in missing
+            ],
+            **ev,
+        )
     return finding(cid, PASS, ap.arn, AP, _scope(ap), message, **ev)
 
 
@@ -87,11 +103,14 @@ def _reach_to(a: Analysis, ap: AccessPoint, mounts: list) -> tuple[list[str] | N
         return path, f"{node} may mount it"
     opened = r.open_to(ap.file_system_id)
     if opened:
-        return [opened[0]] + dir_chain(ap.file_system_id, "/", ap.path), \
-            f"{opened[0]} may mount {ap.file_system_id} without an access point"
-    return None, ("no workload mounts it and no evaluated principal (workload roles, the CSI driver identities, "
-                  "roles granted ClientRootAccess, anonymous clients) may mount it or the file system without an "
-                  "access point")
+        return [opened[0]] + dir_chain(
+            ap.file_system_id, "/", ap.path
+        ), f"{opened[0]} may mount {ap.file_system_id} without an access point"
+    return None, (
+        "no workload mounts it and no evaluated principal (workload roles, the CSI driver identities, "
+        "roles granted ClientRootAccess, anonymous clients) may mount it or the file system without an "
+        "access point"
+    )
 
 
 # --- nested or shared roots --------------------------------------------------------------------
@@ -108,24 +127,45 @@ def nested_root(a: Analysis) -> Iterator[Finding]:
         ev = {"applications": sorted(own), "root_directory": ap.path}
         if not own and len(others) == 1:
             # an access point of no known application spans applications only when it holds two
-            yield finding(NESTED, NOT_ASSESSED, ap.arn, AP, _scope(ap), "application unknown",
-                          reason=[f"the access point belongs to no known application (no application tag and no "
-                                  f"workload mounts it): whether {others[0]}'s directory below it is another "
-                                  f"application's cannot be told"], other_applications=others, **ev)
+            yield finding(
+                NESTED,
+                NOT_ASSESSED,
+                ap.arn,
+                AP,
+                _scope(ap),
+                "application unknown",
+                reason=[
+                    f"the access point belongs to no known application (no application tag and no "
+                    f"workload mounts it): whether {others[0]}'s directory below it is another "
+                    f"application's cannot be told"
+                ],
+                other_applications=others,
+                **ev,
+            )
             continue
         if not others:
-            yield _pass(a, NESTED, ap, cache, "its root directory holds no other application's directory", **ev)
+            yield _pass(
+                a, NESTED, ap, cache, "its root directory holds no other application's directory", **ev
+            )
             continue
         other = others[0]
         directory = a.app_dirs[ap.file_system_id][other]
-        other_aps = [x.arn for x in a.idx.paths_by_fs[ap.file_system_id].by_path.get(directory, [])
-                     if other in a.apps_by_ap.get(x.access_point_id, ())]
+        other_aps = [
+            x.arn
+            for x in a.idx.paths_by_fs[ap.file_system_id].by_path.get(directory, [])
+            if other in a.apps_by_ap.get(x.access_point_id, ())
+        ]
         how = "shares its root directory with" if directory == ap.path else "contains the directory of"
         path, why = _reach_to(a, ap, mounted.get(ap.arn, []))
         chain = [ap.arn] + dir_chain(ap.file_system_id, ap.path, directory)
-        ev.update(mounted_by=sorted({m.workload.id for m in mounted.get(ap.arn, [])}),
-                  other_applications=others[:5], other_directory=directory, other_access_points=other_aps[:5],
-                  more_other_applications=len(inside) >= KEEP, rule="§1.5, edge 18")
+        ev.update(
+            mounted_by=sorted({m.workload.id for m in mounted.get(ap.arn, [])}),
+            other_applications=others[:5],
+            other_directory=directory,
+            other_access_points=other_aps[:5],
+            more_other_applications=len(inside) >= KEEP,
+            rule="§1.5, edge 18",
+        )
         if path is not None:
             ev.update(reachable_now=True, reach_path=path, reach=why)
             msg = f"{how} {other} ({directory}); reachable now: {why}"
@@ -176,30 +216,65 @@ def identity_collision(a: Analysis) -> Iterator[Finding]:
         ev = {"applications": sorted(own)}
         pu = ap.posix_user
         if pu is None:
-            yield _pass(a, COLLISION, ap, cache, "enforces no identity (see efs_access_point_no_user_identity)", **ev)
+            yield _pass(
+                a, COLLISION, ap, cache, "enforces no identity (see efs_access_point_no_user_identity)", **ev
+            )
             continue
         fs_id = ap.file_system_id
         if not own:
-            shared = sorted({app for key in ((fs_id, "uid", pu.uid), (fs_id, "gid", pu.gid))
-                             for app, _ in holders.get(key, [])})
+            shared = sorted(
+                {
+                    app
+                    for key in ((fs_id, "uid", pu.uid), (fs_id, "gid", pu.gid))
+                    for app, _ in holders.get(key, [])
+                }
+            )
             if shared:
-                yield finding(COLLISION, NOT_ASSESSED, ap.arn, AP, _scope(ap), "application unknown",
-                              reason=[f"the access point belongs to no known application (no application tag and no "
-                                      f"workload mounts it) and enforces the uid or gid of {shared[0]}: whether that "
-                                      f"is another application cannot be told"], other_applications=shared[:5], **ev)
+                yield finding(
+                    COLLISION,
+                    NOT_ASSESSED,
+                    ap.arn,
+                    AP,
+                    _scope(ap),
+                    "application unknown",
+                    reason=[
+                        f"the access point belongs to no known application (no application tag and no "
+                        f"workload mounts it) and enforces the uid or gid of {shared[0]}: whether that "
+                        f"is another application cannot be told"
+                    ],
+                    other_applications=shared[:5],
+                    **ev,
+                )
             else:
-                yield _pass(a, COLLISION, ap, cache, f"uid {pu.uid} and gid {pu.gid} are no application's", **ev)
+                yield _pass(
+                    a, COLLISION, ap, cache, f"uid {pu.uid} and gid {pu.gid} are no application's", **ev
+                )
             continue
         found = []
-        for mine, n, theirs in [("uid", pu.uid, "uid"), ("gid", pu.gid, "gid")] + \
-                [("secondary gid", g, kind) for g in pu.secondary_gids for kind in ("uid", "gid", "owner gid")]:
+        for mine, n, theirs in [("uid", pu.uid, "uid"), ("gid", pu.gid, "gid")] + [
+            ("secondary gid", g, kind) for g in pu.secondary_gids for kind in ("uid", "gid", "owner gid")
+        ]:
             others = [(app, arn) for app, arn in holders.get((fs_id, theirs, n), []) if app not in own]
             if others:
-                found.append({"identity": mine, "id": n, "matches": theirs, "other_application": others[0][0],
-                              "other_access_point": others[0][1], "other_applications": [x for x, _ in others[:5]]})
+                found.append(
+                    {
+                        "identity": mine,
+                        "id": n,
+                        "matches": theirs,
+                        "other_application": others[0][0],
+                        "other_access_point": others[0][1],
+                        "other_applications": [x for x, _ in others[:5]],
+                    }
+                )
         if not found:
-            yield _pass(a, COLLISION, ap, cache,
-                        f"uid {pu.uid}, gid {pu.gid} and its groups are not another application's", **ev)
+            yield _pass(
+                a,
+                COLLISION,
+                ap,
+                cache,
+                f"uid {pu.uid}, gid {pu.gid} and its groups are not another application's",
+                **ev,
+            )
             continue
         first = found[0]
         other_ap = a.idx.ap_by_arn[first["other_access_point"]]
@@ -207,8 +282,11 @@ def identity_collision(a: Analysis) -> Iterator[Finding]:
         theirs = f"posix://{'uid' if first['matches'] == 'uid' else 'gid'}/{first['id']}"
         path = [ap.arn, mine] + ([theirs] if theirs != mine else []) + [other_ap.arn]
         reach_path, why = _collision_reach(a, r, ap, other_ap, principals_of, own)
-        ev.update(collisions=found, mounted_by=sorted({m.workload.id for m in mounted.get(ap.arn, [])}),
-                  rule="§1.2, §1.4, §10, edges 19, 20")
+        ev.update(
+            collisions=found,
+            mounted_by=sorted({m.workload.id for m in mounted.get(ap.arn, [])}),
+            rule="§1.2, §1.4, §10, edges 19, 20",
+        )
         what = f"{first['identity']} {first['id']} is {first['other_application']}'s {first['matches']}"
         if reach_path is not None:
             ev.update(reachable_now=True, reach_path=reach_path, reach=why)
@@ -246,17 +324,23 @@ def _principals_by_app(a: Analysis) -> dict[str, set[str]]:
     return out
 
 
-def _collision_reach(a: Analysis, r, ap: AccessPoint, other: AccessPoint, principals_of, own) -> tuple[list | None, str]:
+def _collision_reach(
+    a: Analysis, r, ap: AccessPoint, other: AccessPoint, principals_of, own
+) -> tuple[list | None, str]:
     """§10, edge 19: the shared identity matters once someone acting as it reaches the other tree: a mount
     without an access point, or a principal of this application that may mount the other access point."""
     opened = r.open_to(ap.file_system_id)
     if opened:
-        return ([opened[0]] + dir_chain(ap.file_system_id, "/", other.path),
-                f"{opened[0]} may mount {ap.file_system_id} without an access point and act as any uid")
+        return (
+            [opened[0]] + dir_chain(ap.file_system_id, "/", other.path),
+            f"{opened[0]} may mount {ap.file_system_id} without an access point and act as any uid",
+        )
     mine = set().union(*(principals_of.get(app, set()) for app in own)) if own else set()
     found = r.may_mount(other, mine)
     if found:
         node, path = found[0]
         return path, f"{node}, a principal of this application, may mount {other.access_point_id}"
-    return None, ("no evaluated principal may mount the file system without an access point, and no principal of "
-                  "this application may mount the other application's access point")
+    return None, (
+        "no evaluated principal may mount the file system without an access point, and no principal of "
+        "this application may mount the other application's access point"
+    )

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
 from auditor.analysis.access import Analysis
 from auditor.analysis.mounts import Mount, csi_file_systems
+from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
 from auditor.graph.build import csi_controller, csi_node, dir_chain
 from auditor.graph.links import mount_ref
 from auditor.graph.reach import principal_node, reach, root_capable
@@ -21,8 +21,10 @@ from auditor.model.aws import FileSystem, PolicyStatus
 from auditor.model.ids import dir_id
 
 CID = "efs_root_squash_gap"
-MOUNT_ONLY = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Action": "elasticfilesystem:ClientMount", "Resource": "*"}]}
+MOUNT_ONLY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "elasticfilesystem:ClientMount", "Resource": "*"}],
+}
 
 
 def root_squash_gap(a: Analysis) -> Iterator[Finding]:
@@ -39,28 +41,67 @@ def _scope(fs: FileSystem) -> str:
 def _file_systems(a: Analysis) -> Iterator[Finding]:
     for fs in a.snapshot.file_systems:
         if fs.policy_status is PolicyStatus.UNKNOWN:
-            yield finding(CID, NOT_ASSESSED, fs.arn, "AwsEfsFileSystem", _scope(fs), "file system policy could not be read")
+            yield finding(
+                CID,
+                NOT_ASSESSED,
+                fs.arn,
+                "AwsEfsFileSystem",
+                _scope(fs),
+                "file system policy could not be read",
+            )
             continue
         anon_root, anon_missing = _root_contexts(a, None, fs)
-        probe = (Principal(kind="role", arn=f"arn:aws:iam::{fs.account_id}:role/any-role"),
-                 [("identity policy allowing only elasticfilesystem:ClientMount", MOUNT_ONLY)], None, ())
+        probe = (
+            Principal(kind="role", arn=f"arn:aws:iam::{fs.account_id}:role/any-role"),
+            [("identity policy allowing only elasticfilesystem:ClientMount", MOUNT_ONLY)],
+            None,
+            (),
+        )
         member = a.authz.grant(fs, f"probe:{fs.account_id}", True, None, probe)
         member_root = member.can_mount(a.params) and member.can_root(a.params)
         if anon_root:
-            yield finding(CID, FAIL, fs.arn, "AwsEfsFileSystem", _scope(fs),
-                          f"anonymous clients mount with root access ({anon_root[0]['connection']})",
-                          anon_root[0]["path"], anonymous_root_connections=anon_root, rule="§1.3, §2.2, edges 1, 2, 9, 16")
+            yield finding(
+                CID,
+                FAIL,
+                fs.arn,
+                "AwsEfsFileSystem",
+                _scope(fs),
+                f"anonymous clients mount with root access ({anon_root[0]['connection']})",
+                anon_root[0]["path"],
+                anonymous_root_connections=anon_root,
+                rule="§1.3, §2.2, edges 1, 2, 9, 16",
+            )
         elif member_root and fs.policy_status is PolicyStatus.PRESENT:
-            yield finding(CID, FAIL, fs.arn, "AwsEfsFileSystem", _scope(fs),
-                          "any principal of the account that holds ClientMount also gets ClientRootAccess from this policy",
-                          principal_with_client_mount=member.evidence(), rule="§2.7, edge 5")
+            yield finding(
+                CID,
+                FAIL,
+                fs.arn,
+                "AwsEfsFileSystem",
+                _scope(fs),
+                "any principal of the account that holds ClientMount also gets ClientRootAccess from this policy",
+                principal_with_client_mount=member.evidence(),
+                rule="§2.7, edge 5",
+            )
         elif anon_missing or member_root is None:
-            yield finding(CID, NOT_ASSESSED, fs.arn, "AwsEfsFileSystem", _scope(fs), "could not evaluate",
-                          reason=sorted(set(anon_missing + list(member.missing))))
+            yield finding(
+                CID,
+                NOT_ASSESSED,
+                fs.arn,
+                "AwsEfsFileSystem",
+                _scope(fs),
+                "could not evaluate",
+                reason=sorted(set(anon_missing + list(member.missing))),
+            )
         else:
-            yield finding(CID, PASS, fs.arn, "AwsEfsFileSystem", _scope(fs),
-                          "root is squashed for anonymous clients and for principals without their own ClientRootAccess",
-                          principal_with_client_mount=member.evidence())
+            yield finding(
+                CID,
+                PASS,
+                fs.arn,
+                "AwsEfsFileSystem",
+                _scope(fs),
+                "root is squashed for anonymous clients and for principals without their own ClientRootAccess",
+                principal_with_client_mount=member.evidence(),
+            )
 
 
 def _workloads(a: Analysis) -> Iterator[Finding]:
@@ -73,15 +114,23 @@ def _workloads(a: Analysis) -> Iterator[Finding]:
             mount_ok = conn.can("mount", a.params)
             root_ok = conn.can("root", a.params) if rooty and mount_ok is not False else None
             actions = ("ClientMount", "ClientRootAccess") if rooty else ("ClientMount",)
-            row = {"volume": m.volume, "file_system": m.fs_id, "access_point": m.ap_id, "principal": m.principal_note,
-                   "root_identities": [{"container": c, **i.evidence()} for c, i in rooty],
-                   "authorization": conn.grant_evidence(actions)}
+            row = {
+                "volume": m.volume,
+                "file_system": m.fs_id,
+                "access_point": m.ap_id,
+                "principal": m.principal_note,
+                "root_identities": [{"container": c, **i.evidence()} for c, i in rooty],
+                "authorization": conn.grant_evidence(actions),
+            }
             if conn.not_assessed:
                 row["not_assessed"] = conn.not_assessed
             rows.append(row)
             if m.invalid or mount_ok is False:  # efs_workload_volume_unmountable reports it
-                row["cannot_mount"] = ("cannot mount: " + m.invalid[0] if m.invalid else
-                                       "cannot mount: ClientMount is denied to the mount's principal")
+                row["cannot_mount"] = (
+                    "cannot mount: " + m.invalid[0]
+                    if m.invalid
+                    else "cannot mount: ClientMount is denied to the mount's principal"
+                )
                 continue
             if not rooty:
                 continue
@@ -90,25 +139,59 @@ def _workloads(a: Analysis) -> Iterator[Finding]:
             elif root_ok:
                 roots.append((m, rooty[0]))
             else:
-                row["squashed"] = (f"root is squashed to uid {a.params.squash_uid} (target UNVERIFIED, setting squash_uid); "
-                                   "a root client can still switch to any other uid (edge 4)")
+                row["squashed"] = (
+                    f"root is squashed to uid {a.params.squash_uid} (target UNVERIFIED, setting squash_uid); "
+                    "a root client can still switch to any other uid (edge 4)"
+                )
         ev = {"application": ref.app, "mounts": rows}
         if ref.source:
             ev["source_file"], ev["source_line"] = ref.source
         if roots:
             m, (c, i) = roots[0]
-            via = f"access point {m.ap_id} enforcing uid {i.uid} gid {i.gid}" if i.enforced_by else f"container {c} ({i.source})"
-            yield finding(CID, FAIL, ref.id, ref.resource_type, ref.scope,
-                          f"acts as root on {m.fs_id} via {via}: ClientRootAccess is granted",
-                          _to_file_system(m), rule="§1.3, §1.4, §2.5, edges 3, 16",
-                          principals=[p or "anonymous" for p in a.connection(m).principals], access_point=m.ap_id, **ev)
+            via = (
+                f"access point {m.ap_id} enforcing uid {i.uid} gid {i.gid}"
+                if i.enforced_by
+                else f"container {c} ({i.source})"
+            )
+            yield finding(
+                CID,
+                FAIL,
+                ref.id,
+                ref.resource_type,
+                ref.scope,
+                f"acts as root on {m.fs_id} via {via}: ClientRootAccess is granted",
+                _to_file_system(m),
+                rule="§1.3, §1.4, §2.5, edges 3, 16",
+                principals=[p or "anonymous" for p in a.connection(m).principals],
+                access_point=m.ap_id,
+                **ev,
+            )
         elif unknown:
-            reason = sorted({r for m in unknown for r in a.connection(m).not_assessed}) or ["authorization indeterminate"]
-            yield finding(CID, NOT_ASSESSED, ref.id, ref.resource_type, ref.scope, "could not evaluate root access",
-                          unknown[0].path, reason=reason, **ev)
+            reason = sorted({r for m in unknown for r in a.connection(m).not_assessed}) or [
+                "authorization indeterminate"
+            ]
+            yield finding(
+                CID,
+                NOT_ASSESSED,
+                ref.id,
+                ref.resource_type,
+                ref.scope,
+                "could not evaluate root access",
+                unknown[0].path,
+                reason=reason,
+                **ev,
+            )
         else:
-            yield finding(CID, PASS, ref.id, ref.resource_type, ref.scope, "no mount acts as unsquashed root",
-                          [ref.id], **ev)
+            yield finding(
+                CID,
+                PASS,
+                ref.id,
+                ref.resource_type,
+                ref.scope,
+                "no mount acts as unsquashed root",
+                [ref.id],
+                **ev,
+            )
 
 
 def _to_file_system(m: Mount) -> list[str]:
@@ -145,8 +228,14 @@ def _root_contexts(a: Analysis, principal: str | None, fs: FileSystem) -> tuple[
             else:
                 cnode = rows.include(cls, ap)
                 path = [node, cnode] + ([ap.arn] if cnode != ap.arn else []) + [fs.arn]
-            found.append({"file_system": fs.file_system_id, "connection": label,
-                          **g.evidence(("ClientMount", "ClientRootAccess")), "path": path})
+            found.append(
+                {
+                    "file_system": fs.file_system_id,
+                    "connection": label,
+                    **g.evidence(("ClientMount", "ClientRootAccess")),
+                    "path": path,
+                }
+            )
         elif m is None or r is None:
             missing.extend(g.missing)
     return found, missing
@@ -171,7 +260,11 @@ def _roles(a: Analysis) -> Iterator[Finding]:
     for principal in sorted(candidates):
         role = a.idx.role(principal)
         rid = role.arn if role else principal
-        scope = f"aws:{role.account_id}:global" if role else f"aws:{principal.split(':')[4] if principal.count(':') >= 5 else 'unknown'}:global"
+        scope = (
+            f"aws:{role.account_id}:global"
+            if role
+            else f"aws:{principal.split(':')[4] if principal.count(':') >= 5 else 'unknown'}:global"
+        )
         found, missing = [], []
         for fs_arn in sorted(candidates[principal]):
             f, m = _root_contexts(a, principal, a.idx.fs_by_arn[fs_arn])
@@ -179,19 +272,44 @@ def _roles(a: Analysis) -> Iterator[Finding]:
             missing.extend(m)
         if found:
             mounts = carried.get(principal, [])
-            yield finding(CID, FAIL, rid, "AwsIamRole", scope,
-                          f"can mount {found[0]['file_system']} as root ({found[0]['connection']})",
-                          [rid] + found[0]["path"][1:], root_on=found, kind="possible reach", rule="§2.5, edge 3",
-                          file_systems_evaluated=sorted(candidates[principal]),
-                          workloads=sorted({m.workload.id for m in mounts}),
-                          mounts=[mount_ref(m) for m in mounts])
+            yield finding(
+                CID,
+                FAIL,
+                rid,
+                "AwsIamRole",
+                scope,
+                f"can mount {found[0]['file_system']} as root ({found[0]['connection']})",
+                [rid] + found[0]["path"][1:],
+                root_on=found,
+                kind="possible reach",
+                rule="§2.5, edge 3",
+                file_systems_evaluated=sorted(candidates[principal]),
+                workloads=sorted({m.workload.id for m in mounts}),
+                mounts=[mount_ref(m) for m in mounts],
+            )
         elif missing or principal in unreadable:
-            yield finding(CID, NOT_ASSESSED, rid, "AwsIamRole", scope, "could not evaluate",
-                          reason=sorted(set(missing + unreadable.get(principal, []))),
-                          file_systems_evaluated=sorted(candidates[principal]), kind="possible reach")
+            yield finding(
+                CID,
+                NOT_ASSESSED,
+                rid,
+                "AwsIamRole",
+                scope,
+                "could not evaluate",
+                reason=sorted(set(missing + unreadable.get(principal, []))),
+                file_systems_evaluated=sorted(candidates[principal]),
+                kind="possible reach",
+            )
         else:
-            yield finding(CID, PASS, rid, "AwsIamRole", scope, "cannot mount any file system as root",
-                          file_systems_evaluated=sorted(candidates[principal]), kind="possible reach")
+            yield finding(
+                CID,
+                PASS,
+                rid,
+                "AwsIamRole",
+                scope,
+                "cannot mount any file system as root",
+                file_systems_evaluated=sorted(candidates[principal]),
+                kind="possible reach",
+            )
 
 
 def _csi(a: Analysis) -> Iterator[Finding]:
@@ -201,13 +319,29 @@ def _csi(a: Analysis) -> Iterator[Finding]:
             continue
         fs_ids = csi_file_systems(cluster)
         carried = [m for m in a.mounts if m.workload.scope == f"k8s:{cluster.name}" and m.principal_arns]
-        yield _csi_result(a, cluster.name, rid, principals, note, fs_ids,
-                          "the EFS CSI node plugin identity mounts for every pod on the cluster (§6.5)", carried)
+        yield _csi_result(
+            a,
+            cluster.name,
+            rid,
+            principals,
+            note,
+            fs_ids,
+            "the EFS CSI node plugin identity mounts for every pod on the cluster (§6.5)",
+            carried,
+        )
         cid, principals = csi_controller(cluster)
         if cid is not None:
-            yield _csi_result(a, cluster.name, cid, principals, "EFS CSI controller with --delete-access-point-root-dir",
-                              fs_ids, "the controller mounts the file-system root as uid 0 to delete access point "
-                              "directories: a whole-file-system root principal (edge 33)", [])
+            yield _csi_result(
+                a,
+                cluster.name,
+                cid,
+                principals,
+                "EFS CSI controller with --delete-access-point-root-dir",
+                fs_ids,
+                "the controller mounts the file-system root as uid 0 to delete access point "
+                "directories: a whole-file-system root principal (edge 33)",
+                [],
+            )
 
 
 def _csi_result(a, cluster, rid, principals, note, fs_ids, why, carried) -> Finding:
@@ -224,14 +358,45 @@ def _csi_result(a, cluster, rid, principals, note, fs_ids, why, carried) -> Find
             f, m = _root_contexts(a, p, fs)
             found.extend({"principal": p, **x} for x in f)
             missing.extend(m)
-    ev = {"principals": list(principals), "identity_source": note, "why_it_matters": why,
-          "workloads": sorted({m.workload.id for m in carried}), "mounts": [mount_ref(m) for m in carried]}
+    ev = {
+        "principals": list(principals),
+        "identity_source": note,
+        "why_it_matters": why,
+        "workloads": sorted({m.workload.id for m in carried}),
+        "mounts": [mount_ref(m) for m in carried],
+    }
     if found:
-        return finding(CID, FAIL, rid, "KubernetesEfsCsiDriver", scope,
-                       f"{found[0]['principal']} holds ClientRootAccess on {found[0]['file_system']} for the whole cluster",
-                       [rid] + found[0]["path"], root_on=found, file_systems_evaluated=sorted(fs_ids), **ev)
+        return finding(
+            CID,
+            FAIL,
+            rid,
+            "KubernetesEfsCsiDriver",
+            scope,
+            f"{found[0]['principal']} holds ClientRootAccess on {found[0]['file_system']} for the whole cluster",
+            [rid] + found[0]["path"],
+            root_on=found,
+            file_systems_evaluated=sorted(fs_ids),
+            **ev,
+        )
     if missing:
-        return finding(CID, NOT_ASSESSED, rid, "KubernetesEfsCsiDriver", scope, "could not evaluate",
-                       reason=sorted(set(missing)), file_systems_evaluated=sorted(fs_ids), **ev)
-    return finding(CID, PASS, rid, "KubernetesEfsCsiDriver", scope, "the CSI driver identity cannot mount as root",
-                   file_systems_evaluated=sorted(fs_ids), **ev)
+        return finding(
+            CID,
+            NOT_ASSESSED,
+            rid,
+            "KubernetesEfsCsiDriver",
+            scope,
+            "could not evaluate",
+            reason=sorted(set(missing)),
+            file_systems_evaluated=sorted(fs_ids),
+            **ev,
+        )
+    return finding(
+        CID,
+        PASS,
+        rid,
+        "KubernetesEfsCsiDriver",
+        scope,
+        "the CSI driver identity cannot mount as root",
+        file_systems_evaluated=sorted(fs_ids),
+        **ev,
+    )

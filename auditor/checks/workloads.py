@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
 from auditor.analysis.access import Analysis
 from auditor.analysis.mounts import Mount, WorkloadRef
+from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
 
 
 def _volume(m: Mount) -> dict:
@@ -30,24 +30,55 @@ def unencrypted_mount(a: Analysis) -> Iterator[Finding]:
         plain = [m for m in valid if m.tls is False]
         unknown = [m for m in valid if m.tls is None]
         if plain:
-            yield _wl(cid, FAIL, ref, f"volume {plain[0].volume} mounts {plain[0].fs_id} without TLS ({plain[0].tls_reason})",
-                      plain[0].path + [_fs_node(plain[0])], volumes=vols, rule="§3.2, §11")
+            yield _wl(
+                cid,
+                FAIL,
+                ref,
+                f"volume {plain[0].volume} mounts {plain[0].fs_id} without TLS ({plain[0].tls_reason})",
+                plain[0].path + [_fs_node(plain[0])],
+                volumes=vols,
+                rule="§3.2, §11",
+            )
         elif unknown:
-            yield _wl(cid, NOT_ASSESSED, ref, "a volume could not be resolved", unknown[0].path, volumes=vols,
-                      reason=[u for m in unknown for u in m.unresolved] or [f"volume {unknown[0].volume}: transport unknown"])
+            yield _wl(
+                cid,
+                NOT_ASSESSED,
+                ref,
+                "a volume could not be resolved",
+                unknown[0].path,
+                volumes=vols,
+                reason=[u for m in unknown for u in m.unresolved]
+                or [f"volume {unknown[0].volume}: transport unknown"],
+            )
         elif not valid:
-            yield _wl(cid, NOT_ASSESSED, ref, "no EFS volume of the workload can mount", [ref.id], volumes=vols,
-                      reason=[_invalid_note(m)["not_evaluated"] for m in mounts])
+            yield _wl(
+                cid,
+                NOT_ASSESSED,
+                ref,
+                "no EFS volume of the workload can mount",
+                [ref.id],
+                volumes=vols,
+                reason=[_invalid_note(m)["not_evaluated"] for m in mounts],
+            )
         else:
             skipped = len(mounts) - len(valid)
             extra = f"; {skipped} cannot mount (efs_workload_volume_unmountable)" if skipped else ""
-            yield _wl(cid, PASS, ref, f"all {len(valid)} mountable EFS volumes use TLS{extra}", [ref.id], volumes=vols)
+            yield _wl(
+                cid,
+                PASS,
+                ref,
+                f"all {len(valid)} mountable EFS volumes use TLS{extra}",
+                [ref.id],
+                volumes=vols,
+            )
 
 
 def _invalid_note(m: Mount) -> dict:
     if not m.invalid:
         return {}
-    return {"not_evaluated": f"volume {m.volume} cannot mount ({m.invalid[0]}): see efs_workload_volume_unmountable"}
+    return {
+        "not_evaluated": f"volume {m.volume} cannot mount ({m.invalid[0]}): see efs_workload_volume_unmountable"
+    }
 
 
 def workload_runs_as_root(a: Analysis) -> Iterator[Finding]:
@@ -57,7 +88,9 @@ def workload_runs_as_root(a: Analysis) -> Iterator[Finding]:
     for ref, mounts in a.workloads.values():
         rows, root, unknown = [], [], []
         for m in mounts:
-            if m.invalid:  # never runs with this volume (edge 23): reported by efs_workload_volume_unmountable
+            if (
+                m.invalid
+            ):  # never runs with this volume (edge 23): reported by efs_workload_volume_unmountable
                 rows.append({**_volume(m), "identity": "not evaluated", **_invalid_note(m)})
                 continue
             if m.ap is not None and m.ap.posix_user is not None:
@@ -66,7 +99,9 @@ def workload_runs_as_root(a: Analysis) -> Iterator[Finding]:
             if m.unresolved and ((m.ap_id is not None and m.ap is None) or m.fs_id is None):
                 # whether an access point enforces an identity is itself unknown
                 unknown.append(m)
-                rows.append({**_volume(m), "identity": "unknown: the volume or its access point was not resolved"})
+                rows.append(
+                    {**_volume(m), "identity": "unknown: the volume or its access point was not resolved"}
+                )
                 continue
             if not m.identities:
                 if m.unresolved:
@@ -80,19 +115,56 @@ def workload_runs_as_root(a: Analysis) -> Iterator[Finding]:
                     root.append((m, container, ident))
         if root:
             m, container, ident = root[0]
-            what = "uid 0" if ident.uid == 0 else "gid 0" if ident.gid == 0 else (
-                "possibly root (image default)" if ident.uid is None and ident.uid_may_be_root else "possibly gid 0")
-            yield _wl(cid, FAIL, ref, f"container {container} runs as {what} on {m.fs_id} without an enforced identity",
-                      m.path + [_fs_node(m)], mounts=rows, gid0_is_root=gid0,
-                      rule="§1.3, §4.2, §6.6, edges 25, 26")
+            what = (
+                "uid 0"
+                if ident.uid == 0
+                else "gid 0"
+                if ident.gid == 0
+                else (
+                    "possibly root (image default)"
+                    if ident.uid is None and ident.uid_may_be_root
+                    else "possibly gid 0"
+                )
+            )
+            yield _wl(
+                cid,
+                FAIL,
+                ref,
+                f"container {container} runs as {what} on {m.fs_id} without an enforced identity",
+                m.path + [_fs_node(m)],
+                mounts=rows,
+                gid0_is_root=gid0,
+                rule="§1.3, §4.2, §6.6, edges 25, 26",
+            )
         elif unknown:
-            yield _wl(cid, NOT_ASSESSED, ref, "a volume could not be resolved", unknown[0].path, mounts=rows,
-                      reason=[u for m in unknown for u in m.unresolved])
+            yield _wl(
+                cid,
+                NOT_ASSESSED,
+                ref,
+                "a volume could not be resolved",
+                unknown[0].path,
+                mounts=rows,
+                reason=[u for m in unknown for u in m.unresolved],
+            )
         elif all(m.invalid for m in mounts):
-            yield _wl(cid, NOT_ASSESSED, ref, "no EFS volume of the workload can mount", [ref.id], mounts=rows,
-                      reason=[_invalid_note(m)["not_evaluated"] for m in mounts])
+            yield _wl(
+                cid,
+                NOT_ASSESSED,
+                ref,
+                "no EFS volume of the workload can mount",
+                [ref.id],
+                mounts=rows,
+                reason=[_invalid_note(m)["not_evaluated"] for m in mounts],
+            )
         else:
-            yield _wl(cid, PASS, ref, "no root identity on a mount without an enforced identity", [ref.id], mounts=rows)
+            yield _wl(
+                cid,
+                PASS,
+                ref,
+                "no root identity on a mount without an enforced identity",
+                [ref.id],
+                mounts=rows,
+            )
 
 
 def ecs_invalid_volume(a: Analysis) -> Iterator[Finding]:
@@ -102,8 +174,15 @@ def ecs_invalid_volume(a: Analysis) -> Iterator[Finding]:
             continue
         bad = [{**_volume(m), "problems": m.invalid} for m in mounts if m.invalid]
         if bad:
-            yield _wl(cid, FAIL, ref, f"volume {bad[0]['volume']}: {bad[0]['problems'][0]}", [ref.id], volumes=bad,
-                      rule="§4.1, edges 23, 24")
+            yield _wl(
+                cid,
+                FAIL,
+                ref,
+                f"volume {bad[0]['volume']}: {bad[0]['problems'][0]}",
+                [ref.id],
+                volumes=bad,
+                rule="§4.1, edges 23, 24",
+            )
         else:
             yield _wl(cid, PASS, ref, f"{len(mounts)} EFS volumes are valid", [ref.id])
 
@@ -124,11 +203,25 @@ def workload_volume_unmountable(a: Analysis) -> Iterator[Finding]:
                 unknown.extend(reasons)
         if bad:
             m, row = bad[0]
-            yield _wl(cid, FAIL, ref, f"volume {m.volume} cannot mount {m.fs_id}: {row['why']}", m.path + [_fs_node(m)],
-                      volumes=rows, rule="§0 layer 4, §4.1, §5, §6.5, edges 23, 24")
+            yield _wl(
+                cid,
+                FAIL,
+                ref,
+                f"volume {m.volume} cannot mount {m.fs_id}: {row['why']}",
+                m.path + [_fs_node(m)],
+                volumes=rows,
+                rule="§0 layer 4, §4.1, §5, §6.5, edges 23, 24",
+            )
         elif unknown:
-            yield _wl(cid, NOT_ASSESSED, ref, "whether every volume can mount could not be evaluated", [ref.id],
-                      volumes=rows, reason=list(dict.fromkeys(unknown)))
+            yield _wl(
+                cid,
+                NOT_ASSESSED,
+                ref,
+                "whether every volume can mount could not be evaluated",
+                [ref.id],
+                volumes=rows,
+                reason=list(dict.fromkeys(unknown)),
+            )
         else:
             yield _wl(cid, PASS, ref, f"all {len(mounts)} EFS volumes can mount", [ref.id], volumes=rows)
 

@@ -19,8 +19,13 @@ from auditor.model.snapshot import Snapshot, load, merge
 
 # Calls moto 5.2.5 does not implement: their issues are replaced by the sample's values.
 UNIMPLEMENTED = {("backup", "ListProtectedResources"), ("eks", "ListPodIdentityAssociations")}
-DEMO_ENV = {"AWS_ACCESS_KEY_ID": "demo", "AWS_SECRET_ACCESS_KEY": "demo", "AWS_SESSION_TOKEN": "demo",
-            "MOTO_IAM_LOAD_MANAGED_POLICIES": "true", "AWS_EC2_METADATA_DISABLED": "true"}
+DEMO_ENV = {
+    "AWS_ACCESS_KEY_ID": "demo",
+    "AWS_SECRET_ACCESS_KEY": "demo",
+    "AWS_SESSION_TOKEN": "demo",
+    "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
 
 
 def seeded_snapshot(estate_dir: Path) -> tuple[Snapshot, list[str]]:
@@ -47,8 +52,11 @@ def seeded_snapshot(estate_dir: Path) -> tuple[Snapshot, list[str]]:
         server.stop()
     collected = translate(collected, {live_id: sample_id for sample_id, live_id in ids.items()})
     collected, notes = fill_moto_gaps(collected, sample)
-    notes.insert(0, f"AWS side: seeded into moto at 127.0.0.1:{port}, collected with {calls} API calls; "
-                    f"{len(ids)} moto-generated ids mapped back to the sample's ids")
+    notes.insert(
+        0,
+        f"AWS side: seeded into moto at 127.0.0.1:{port}, collected with {calls} API calls; "
+        f"{len(ids)} moto-generated ids mapped back to the sample's ids",
+    )
     parts = [collected]
     manifests = estate_dir / "manifests"
     if manifests.is_dir():
@@ -64,7 +72,7 @@ def _reset(endpoint: str) -> None:
     import urllib.request
 
     request = urllib.request.Request(f"{endpoint}/moto-api/reset", data=b"", method="POST")
-    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - 127.0.0.1 only
+    with urllib.request.urlopen(request, timeout=60) as response:
         response.read()
 
 
@@ -76,9 +84,22 @@ def load_sample(estate_dir: Path) -> Snapshot:
         import yaml
 
         snap = Snapshot.model_validate(yaml.safe_load((estate_dir / "aws.yaml").read_text()))
-    stubs = [c.model_copy(update={k: None for k in ("persistent_volumes", "persistent_volume_claims", "storage_classes",
-                                                    "workloads", "service_accounts", "csi_node", "csi_controller")})
-             for c in snap.clusters]
+    stubs = [
+        c.model_copy(
+            update=dict.fromkeys(
+                (
+                    "persistent_volumes",
+                    "persistent_volume_claims",
+                    "storage_classes",
+                    "workloads",
+                    "service_accounts",
+                    "csi_node",
+                    "csi_controller",
+                )
+            )
+        )
+        for c in snap.clusters
+    ]
     units = [u for u in snap.units if u.scope.startswith("aws:")]
     issues = [i for i in snap.issues if i.scope.startswith("aws:")]
     return snap.model_copy(update={"clusters": stubs, "units": units, "issues": issues})
@@ -96,9 +117,12 @@ def fill_moto_gaps(collected: Snapshot, sample: Snapshot) -> tuple[Snapshot, lis
     """Copy into the collected snapshot the sample's values for fields moto 5.2.5 cannot hold."""
     notes: list[str] = []
     s_fns = {f.arn: f for f in sample.lambda_functions}
-    fns = [f.model_copy(update={"file_system_configs": s_fns[f.arn].file_system_configs})
-           if f.arn in s_fns and s_fns[f.arn].file_system_configs and not f.file_system_configs else f
-           for f in collected.lambda_functions]
+    fns = [
+        f.model_copy(update={"file_system_configs": s_fns[f.arn].file_system_configs})
+        if f.arn in s_fns and s_fns[f.arn].file_system_configs and not f.file_system_configs
+        else f
+        for f in collected.lambda_functions
+    ]
     if fns != collected.lambda_functions:
         notes.append("Lambda FileSystemConfigs filled in from the sample: moto drops them on CreateFunction")
     s_fs = {f.arn: f for f in sample.file_systems}
@@ -112,32 +136,57 @@ def fill_moto_gaps(collected: Snapshot, sample: Snapshot) -> tuple[Snapshot, lis
             update["backup_protected"] = want.backup_protected
         systems.append(fs.model_copy(update=update))
     if any(a.backup_policy_status != b.backup_policy_status for a, b in zip(systems, collected.file_systems)):
-        notes.append("EFS backup policy status DISABLED filled in from the sample: moto has no PutBackupPolicy")
+        notes.append(
+            "EFS backup policy status DISABLED filled in from the sample: moto has no PutBackupPolicy"
+        )
     tds = []
     s_tds = {t.arn: t for t in sample.task_definitions}
     for td in collected.task_definitions:
         want = s_tds.get(td.arn)
-        vols = [v.model_copy(update={"efs": v.efs.model_copy(update={"root_directory": None})})
-                if want and v.efs and v.efs.root_directory == "/" and _root_unset(want, v.name) else v for v in td.volumes]
+        vols = [
+            v.model_copy(update={"efs": v.efs.model_copy(update={"root_directory": None})})
+            if want and v.efs and v.efs.root_directory == "/" and _root_unset(want, v.name)
+            else v
+            for v in td.volumes
+        ]
         tds.append(td.model_copy(update={"volumes": vols}))
     if tds != collected.task_definitions:
-        notes.append("ECS EFS volumes: rootDirectory '/' that moto adds to volumes which omitted it is removed")
+        notes.append(
+            "ECS EFS volumes: rootDirectory '/' that moto adds to volumes which omitted it is removed"
+        )
     s_mp = {p.arn: p for p in sample.managed_policies}
-    policies = [s_mp[p.arn] if p.arn in s_mp and p.arn.startswith("arn:aws:iam::aws:") and p != s_mp[p.arn] else p
-                for p in collected.managed_policies]
+    policies = [
+        s_mp[p.arn] if p.arn in s_mp and p.arn.startswith("arn:aws:iam::aws:") and p != s_mp[p.arn] else p
+        for p in collected.managed_policies
+    ]
     if policies != collected.managed_policies:
-        notes.append("AWS managed policy versions and documents taken from the sample: moto bundles older copies")
+        notes.append(
+            "AWS managed policy versions and documents taken from the sample: moto bundles older copies"
+        )
     s_cl = {c.name: c for c in sample.clusters}
-    clusters = [c.model_copy(update={"pod_identity_associations": s_cl[c.name].pod_identity_associations})
-                if c.name in s_cl and c.pod_identity_associations is None else c for c in collected.clusters]
+    clusters = [
+        c.model_copy(update={"pod_identity_associations": s_cl[c.name].pod_identity_associations})
+        if c.name in s_cl and c.pod_identity_associations is None
+        else c
+        for c in collected.clusters
+    ]
     dropped = [i for i in collected.issues if (i.service, i.operation) in UNIMPLEMENTED]
     if dropped:
-        notes.append("Backup ListProtectedResources and EKS pod identity associations are not implemented by moto: "
-                     "their values come from the sample and their collection issues are dropped")
+        notes.append(
+            "Backup ListProtectedResources and EKS pod identity associations are not implemented by moto: "
+            "their values come from the sample and their collection issues are dropped"
+        )
     issues = [i for i in collected.issues if (i.service, i.operation) not in UNIMPLEMENTED]
-    return collected.model_copy(update={
-        "lambda_functions": fns, "file_systems": systems, "task_definitions": tds, "managed_policies": policies,
-        "clusters": clusters, "issues": issues}), notes
+    return collected.model_copy(
+        update={
+            "lambda_functions": fns,
+            "file_systems": systems,
+            "task_definitions": tds,
+            "managed_policies": policies,
+            "clusters": clusters,
+            "issues": issues,
+        }
+    ), notes
 
 
 def _root_unset(td, volume: str) -> bool:
@@ -148,8 +197,12 @@ def _root_unset(td, volume: str) -> bool:
 def _environment(values: dict[str, str]):
     """Set environment variables for the seeded run and restore them afterwards. Profiles and
     credential files are masked so no real credentials are read."""
-    masked = {"AWS_PROFILE": None, "AWS_DEFAULT_PROFILE": None, "AWS_CONFIG_FILE": os.devnull,
-              "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
+    masked = {
+        "AWS_PROFILE": None,
+        "AWS_DEFAULT_PROFILE": None,
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
     saved = {k: os.environ.get(k) for k in {**values, **masked}}
     try:
         for k, v in {**masked, **values}.items():

@@ -20,7 +20,7 @@ import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,28 +30,49 @@ from auditor.params import Params
 # Seconds of the invocation kept back from collection for evaluation, rendering and upload.
 DEFAULT_RESERVE_SECONDS = 60.0
 SETTINGS = (
-    "EFS_AUDIT_REGIONS", "EFS_AUDIT_ROLE_ARNS", "EFS_AUDIT_EXTERNAL_ID", "EFS_AUDIT_BUCKET",
-    "EFS_AUDIT_PREFIX", "EFS_AUDIT_FORMATS", "EFS_AUDIT_FAIL_ON", "EFS_AUDIT_ALLOW_PARTIAL",
-    "EFS_AUDIT_WAIVERS", "EFS_AUDIT_BASELINE",
-    "EFS_AUDIT_SECURITY_HUB", "EFS_AUDIT_RESERVE_SECONDS", "EFS_AUDIT_MAX_WORKERS", "EFS_AUDIT_MAX_ATTEMPTS",
-    "EFS_AUDIT_PARAMS", "EFS_AUDIT_OUTPUT_DIR", "EFS_AUDIT_K8S_CLUSTER", "EFS_AUDIT_KUBECONFIG",
+    "EFS_AUDIT_REGIONS",
+    "EFS_AUDIT_ROLE_ARNS",
+    "EFS_AUDIT_EXTERNAL_ID",
+    "EFS_AUDIT_BUCKET",
+    "EFS_AUDIT_PREFIX",
+    "EFS_AUDIT_FORMATS",
+    "EFS_AUDIT_FAIL_ON",
+    "EFS_AUDIT_ALLOW_PARTIAL",
+    "EFS_AUDIT_WAIVERS",
+    "EFS_AUDIT_BASELINE",
+    "EFS_AUDIT_SECURITY_HUB",
+    "EFS_AUDIT_RESERVE_SECONDS",
+    "EFS_AUDIT_MAX_WORKERS",
+    "EFS_AUDIT_MAX_ATTEMPTS",
+    "EFS_AUDIT_PARAMS",
+    "EFS_AUDIT_OUTPUT_DIR",
+    "EFS_AUDIT_K8S_CLUSTER",
+    "EFS_AUDIT_KUBECONFIG",
     "EFS_AUDIT_SIGNING_KEY",
 )
 DEFAULT_FORMATS = ("json", "csv")
 
 
-def DELIVERY_CONFIG():  # noqa: N802 - a constant built on use (botocore is imported lazily here)
+def DELIVERY_CONFIG():
     """Bounded clients for the baseline read, the upload and Security Hub, inside the reserve: botocore's
     defaults (60 s timeouts, legacy retries) could outlast it."""
     from botocore.config import Config
 
     return Config(connect_timeout=5, read_timeout=20, retries={"mode": "standard", "total_max_attempts": 4})
+
+
 FAIL_ON_NEVER = "never"  # as `efs-audit scan --fail-on never`
 SESSION_NAME = "efs-audit"
-_TEXT = {"EFS_AUDIT_EXTERNAL_ID": "external_id", "EFS_AUDIT_BUCKET": "bucket", "EFS_AUDIT_WAIVERS": "waivers",
-         "EFS_AUDIT_BASELINE": "baseline",
-         "EFS_AUDIT_OUTPUT_DIR": "output_dir", "EFS_AUDIT_K8S_CLUSTER": "k8s_cluster",
-         "EFS_AUDIT_KUBECONFIG": "kubeconfig", "EFS_AUDIT_SIGNING_KEY": "signing_key"}
+_TEXT = {
+    "EFS_AUDIT_EXTERNAL_ID": "external_id",
+    "EFS_AUDIT_BUCKET": "bucket",
+    "EFS_AUDIT_WAIVERS": "waivers",
+    "EFS_AUDIT_BASELINE": "baseline",
+    "EFS_AUDIT_OUTPUT_DIR": "output_dir",
+    "EFS_AUDIT_K8S_CLUSTER": "k8s_cluster",
+    "EFS_AUDIT_KUBECONFIG": "kubeconfig",
+    "EFS_AUDIT_SIGNING_KEY": "signing_key",
+}
 _FLAGS = {"EFS_AUDIT_ALLOW_PARTIAL": "allow_partial", "EFS_AUDIT_SECURITY_HUB": "security_hub"}
 _INTS = {"EFS_AUDIT_MAX_WORKERS": "max_workers", "EFS_AUDIT_MAX_ATTEMPTS": "max_attempts"}
 
@@ -75,7 +96,9 @@ class JobSettings:
     fail_on: str = Severity.HIGH.value
     allow_partial: bool = False
     waivers: str | None = None  # waiver YAML file, as `efs-audit scan --waivers`
-    baseline: str | None = None  # "previous" (the newest earlier bundle), an s3:// URI or a path of a run.json
+    baseline: str | None = (
+        None  # "previous" (the newest earlier bundle), an s3:// URI or a path of a run.json
+    )
     security_hub: bool = False
     reserve_seconds: float = DEFAULT_RESERVE_SECONDS
     max_workers: int = 8
@@ -93,11 +116,13 @@ def load_settings(env: Mapping[str, str], event: Mapping[str, Any] | None = None
     for key, value in (event or {}).items():
         if isinstance(key, str) and key.lower().startswith("efs_audit_"):
             if key.upper() not in SETTINGS or key != key.lower():
-                raise SettingsError(f"event: unknown setting {key!r} (known: "
-                                    f"{', '.join(s.lower() for s in SETTINGS)})")
+                raise SettingsError(
+                    f"event: unknown setting {key!r} (known: {', '.join(s.lower() for s in SETTINGS)})"
+                )
             raw[key.upper()] = value
-    kw: dict[str, Any] = {attr: str(raw[n]).strip() for n, attr in _TEXT.items()
-                          if str(raw.get(n) or "").strip()}
+    kw: dict[str, Any] = {
+        attr: str(raw[n]).strip() for n, attr in _TEXT.items() if str(raw.get(n) or "").strip()
+    }
     kw.update({attr: _bool(raw, n) for n, attr in _FLAGS.items() if n in raw})
     kw.update({attr: _number(raw, n, int, 1) for n, attr in _INTS.items() if n in raw})
     if "EFS_AUDIT_REGIONS" in raw:
@@ -115,8 +140,9 @@ def load_settings(env: Mapping[str, str], event: Mapping[str, Any] | None = None
         kw["formats"] = _list(raw, "EFS_AUDIT_FORMATS") or DEFAULT_FORMATS
         unknown = [f for f in kw["formats"] if f not in FORMATS]
         if unknown:
-            raise SettingsError(f"EFS_AUDIT_FORMATS: unknown format {unknown[0]!r} "
-                                f"(known: {', '.join(FORMATS)})")
+            raise SettingsError(
+                f"EFS_AUDIT_FORMATS: unknown format {unknown[0]!r} (known: {', '.join(FORMATS)})"
+            )
     if "EFS_AUDIT_FAIL_ON" in raw:
         kw["fail_on"] = str(raw["EFS_AUDIT_FAIL_ON"]).strip().lower()
         if kw["fail_on"] != FAIL_ON_NEVER and kw["fail_on"] not in {s.value for s in Severity}:
@@ -145,7 +171,9 @@ def signer(job: JobSettings, session_factory=None):
     try:
         return signer_from(job.signing_key, session_factory)
     except InputError as exc:
-        raise SettingsError(f"EFS_AUDIT_SIGNING_KEY: {str(exc).replace('--sign: ', '').replace('--sign ', '')}") from None
+        raise SettingsError(
+            f"EFS_AUDIT_SIGNING_KEY: {str(exc).replace('--sign: ', '').replace('--sign ', '')}"
+        ) from None
 
 
 def _list(raw: Mapping[str, Any], name: str) -> tuple[str, ...]:
@@ -179,8 +207,10 @@ def _number(raw: Mapping[str, Any], name: str, kind: type, minimum: float) -> An
 
 def log(milestone: str, **fields: Any) -> None:
     """One JSON line per milestone on stdout (CloudWatch Logs / kubectl logs)."""
-    sys.stdout.write(json.dumps({"logger": "efs-audit", "milestone": milestone, **fields}, default=str,
-                                sort_keys=True) + "\n")
+    sys.stdout.write(
+        json.dumps({"logger": "efs-audit", "milestone": milestone, **fields}, default=str, sort_keys=True)
+        + "\n"
+    )
     sys.stdout.flush()
 
 
@@ -200,8 +230,9 @@ def collect(job: JobSettings, deadline: float | None):
 
     targets = tuple(RoleTarget(arn, job.external_id, SESSION_NAME) for arn in job.role_arns)
     extra = {"max_attempts": job.max_attempts} if job.max_attempts else {}
-    aws = AwsSettings(regions=job.regions, role_targets=targets, max_workers=job.max_workers,
-                      deadline=deadline, **extra)
+    aws = AwsSettings(
+        regions=job.regions, role_targets=targets, max_workers=job.max_workers, deadline=deadline, **extra
+    )
     snapshot = run_collect(CollectSettings(aws=aws))
     if job.k8s_cluster:
         from auditor.entrypoints.cronjob import collect_cluster
@@ -246,7 +277,9 @@ def load_baseline(job: JobSettings, s3=None) -> tuple[AuditRun | None, str | Non
     try:
         if job.bucket:
             listed = _listing(s3, job.bucket, f"{job.prefix}/" if job.prefix else "")
-            sources = [f"s3://{job.bucket}/{k}" for k in sorted(listed, reverse=True) if k.endswith("/run.json")]
+            sources = [
+                f"s3://{job.bucket}/{k}" for k in sorted(listed, reverse=True) if k.endswith("/run.json")
+            ]
         else:
             found = Path(job.output_dir).glob("*/run.json") if job.output_dir else []
             sources = [str(p) for p in sorted(found, reverse=True)]
@@ -263,7 +296,11 @@ def load_baseline(job: JobSettings, s3=None) -> tuple[AuditRun | None, str | Non
         if run.complete:
             return run, source, "; ".join(skipped) or None
     if newest:
-        return newest[0], newest[1], f"no complete run among the last {PREVIOUS_TRIES}: compared with the newest"
+        return (
+            newest[0],
+            newest[1],
+            f"no complete run among the last {PREVIOUS_TRIES}: compared with the newest",
+        )
     return None, None, "; ".join(skipped) or NO_EARLIER_RUN
 
 
@@ -295,7 +332,11 @@ def with_baseline(options, run: AuditRun, previous: AuditRun | None, source: str
     except InputError as exc:
         return options, {"source": source, "note": str(exc)}
     counts = {k.lower(): v for k, v in cmp.counts().items()}
-    return replace(options, baseline=previous), {"source": source, **counts, **({"note": note} if note else {})}
+    return replace(options, baseline=previous), {
+        "source": source,
+        **counts,
+        **({"note": note} if note else {}),
+    }
 
 
 def status_counts(run: AuditRun) -> dict[str, int]:
@@ -338,8 +379,9 @@ def upload_bundle(s3, bundle_dir: Path, bucket: str, key_prefix: str) -> list[st
     expected = {key_prefix + p.relative_to(bundle_dir).as_posix(): p for p in files}
     try:
         if _listing(s3, bucket, key_prefix):
-            raise DeliveryError(f"s3://{bucket}/{key_prefix}: already holds objects; "
-                                "bundles are never overwritten")
+            raise DeliveryError(
+                f"s3://{bucket}/{key_prefix}: already holds objects; bundles are never overwritten"
+            )
         for key, path in expected.items():
             with path.open("rb") as body:
                 s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=_content_type(path))
@@ -348,8 +390,10 @@ def upload_bundle(s3, bundle_dir: Path, bucket: str, key_prefix: str) -> list[st
         raise DeliveryError(f"s3://{bucket}/{key_prefix}: upload failed: {exc}") from exc
     wrong = sorted(k for k, p in expected.items() if found.get(k) != p.stat().st_size)
     if wrong:
-        raise DeliveryError(f"s3://{bucket}/{key_prefix}: {len(wrong)} of {len(expected)} objects missing "
-                            f"or incomplete after upload, first {wrong[0]}")
+        raise DeliveryError(
+            f"s3://{bucket}/{key_prefix}: {len(wrong)} of {len(expected)} objects missing "
+            f"or incomplete after upload, first {wrong[0]}"
+        )
     return sorted(expected)
 
 
@@ -371,9 +415,15 @@ def _listing(s3, bucket: str, prefix: str) -> dict[str, int]:
 
 
 def _content_type(path: Path) -> str:
-    return {".json": "application/json", ".csv": "text/csv", ".html": "text/html", ".md": "text/markdown",
-            ".sarif": "application/sarif+json", ".txt": "text/plain", ".xml": "application/xml",
-            }.get(path.suffix, "application/octet-stream")
+    return {
+        ".json": "application/json",
+        ".csv": "text/csv",
+        ".html": "text/html",
+        ".md": "text/markdown",
+        ".sarif": "application/sarif+json",
+        ".txt": "text/plain",
+        ".xml": "application/xml",
+    }.get(path.suffix, "application/octet-stream")
 
 
 def import_security_hub(session, run: AuditRun, catalogue, options) -> dict[str, int]:
@@ -396,7 +446,7 @@ def import_security_hub(session, run: AuditRun, catalogue, options) -> dict[str,
     own = [{**f, "ProductArn": product} for f in findings if f.get("AwsAccountId") == account]
     imported = failed = 0
     for start in range(0, len(own), 100):
-        answer = hub.batch_import_findings(Findings=own[start:start + 100])
+        answer = hub.batch_import_findings(Findings=own[start : start + 100])
         imported += answer.get("SuccessCount", 0)
         failed += answer.get("FailedCount", 0)
     if failed:
@@ -422,26 +472,39 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     from auditor.pipeline import evaluate
     from auditor.report.bundle import verify_bundle, write_bundle
 
-    started = datetime.now(timezone.utc).replace(microsecond=0)
+    started = datetime.now(UTC).replace(microsecond=0)
     request_id = getattr(context, "aws_request_id", None)
     try:
         job = load_settings(os.environ, event if isinstance(event, Mapping) else None)
         if not job.bucket:
             raise SettingsError("EFS_AUDIT_BUCKET: required (the bucket that receives the bundle)")
         if job.k8s_cluster and importlib.util.find_spec("kubernetes") is None:
-            raise SettingsError("EFS_AUDIT_K8S_CLUSTER: the Lambda package has no Kubernetes client; collect "
-                                "clusters with the CronJob (samples/deploy/kubernetes) instead")
+            raise SettingsError(
+                "EFS_AUDIT_K8S_CLUSTER: the Lambda package has no Kubernetes client; collect "
+                "clusters with the CronJob (samples/deploy/kubernetes) instead"
+            )
         budget = collection_budget(context, job.reserve_seconds)
         deadline = None if budget is None else time.monotonic() + budget
         catalogue = catalog.load()
         options = report_options(catalogue, job)
         session = boto3.Session()
         previous, baseline_source, baseline_note = load_baseline(job, s3_for_baseline(job, lambda: session))
-        log("start", request_id=request_id, regions=list(job.regions), role_arns=list(job.role_arns),
-            bucket=job.bucket, reserve_seconds=job.reserve_seconds, collection_seconds=budget)
+        log(
+            "start",
+            request_id=request_id,
+            regions=list(job.regions),
+            role_arns=list(job.role_arns),
+            bucket=job.bucket,
+            reserve_seconds=job.reserve_seconds,
+            collection_seconds=budget,
+        )
         snapshot = collect(job, deadline)
-        log("collected", units=len(snapshot.units), issues=len(snapshot.issues),
-            timeouts=sum(1 for i in snapshot.issues if i.error_code == "Timeout"))
+        log(
+            "collected",
+            units=len(snapshot.units),
+            issues=len(snapshot.issues),
+            timeouts=sum(1 for i in snapshot.issues if i.error_code == "Timeout"),
+        )
         run = evaluate(snapshot, job.params, catalogue)
         counts, code = status_counts(run), exit_code(run, job)
         compared = None
@@ -450,8 +513,15 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         log("evaluated", counts=counts, complete=run.complete, exit_code=code, baseline=compared)
         key_prefix = run_key_prefix(job.prefix, started)
         with tempfile.TemporaryDirectory(prefix="efs-audit-") as tmp:
-            bundle = write_bundle(Path(tmp) / "bundle", run, dumps(snapshot), list(job.formats), catalogue,
-                                  options, signer(job, lambda: session))
+            bundle = write_bundle(
+                Path(tmp) / "bundle",
+                run,
+                dumps(snapshot),
+                list(job.formats),
+                catalogue,
+                options,
+                signer(job, lambda: session),
+            )
             problems = verify_bundle(bundle)
             if problems:
                 raise DeliveryError(f"bundle failed verification: {problems[0]}")
@@ -464,11 +534,24 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         if job.security_hub:
             hub = import_security_hub(session, run, catalogue, options)
             log("imported", security_hub=hub)
-        summary = {"counts": counts, "complete": run.complete, "issues": len(run.issues),
-                   "failing": failing(run, catalogue, job), "fail_on": job.fail_on, "exit_code": code,
-                   "s3": {"bucket": job.bucket, "prefix": key_prefix, "uri": location, "objects": len(keys),
-                          "index": index_key},
-                   "security_hub": hub, "baseline": compared, "run_timestamp": started.isoformat()}
+        summary = {
+            "counts": counts,
+            "complete": run.complete,
+            "issues": len(run.issues),
+            "failing": failing(run, catalogue, job),
+            "fail_on": job.fail_on,
+            "exit_code": code,
+            "s3": {
+                "bucket": job.bucket,
+                "prefix": key_prefix,
+                "uri": location,
+                "objects": len(keys),
+                "index": index_key,
+            },
+            "security_hub": hub,
+            "baseline": compared,
+            "run_timestamp": started.isoformat(),
+        }
         log("done", **summary)
         return summary
     except Exception as exc:  # logged as one line, then raised: the invocation fails, loudly

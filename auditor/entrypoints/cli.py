@@ -19,11 +19,14 @@ from auditor.model.result import AuditRun, Severity
 from auditor.model.snapshot import InputError
 
 app = typer.Typer(
-    add_completion=True, no_args_is_help=True, rich_markup_mode=None,
+    add_completion=True,
+    no_args_is_help=True,
+    rich_markup_mode=None,
     help="Audit who can mount Amazon EFS file systems, as which POSIX identity, over which transport, "
-         "across ECS, Lambda and Kubernetes. Exit codes: 0 clean, 1 findings at or above --fail-on, "
-         "2 bad usage or input, 3 incomplete collection (unless --allow-partial).",
+    "across ECS, Lambda and Kubernetes. Exit codes: 0 clean, 1 findings at or above --fail-on, "
+    "2 bad usage or input, 3 incomplete collection (unless --allow-partial).",
 )
+
 
 def _samples() -> Path:
     from auditor.catalog import data_dir
@@ -67,8 +70,12 @@ def progress_printer(enabled: bool, settings=None):
     return show
 
 
-def params_from(app_label: list[str] | None, trusted_account: list[str] | None, config: Path | None = None,
-                param: list[str] | None = None):
+def params_from(
+    app_label: list[str] | None,
+    trusted_account: list[str] | None,
+    config: Path | None = None,
+    param: list[str] | None = None,
+):
     from auditor.entrypoints import options
 
     app_label, trusted_account = options.label_keys(app_label), options.accounts(trusted_account)
@@ -80,15 +87,34 @@ def selection(config: Path | None, checks: str | None, skip_checks: str | None) 
     return controls.skipped(checks, skip_checks, controls.load_config(config)[0])
 
 
-def report(run: AuditRun, snapshot_json: str | None, fmt: str, out: Path | None, waivers: Path | None,
-           baseline: Path | None, framework: str | None, sign: str | None = None,
-           display: dict | None = None) -> None:
+def report(
+    run: AuditRun,
+    snapshot_json: str | None,
+    fmt: str,
+    out: Path | None,
+    waivers: Path | None,
+    baseline: Path | None,
+    framework: str | None,
+    sign: str | None = None,
+    display: dict | None = None,
+) -> None:
     from auditor import catalog
     from auditor.report import emit
     from auditor.report.output import parse_formats
 
-    text = emit(run, catalog.load(), formats=parse_formats(fmt), out_dir=out, waivers=waivers, baseline=baseline,
-                framework=framework, snapshot_json=snapshot_json, sign=sign, display=display, stdout=sys.stdout)
+    text = emit(
+        run,
+        catalog.load(),
+        formats=parse_formats(fmt),
+        out_dir=out,
+        waivers=waivers,
+        baseline=baseline,
+        framework=framework,
+        snapshot_json=snapshot_json,
+        sign=sign,
+        display=display,
+        stdout=sys.stdout,
+    )
     if text:
         sys.stdout.write(text)
 
@@ -96,44 +122,85 @@ def report(run: AuditRun, snapshot_json: str | None, fmt: str, out: Path | None,
 FORMAT_HELP = "Output formats, comma separated: table, json, markdown, csv, ocsf, asff, sarif, junit, html."
 OPTS = {
     "fmt": typer.Option("table", "--format", "-f", help=FORMAT_HELP),
-    "out": typer.Option(None, "--out", help="Write an evidence bundle (snapshot, run, formats, manifest) to DIR."),
-    "fail_on": typer.Option(FailOn.high, "--fail-on", help="Exit 1 when a FAIL at or above this severity exists."),
-    "allow_partial": typer.Option(False, "--allow-partial", help="Do not exit 3 when collection was incomplete."),
+    "out": typer.Option(
+        None, "--out", help="Write an evidence bundle (snapshot, run, formats, manifest) to DIR."
+    ),
+    "fail_on": typer.Option(
+        FailOn.high, "--fail-on", help="Exit 1 when a FAIL at or above this severity exists."
+    ),
+    "allow_partial": typer.Option(
+        False, "--allow-partial", help="Do not exit 3 when collection was incomplete."
+    ),
     "waivers": typer.Option(None, "--waivers", help="YAML waiver file applied at report time."),
-    "baseline": typer.Option(None, "--baseline", help="A previous run (JSON): mark findings NEW, UNCHANGED or RESOLVED."),
-    "framework": typer.Option(None, "--framework", help="Also print the view of one framework (e.g. aws-fsbp)."),
-    "app_label": typer.Option(None, "--app-label", help="Tag or label key naming applications (repeatable; default app, app.kubernetes.io/name)."),
-    "trusted_account": typer.Option(None, "--trusted-account", help="Account whose principals may be granted access (repeatable)."),
-    "sign": typer.Option(None, "--sign", metavar="kms:KEY_ARN|file:KEY.pem",
-                         help="Sign the --out bundle: an AWS KMS asymmetric signing key, or a local Ed25519 / "
-                              "ECDSA P-256 private key (writes manifest.sig)."),
-    "sarif_all": typer.Option(False, "--sarif-all", help="SARIF: list PASS and NOT_ASSESSED results too (default: "
-                                                         "FAIL results only, as code scanning expects)."),
+    "baseline": typer.Option(
+        None, "--baseline", help="A previous run (JSON): mark findings NEW, UNCHANGED or RESOLVED."
+    ),
+    "framework": typer.Option(
+        None, "--framework", help="Also print the view of one framework (e.g. aws-fsbp)."
+    ),
+    "app_label": typer.Option(
+        None,
+        "--app-label",
+        help="Tag or label key naming applications (repeatable; default app, app.kubernetes.io/name).",
+    ),
+    "trusted_account": typer.Option(
+        None, "--trusted-account", help="Account whose principals may be granted access (repeatable)."
+    ),
+    "sign": typer.Option(
+        None,
+        "--sign",
+        metavar="kms:KEY_ARN|file:KEY.pem",
+        help="Sign the --out bundle: an AWS KMS asymmetric signing key, or a local Ed25519 / "
+        "ECDSA P-256 private key (writes manifest.sig).",
+    ),
+    "sarif_all": typer.Option(
+        False,
+        "--sarif-all",
+        help="SARIF: list PASS and NOT_ASSESSED results too (default: "
+        "FAIL results only, as code scanning expects).",
+    ),
 }
 
 
 @app.command(cls=PlainUsage)
 def check(
-    snapshot: Path = typer.Argument(..., metavar="SNAPSHOT",
-                                    help="Snapshot JSON written by `efs-audit collect` (or a bundled sample)."),
-    fmt: str = OPTS["fmt"], out: Path | None = OPTS["out"], fail_on: FailOn = OPTS["fail_on"],
-    allow_partial: bool = OPTS["allow_partial"], waivers: Path | None = OPTS["waivers"],
-    baseline: Path | None = OPTS["baseline"], framework: str | None = OPTS["framework"],
-    app_label: list[str] | None = OPTS["app_label"], trusted_account: list[str] | None = OPTS["trusted_account"],
+    snapshot: Path = typer.Argument(
+        ..., metavar="SNAPSHOT", help="Snapshot JSON written by `efs-audit collect` (or a bundled sample)."
+    ),
+    fmt: str = OPTS["fmt"],
+    out: Path | None = OPTS["out"],
+    fail_on: FailOn = OPTS["fail_on"],
+    allow_partial: bool = OPTS["allow_partial"],
+    waivers: Path | None = OPTS["waivers"],
+    baseline: Path | None = OPTS["baseline"],
+    framework: str | None = OPTS["framework"],
+    app_label: list[str] | None = OPTS["app_label"],
+    trusted_account: list[str] | None = OPTS["trusted_account"],
     sign: str | None = OPTS["sign"],
-    checks: str | None = CONTROL["checks"], skip_checks: str | None = CONTROL["skip_checks"],
-    severity: str | None = CONTROL["severity"], status: str | None = CONTROL["status"],
-    config: Path | None = CONTROL["config"], param: list[str] | None = CONTROL["param"],
-    wide: bool = CONTROL["wide"], sarif_all: bool = OPTS["sarif_all"],
+    checks: str | None = CONTROL["checks"],
+    skip_checks: str | None = CONTROL["skip_checks"],
+    severity: str | None = CONTROL["severity"],
+    status: str | None = CONTROL["status"],
+    config: Path | None = CONTROL["config"],
+    param: list[str] | None = CONTROL["param"],
+    wide: bool = CONTROL["wide"],
+    sarif_all: bool = OPTS["sarif_all"],
 ) -> None:
     """Run every check on a saved snapshot and print the evidence tables."""
     from auditor.model import snapshot as snap
     from auditor.pipeline import evaluate, serialised
 
-    params, skip = params_from(app_label, trusted_account, config, param), selection(config, checks, skip_checks)
+    params, skip = (
+        params_from(app_label, trusted_account, config, param),
+        selection(config, checks, skip_checks),
+    )
     loaded = snap.load(snapshot)  # the safe reader first: a FIFO or a device is refused before any other read
-    display = {**controls.display(severity, status, wide), "all_results": sarif_all,
-               "source_uri": snapshot.as_posix(), "source_text": _read_text(snapshot)}
+    display = {
+        **controls.display(severity, status, wide),
+        "all_results": sarif_all,
+        "source_uri": snapshot.as_posix(),
+        "source_text": _read_text(snapshot),
+    }
     text, digest = serialised(loaded, keep=out is not None or "html" in fmt)
     run = evaluate(loaded, params, skip=skip, snapshot_digest=digest)
     report(run, text, fmt, out, waivers, baseline, framework, sign, display)
@@ -144,7 +211,8 @@ def check(
 def access(
     snapshot: Path = typer.Argument(..., metavar="SNAPSHOT", help="Snapshot JSON."),
     fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
-    app_label: list[str] | None = OPTS["app_label"], trusted_account: list[str] | None = OPTS["trusted_account"],
+    app_label: list[str] | None = OPTS["app_label"],
+    trusted_account: list[str] | None = OPTS["trusted_account"],
 ) -> None:
     """Show the effective access of every configured mount: principal, transport, POSIX identity,
     rights and subtree, and what its principals could mount beyond it (possible reach)."""
@@ -165,40 +233,100 @@ def access(
     def yn(v):
         return "unknown" if v is None else "yes" if v else "no"
 
-    body = [[r["name"][:40], r["application"], r["file_system"],
-             r["access_point"] or "-", r["subtree"].split(" (")[0] + ("*" if r["access_point"] is None else ""), r["transport"], ",".join(x.split("/")[-1] for x in r["principal"]),
-             ";".join(f"{i['uid']}:{i['gid']}" for i in r["identity"]) or "-", yn(r["can_mount"]), yn(r["can_write"]),
-             yn(r["root_access_granted"]), len(r.get("possible_reach", []))] for r in rows]
-    typer.echo(tabulate(body, headers=["workload", "app", "file system", "access point", "subtree", "transport",
-                                       "principal", "uid:gid", "mount", "write", "root", "possible"]))
-    typer.echo("\n* no access point: the client may mount any path. 'possible' counts what the mount's principals "
-               "(and anonymous clients) could mount beyond it; --format json lists them with the reasons.")
+    body = [
+        [
+            r["name"][:40],
+            r["application"],
+            r["file_system"],
+            r["access_point"] or "-",
+            r["subtree"].split(" (")[0] + ("*" if r["access_point"] is None else ""),
+            r["transport"],
+            ",".join(x.split("/")[-1] for x in r["principal"]),
+            ";".join(f"{i['uid']}:{i['gid']}" for i in r["identity"]) or "-",
+            yn(r["can_mount"]),
+            yn(r["can_write"]),
+            yn(r["root_access_granted"]),
+            len(r.get("possible_reach", [])),
+        ]
+        for r in rows
+    ]
+    typer.echo(
+        tabulate(
+            body,
+            headers=[
+                "workload",
+                "app",
+                "file system",
+                "access point",
+                "subtree",
+                "transport",
+                "principal",
+                "uid:gid",
+                "mount",
+                "write",
+                "root",
+                "possible",
+            ],
+        )
+    )
+    typer.echo(
+        "\n* no access point: the client may mount any path. 'possible' counts what the mount's principals "
+        "(and anonymous clients) could mount beyond it; --format json lists them with the reasons."
+    )
     from auditor.report.matrix import render as matrix
 
     typer.echo("\n" + matrix(rows), nl=False)
 
 
 COLLECT = {
-    "profile": typer.Option(None, "--profile", help="AWS named profile (default: the standard credential chain)."),
-    "region": typer.Option(None, "--region", help="AWS region to collect (repeatable; default: every enabled region)."),
-    "role_arn": typer.Option(None, "--role-arn", help="Role to assume in a target account, as "
-                             "ARN[,EXTERNAL_ID[,SESSION_NAME]] (repeatable)."),
-    "external_id": typer.Option(None, "--external-id",
-                                help="ExternalId for each --role-arn that gives none."),
-    "session_name": typer.Option("efs-audit", "--session-name",
-                                 help="RoleSessionName for each --role-arn that gives none."),
+    "profile": typer.Option(
+        None, "--profile", help="AWS named profile (default: the standard credential chain)."
+    ),
+    "region": typer.Option(
+        None, "--region", help="AWS region to collect (repeatable; default: every enabled region)."
+    ),
+    "role_arn": typer.Option(
+        None,
+        "--role-arn",
+        help="Role to assume in a target account, as ARN[,EXTERNAL_ID[,SESSION_NAME]] (repeatable).",
+    ),
+    "external_id": typer.Option(
+        None, "--external-id", help="ExternalId for each --role-arn that gives none."
+    ),
+    "session_name": typer.Option(
+        "efs-audit", "--session-name", help="RoleSessionName for each --role-arn that gives none."
+    ),
     "no_aws": typer.Option(False, "--no-aws", help="Skip AWS collection (Kubernetes only)."),
     "kubeconfig": typer.Option(None, "--kubeconfig", help="Kubeconfig file for live Kubernetes collection."),
     "context": typer.Option(None, "--context", help="Kubeconfig context (repeatable: one cluster each)."),
     "in_cluster": typer.Option(False, "--in-cluster", help="Use the pod's service account (CronJob)."),
-    "manifests": typer.Option(None, "--manifests", help="YAML/JSON manifests or folders to read offline (repeatable)."),
-    "cluster_name": typer.Option(None, "--cluster-name", help="Name of the cluster the manifests describe (the EKS cluster name)."),
-    "progress": typer.Option(True, "--progress/--no-progress", help="Show progress on stderr: a bar on a terminal, periodic lines in logs."),
+    "manifests": typer.Option(
+        None, "--manifests", help="YAML/JSON manifests or folders to read offline (repeatable)."
+    ),
+    "cluster_name": typer.Option(
+        None, "--cluster-name", help="Name of the cluster the manifests describe (the EKS cluster name)."
+    ),
+    "progress": typer.Option(
+        True,
+        "--progress/--no-progress",
+        help="Show progress on stderr: a bar on a terminal, periodic lines in logs.",
+    ),
 }
 
 
-def collect_settings(profile, region, role_arn, external_id, session_name, no_aws, kubeconfig, context, in_cluster,
-                     manifests, cluster_name):
+def collect_settings(
+    profile,
+    region,
+    role_arn,
+    external_id,
+    session_name,
+    no_aws,
+    kubeconfig,
+    context,
+    in_cluster,
+    manifests,
+    cluster_name,
+):
     from auditor.inputs import require_file
     from auditor.pipeline import CollectSettings
 
@@ -208,36 +336,60 @@ def collect_settings(profile, region, role_arn, external_id, session_name, no_aw
     if not no_aws:
         from auditor.collectors.aws import AwsSettings, RoleTarget
 
-        aws = AwsSettings(profile=profile, regions=tuple(region or ()),
-                          role_targets=tuple(RoleTarget.parse(a, external_id, session_name)
-                                             for a in role_arn or ()))
+        aws = AwsSettings(
+            profile=profile,
+            regions=tuple(region or ()),
+            role_targets=tuple(RoleTarget.parse(a, external_id, session_name) for a in role_arn or ()),
+        )
     contexts = tuple((kubeconfig, c) for c in context or ()) or (((kubeconfig, None),) if kubeconfig else ())
-    return CollectSettings(aws=aws, kube_contexts=contexts, in_cluster=in_cluster,
-                           manifests=tuple(Path(m) for m in manifests or ()), cluster_name=cluster_name)
+    return CollectSettings(
+        aws=aws,
+        kube_contexts=contexts,
+        in_cluster=in_cluster,
+        manifests=tuple(Path(m) for m in manifests or ()),
+        cluster_name=cluster_name,
+    )
 
 
 @app.command()
 def collect(
     out: Path = typer.Option(..., "--out", "-o", help="Write the snapshot JSON here."),
-    profile: str | None = COLLECT["profile"], region: list[str] | None = COLLECT["region"],
-    role_arn: list[str] | None = COLLECT["role_arn"], external_id: str | None = COLLECT["external_id"],
-    session_name: str = COLLECT["session_name"], no_aws: bool = COLLECT["no_aws"],
-    kubeconfig: str | None = COLLECT["kubeconfig"], context: list[str] | None = COLLECT["context"],
-    in_cluster: bool = COLLECT["in_cluster"], manifests: list[Path] | None = COLLECT["manifests"],
-    cluster_name: str | None = COLLECT["cluster_name"], progress: bool = COLLECT["progress"],
-    plan: Path | None = typer.Option(None, "--plan", metavar="FILE", help="Collect the accounts of this plan "
-                                     "(written by `efs-audit plan`) instead of --role-arn."),
-    shard: str | None = typer.Option(None, "--shard", metavar="I/N", help="With --plan: only shard I of N "
-                                     "(0-based; whole accounts, every N-th of the sorted plan)."),
-    workers: int | None = typer.Option(None, "--workers", metavar="K", help="With --plan: K local shard processes, "
-                                       "merged against the plan."),
+    profile: str | None = COLLECT["profile"],
+    region: list[str] | None = COLLECT["region"],
+    role_arn: list[str] | None = COLLECT["role_arn"],
+    external_id: str | None = COLLECT["external_id"],
+    session_name: str = COLLECT["session_name"],
+    no_aws: bool = COLLECT["no_aws"],
+    kubeconfig: str | None = COLLECT["kubeconfig"],
+    context: list[str] | None = COLLECT["context"],
+    in_cluster: bool = COLLECT["in_cluster"],
+    manifests: list[Path] | None = COLLECT["manifests"],
+    cluster_name: str | None = COLLECT["cluster_name"],
+    progress: bool = COLLECT["progress"],
+    plan: Path | None = typer.Option(
+        None,
+        "--plan",
+        metavar="FILE",
+        help="Collect the accounts of this plan (written by `efs-audit plan`) instead of --role-arn.",
+    ),
+    shard: str | None = typer.Option(
+        None,
+        "--shard",
+        metavar="I/N",
+        help="With --plan: only shard I of N (0-based; whole accounts, every N-th of the sorted plan).",
+    ),
+    workers: int | None = typer.Option(
+        None, "--workers", metavar="K", help="With --plan: K local shard processes, merged against the plan."
+    ),
 ) -> None:
     """Collect AWS and Kubernetes state into a snapshot (read-only calls only)."""
     from auditor.model import snapshot as snap
 
     if plan is not None:
         if role_arn or region or no_aws or kubeconfig or context or in_cluster or manifests:
-            raise InputError("collect --plan: the plan names the accounts and regions; collect clusters separately")
+            raise InputError(
+                "collect --plan: the plan names the accounts and regions; collect clusters separately"
+            )
         show = progress_printer(progress, None)
         try:
             collected = org_cmds.collect_planned(plan, shard, workers, profile, show)
@@ -246,40 +398,90 @@ def collect(
     elif shard or workers:
         raise InputError("collect: --shard and --workers go with --plan")
     else:
-        collected = _collect(collect_settings(profile, region, role_arn, external_id, session_name, no_aws,
-                                              kubeconfig, context, in_cluster, manifests, cluster_name), progress)
+        collected = _collect(
+            collect_settings(
+                profile,
+                region,
+                role_arn,
+                external_id,
+                session_name,
+                no_aws,
+                kubeconfig,
+                context,
+                in_cluster,
+                manifests,
+                cluster_name,
+            ),
+            progress,
+        )
     snap.save(collected, out)
-    typer.echo(f"snapshot written to {out}: {len(collected.units)} collection units, "
-               f"{len(collected.issues)} collection issues", err=True)
-    raise typer.Exit(3 if collected.issues or not collected.units or not all(u.complete for u in collected.units)
-                     else 0)
+    typer.echo(
+        f"snapshot written to {out}: {len(collected.units)} collection units, "
+        f"{len(collected.issues)} collection issues",
+        err=True,
+    )
+    raise typer.Exit(
+        3 if collected.issues or not collected.units or not all(u.complete for u in collected.units) else 0
+    )
 
 
 @app.command()
 def scan(
-    profile: str | None = COLLECT["profile"], region: list[str] | None = COLLECT["region"],
-    role_arn: list[str] | None = COLLECT["role_arn"], external_id: str | None = COLLECT["external_id"],
-    session_name: str = COLLECT["session_name"], no_aws: bool = COLLECT["no_aws"],
-    kubeconfig: str | None = COLLECT["kubeconfig"], context: list[str] | None = COLLECT["context"],
-    in_cluster: bool = COLLECT["in_cluster"], manifests: list[Path] | None = COLLECT["manifests"],
-    cluster_name: str | None = COLLECT["cluster_name"], progress: bool = COLLECT["progress"],
-    fmt: str = OPTS["fmt"], out: Path | None = OPTS["out"], fail_on: FailOn = OPTS["fail_on"],
-    allow_partial: bool = OPTS["allow_partial"], waivers: Path | None = OPTS["waivers"],
-    baseline: Path | None = OPTS["baseline"], framework: str | None = OPTS["framework"],
-    app_label: list[str] | None = OPTS["app_label"], trusted_account: list[str] | None = OPTS["trusted_account"],
+    profile: str | None = COLLECT["profile"],
+    region: list[str] | None = COLLECT["region"],
+    role_arn: list[str] | None = COLLECT["role_arn"],
+    external_id: str | None = COLLECT["external_id"],
+    session_name: str = COLLECT["session_name"],
+    no_aws: bool = COLLECT["no_aws"],
+    kubeconfig: str | None = COLLECT["kubeconfig"],
+    context: list[str] | None = COLLECT["context"],
+    in_cluster: bool = COLLECT["in_cluster"],
+    manifests: list[Path] | None = COLLECT["manifests"],
+    cluster_name: str | None = COLLECT["cluster_name"],
+    progress: bool = COLLECT["progress"],
+    fmt: str = OPTS["fmt"],
+    out: Path | None = OPTS["out"],
+    fail_on: FailOn = OPTS["fail_on"],
+    allow_partial: bool = OPTS["allow_partial"],
+    waivers: Path | None = OPTS["waivers"],
+    baseline: Path | None = OPTS["baseline"],
+    framework: str | None = OPTS["framework"],
+    app_label: list[str] | None = OPTS["app_label"],
+    trusted_account: list[str] | None = OPTS["trusted_account"],
     sign: str | None = OPTS["sign"],
-    checks: str | None = CONTROL["checks"], skip_checks: str | None = CONTROL["skip_checks"],
-    severity: str | None = CONTROL["severity"], status: str | None = CONTROL["status"],
-    config: Path | None = CONTROL["config"], param: list[str] | None = CONTROL["param"],
-    wide: bool = CONTROL["wide"], sarif_all: bool = OPTS["sarif_all"],
+    checks: str | None = CONTROL["checks"],
+    skip_checks: str | None = CONTROL["skip_checks"],
+    severity: str | None = CONTROL["severity"],
+    status: str | None = CONTROL["status"],
+    config: Path | None = CONTROL["config"],
+    param: list[str] | None = CONTROL["param"],
+    wide: bool = CONTROL["wide"],
+    sarif_all: bool = OPTS["sarif_all"],
 ) -> None:
     """Collect, check and report in one go (same output options and exit codes as check)."""
     from auditor.pipeline import evaluate, serialised
 
     display = {**controls.display(severity, status, wide), "all_results": sarif_all}
-    params, skip = params_from(app_label, trusted_account, config, param), selection(config, checks, skip_checks)
-    collected = _collect(collect_settings(profile, region, role_arn, external_id, session_name, no_aws, kubeconfig,
-                                          context, in_cluster, manifests, cluster_name), progress)
+    params, skip = (
+        params_from(app_label, trusted_account, config, param),
+        selection(config, checks, skip_checks),
+    )
+    collected = _collect(
+        collect_settings(
+            profile,
+            region,
+            role_arn,
+            external_id,
+            session_name,
+            no_aws,
+            kubeconfig,
+            context,
+            in_cluster,
+            manifests,
+            cluster_name,
+        ),
+        progress,
+    )
     text, digest = serialised(collected, keep=out is not None or "html" in fmt)
     run = evaluate(collected, params, skip=skip, snapshot_digest=digest)
     report(run, text, fmt, out, waivers, baseline, framework, sign, display)
@@ -288,8 +490,12 @@ def scan(
 
 @app.command()
 def demo(
-    estate: str = typer.Option("production", "--estate", help="Bundled estate: production, wellconfigured or hostile."),
-    fmt: str = OPTS["fmt"], out: Path | None = OPTS["out"], framework: str | None = OPTS["framework"],
+    estate: str = typer.Option(
+        "production", "--estate", help="Bundled estate: production, wellconfigured or hostile."
+    ),
+    fmt: str = OPTS["fmt"],
+    out: Path | None = OPTS["out"],
+    framework: str | None = OPTS["framework"],
 ) -> None:
     """Seed a bundled estate into a local AWS emulator, collect it with the real collectors, and print
     the evidence tables. No credentials, no network. Always exits 0 when the demo itself ran."""
@@ -298,7 +504,9 @@ def demo(
     from auditor.pipeline import evaluate, serialised
 
     if find_spec("moto") is None or find_spec("flask") is None:
-        raise InputError("demo: the local AWS emulator is not installed: pip install 'efs-identity-auditor[demo]'")
+        raise InputError(
+            "demo: the local AWS emulator is not installed: pip install 'efs-identity-auditor[demo]'"
+        )
     from auditor.demo import seeded_snapshot
 
     directory = SAMPLES / estate

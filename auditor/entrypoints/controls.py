@@ -35,22 +35,45 @@ class State:
 STATE = State()
 
 OPTS = {
-    "checks": typer.Option(None, "--checks", metavar="IDS",
-                           help="Run only these checks (comma separated ids; `efs-audit checks` lists them)."),
-    "skip_checks": typer.Option(None, "--skip-checks", metavar="IDS",
-                                help="Do not run these checks (comma separated). The run records them as skipped."),
-    "severity": typer.Option(None, "--severity", metavar="LEVELS",
-                             help="Show only these severities in the table (comma separated: critical, high, "
-                                  "medium, low, info). Display only: evaluation, exit code and bundle are unchanged."),
-    "status": typer.Option(None, "--status", metavar="STATUSES",
-                           help="Show only these statuses in the table (comma separated: FAIL, NOT_ASSESSED, "
-                                "WAIVED, PASS). Display only."),
-    "config": typer.Option(None, "--config", metavar="FILE",
-                           help=f"Config file (YAML: params, checks, skip_checks). Default: ./{CONFIG_NAME} if "
-                                "present."),
-    "param": typer.Option(None, "--param", metavar="NAME=VALUE",
-                          help="Set an audit parameter (repeatable), e.g. gid0_is_root=false, squash_uid=65534. "
-                               "`efs-audit checks --params` lists them."),
+    "checks": typer.Option(
+        None,
+        "--checks",
+        metavar="IDS",
+        help="Run only these checks (comma separated ids; `efs-audit checks` lists them).",
+    ),
+    "skip_checks": typer.Option(
+        None,
+        "--skip-checks",
+        metavar="IDS",
+        help="Do not run these checks (comma separated). The run records them as skipped.",
+    ),
+    "severity": typer.Option(
+        None,
+        "--severity",
+        metavar="LEVELS",
+        help="Show only these severities in the table (comma separated: critical, high, "
+        "medium, low, info). Display only: evaluation, exit code and bundle are unchanged.",
+    ),
+    "status": typer.Option(
+        None,
+        "--status",
+        metavar="STATUSES",
+        help="Show only these statuses in the table (comma separated: FAIL, NOT_ASSESSED, "
+        "WAIVED, PASS). Display only.",
+    ),
+    "config": typer.Option(
+        None,
+        "--config",
+        metavar="FILE",
+        help=f"Config file (YAML: params, checks, skip_checks). Default: ./{CONFIG_NAME} if present.",
+    ),
+    "param": typer.Option(
+        None,
+        "--param",
+        metavar="NAME=VALUE",
+        help="Set an audit parameter (repeatable), e.g. gid0_is_root=false, squash_uid=65534. "
+        "`efs-audit checks --params` lists them.",
+    ),
     "wide": typer.Option(False, "--wide", help="Table: no width limit (for wide terminals or files)."),
 }
 
@@ -65,11 +88,18 @@ def install(app: typer.Typer) -> None:
     def root(
         ctx: typer.Context,
         version: bool = typer.Option(False, "--version", is_eager=True, help="Print the version and exit."),
-        verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what is collected and evaluated (info)."),
-        quiet: bool = typer.Option(False, "--quiet", "-q",
-                                   help="Only the report and errors: no progress, notes or log lines."),
-        log_level: str = typer.Option(None, "--log-level", metavar="LEVEL",
-                                      help="Log level on stderr: debug, info, warning (default) or error."),
+        verbose: bool = typer.Option(
+            False, "--verbose", "-v", help="Log what is collected and evaluated (info)."
+        ),
+        quiet: bool = typer.Option(
+            False, "--quiet", "-q", help="Only the report and errors: no progress, notes or log lines."
+        ),
+        log_level: str = typer.Option(
+            None,
+            "--log-level",
+            metavar="LEVEL",
+            help="Log level on stderr: debug, info, warning (default) or error.",
+        ),
     ) -> None:
         if version:
             from auditor import __version__
@@ -89,8 +119,12 @@ def configure_logging(verbose: bool, quiet: bool, level: str | None) -> None:
         raise InputError(f"--log-level: expected one of {', '.join(LEVELS)}, found {level!r}")
     STATE.quiet, STATE.verbose = quiet, verbose
     name = (level or ("error" if quiet else "info" if verbose else "warning")).upper()
-    logging.basicConfig(stream=sys.stderr, level=getattr(logging, name),
-                        format="efs-audit: %(levelname)s %(name)s: %(message)s", force=True)
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=getattr(logging, name),
+        format="efs-audit: %(levelname)s %(name)s: %(message)s",
+        force=True,
+    )
     # the AWS SDK's and the HTTP clients' own chatter only at debug
     for noisy in ("botocore", "boto3", "urllib3", "kubernetes", "werkzeug"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if name == "DEBUG" else logging.WARNING)
@@ -115,13 +149,23 @@ def list_checks(
             return
         from tabulate import tabulate
 
-        typer.echo(tabulate([[r["name"], r["type"], json.dumps(r["default"])] for r in rows],
-                            headers=["parameter", "type", "default"]))
+        typer.echo(
+            tabulate(
+                [[r["name"], r["type"], json.dumps(r["default"])] for r in rows],
+                headers=["parameter", "type", "default"],
+            )
+        )
         return
     cat = catalog.load()
-    rows = [{"check_id": m.check_id, "severity": m.severity.value, "title": m.title,
-             "frameworks": {fw: list(ids) for fw, ids in sorted(m.frameworks.items())}}
-            for m in sorted(cat.checks.values(), key=lambda m: (SEVERITIES.index(m.severity.value), m.check_id))]
+    rows = [
+        {
+            "check_id": m.check_id,
+            "severity": m.severity.value,
+            "title": m.title,
+            "frameworks": {fw: list(ids) for fw, ids in sorted(m.frameworks.items())},
+        }
+        for m in sorted(cat.checks.values(), key=lambda m: (SEVERITIES.index(m.severity.value), m.check_id))
+    ]
     if fmt == "json":
         typer.echo(json.dumps(rows, indent=1))
         return
@@ -138,7 +182,9 @@ def _ids(values: list[str] | str | None) -> list[str]:
     return [i.strip() for v in items for i in str(v).split(",") if i.strip()]
 
 
-def skipped(checks: list[str] | str | None, skip_checks: list[str] | str | None, config: dict | None = None) -> frozenset[str]:
+def skipped(
+    checks: list[str] | str | None, skip_checks: list[str] | str | None, config: dict | None = None
+) -> frozenset[str]:
     """The check ids not to run. Unknown ids are bad usage (InputError, exit 2)."""
     from auditor.checks import CHECK_IDS
 
@@ -202,8 +248,10 @@ def parameter_rows() -> list[dict]:
     from auditor.params import Params
 
     defaults = Params().model_dump()
-    return [{"name": name, "type": _type_name(field.annotation), "default": defaults[name]}
-            for name, field in Params.model_fields.items()]
+    return [
+        {"name": name, "type": _type_name(field.annotation), "default": defaults[name]}
+        for name, field in Params.model_fields.items()
+    ]
 
 
 def _type_name(annotation) -> str:
@@ -219,7 +267,9 @@ def build_params(config: dict, config_path: Path | None, pairs: list[str] | None
     values: dict = {}
     for name, value in (config.get("params") or {}).items():
         if name not in known:
-            raise InputError(f"{config_path}: params.{name}: unknown parameter (known: {', '.join(sorted(known))})")
+            raise InputError(
+                f"{config_path}: params.{name}: unknown parameter (known: {', '.join(sorted(known))})"
+            )
         values[name] = value
     for pair in pairs or []:
         name, sep, raw = pair.partition("=")
@@ -241,15 +291,30 @@ def build_params(config: dict, config_path: Path | None, pairs: list[str] | None
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"])
-        source = "--param" if any(p.startswith(f"{where}=") for p in pairs or []) else str(config_path or "--param")
+        source = (
+            "--param"
+            if any(p.startswith(f"{where}=") for p in pairs or [])
+            else str(config_path or "--param")
+        )
         raise InputError(f"{source} {where}: {err['msg']}") from None
 
 
 # --- help placeholders ---------------------------------------------------------------------------
 
-METAVARS = {"out": "DIR", "waivers": "FILE", "baseline": "RUN_JSON", "kubeconfig": "FILE", "manifests": "PATH",
-            "role-arn": "ARN[,EXTERNAL_ID[,SESSION_NAME]]", "app-label": "KEY", "trusted-account": "ACCOUNT_ID",
-            "external-id": "ID", "session-name": "NAME", "cluster-name": "NAME", "against": "SNAPSHOT"}
+METAVARS = {
+    "out": "DIR",
+    "waivers": "FILE",
+    "baseline": "RUN_JSON",
+    "kubeconfig": "FILE",
+    "manifests": "PATH",
+    "role-arn": "ARN[,EXTERNAL_ID[,SESSION_NAME]]",
+    "app-label": "KEY",
+    "trusted-account": "ACCOUNT_ID",
+    "external-id": "ID",
+    "session-name": "NAME",
+    "cluster-name": "NAME",
+    "against": "SNAPSHOT",
+}
 
 
 def plain_placeholders(app: typer.Typer) -> None:
@@ -261,10 +326,19 @@ def plain_placeholders(app: typer.Typer) -> None:
     for command in app.registered_commands:
         for param in inspect.signature(command.callback).parameters.values():
             info = param.default
-            if not isinstance(info, typer.models.OptionInfo) or info.metavar or param.annotation in (bool, "bool"):
+            if (
+                not isinstance(info, typer.models.OptionInfo)
+                or info.metavar
+                or param.annotation in (bool, "bool")
+            ):
                 continue
             names = [n for n in (info.param_decls or ()) if n.startswith("--")]
-            name = (names[0] if names else "--" + param.name.replace("_", "-")).removeprefix("--").split("/")[0]
+            name = (
+                (names[0] if names else "--" + param.name.replace("_", "-")).removeprefix("--").split("/")[0]
+            )
             choices = info.default.__class__ if isinstance(info.default, enum.Enum) else None
-            info.metavar = ("|".join(c.value for c in choices) if choices
-                            else METAVARS.get(name, name.upper().replace("-", "_")))
+            info.metavar = (
+                "|".join(c.value for c in choices)
+                if choices
+                else METAVARS.get(name, name.upper().replace("-", "_"))
+            )

@@ -22,7 +22,7 @@ import tempfile
 import time
 import traceback
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from auditor.entrypoints.aws_lambda import (
@@ -36,11 +36,11 @@ from auditor.entrypoints.aws_lambda import (
     import_security_hub,
     load_baseline,
     load_settings,
-    s3_for_baseline,
     log,
     put_index,
     report_options,
     run_key_prefix,
+    s3_for_baseline,
     signer,
     status_counts,
     upload_bundle,
@@ -62,8 +62,16 @@ def collect_cluster(cluster_name: str, deadline: float | None = None, kubeconfig
         scope = f"k8s:{cluster_name}"
         return Snapshot(
             units=[CollectionUnit(scope=scope, method="k8s-api", services=["k8s"], complete=False)],
-            issues=[CollectionIssue(scope=scope, service="k8s", operation="*", error_code="Timeout",
-                                    message="deadline reached before this cluster was collected")])
+            issues=[
+                CollectionIssue(
+                    scope=scope,
+                    service="k8s",
+                    operation="*",
+                    error_code="Timeout",
+                    message="deadline reached before this cluster was collected",
+                )
+            ],
+        )
     from auditor.collectors.k8s.live import collect_cluster as list_cluster
     from auditor.model.snapshot import merge
 
@@ -95,7 +103,7 @@ def run(env: Mapping[str, str]) -> int:
     from auditor.report.bundle import verify_bundle, write_bundle
     from auditor.report.history import write_index_local
 
-    started = datetime.now(timezone.utc).replace(microsecond=0)
+    started = datetime.now(UTC).replace(microsecond=0)
     try:
         job = load_settings(env)
         if not job.output_dir and not job.bucket:
@@ -108,12 +116,22 @@ def run(env: Mapping[str, str]) -> int:
         log("failed", error=type(exc).__name__, message=str(exc))
         print(f"efs-audit: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    log("start", regions=list(job.regions), role_arns=list(job.role_arns), bucket=job.bucket,
-        output_dir=job.output_dir, k8s_cluster=job.k8s_cluster)
+    log(
+        "start",
+        regions=list(job.regions),
+        role_arns=list(job.role_arns),
+        bucket=job.bucket,
+        output_dir=job.output_dir,
+        k8s_cluster=job.k8s_cluster,
+    )
     try:
         snapshot = collect(job, deadline)
-        log("collected", units=len(snapshot.units), issues=len(snapshot.issues),
-            timeouts=sum(1 for i in snapshot.issues if i.error_code == "Timeout"))
+        log(
+            "collected",
+            units=len(snapshot.units),
+            issues=len(snapshot.issues),
+            timeouts=sum(1 for i in snapshot.issues if i.error_code == "Timeout"),
+        )
         result = evaluate(snapshot, job.params, catalogue)
         counts, code = status_counts(result), exit_code(result, job)
         compared = None
@@ -128,8 +146,9 @@ def run(env: Mapping[str, str]) -> int:
                 except OSError as exc:
                     raise DeliveryError(f"{job.output_dir}: cannot create: {exc.strerror or exc}") from None
             target = Path(job.output_dir) / stamp if job.output_dir else Path(tmp) / "bundle"
-            bundle = write_bundle(target, result, dumps(snapshot), list(job.formats), catalogue, options,
-                                  signer(job))
+            bundle = write_bundle(
+                target, result, dumps(snapshot), list(job.formats), catalogue, options, signer(job)
+            )
             problems = verify_bundle(bundle)
             if problems:
                 raise DeliveryError(f"{bundle}: bundle failed verification: {problems[0]}")
@@ -151,13 +170,23 @@ def run(env: Mapping[str, str]) -> int:
         log("failed", error=type(exc).__name__, message=str(exc))
         print(f"efs-audit: {exc}", file=sys.stderr)
         return EXIT_UNDELIVERED
-    except Exception as exc:  # noqa: BLE001 - a bug or unexpected service error: loud, never exit 0 or 1
+    except Exception as exc:
         log("failed", error=type(exc).__name__, message=str(exc))
         traceback.print_exc(file=sys.stderr)
         return EXIT_UNDELIVERED
-    log("done", counts=counts, complete=result.complete, issues=len(result.issues),
-        failing=failing(result, catalogue, job), fail_on=job.fail_on, exit_code=code, location=location,
-        security_hub=hub, baseline=compared, run_timestamp=started.isoformat())
+    log(
+        "done",
+        counts=counts,
+        complete=result.complete,
+        issues=len(result.issues),
+        failing=failing(result, catalogue, job),
+        fail_on=job.fail_on,
+        exit_code=code,
+        location=location,
+        security_hub=hub,
+        baseline=compared,
+        run_timestamp=started.isoformat(),
+    )
     return code
 
 

@@ -19,7 +19,9 @@ import typer
 from auditor.entrypoints.report_cmds import PlainUsage
 from auditor.model.snapshot import InputError
 
-SNAPSHOT = typer.Argument(..., metavar="SNAPSHOT", help="Snapshot JSON written by `efs-audit collect` (or a sample).")
+SNAPSHOT = typer.Argument(
+    ..., metavar="SNAPSHOT", help="Snapshot JSON written by `efs-audit collect` (or a sample)."
+)
 FMT = typer.Option("table", "--format", "-f", help="table or json.")
 APP_LABEL = typer.Option(None, "--app-label", help="Tag or label key naming applications (repeatable).")
 
@@ -31,7 +33,9 @@ def _analysis(snapshot: Path, app_label: list[str] | None):
     from auditor.params import Params
 
     loaded = snap.load(snapshot)
-    with gc_paused():  # the indexes hold no reference cycles (100k access points: 6 s with the collector, 0.4 without)
+    with (
+        gc_paused()
+    ):  # the indexes hold no reference cycles (100k access points: 6 s with the collector, 0.4 without)
         return Analysis(loaded, Params(app_label_keys=app_label) if app_label else None)
 
 
@@ -53,15 +57,29 @@ def table(rows, where: bool) -> str:
 
     body = []
     for r in rows:
-        who = _short(r.workload) if r.workload else (f"({r.carried_by_total} workloads)" if r.carried_by_total else "-")
+        who = (
+            _short(r.workload)
+            if r.workload
+            else (f"({r.carried_by_total} workloads)" if r.carried_by_total else "-")
+        )
         line = [r.principal if r.principal == "anonymous" else _short(r.principal), who, r.application or "-"]
         if where:
             line.append(r.file_system)
-        line += [r.subtree + ("" if r.reaches == "all" else " (part)"), r.via, r.identity, r.kind, _yn(r.write),
-                 _yn(r.root), _yn(r.squashed)]
+        line += [
+            r.subtree + ("" if r.reaches == "all" else " (part)"),
+            r.via,
+            r.identity,
+            r.kind,
+            _yn(r.write),
+            _yn(r.root),
+            _yn(r.squashed),
+        ]
         body.append(line)
-    headers = ["principal", "workload", "app"] + (["file system"] if where else []) + [
-        "subtree", "via", "identity", "kind", "write", "root", "squashed"]
+    headers = (
+        ["principal", "workload", "app"]
+        + (["file system"] if where else [])
+        + ["subtree", "via", "identity", "kind", "write", "root", "squashed"]
+    )
     return tabulate(body, headers=headers) + "\n"
 
 
@@ -78,11 +96,15 @@ def register(app: typer.Typer) -> None:
     @app.command("who-can", cls=PlainUsage)
     def who_can(
         snapshot: Path = SNAPSHOT,
-        target: str = typer.Argument(..., metavar="FS_ID[:PATH]",
-                                     help="A file system id (or ARN), optionally with a directory: fs-0123:/billing."),
+        target: str = typer.Argument(
+            ...,
+            metavar="FS_ID[:PATH]",
+            help="A file system id (or ARN), optionally with a directory: fs-0123:/billing.",
+        ),
         write: bool = typer.Option(False, "--write", help="Only those who can (or may: unknown) write."),
         root: bool = typer.Option(False, "--root", help="Only those who can (or may: unknown) act as root."),
-        fmt: str = FMT, app_label: list[str] | None = APP_LABEL,
+        fmt: str = FMT,
+        app_label: list[str] | None = APP_LABEL,
     ) -> None:
         """Every principal, workload and application that reaches a directory (its subtree is the
         directory or an ancestor: "all"; or lies below it: "part"), configured today or possible with the
@@ -94,10 +116,14 @@ def register(app: typer.Typer) -> None:
     @app.command("reach", cls=PlainUsage)
     def reach(
         snapshot: Path = SNAPSHOT,
-        target: str = typer.Argument(..., metavar="ROLE_ARN|WORKLOAD|APP",
-                                     help="A role ARN or `anonymous`, a workload (ARN, k8s:// id or name), or an "
-                                          "application (app://name or name)."),
-        fmt: str = FMT, app_label: list[str] | None = APP_LABEL,
+        target: str = typer.Argument(
+            ...,
+            metavar="ROLE_ARN|WORKLOAD|APP",
+            help="A role ARN or `anonymous`, a workload (ARN, k8s:// id or name), or an "
+            "application (app://name or name).",
+        ),
+        fmt: str = FMT,
+        app_label: list[str] | None = APP_LABEL,
     ) -> None:
         """Everything a principal, workload or application reaches, on every file system."""
         from auditor.graph.query import reach as query
@@ -107,9 +133,15 @@ def register(app: typer.Typer) -> None:
     @app.command("graph", cls=PlainUsage)
     def graph(
         snapshot: Path = SNAPSHOT,
-        fmt: str = typer.Option(..., "--format", "-f", help="graphml, dot, json (networkx node-link) or mermaid."),
-        focus: str | None = typer.Option(None, "--focus", metavar="NODE_OR_FS",
-                                         help="Only the neighbourhood of this node id or file system id."),
+        fmt: str = typer.Option(
+            ..., "--format", "-f", help="graphml, dot, json (networkx node-link) or mermaid."
+        ),
+        focus: str | None = typer.Option(
+            None,
+            "--focus",
+            metavar="NODE_OR_FS",
+            help="Only the neighbourhood of this node id or file system id.",
+        ),
         depth: int = typer.Option(2, "--depth", metavar="N", help="Hops around --focus, edges either way."),
         out: Path | None = typer.Option(None, "--out", metavar="FILE", help="Write here instead of stdout."),
         app_label: list[str] | None = APP_LABEL,

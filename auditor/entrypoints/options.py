@@ -32,8 +32,9 @@ def label_keys(values: list[str] | None, option: str = "--app-label") -> list[st
     """Tag keys (AWS) or label keys (Kubernetes): not empty, no surrounding spaces, at most 128 characters."""
     for v in values or ():
         if not v or v != v.strip() or len(v) > 128 or not LABEL_KEY.match(v):
-            raise InputError(f"{option}: expected a tag or label key such as app or app.kubernetes.io/name, "
-                             f"found {v!r}")
+            raise InputError(
+                f"{option}: expected a tag or label key such as app or app.kubernetes.io/name, found {v!r}"
+            )
     return values
 
 

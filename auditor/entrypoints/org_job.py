@@ -43,8 +43,10 @@ def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> in
         if argv[0] == "collect-shard":
             index, count = env.get("JOB_COMPLETION_INDEX", ""), env.get("EFS_AUDIT_SHARD_COUNT", "")
             if not (index.isdigit() and count.isdigit()):
-                raise job_lib.SettingsError("JOB_COMPLETION_INDEX and EFS_AUDIT_SHARD_COUNT: whole numbers required "
-                                            "(an Indexed Job sets the first; set the second to its completions)")
+                raise job_lib.SettingsError(
+                    "JOB_COMPLETION_INDEX and EFS_AUDIT_SHARD_COUNT: whole numbers required "
+                    "(an Indexed Job sets the first; set the second to its completions)"
+                )
             event["shard"] = f"{index}/{count}"
         budget = env.get("EFS_AUDIT_TIME_BUDGET_SECONDS")
         context = _Budget(float(budget) if budget else None)

@@ -41,9 +41,15 @@ class Bar:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        self.progress = Progress(TextColumn("collecting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                                 TextColumn("{task.description}"), console=Console(file=sys.stderr),
-                                 transient=True)
+        self.progress = Progress(
+            TextColumn("collecting"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.description}"),
+            console=Console(file=sys.stderr),
+            transient=True,
+        )
         self.task = self.progress.add_task("", total=None)
         self.progress.start()
 
@@ -54,8 +60,9 @@ class Bar:
             return
         m = _STEP.match(text)
         if m:
-            self.progress.update(self.task, completed=int(m.group(1)), total=int(m.group(2)),
-                                 description=m.group(3)[:60])
+            self.progress.update(
+                self.task, completed=int(m.group(1)), total=int(m.group(2)), description=m.group(3)[:60]
+            )
         else:
             self.progress.update(self.task, description=text[:60])
 
@@ -80,10 +87,14 @@ def plan_lines(settings) -> list[str]:
         roles = f", assuming {', '.join(t.arn for t in aws.role_targets)}" if aws.role_targets else ""
         lines.append(f"reading AWS with {who}{roles}: {regions}")
     for kubeconfig, context in settings.kube_contexts:
-        lines.append(f"reading Kubernetes context {context or '(current)'} from {kubeconfig or 'the default kubeconfig'}")
+        lines.append(
+            f"reading Kubernetes context {context or '(current)'} from {kubeconfig or 'the default kubeconfig'}"
+        )
     if settings.in_cluster:
         lines.append("reading Kubernetes in-cluster (the pod's service account)")
     if settings.manifests:
-        lines.append(f"reading manifests {', '.join(str(m) for m in settings.manifests)} as cluster "
-                     f"{settings.cluster_name}")
+        lines.append(
+            f"reading manifests {', '.join(str(m) for m in settings.manifests)} as cluster "
+            f"{settings.cluster_name}"
+        )
     return lines

@@ -58,27 +58,49 @@ def not_assessed(outcome) -> list:
 def register(app: typer.Typer) -> None:
     @app.command("review", cls=PlainUsage)
     def review_command(
-        paths: list[Path] = typer.Argument(..., metavar="PATH", help="Templates, plans, task definitions, function configurations, "
-                                                     "manifests, or folders of them."),
-        against: Path | None = typer.Option(None, "--against", help="A live snapshot JSON: review the files laid "
-                                                                     "over it and show what changes."),
+        paths: list[Path] = typer.Argument(
+            ...,
+            metavar="PATH",
+            help="Templates, plans, task definitions, function configurations, "
+            "manifests, or folders of them.",
+        ),
+        against: Path | None = typer.Option(
+            None,
+            "--against",
+            help="A live snapshot JSON: review the files laid over it and show what changes.",
+        ),
         fmt: ReviewFormat = typer.Option(ReviewFormat.table, "--format", "-f", help="table, json or sarif."),
-        fail_on: ReviewFailOn = typer.Option(ReviewFailOn.high, "--fail-on",
-                                             help="Exit 1 when an introduced FAIL at or above this severity exists."),
-        account: str | None = typer.Option(None, "--account", help="Account id for resources the files create "
-                                                                   "(default: the --against snapshot's, else 111122223333)."),
-        region: str | None = typer.Option(None, "--region", help="Region for resources the files create "
-                                                                 "(default: the --against snapshot's, else us-east-1)."),
-        cluster: str | None = typer.Option(None, "--cluster", help="Cluster name for Kubernetes manifests "
-                                                                   "(default: the --against snapshot's only cluster)."),
-        allow_partial: bool = typer.Option(False, "--allow-partial", help="Do not exit 3 when results of declared "
-                                                                          "resources are NOT_ASSESSED."),
+        fail_on: ReviewFailOn = typer.Option(
+            ReviewFailOn.high,
+            "--fail-on",
+            help="Exit 1 when an introduced FAIL at or above this severity exists.",
+        ),
+        account: str | None = typer.Option(
+            None,
+            "--account",
+            help="Account id for resources the files create "
+            "(default: the --against snapshot's, else 111122223333).",
+        ),
+        region: str | None = typer.Option(
+            None,
+            "--region",
+            help="Region for resources the files create (default: the --against snapshot's, else us-east-1).",
+        ),
+        cluster: str | None = typer.Option(
+            None,
+            "--cluster",
+            help="Cluster name for Kubernetes manifests (default: the --against snapshot's only cluster).",
+        ),
+        allow_partial: bool = typer.Option(
+            False,
+            "--allow-partial",
+            help="Do not exit 3 when results of declared resources are NOT_ASSESSED.",
+        ),
     ) -> None:
         """Pre-deploy review: findings the files would introduce or resolve, with file and line."""
+        from auditor.entrypoints import options
         from auditor.model import snapshot as snap
         from auditor.review import review
-
-        from auditor.entrypoints import options
 
         try:
             options.account(account), options.region(region), options.name(cluster, "--cluster")
@@ -104,19 +126,28 @@ def render(outcome, fmt: str) -> str:
     if fmt == "sarif":
         from auditor.report import render as render_format
 
-        touched = [r for r in outcome.run.results
-                   if "source_file" in r.evidence or r.evidence.get("review_status") not in ("unchanged", "not_assessed")]
+        touched = [
+            r
+            for r in outcome.run.results
+            if "source_file" in r.evidence
+            or r.evidence.get("review_status") not in ("unchanged", "not_assessed")
+        ]
         return render_format("sarif", outcome.run.model_copy(update={"results": touched}), catalog.load())
     return table(outcome)
 
 
 def table(outcome) -> str:
-    lines = [f"efs-audit review: {len(outcome.declared.declared_at)} declared resources, "
-             f"{len(outcome.introduced)} introduced, {len(outcome.resolved)} resolved, "
-             f"{len(outcome.unchanged)} unchanged results"
-             + (f", {len(outcome.not_reassessed)} not reassessed" if outcome.not_reassessed else "")]
-    for title, rows in (("INTRODUCED", outcome.introduced), ("RESOLVED", outcome.resolved),
-                        ("NOT REASSESSED (FAIL before, NOT_ASSESSED now)", outcome.not_reassessed)):
+    lines = [
+        f"efs-audit review: {len(outcome.declared.declared_at)} declared resources, "
+        f"{len(outcome.introduced)} introduced, {len(outcome.resolved)} resolved, "
+        f"{len(outcome.unchanged)} unchanged results"
+        + (f", {len(outcome.not_reassessed)} not reassessed" if outcome.not_reassessed else "")
+    ]
+    for title, rows in (
+        ("INTRODUCED", outcome.introduced),
+        ("RESOLVED", outcome.resolved),
+        ("NOT REASSESSED (FAIL before, NOT_ASSESSED now)", outcome.not_reassessed),
+    ):
         if not rows:
             continue
         lines += ["", title]
@@ -129,13 +160,20 @@ def table(outcome) -> str:
         lines += ["", f"NOT ASSESSED (declared resources): {len(unknown)}"]
         for r in unknown:
             reason = r.evidence.get("reason") or r.message
-            lines.append(f"  {r.check_id:34} {_where(r)}  {reason if isinstance(reason, str) else '; '.join(map(str, reason))}")
+            lines.append(
+                f"  {r.check_id:34} {_where(r)}  {reason if isinstance(reason, str) else '; '.join(map(str, reason))}"
+            )
         if not outcome.before.units:
-            lines.append("  (review --against a snapshot of the live estate to assess what the files refer to)")
+            lines.append(
+                "  (review --against a snapshot of the live estate to assess what the files refer to)"
+            )
     issues = [i for i in outcome.merged.issues if i.service == "review"]
     if issues:
         lines += ["", "UNRESOLVED OR UNSUPPORTED IN THE FILES"]
-        lines += [f"  {i.error_code}: {i.message}" + (f" [{i.resource_id}]" if i.resource_id else "") for i in issues]
+        lines += [
+            f"  {i.error_code}: {i.message}" + (f" [{i.resource_id}]" if i.resource_id else "")
+            for i in issues
+        ]
     return "\n".join(lines) + "\n"
 
 

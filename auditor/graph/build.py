@@ -55,10 +55,10 @@ def edge(g: nx.MultiDiGraph, u: str, v: str, **attrs) -> None:
 def dir_chain(fs_id: str, top: str, bottom: str) -> list[str]:
     """Directory nodes from ``top`` down to ``bottom`` (``bottom`` within ``top``), both included."""
     top, bottom = clean_path(top), clean_path(bottom)
-    rest = bottom[len(top):].strip("/") if top != "/" else bottom.strip("/")
+    rest = bottom[len(top) :].strip("/") if top != "/" else bottom.strip("/")
     out, cur = [dir_id(fs_id, top)], top
     for part in rest.split("/") if rest else []:
-        cur = (cur.rstrip("/") + "/" + part)
+        cur = cur.rstrip("/") + "/" + part
         out.append(dir_id(fs_id, cur))
     return out
 
@@ -101,7 +101,13 @@ def access_points(g: nx.MultiDiGraph, a: Analysis) -> None:
         fs_arn = fs.arn if fs else f"efs:{ap.file_system_id}"
         g.add_node(ap.arn, kind="access_point", id=ap.access_point_id)
         edge(g, ap.arn, fs_arn, kind="access_point_of", field="FileSystemId")
-        edge(g, ap.arn, _dirs(g, fs_arn, ap.file_system_id, ap.path), kind="exposes", field="RootDirectory.Path")
+        edge(
+            g,
+            ap.arn,
+            _dirs(g, fs_arn, ap.file_system_id, ap.path),
+            kind="exposes",
+            field="RootDirectory.Path",
+        )
         if ap.posix_user:
             edge(g, ap.arn, f"posix://uid/{ap.posix_user.uid}", kind="enforces_uid", field="PosixUser.Uid")
             edge(g, ap.arn, f"posix://gid/{ap.posix_user.gid}", kind="enforces_gid", field="PosixUser.Gid")
@@ -109,7 +115,13 @@ def access_points(g: nx.MultiDiGraph, a: Analysis) -> None:
                 edge(g, ap.arn, f"posix://gid/{gid}", kind="enforces_group", field="PosixUser.SecondaryGids")
         ci = ap.root_directory.creation_info if ap.root_directory else None
         if ci is not None:  # the group owner of the directory it creates (§10, edge 20)
-            edge(g, ap.arn, f"posix://gid/{ci.owner_gid}", kind="owned_by_gid", field="RootDirectory.CreationInfo.OwnerGid")
+            edge(
+                g,
+                ap.arn,
+                f"posix://gid/{ci.owner_gid}",
+                kind="owned_by_gid",
+                field="RootDirectory.CreationInfo.OwnerGid",
+            )
         for app in sorted(a.apps_by_ap.get(ap.access_point_id, ())):
             edge(g, ap.arn, app_id(app), kind="belongs_to", field="tag or mounting workload")
 
@@ -127,10 +139,18 @@ def mounts(g: nx.MultiDiGraph, a: Analysis) -> None:
             if last != m.ap.arn:
                 edge(g, last, m.ap.arn, kind="through_access_point", field="access point", tls=m.tls)
             if m.base_path != m.ap.path:
-                edge(g, m.ap.arn, _dirs(g, fs_arn, m.fs_id or "", m.base_path), kind="subpath", field="subpath")
+                edge(
+                    g, m.ap.arn, _dirs(g, fs_arn, m.fs_id or "", m.base_path), kind="subpath", field="subpath"
+                )
         elif m.fs_id:
-            edge(g, last, _dirs(g, fs_arn, m.fs_id, m.base_path), kind="direct_mount", field="no access point",
-                       tls=m.tls)
+            edge(
+                g,
+                last,
+                _dirs(g, fs_arn, m.fs_id, m.base_path),
+                kind="direct_mount",
+                field="no access point",
+                tls=m.tls,
+            )
         for p in (m.principal_arns if m.iam else ()) or (ANONYMOUS,):
             edge(g, w.id, p, kind="authenticates_as", field=m.principal_note)
         if m.iam and w.platform != "k8s":
@@ -140,25 +160,54 @@ def mounts(g: nx.MultiDiGraph, a: Analysis) -> None:
             if ident.enforced_by:
                 continue
             if ident.uid is not None:
-                edge(g, w.id, f"posix://uid/{ident.uid}", kind="runs_as_uid", field=ident.source, container=container)
+                edge(
+                    g,
+                    w.id,
+                    f"posix://uid/{ident.uid}",
+                    kind="runs_as_uid",
+                    field=ident.source,
+                    container=container,
+                )
             if ident.gid is not None:
-                edge(g, w.id, f"posix://gid/{ident.gid}", kind="runs_as_gid", field=ident.source, container=container)
+                edge(
+                    g,
+                    w.id,
+                    f"posix://gid/{ident.gid}",
+                    kind="runs_as_gid",
+                    field=ident.source,
+                    container=container,
+                )
             for gid in ident.groups:
-                edge(g, w.id, f"posix://gid/{gid}", kind="runs_with_group", field=ident.source, container=container)
+                edge(
+                    g,
+                    w.id,
+                    f"posix://gid/{gid}",
+                    kind="runs_with_group",
+                    field=ident.source,
+                    container=container,
+                )
 
 
 def kubernetes(g: nx.MultiDiGraph, a: Analysis) -> None:
     for c in a.snapshot.clusters:
         for pv in c.persistent_volumes or []:
             if pv.storage_class_name:
-                edge(g, k8s_id(c.name, None, "PersistentVolume", pv.name),
-                           k8s_id(c.name, None, "StorageClass", pv.storage_class_name), kind="provisioned_by",
-                           field="spec.storageClassName")
+                edge(
+                    g,
+                    k8s_id(c.name, None, "PersistentVolume", pv.name),
+                    k8s_id(c.name, None, "StorageClass", pv.storage_class_name),
+                    kind="provisioned_by",
+                    field="spec.storageClassName",
+                )
         for claim in c.persistent_volume_claims or []:
             if claim.storage_class_name:
-                edge(g, k8s_id(c.name, claim.namespace, "PersistentVolumeClaim", claim.name),
-                           k8s_id(c.name, None, "StorageClass", claim.storage_class_name), kind="requests_class",
-                           field="spec.storageClassName")
+                edge(
+                    g,
+                    k8s_id(c.name, claim.namespace, "PersistentVolumeClaim", claim.name),
+                    k8s_id(c.name, None, "StorageClass", claim.storage_class_name),
+                    kind="requests_class",
+                    field="spec.storageClassName",
+                )
         node_id, principals, note = csi_node(c)
         if node_id:
             g.add_node(node_id, kind="csi_node", cluster=c.name)
@@ -166,7 +215,13 @@ def kubernetes(g: nx.MultiDiGraph, a: Analysis) -> None:
                 edge(g, node_id, p, kind="mounts_as", field=note, rule="§6.5")
             for fs_id in sorted(csi_file_systems(c)):
                 fs = a.idx.fs_by_id.get(fs_id)
-                edge(g, node_id, fs.arn if fs else f"efs:{fs_id}", kind="mounts_for_pods", field="volumeHandle / fileSystemId")
+                edge(
+                    g,
+                    node_id,
+                    fs.arn if fs else f"efs:{fs_id}",
+                    kind="mounts_for_pods",
+                    field="volumeHandle / fileSystemId",
+                )
         ctrl_id, ctrl_principals = csi_controller(c)
         if ctrl_id:
             g.add_node(ctrl_id, kind="csi_controller", cluster=c.name)
@@ -174,15 +229,30 @@ def kubernetes(g: nx.MultiDiGraph, a: Analysis) -> None:
                 edge(g, ctrl_id, p, kind="mounts_as", field="controller service account", rule="edge 33")
         for wl in c.workloads or []:
             sa = wl.template.service_account_name or "default"
-            edge(g, k8s_id(c.name, wl.namespace, wl.kind, wl.name), k8s_id(c.name, wl.namespace, "ServiceAccount", sa),
-                       kind="runs_with", field="serviceAccountName")
+            edge(
+                g,
+                k8s_id(c.name, wl.namespace, wl.kind, wl.name),
+                k8s_id(c.name, wl.namespace, "ServiceAccount", sa),
+                kind="runs_with",
+                field="serviceAccountName",
+            )
         for sa in c.service_accounts or []:
             if sa.irsa_role_arn:
-                edge(g, k8s_id(c.name, sa.namespace, "ServiceAccount", sa.name), sa.irsa_role_arn,
-                           kind="assumes", field="eks.amazonaws.com/role-arn")
+                edge(
+                    g,
+                    k8s_id(c.name, sa.namespace, "ServiceAccount", sa.name),
+                    sa.irsa_role_arn,
+                    kind="assumes",
+                    field="eks.amazonaws.com/role-arn",
+                )
         for assoc in c.pod_identity_associations or []:
-            edge(g, k8s_id(c.name, assoc.namespace, "ServiceAccount", assoc.service_account), assoc.role_arn,
-                       kind="assumes", field="pod identity association")
+            edge(
+                g,
+                k8s_id(c.name, assoc.namespace, "ServiceAccount", assoc.service_account),
+                assoc.role_arn,
+                kind="assumes",
+                field="pod identity association",
+            )
 
 
 def csi_node(c) -> tuple[str | None, tuple[str, ...], str]:
@@ -192,8 +262,16 @@ def csi_node(c) -> tuple[str | None, tuple[str, ...], str]:
         return None, (), ""
     node = c.csi_node
     principals, note = csi_node_principals(c)
-    return (k8s_id(c.name, node.namespace if node else "kube-system", "DaemonSet", node.name if node else "efs-csi-node"),
-            principals, note)
+    return (
+        k8s_id(
+            c.name,
+            node.namespace if node else "kube-system",
+            "DaemonSet",
+            node.name if node else "efs-csi-node",
+        ),
+        principals,
+        note,
+    )
 
 
 def csi_controller(c) -> tuple[str | None, tuple[str, ...]]:
@@ -201,11 +279,25 @@ def csi_controller(c) -> tuple[str | None, tuple[str, ...]]:
     ctrl = c.csi_controller
     if ctrl is None or not ctrl.deletes_access_point_root_dir:
         return None, ()
-    role = next((s.irsa_role_arn for s in c.service_accounts or []
-                 if (s.namespace, s.name) == (ctrl.namespace, ctrl.service_account) and s.irsa_role_arn), None)
-    role = next((p.role_arn for p in c.pod_identity_associations or []
-                 if (p.namespace, p.service_account) == (ctrl.namespace, ctrl.service_account)), role)
-    return k8s_id(c.name, ctrl.namespace, ctrl.kind, ctrl.name), (role,) if role else tuple(c.node_role_arns or ())
+    role = next(
+        (
+            s.irsa_role_arn
+            for s in c.service_accounts or []
+            if (s.namespace, s.name) == (ctrl.namespace, ctrl.service_account) and s.irsa_role_arn
+        ),
+        None,
+    )
+    role = next(
+        (
+            p.role_arn
+            for p in c.pod_identity_associations or []
+            if (p.namespace, p.service_account) == (ctrl.namespace, ctrl.service_account)
+        ),
+        role,
+    )
+    return k8s_id(c.name, ctrl.namespace, ctrl.kind, ctrl.name), (role,) if role else tuple(
+        c.node_role_arns or ()
+    )
 
 
 def principals(g: nx.MultiDiGraph, a: Analysis) -> None:
@@ -227,19 +319,36 @@ def grants(g: nx.MultiDiGraph, a: Analysis) -> None:
         conn = a.connection(m)
         rooty = any(i.may_be_root(gid0) for _, i in m.identities)
         for p, gr in zip(conn.principals, conn.grants):
-            edge(g, p or ANONYMOUS, m.fs.arn, kind="can_connect", field="IAM evaluation",
-                 mount=gr.mount.value, write=gr.write.value, root=gr.root.value if rooty else "not evaluated",
-                 access_point=m.ap_id, tls=m.tls)
+            edge(
+                g,
+                p or ANONYMOUS,
+                m.fs.arn,
+                kind="can_connect",
+                field="IAM evaluation",
+                mount=gr.mount.value,
+                write=gr.write.value,
+                root=gr.root.value if rooty else "not evaluated",
+                access_point=m.ap_id,
+                tls=m.tls,
+            )
 
 
 def untyped(g: nx.MultiDiGraph, a: Analysis) -> None:
     """Every node says what it is: nodes only named by an edge get their kind from their id."""
-    prefixes = (("posix://uid/", "posix_uid"), ("posix://gid/", "posix_gid"), ("app://", "application"),
-                ("sg:", "security_group"), ("efs:", "file_system"), ("k8s://", "kubernetes"))
+    prefixes = (
+        ("posix://uid/", "posix_uid"),
+        ("posix://gid/", "posix_gid"),
+        ("app://", "application"),
+        ("sg:", "security_group"),
+        ("efs:", "file_system"),
+        ("k8s://", "kubernetes"),
+    )
     for node, data in g.nodes(data=True):
         if "kind" not in data:
-            data["kind"] = next((k for p, k in prefixes if node.startswith(p)), "policy" if ":policy/" in node
-                                else "volume" if "#volume/" in node else "resource")
+            data["kind"] = next(
+                (k for p, k in prefixes if node.startswith(p)),
+                "policy" if ":policy/" in node else "volume" if "#volume/" in node else "resource",
+            )
 
 
 def same_ids(g: nx.MultiDiGraph, a: Analysis) -> None:
@@ -248,7 +357,14 @@ def same_ids(g: nx.MultiDiGraph, a: Analysis) -> None:
     for ap in a.snapshot.access_points:
         for n in ap.posix_user.secondary_gids if ap.posix_user else ():
             if f"posix://uid/{n}" in g:
-                edge(g, f"posix://uid/{n}", f"posix://gid/{n}", kind="same_id", rule="§10, edge 20", field="uid and gid numbers")
+                edge(
+                    g,
+                    f"posix://uid/{n}",
+                    f"posix://gid/{n}",
+                    kind="same_id",
+                    rule="§10, edge 20",
+                    field="uid and gid numbers",
+                )
 
 
 BUILDERS = (file_systems, roles, access_points, mounts, kubernetes, grants, principals, same_ids, untyped)
@@ -273,4 +389,15 @@ def release(g: nx.MultiDiGraph) -> None:
         g.__dict__.pop(name, None)
 
 
-_VIEWS = {"nodes", "edges", "adj", "succ", "pred", "degree", "in_edges", "out_edges", "in_degree", "out_degree"}
+_VIEWS = {
+    "nodes",
+    "edges",
+    "adj",
+    "succ",
+    "pred",
+    "degree",
+    "in_edges",
+    "out_edges",
+    "in_degree",
+    "out_degree",
+}

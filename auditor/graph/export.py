@@ -37,8 +37,14 @@ def estate_graph(a: Analysis) -> nx.MultiDiGraph:
 
 
 def _kind(node: str) -> str:
-    for prefix, kind in (("posix://uid/", "uid"), ("posix://gid/", "gid"), ("app://", "application"),
-                         ("principal://", "principal"), ("sg:", "security_group"), ("efsdir://", "directory")):
+    for prefix, kind in (
+        ("posix://uid/", "uid"),
+        ("posix://gid/", "gid"),
+        ("app://", "application"),
+        ("principal://", "principal"),
+        ("sg:", "security_group"),
+        ("efsdir://", "directory"),
+    ):
         if node.startswith(prefix):
             return kind
     if node.startswith("k8s://"):
@@ -81,8 +87,10 @@ def canonical(g: nx.MultiDiGraph, graphml: bool = False) -> nx.MultiDiGraph:
     out = nx.MultiDiGraph()
     for n in sorted(g.nodes):
         out.add_node(n, **{k: _value(v, graphml) for k, v in sorted(g.nodes[n].items())})
-    edges = sorted(((u, v, {k: _value(x, graphml) for k, x in sorted(d.items())}) for u, v, d in g.edges(data=True)),
-                   key=lambda e: (e[0], e[1], json.dumps(e[2], sort_keys=True, default=str)))
+    edges = sorted(
+        ((u, v, {k: _value(x, graphml) for k, x in sorted(d.items())}) for u, v, d in g.edges(data=True)),
+        key=lambda e: (e[0], e[1], json.dumps(e[2], sort_keys=True, default=str)),
+    )
     for u, v, d in edges:
         out.add_edge(u, v, **d)
     return out
@@ -115,14 +123,16 @@ def _dot_str(text) -> str:
 
 
 def dot(g: nx.MultiDiGraph) -> str:
-    lines = ["digraph efs_identity {", "  rankdir=LR;", "  node [shape=box, fontname=\"monospace\"];"]
+    lines = ["digraph efs_identity {", "  rankdir=LR;", '  node [shape=box, fontname="monospace"];']
     for n, d in g.nodes(data=True):
         attrs = ", ".join(f"{k}={_dot_str(v)}" for k, v in d.items() if k != "label")
         lines.append(f"  {_dot_str(n)} [label={_dot_str(_short(n))}{', ' + attrs if attrs else ''}];")
     for u, v, d in g.edges(data=True):
         attrs = ", ".join(f"{k}={_dot_str(x)}" for k, x in d.items() if k != "label")
-        lines.append(f"  {_dot_str(u)} -> {_dot_str(v)} [label={_dot_str(d.get('kind', ''))}"
-                     f"{', ' + attrs if attrs else ''}];")
+        lines.append(
+            f"  {_dot_str(u)} -> {_dot_str(v)} [label={_dot_str(d.get('kind', ''))}"
+            f"{', ' + attrs if attrs else ''}];"
+        )
     return "\n".join(lines + ["}"]) + "\n"
 
 

@@ -27,8 +27,12 @@ class Links:
 
 def mount_ref(m) -> dict:
     """One mount as ids: workload, volume name, file system id, access point ARN (or id if not collected)."""
-    return {"workload": m.workload.id, "volume": m.volume, "file_system": m.fs_id,
-            "access_point": m.ap.arn if m.ap is not None else m.ap_id}
+    return {
+        "workload": m.workload.id,
+        "volume": m.volume,
+        "file_system": m.fs_id,
+        "access_point": m.ap.arn if m.ap is not None else m.ap_id,
+    }
 
 
 def links_of(a) -> Links:

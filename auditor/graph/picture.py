@@ -19,7 +19,9 @@ HIGHLIGHT_CHECKS = {"efs_cross_app_reach": "cross", "efs_root_squash_gap": "root
 class Picture:
     file_system: str  # fs id
     fs_arn: str
-    columns: tuple[tuple[tuple[str, str, str], ...], ...]  # per column: (node id, label, highlight "" | cross | root)
+    columns: tuple[
+        tuple[tuple[str, str, str], ...], ...
+    ]  # per column: (node id, label, highlight "" | cross | root)
     edges: tuple[tuple[str, str, str], ...]  # (from, to, highlight)
     more: tuple[int, ...]  # nodes left out per column
 
@@ -48,7 +50,9 @@ def pictures(a: Analysis) -> tuple[Picture, ...]:
                 cols[2][no_ap] = "(no access point)"
                 edges.add((w.id, no_ap))
                 edges.add((no_ap, d))
-        for ap in sorted(a.idx.aps_by_fs.get(fs.file_system_id, []), key=lambda x: (x.path, x.access_point_id)):
+        for ap in sorted(
+            a.idx.aps_by_fs.get(fs.file_system_id, []), key=lambda x: (x.path, x.access_point_id)
+        ):
             apps = ",".join(sorted(a.apps_by_ap.get(ap.access_point_id, ()))) or "untagged"
             cols[2].setdefault(ap.arn, f"{ap.access_point_id} {ap.path}")
             cols[2][ap.arn] += f" [{apps}]" if "[" not in cols[2][ap.arn] else ""
@@ -67,8 +71,13 @@ def _finish(fs, cols, edges) -> Picture:
         columns.append(tuple((n, col[n], "") for n in kept))
         more.append(len(ids) - len(kept))
     drawn = {n for c in columns for n, _, _ in c}
-    return Picture(fs.file_system_id, fs.arn, tuple(columns),
-                   tuple(sorted((u, v, "") for u, v in edges if u in drawn and v in drawn)), tuple(more))
+    return Picture(
+        fs.file_system_id,
+        fs.arn,
+        tuple(columns),
+        tuple(sorted((u, v, "") for u, v in edges if u in drawn and v in drawn)),
+        tuple(more),
+    )
 
 
 def highlight(pics: tuple[Picture, ...], run) -> tuple[Picture, ...]:
@@ -76,8 +85,11 @@ def highlight(pics: tuple[Picture, ...], run) -> tuple[Picture, ...]:
     a cross-application path also gets an edge from its workload to the directory it reaches, and a root
     path from a principal to the file system marks the principal. Principals of root paths that are not
     drawn yet are added."""
-    paths: list[tuple[str, list[str]]] = [(HIGHLIGHT_CHECKS[r.check_id], list(r.path or [])) for r in run.results
-                                          if r.check_id in HIGHLIGHT_CHECKS and r.status.value == "FAIL"]
+    paths: list[tuple[str, list[str]]] = [
+        (HIGHLIGHT_CHECKS[r.check_id], list(r.path or []))
+        for r in run.results
+        if r.check_id in HIGHLIGHT_CHECKS and r.status.value == "FAIL"
+    ]
     out = []
     for pic in pics:
         marks: dict[str, str] = {}
@@ -85,12 +97,21 @@ def highlight(pics: tuple[Picture, ...], run) -> tuple[Picture, ...]:
         columns = [list(c) for c in pic.columns]
         drawn = {n for c in columns for n, _, _ in c}
         for kind, path in paths:
-            on_fs = [n for n in path if n == pic.fs_arn or n.startswith(f"efsdir://{pic.file_system}/")
-                     or n.startswith(f"efsdir://{pic.file_system}")]
+            on_fs = [
+                n
+                for n in path
+                if n == pic.fs_arn
+                or n.startswith(f"efsdir://{pic.file_system}/")
+                or n.startswith(f"efsdir://{pic.file_system}")
+            ]
             if not on_fs:
                 continue
-            if kind == "root" and path[0].startswith("arn:aws:iam:") and path[0] not in drawn \
-                    and len(columns[0]) < CAP:
+            if (
+                kind == "root"
+                and path[0].startswith("arn:aws:iam:")
+                and path[0] not in drawn
+                and len(columns[0]) < CAP
+            ):
                 columns[0].append((path[0], path[0].rsplit("/", 1)[-1], ""))
                 drawn.add(path[0])
             for n in path:

@@ -60,7 +60,15 @@ class Reach:
     notes: tuple[str, ...] = field(default=())
 
     def key(self) -> tuple:
-        return (self.file_system, self.subtree, self.principal, self.workload or "", self.via, self.identity, self.kind)
+        return (
+            self.file_system,
+            self.subtree,
+            self.principal,
+            self.workload or "",
+            self.via,
+            self.identity,
+            self.kind,
+        )
 
     def as_dict(self) -> dict:
         d = asdict(self)
@@ -105,7 +113,7 @@ def configured(a: Analysis, m: Mount) -> list[Reach]:
     if m.fs is None:
         return []
     conn, p = a.connection(m), a.params
-    tail = ([m.ap.arn] if m.ap is not None and m.path[-1] != m.ap.arn else [])
+    tail = [m.ap.arn] if m.ap is not None and m.path[-1] != m.ap.arn else []
     target = dir_id(m.fs_id or "", m.base_path)
     hops = list(m.path) + tail + [target]  # edges uses, through_access_point, exposes|subpath|direct_mount
     enforced = _enforced(m.ap)
@@ -123,17 +131,33 @@ def configured(a: Analysis, m: Mount) -> list[Reach]:
             continue
         write = False if m.read_only else (None if conn.not_assessed else grant.can_write(p))
         root, squashed = _root(may_root, None if conn.not_assessed else grant.can_root(p))
-        rows.append(Reach(m.fs_id or "", m.base_path, _who(principal), m.ap_id or NO_ACCESS_POINT, identity,
-                          "configured", mount, write, root, squashed, m.workload.id, m.workload.app,
-                          tuple([_node(principal)] + hops), notes=notes))
+        rows.append(
+            Reach(
+                m.fs_id or "",
+                m.base_path,
+                _who(principal),
+                m.ap_id or NO_ACCESS_POINT,
+                identity,
+                "configured",
+                mount,
+                write,
+                root,
+                squashed,
+                m.workload.id,
+                m.workload.app,
+                tuple([_node(principal)] + hops),
+                notes=notes,
+            )
+        )
     return rows
 
 
 # --- possible reach -----------------------------------------------------------------------------------
 
 
-def candidates(a: Analysis, fs: FileSystem, carried: dict[str | None, list[str]],
-               relevant=None) -> list[str | None]:
+def candidates(
+    a: Analysis, fs: FileSystem, carried: dict[str | None, list[str]], relevant=None
+) -> list[str | None]:
     """The principals worth evaluating on ``fs``: anonymous clients, every principal a workload carries
     (with ``relevant``, auditor.graph.scope: only those that may be granted a client action on ``fs`` or
     cannot be decided), roles the file system policy names, and roles whose own policies could allow a
@@ -147,9 +171,15 @@ def candidates(a: Analysis, fs: FileSystem, carried: dict[str | None, list[str]]
     for role in a.snapshot.roles:
         if role.arn in out:
             continue
-        if everyone or role.arn in named or any(
-                may_allow_client_action(d, fs.arn) for d in list((role.inline_policies or {}).values())
-                + [managed.get(arn, {"Statement": []}) for arn in role.attached_policy_arns or []]):
+        if (
+            everyone
+            or role.arn in named
+            or any(
+                may_allow_client_action(d, fs.arn)
+                for d in list((role.inline_policies or {}).values())
+                + [managed.get(arn, {"Statement": []}) for arn in role.attached_policy_arns or []]
+            )
+        ):
             out[role.arn] = None
     return list(out)
 
@@ -165,8 +195,14 @@ def carriers(a: Analysis, mounts: list[Mount] | None = None) -> dict[str | None,
     return out
 
 
-def possible(a: Analysis, principal: str | None, fs: FileSystem, carried: list[str],
-             wanted=None, app_of: dict[str, str] | None = None) -> list[Reach]:
+def possible(
+    a: Analysis,
+    principal: str | None,
+    fs: FileSystem,
+    carried: list[str],
+    wanted=None,
+    app_of: dict[str, str] | None = None,
+) -> list[Reach]:
     """What ``principal`` could mount on ``fs``; ``wanted(path)`` picks access points by root (default all);
     ``app_of``: workload id -> application, when the caller built only some mounts (default a.workloads)."""
     p = a.params
@@ -184,9 +220,25 @@ def possible(a: Analysis, principal: str | None, fs: FileSystem, carried: list[s
     mount = g.can_mount(p)
     if mount is not False and (wanted is None or wanted("/")):
         root, squashed = _root(True, g.can_root(p))
-        rows.append(Reach(fs_id, "/", who, NO_ACCESS_POINT, CLIENT_CHOSEN, "possible", mount, g.can_write(p),
-                          root, squashed, application=app, path=(node, fs.arn, dir_id(fs_id, "/")), carried_by=by,
-                          carried_by_total=len(carried), notes=tuple(g.missing)))
+        rows.append(
+            Reach(
+                fs_id,
+                "/",
+                who,
+                NO_ACCESS_POINT,
+                CLIENT_CHOSEN,
+                "possible",
+                mount,
+                g.can_write(p),
+                root,
+                squashed,
+                application=app,
+                path=(node, fs.arn, dir_id(fs_id, "/")),
+                carried_by=by,
+                carried_by_total=len(carried),
+                notes=tuple(g.missing),
+            )
+        )
     for cls, g in reach.through:
         mount = g.can_mount(p)
         if mount is False:
@@ -197,9 +249,25 @@ def possible(a: Analysis, principal: str | None, fs: FileSystem, carried: list[s
                 continue
             enforced = _enforced(ap)
             root, squashed = _root(_ap_is_root(ap, p.gid0_is_root) if enforced else True, can_root)
-            rows.append(Reach(fs_id, ap.path, who, ap.access_point_id, enforced or CLIENT_CHOSEN, "possible", mount,
-                              write, root, squashed, application=app, path=(node, fs.arn, ap.arn, dir_id(fs_id, ap.path)),
-                              carried_by=by, carried_by_total=len(carried), notes=tuple(g.missing)))
+            rows.append(
+                Reach(
+                    fs_id,
+                    ap.path,
+                    who,
+                    ap.access_point_id,
+                    enforced or CLIENT_CHOSEN,
+                    "possible",
+                    mount,
+                    write,
+                    root,
+                    squashed,
+                    application=app,
+                    path=(node, fs.arn, ap.arn, dir_id(fs_id, ap.path)),
+                    carried_by=by,
+                    carried_by_total=len(carried),
+                    notes=tuple(g.missing),
+                )
+            )
     return rows
 
 
@@ -211,9 +279,20 @@ def possible_edges(a: Analysis, rows: list[Reach]) -> list[tuple[str, str, dict]
         if r.kind != "possible" or (r.principal, r.file_system, r.via) in seen:
             continue
         seen.add((r.principal, r.file_system, r.via))
-        out.append((r.path[0], fs_arn[r.file_system], {"kind": "may_connect", "field": "possible reach (IAM evaluation)",
-                                                       "access_point": r.via, "mount": _yn(r.mount),
-                                                       "write": _yn(r.write), "root": _yn(r.root)}))
+        out.append(
+            (
+                r.path[0],
+                fs_arn[r.file_system],
+                {
+                    "kind": "may_connect",
+                    "field": "possible reach (IAM evaluation)",
+                    "access_point": r.via,
+                    "mount": _yn(r.mount),
+                    "write": _yn(r.write),
+                    "root": _yn(r.root),
+                },
+            )
+        )
     return out
 
 
@@ -235,7 +314,9 @@ def parse_target(a: Analysis, text: str) -> tuple[FileSystem, str]:
     if fs is None:
         raise InputError(f"{ref}: no such file system in the snapshot")
     if not path.startswith("/") or any(part in (".", "..") for part in path.split("/")) or "\x00" in path:
-        raise InputError(f"{text}: PATH must be an absolute directory path without . or .. (e.g. {ref}:/data)")
+        raise InputError(
+            f"{text}: PATH must be an absolute directory path without . or .. (e.g. {ref}:/data)"
+        )
     return fs, clean_path(path)
 
 
@@ -288,7 +369,9 @@ def _reach(a: Analysis, target: str) -> list[Reach]:
             rows.extend(r for r in configured(a, m) if r.principal == value)
     else:
         mounts = [m for m in a.mounts if (m.workload.id if kind == "workload" else m.workload.app) == value]
-        principals = list(dict.fromkeys(p for m in mounts for p in ((m.principal_arns if m.iam else ()) or (None,))))
+        principals = list(
+            dict.fromkeys(p for m in mounts for p in ((m.principal_arns if m.iam else ()) or (None,)))
+        )
         for m in mounts:
             rows.extend(configured(a, m))
     for principal in principals:
@@ -315,7 +398,9 @@ def resolve(a: Analysis, target: str) -> tuple[str, str]:
     if target in apps:
         return "application", target
     if len(named) > 1:
-        raise InputError(f"{target}: {len(named)} workloads have this name; give one of their ids ({named[0]}, ...)")
+        raise InputError(
+            f"{target}: {len(named)} workloads have this name; give one of their ids ({named[0]}, ...)"
+        )
     raise InputError(f"{target}: no such role, workload or application in the snapshot")
 
 
@@ -325,7 +410,9 @@ def _with(r: Reach, **changes) -> Reach:
 
 def _filter(rows: list[Reach], write: bool, root: bool) -> list[Reach]:
     """--write / --root keep rows that can (or may: unknown) write / act as root."""
-    return sort([r for r in rows if (not write or r.write is not False) and (not root or r.root is not False)])
+    return sort(
+        [r for r in rows if (not write or r.write is not False) and (not root or r.root is not False)]
+    )
 
 
 def sort(rows: list[Reach]) -> list[Reach]:

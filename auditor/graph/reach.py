@@ -28,10 +28,10 @@ from dataclasses import dataclass
 import networkx as nx
 
 from auditor.analysis.authz import APClass
-from auditor.iam.queries import allowed_resources, glob_match, resource_matches, widen_variables
-from auditor.model.aws import AccessPoint, FileSystem
 from auditor.graph.build import _dirs as directory_node
 from auditor.graph.build import edge
+from auditor.iam.queries import allowed_resources, glob_match, resource_matches, widen_variables
+from auditor.model.aws import AccessPoint, FileSystem
 from auditor.model.ids import dir_id
 
 ANONYMOUS = "principal://anonymous"
@@ -111,11 +111,22 @@ class Reach:
             principal = conn.principals[0] if conn.principals else None
             for _, ident in m.identities or [(None, None)]:
                 rooty = ident is not None and ident.may_be_root(a.params.gid0_is_root)
-                self._add(Reached(m.workload.id, m.fs_id, m.base_path, m.ap_id,
-                                  ident.uid if ident else None, ident.gid if ident else None,
-                                  tuple(ident.groups) if ident else (),
-                                  (None if root is None else not root) if rooty else False, writable, "configured", path,
-                                  principal))
+                self._add(
+                    Reached(
+                        m.workload.id,
+                        m.fs_id,
+                        m.base_path,
+                        m.ap_id,
+                        ident.uid if ident else None,
+                        ident.gid if ident else None,
+                        tuple(ident.groups) if ident else (),
+                        (None if root is None else not root) if rooty else False,
+                        writable,
+                        "configured",
+                        path,
+                        principal,
+                    )
+                )
 
     # --- possible: what a principal's permissions let it mount -----------------------------------------
 
@@ -132,8 +143,21 @@ class Reach:
             root = directory_node(self._g, fs.arn, fs.file_system_id, "/")
             self._edge(node, root, g, None)
             self._open.setdefault(fs.file_system_id, []).append(node)
-            rows.append(Reached(node, fs.file_system_id, "/", None, None, None, (), _not(g.can_root(p)),
-                                g.can_write(p), "possible", (node, root)))
+            rows.append(
+                Reached(
+                    node,
+                    fs.file_system_id,
+                    "/",
+                    None,
+                    None,
+                    None,
+                    (),
+                    _not(g.can_root(p)),
+                    g.can_write(p),
+                    "possible",
+                    (node, root),
+                )
+            )
         for cls, cg in pr.through:
             if not cg.can_mount(p):
                 continue
@@ -144,14 +168,31 @@ class Reach:
             else:
                 self._by_class.setdefault(cls.key, []).append((node, cls))
                 self._cuts.setdefault(fs.file_system_id, {}).setdefault(
-                    cls.key[0], [widen_variables(w) for w in sorted(cls.key[0][1])])
+                    cls.key[0], [widen_variables(w) for w in sorted(cls.key[0][1])]
+                )
             ap = cls.rep
             posix = ap.posix_user
             rooty = posix is None or 0 in (posix.uid, posix.gid)
-            path = (node, target) + ((ap.arn,) if target != ap.arn else ()) + (dir_id(fs.file_system_id, ap.path),)
-            rows.append(Reached(node, fs.file_system_id, ap.path, ap.access_point_id, posix.uid if posix else None,
-                                posix.gid if posix else None, tuple(posix.secondary_gids) if posix else (),
-                                _not(cg.can_root(p)) if rooty else False, cg.can_write(p), "possible", path))
+            path = (
+                (node, target)
+                + ((ap.arn,) if target != ap.arn else ())
+                + (dir_id(fs.file_system_id, ap.path),)
+            )
+            rows.append(
+                Reached(
+                    node,
+                    fs.file_system_id,
+                    ap.path,
+                    ap.access_point_id,
+                    posix.uid if posix else None,
+                    posix.gid if posix else None,
+                    tuple(posix.secondary_gids) if posix else (),
+                    _not(cg.can_root(p)) if rooty else False,
+                    cg.can_write(p),
+                    "possible",
+                    path,
+                )
+            )
         self._pairs[key] = rows
         self.by_subject.setdefault(node, []).extend(rows)
         return rows
@@ -181,11 +222,22 @@ class Reach:
         """The class's first access point of ``app`` that the principal reaches through the class."""
         first = self._a.class_first_ap(cls).get(app)
         if first is not None and first.arn in cls.excluded:  # named on its own for this principal: rare
-            first = next((ap for ap in cls.members if ap.arn not in cls.excluded
-                          and app in self._a.apps_by_ap.get(ap.access_point_id, ())), None)
+            first = next(
+                (
+                    ap
+                    for ap in cls.members
+                    if ap.arn not in cls.excluded and app in self._a.apps_by_ap.get(ap.access_point_id, ())
+                ),
+                None,
+            )
             if first is not None and class_node(cls) != first.arn:
-                edge(self._g, class_node(cls), first.arn, kind="includes",
-                                 field="elasticfilesystem:AccessPointArn conditions")
+                edge(
+                    self._g,
+                    class_node(cls),
+                    first.arn,
+                    kind="includes",
+                    field="elasticfilesystem:AccessPointArn conditions",
+                )
         return first
 
     def include(self, cls: APClass, ap: AccessPoint) -> str:
@@ -196,16 +248,32 @@ class Reach:
         return node
 
     def _edge(self, node: str, target: str, grant, cls: APClass | None) -> None:
-        edge(self._g, node, target, kind="may_mount", rule="§2.4, §2.5 (IAM evaluation)",
-             field="file system policy and identity policies", mount=grant.mount.value,
-             write=grant.write.value, root=grant.root.value, possible=True)
+        edge(
+            self._g,
+            node,
+            target,
+            kind="may_mount",
+            rule="§2.4, §2.5 (IAM evaluation)",
+            field="file system policy and identity policies",
+            mount=grant.mount.value,
+            write=grant.write.value,
+            root=grant.root.value,
+            possible=True,
+        )
         if cls is not None and cls.key not in self._classes:
             self._classes.add(cls.key)
             if target != cls.rep.arn:
                 g = self._g
-                g.add_node(target, kind="access_point_class", file_system=cls.rep.file_system_id,
-                           members=len(cls.members), rule="access points the policies cannot tell apart")
-                for arn in dict.fromkeys([cls.rep.arn, *(ap.arn for ap in self._a.class_first_ap(cls).values())]):
+                g.add_node(
+                    target,
+                    kind="access_point_class",
+                    file_system=cls.rep.file_system_id,
+                    members=len(cls.members),
+                    rule="access points the policies cannot tell apart",
+                )
+                for arn in dict.fromkeys(
+                    [cls.rep.arn, *(ap.arn for ap in self._a.class_first_ap(cls).values())]
+                ):
                     edge(g, target, arn, kind="includes", field="elasticfilesystem:AccessPointArn conditions")
 
     def _add(self, row: Reached) -> None:

@@ -72,8 +72,10 @@ def mounts_for(a: Analysis, fs: FileSystem, relevant: Callable[[str | None], boo
             out.extend(ecs_mounts(td, idx, params, [s.name for s in svcs], tags or {}))
     for fn in a.snapshot.lambda_functions:
         configs = fn.file_system_configs or []
-        if configs and (relevant(fn.role_arn) or any(
-                (ap := idx.access_point(c.arn)) is None or ap.file_system_id == fs_id for c in configs)):
+        if configs and (
+            relevant(fn.role_arn)
+            or any((ap := idx.access_point(c.arn)) is None or ap.file_system_id == fs_id for c in configs)
+        ):
             out.extend(lambda_mounts(fn, idx, params))
     for cluster in a.snapshot.clusters:
         principals = csi_node_principals(cluster)
@@ -89,7 +91,9 @@ def _ecs_volume_relevant(vol, task_role: str | None, idx, fs: FileSystem, releva
     if vol.efs is None:
         return vol.docker is not None  # a docker volume may be NFS to any file system
     e = vol.efs
-    return e.iam != "ENABLED" or not task_role or idx.file_system(e.file_system_id) is fs or relevant(task_role)
+    return (
+        e.iam != "ENABLED" or not task_role or idx.file_system(e.file_system_id) is fs or relevant(task_role)
+    )
 
 
 def _k8s_relevant(wl, volumes, idx, fs: FileSystem, iam_relevant: bool) -> bool:

@@ -19,16 +19,16 @@ class CompiledStatement:
     """One statement of one policy: ``name`` is its label in reasons and notes."""
 
     __slots__ = (
-        "statement",
+        "actions",
+        "conditions",
+        "deny",
+        "effect",
         "label",
         "name",
-        "effect",
-        "deny",
-        "actions",
-        "resources",
-        "principal",
         "not_principal",
-        "conditions",
+        "principal",
+        "resources",
+        "statement",
         "texts",
     )
 
@@ -56,7 +56,7 @@ class CompiledStatement:
 class CompiledPolicy:
     """The compiled statements of a policy and, per kind of policy, the first statement error."""
 
-    __slots__ = ("label", "statements", "errors")
+    __slots__ = ("errors", "label", "statements")
 
     def __init__(self, label: str, statements: Sequence[Statement], expand: bool) -> None:
         self.label = label

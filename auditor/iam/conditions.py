@@ -199,7 +199,7 @@ class Check:
     answered directly, a plain string request value and an operator whose comparison cannot be
     UNKNOWN for it (no set prefix, no policy variable)."""
 
-    __slots__ = ("key", "written", "operator", "values", "expand", "test", "negated", "absent")
+    __slots__ = ("absent", "expand", "key", "negated", "operator", "test", "values", "written")
 
     def __init__(self, operator: str, key: str, values: tuple[str, ...], expand: bool) -> None:
         self.key, self.written = key.lower(), key

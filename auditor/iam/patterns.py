@@ -46,7 +46,7 @@ class Globs:
     compared with ``str.lower`` on both sides, which is what IGNORECASE does for ASCII text; non-ASCII
     patterns and texts go through the regexes."""
 
-    __slots__ = ("literals", "regex", "anything", "ignore_case")
+    __slots__ = ("anything", "ignore_case", "literals", "regex")
 
     def __init__(self, patterns: Iterable[str], ignore_case: bool = False) -> None:
         literals: set[str] = set()
@@ -91,7 +91,7 @@ class Actions:
     """Action / NotAction: whether the statement covers an action (§2.1). Shared by every statement
     with the same patterns (``actions_matcher``); answers are remembered per action name."""
 
-    __slots__ = ("globs", "negated", "_seen")
+    __slots__ = ("_seen", "globs", "negated")
 
     def __init__(self, patterns: tuple[str, ...], negated: bool) -> None:
         self.globs = Globs(patterns, ignore_case=True)
@@ -119,7 +119,7 @@ class Resources:
     Shared by every statement with the same patterns (``resources_matcher``); answers are remembered
     per ARN."""
 
-    __slots__ = ("globs", "negated", "variables", "_seen")
+    __slots__ = ("_seen", "globs", "negated", "variables")
 
     def __init__(self, patterns: tuple[str, ...], negated: bool, expand: bool) -> None:
         self.globs = Globs(patterns)

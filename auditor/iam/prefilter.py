@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from auditor.iam.patterns import glob_match
 
-CLIENT_ACTIONS = ("elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite",
-                  "elasticfilesystem:ClientRootAccess")
+CLIENT_ACTIONS = (
+    "elasticfilesystem:ClientMount",
+    "elasticfilesystem:ClientWrite",
+    "elasticfilesystem:ClientRootAccess",
+)
 
 
 def _items(value) -> list:

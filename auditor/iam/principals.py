@@ -77,7 +77,7 @@ class PrincipalSet:
     """A Principal element prepared for matching: the strings that could name the caller, sorted by
     how (unique ids, ARNs, session ARNs) and the accounts it names."""
 
-    __slots__ = ("names", "everyone", "unique_ids", "plain", "sessions", "accounts")
+    __slots__ = ("accounts", "everyone", "names", "plain", "sessions", "unique_ids")
 
     def __init__(self, names: frozenset[str]) -> None:
         self.names = names

@@ -58,8 +58,15 @@ def condition_keys(document) -> list[dict]:
         cond = st.get("Condition")
         for op, block in cond.items() if isinstance(cond, dict) else []:
             for key in block if isinstance(block, dict) else []:
-                found.append({"statement": i, "sid": st.get("Sid"), "effect": st.get("Effect"), "operator": op,
-                              "key": key})
+                found.append(
+                    {
+                        "statement": i,
+                        "sid": st.get("Sid"),
+                        "effect": st.get("Effect"),
+                        "operator": op,
+                        "key": key,
+                    }
+                )
     return found
 
 
@@ -67,7 +74,13 @@ def condition_values(document, key: str) -> list[str]:
     """Values a document compares ``key`` (case-insensitive) with, in any operator."""
     key = key.lower()
     if hasattr(document, "statements"):  # a parsed auditor.iam.Policy
-        return [v for st in document.statements for _, k, values in st.conditions if k.lower() == key for v in values]
+        return [
+            v
+            for st in document.statements
+            for _, k, values in st.conditions
+            if k.lower() == key
+            for v in values
+        ]
     out: list[str] = []
     for st in statements(document):
         cond = st.get("Condition")

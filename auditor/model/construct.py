@@ -29,9 +29,15 @@ class Builder:
                 self.defaults[name] = (PydanticUndefined, info.default_factory)
             elif info.default is not PydanticUndefined:
                 self.defaults[name] = (info.default, None)
-        if cls.model_config.get("extra") == "allow" or cls.__pydantic_post_init__ or cls.__private_attributes__:
-            raise TypeError(f"{cls.__name__}: Builder supports models without extra fields, post-init or "
-                            "private attributes only")
+        if (
+            cls.model_config.get("extra") == "allow"
+            or cls.__pydantic_post_init__
+            or cls.__private_attributes__
+        ):
+            raise TypeError(
+                f"{cls.__name__}: Builder supports models without extra fields, post-init or "
+                "private attributes only"
+            )
 
     def __call__(self, values: dict[str, Any]) -> BaseModel:
         if len(values) != len(self.names):

@@ -38,19 +38,32 @@ NAMES: dict[tuple[str, str], tuple[str, bool]] = {
 }
 # Kubernetes lists and object kinds -> fact name (every workload kind feeds one fact)
 K8S_NAMES: dict[str, str] = {
-    "persistentvolumes": "persistentvolumes", "PersistentVolume": "persistentvolumes",
-    "persistentvolumeclaims": "persistentvolumeclaims", "PersistentVolumeClaim": "persistentvolumeclaims",
-    "storageclasses": "storageclasses", "StorageClass": "storageclasses",
-    "serviceaccounts": "serviceaccounts", "ServiceAccount": "serviceaccounts",
+    "persistentvolumes": "persistentvolumes",
+    "PersistentVolume": "persistentvolumes",
+    "persistentvolumeclaims": "persistentvolumeclaims",
+    "PersistentVolumeClaim": "persistentvolumeclaims",
+    "storageclasses": "storageclasses",
+    "StorageClass": "storageclasses",
+    "serviceaccounts": "serviceaccounts",
+    "ServiceAccount": "serviceaccounts",
 }
 ESTATE_WORKLOADS = "estate/workloads"
 ESTATE_FILE_SYSTEMS = "estate/file-systems"  # a file system named by a workload but not in the snapshot
 # The listings that enumerate workloads and who they belong to: (service, fact name)
 # (and the principals they mount as: Kubernetes service accounts, EKS Pod Identity and node roles)
-WORKLOAD_LISTINGS = {("ecs", "task-definitions"), ("ecs", "services"), ("lambda", "ListFunctions"),
-                     ("lambda", "ListTags"), ("k8s", "workloads"), ("k8s", "persistentvolumes"),
-                     ("k8s", "persistentvolumeclaims"), ("k8s", "storageclasses"), ("k8s", "serviceaccounts"),
-                     ("eks", "ListClusters"), ("eks", "cluster")}
+WORKLOAD_LISTINGS = {
+    ("ecs", "task-definitions"),
+    ("ecs", "services"),
+    ("lambda", "ListFunctions"),
+    ("lambda", "ListTags"),
+    ("k8s", "workloads"),
+    ("k8s", "persistentvolumes"),
+    ("k8s", "persistentvolumeclaims"),
+    ("k8s", "storageclasses"),
+    ("k8s", "serviceaccounts"),
+    ("eks", "ListClusters"),
+    ("eks", "cluster"),
+}
 EFS_LISTINGS = {("efs", "DescribeFileSystems"), ("efs", "DescribeAccessPoints")}
 
 
@@ -62,7 +75,9 @@ def short(resource_id: str) -> str:
     """A resource's short name in fact ids: fs-123, fsmt-123, a role or function name, a cluster name."""
     arn = parse_arn(resource_id)
     text = arn.resource if arn else resource_id
-    if arn and arn.service == "eks" and "/" in text:  # cluster/NAME, nodegroup/NAME/..., podidentityassociation/NAME/...
+    if (
+        arn and arn.service == "eks" and "/" in text
+    ):  # cluster/NAME, nodegroup/NAME/..., podidentityassociation/NAME/...
         return text.split("/")[1]
     if arn and arn.service == "iam":
         return text  # role/NAME, policy/NAME: AWS managed and local policies stay apart
@@ -103,10 +118,13 @@ class Coverage:
             if not unit.complete:
                 self.missing[f"{unit.scope}/*"].append(f"collection unit {unit.scope} stopped early")
         everywhere = {w for whys in self.accounts.values() for w in whys}
-        self.workloads = sorted({w for key, whys in self.missing.items() if _lists(key, WORKLOAD_LISTINGS)
-                                 for w in whys} | everywhere)
-        self.file_systems = sorted({w for key, whys in self.missing.items() if _lists(key, EFS_LISTINGS)
-                                    for w in whys} | everywhere)
+        self.workloads = sorted(
+            {w for key, whys in self.missing.items() if _lists(key, WORKLOAD_LISTINGS) for w in whys}
+            | everywhere
+        )
+        self.file_systems = sorted(
+            {w for key, whys in self.missing.items() if _lists(key, EFS_LISTINGS) for w in whys} | everywhere
+        )
 
     def __bool__(self) -> bool:
         return bool(self.missing or self.accounts)
@@ -121,7 +139,12 @@ class Coverage:
         service, _, rest = rest.partition("/")
         name, _, resource = rest.partition("/")
         out: list[str] = []
-        for key in (fact, f"{scope}/{service}/{name}" if resource else None, f"{scope}/{service}/*", f"{scope}/*"):
+        for key in (
+            fact,
+            f"{scope}/{service}/{name}" if resource else None,
+            f"{scope}/{service}/*",
+            f"{scope}/*",
+        ):
             if key and key in self.missing:
                 out += self.missing[key]
         if scope.startswith("aws:"):

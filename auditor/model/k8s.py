@@ -153,8 +153,10 @@ class CsiComponent(Model):
 
     @property
     def deletes_access_point_root_dir(self) -> bool:
-        return any(a.replace(" ", "") in ("--delete-access-point-root-dir=true", "--delete-access-point-root-dir")
-                   for a in (self.args or []))
+        return any(
+            a.replace(" ", "") in ("--delete-access-point-root-dir=true", "--delete-access-point-root-dir")
+            for a in (self.args or [])
+        )
 
 
 class K8sCluster(Model):

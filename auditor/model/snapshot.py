@@ -131,14 +131,24 @@ def merge(*snapshots: Snapshot) -> Snapshot:
     declared_at = {k: v for snap in snapshots for k, v in snap.declared_at.items()}
     plans = {s.plan.digest: s.plan for s in snapshots if s.plan is not None}
     if len(plans) > 1:
-        raise InputError("merge: the snapshots were collected against different plans "
-                         f"(digests {', '.join(sorted(d[:12] for d in plans))})")
-    shards = sorted({(s.plan_digest, s.shard or "", tuple(s.accounts)): s for snap in snapshots
-                     for s in snap.shards}.values(), key=lambda s: (s.shard or "", s.accounts))
+        raise InputError(
+            "merge: the snapshots were collected against different plans "
+            f"(digests {', '.join(sorted(d[:12] for d in plans))})"
+        )
+    shards = sorted(
+        {
+            (s.plan_digest, s.shard or "", tuple(s.accounts)): s for snap in snapshots for s in snap.shards
+        }.values(),
+        key=lambda s: (s.shard or "", s.accounts),
+    )
     clusters = _join_cluster_sides(list(merged.pop("clusters").values()))
-    return Snapshot(**{name: list(bucket.values()) for name, bucket in merged.items()}, clusters=clusters,
-                    declared_at=dict(sorted(declared_at.items())), plan=next(iter(plans.values()), None),
-                    shards=shards).normalised()
+    return Snapshot(
+        **{name: list(bucket.values()) for name, bucket in merged.items()},
+        clusters=clusters,
+        declared_at=dict(sorted(declared_at.items())),
+        plan=next(iter(plans.values()), None),
+        shards=shards,
+    ).normalised()
 
 
 def _combine_global(a: CollectionUnit, b: CollectionUnit) -> CollectionUnit:
@@ -149,10 +159,15 @@ def _combine_global(a: CollectionUnit, b: CollectionUnit) -> CollectionUnit:
     starts = [t for t in (a.started_at, b.started_at) if t is not None]
     ends = [t for t in (a.finished_at, b.finished_at) if t is not None]
     collectors = sorted({c for c in (a.collector, b.collector) if c})
-    return a.model_copy(update={
-        "started_at": min(starts) if starts else None, "finished_at": max(ends) if ends else None,
-        "services": sorted(set(a.services) | set(b.services)), "complete": a.complete and b.complete,
-        "collector": " + ".join(collectors) or None})
+    return a.model_copy(
+        update={
+            "started_at": min(starts) if starts else None,
+            "finished_at": max(ends) if ends else None,
+            "services": sorted(set(a.services) | set(b.services)),
+            "complete": a.complete and b.complete,
+            "collector": " + ".join(collectors) or None,
+        }
+    )
 
 
 def _join_cluster_sides(clusters: list[K8sCluster]) -> list[K8sCluster]:
@@ -164,9 +179,11 @@ def _join_cluster_sides(clusters: list[K8sCluster]) -> list[K8sCluster]:
     for k in (c for c in clusters if c.account_id is None):
         matches = [c for c in eks if c.eks_arn == k.name] or [c for c in eks if c.name == k.name]
         if len(matches) > 1:
-            raise InputError(f"merge: cluster {k.name}: {len(matches)} EKS clusters of different accounts or "
-                             "regions share this name; name the Kubernetes collection by the cluster's ARN "
-                             "(--cluster-name arn:aws:eks:REGION:ACCOUNT:cluster/NAME)")
+            raise InputError(
+                f"merge: cluster {k.name}: {len(matches)} EKS clusters of different accounts or "
+                "regions share this name; name the Kubernetes collection by the cluster's ARN "
+                "(--cluster-name arn:aws:eks:REGION:ACCOUNT:cluster/NAME)"
+            )
         if matches:
             joined = _combine_cluster(matches[0], k.model_copy(update={"name": matches[0].name}))
             out[out.index(matches[0])] = joined
@@ -265,9 +282,7 @@ def loads(text: str, source: str = "<snapshot>") -> Snapshot:
         raise InputError(f"{source}: a snapshot is a JSON object, found {type(data).__name__}")
     version = data.get("schema_version")
     if version != SCHEMA_VERSION:
-        raise InputError(
-            f"{source}: schema_version: expected {SCHEMA_VERSION!r}, found {version!r}"
-        )
+        raise InputError(f"{source}: schema_version: expected {SCHEMA_VERSION!r}, found {version!r}")
     try:
         return Snapshot.model_validate(data)
     except ValidationError as exc:

@@ -28,9 +28,17 @@ DISCOVERY_ACTIONS = (
 )
 
 
-def discover(session, role_name: str, ous: Iterable[str] = (), include: Iterable[str] = (),
-             exclude: Iterable[str] = (), external_id: str | None = None, session_name: str = "efs-audit",
-             regions: Iterable[str] = (), clusters: Iterable[str] = ()) -> Plan:
+def discover(
+    session,
+    role_name: str,
+    ous: Iterable[str] = (),
+    include: Iterable[str] = (),
+    exclude: Iterable[str] = (),
+    external_id: str | None = None,
+    session_name: str = "efs-audit",
+    regions: Iterable[str] = (),
+    clusters: Iterable[str] = (),
+) -> Plan:
     """Every ACTIVE account of the organization (or of the given OUs and their children) becomes a
     planned account; suspended or closing accounts, and excluded ones, are listed as skipped with why."""
     check_role_name(role_name)
@@ -40,10 +48,14 @@ def discover(session, role_name: str, ous: Iterable[str] = (), include: Iterable
     try:
         found = _accounts_under(client, list(ous)) if ous else _paginate(client, "list_accounts", "Accounts")
     except (ClientError, BotoCoreError) as exc:
-        code = exc.response["Error"].get("Code", "Error") if isinstance(exc, ClientError) else type(exc).__name__
-        raise InputError(f"plan --organization: cannot list the organization's accounts ({code}): run it with "
-                         "credentials of the management account or a delegated administrator that may call "
-                         + ", ".join(DISCOVERY_ACTIONS)) from None
+        code = (
+            exc.response["Error"].get("Code", "Error") if isinstance(exc, ClientError) else type(exc).__name__
+        )
+        raise InputError(
+            f"plan --organization: cannot list the organization's accounts ({code}): run it with "
+            "credentials of the management account or a delegated administrator that may call "
+            + ", ".join(DISCOVERY_ACTIONS)
+        ) from None
     planned: list[PlannedAccount] = []
     skipped: list[SkippedAccount] = []
     seen: set[str] = set()
@@ -57,17 +69,32 @@ def discover(session, role_name: str, ous: Iterable[str] = (), include: Iterable
         if include and account_id not in include:
             continue
         if account_id in exclude:
-            skipped.append(SkippedAccount(account_id=account_id, name=name, reason="excluded by --exclude-account"))
+            skipped.append(
+                SkippedAccount(account_id=account_id, name=name, reason="excluded by --exclude-account")
+            )
         elif state != "ACTIVE":
-            skipped.append(SkippedAccount(account_id=account_id, name=name,
-                                          reason=f"account status {state or 'unknown'}: not collected"))
+            skipped.append(
+                SkippedAccount(
+                    account_id=account_id,
+                    name=name,
+                    reason=f"account status {state or 'unknown'}: not collected",
+                )
+            )
         else:
             arn = parse_arn(acct.get("Arn") or "")
-            planned.append(PlannedAccount(account_id=account_id, name=name,
-                                          role_arn=role_arn(arn.partition if arn else "aws", account_id, role_name),
-                                          external_id=external_id, session_name=session_name))
+            planned.append(
+                PlannedAccount(
+                    account_id=account_id,
+                    name=name,
+                    role_arn=role_arn(arn.partition if arn else "aws", account_id, role_name),
+                    external_id=external_id,
+                    session_name=session_name,
+                )
+            )
     for account_id in sorted(include - seen):
-        skipped.append(SkippedAccount(account_id=account_id, reason="not found in the organization units read"))
+        skipped.append(
+            SkippedAccount(account_id=account_id, reason="not found in the organization units read")
+        )
     return make_plan("organization", planned, skipped, list(regions), list(clusters))
 
 
@@ -81,8 +108,12 @@ def _accounts_under(client, roots: list[str]) -> list[dict]:
             continue
         seen.add(parent)
         out += _paginate(client, "list_accounts_for_parent", "Accounts", ParentId=parent)
-        queue += [ou["Id"] for ou in _paginate(client, "list_organizational_units_for_parent",
-                                                 "OrganizationalUnits", ParentId=parent)]
+        queue += [
+            ou["Id"]
+            for ou in _paginate(
+                client, "list_organizational_units_for_parent", "OrganizationalUnits", ParentId=parent
+            )
+        ]
     return out
 
 

@@ -11,7 +11,14 @@ from __future__ import annotations
 from auditor.model.snapshot import CollectionIssue, Snapshot
 
 GLOBAL_SERVICES = ("iam",)
-REGION_SERVICES = ("backup", "ec2", "ecs", "efs", "eks", "lambda")  # auditor.collectors.aws.run.REGION_SERVICES
+REGION_SERVICES = (
+    "backup",
+    "ec2",
+    "ecs",
+    "efs",
+    "eks",
+    "lambda",
+)  # auditor.collectors.aws.run.REGION_SERVICES
 
 
 def plan_issues(snapshot: Snapshot) -> list[CollectionIssue]:
@@ -24,20 +31,33 @@ def plan_issues(snapshot: Snapshot) -> list[CollectionIssue]:
     out: list[CollectionIssue] = []
 
     def issue(scope: str, service: str, code: str, message: str) -> None:
-        out.append(CollectionIssue(scope=scope, service=service, operation="Plan", error_code=code, message=message))
+        out.append(
+            CollectionIssue(scope=scope, service=service, operation="Plan", error_code=code, message=message)
+        )
 
     for account in plan.accounts:
         a = account.account_id
         label = f"account {a}" + (f" ({account.name})" if account.name else "")
         if a not in attempted:
-            issue(f"aws:{a}:global", "plan", "ShardMissing",
-                  f"{label} of plan {short} (role {account.role_arn}) was not delivered by any shard")
+            issue(
+                f"aws:{a}:global",
+                "plan",
+                "ShardMissing",
+                f"{label} of plan {short} (role {account.role_arn}) was not delivered by any shard",
+            )
             continue
-        scopes = [(f"aws:{a}:global", GLOBAL_SERVICES)] + [(f"aws:{a}:{r}", REGION_SERVICES) for r in plan.regions]
+        scopes = [(f"aws:{a}:global", GLOBAL_SERVICES)] + [
+            (f"aws:{a}:{r}", REGION_SERVICES) for r in plan.regions
+        ]
         for scope, services in scopes:
             unit = units.get(scope)
             if unit is None:
-                issue(scope, "plan", "UnitMissing", f"{label}: the shard that attempted it delivered no {scope} unit")
+                issue(
+                    scope,
+                    "plan",
+                    "UnitMissing",
+                    f"{label}: the shard that attempted it delivered no {scope} unit",
+                )
                 continue
             for svc in services:
                 if svc not in unit.services:

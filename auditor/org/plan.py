@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 from pathlib import Path
+
 from pydantic import ValidationError
 
 from auditor.model.plan import Plan, PlannedAccount, SkippedAccount
@@ -27,16 +28,25 @@ def canonical_digest(plan: Plan) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def make_plan(source: str, accounts: list[PlannedAccount], skipped: list[SkippedAccount] = (),
-              regions: list[str] = (), clusters: list[str] = ()) -> Plan:
+def make_plan(
+    source: str,
+    accounts: list[PlannedAccount],
+    skipped: list[SkippedAccount] = (),
+    regions: list[str] = (),
+    clusters: list[str] = (),
+) -> Plan:
     seen: dict[str, PlannedAccount] = {}
     for a in accounts:
         if a.account_id in seen and seen[a.account_id] != a:
             raise InputError(f"plan: account {a.account_id} is named twice with different roles")
         seen[a.account_id] = a
-    plan = Plan(source=source, accounts=sorted(seen.values(), key=lambda a: a.account_id),
-                skipped=sorted(skipped, key=lambda s: s.account_id), regions=sorted(set(regions)),
-                clusters=sorted(set(clusters)))
+    plan = Plan(
+        source=source,
+        accounts=sorted(seen.values(), key=lambda a: a.account_id),
+        skipped=sorted(skipped, key=lambda s: s.account_id),
+        regions=sorted(set(regions)),
+        clusters=sorted(set(clusters)),
+    )
     return plan.model_copy(update={"digest": canonical_digest(plan)})
 
 

@@ -24,8 +24,15 @@ LABEL = {"info": "INFORMATIONAL", "low": "LOW", "medium": "MEDIUM", "high": "HIG
 NORMALIZED = {"info": 0, "low": 1, "medium": 40, "high": 70, "critical": 90}
 STATUS = {Status.PASS: "PASSED", Status.FAIL: "FAILED", Status.NOT_ASSESSED: "NOT_AVAILABLE"}
 # ASFF resource types this tool's resource types map to one-to-one; anything else is "Other".
-ASFF_TYPES = {"AwsEfsAccessPoint", "AwsEcsTaskDefinition", "AwsEcsService", "AwsEc2SecurityGroup",
-              "AwsEc2Subnet", "AwsLambdaFunction", "AwsIamRole"}
+ASFF_TYPES = {
+    "AwsEfsAccessPoint",
+    "AwsEcsTaskDefinition",
+    "AwsEcsService",
+    "AwsEc2SecurityGroup",
+    "AwsEc2Subnet",
+    "AwsLambdaFunction",
+    "AwsIamRole",
+}
 TYPE = "Software and Configuration Checks/Industry and Regulatory Standards/efs-identity-auditor"
 
 
@@ -58,9 +65,13 @@ def finding(view: View, row: Row) -> dict:
     meta = view.meta(r.check_id)
     account, region, partition = _where(view, row)
     related = [f"{c.split(':', 1)[0]} {c.split(':', 1)[1]}" for c in view.controls(r.check_id)][:32]
-    resource = {"Type": r.resource_type if r.resource_type in ASFF_TYPES else "Other",
-                "Id": r.resource_id, "Partition": partition, "Region": region,
-                "Details": {"Other": {"ResourceType": _cut(r.resource_type, 1024), "Scope": _cut(r.scope, 1024)}}}
+    resource = {
+        "Type": r.resource_type if r.resource_type in ASFF_TYPES else "Other",
+        "Id": r.resource_id,
+        "Partition": partition,
+        "Region": region,
+        "Details": {"Other": {"ResourceType": _cut(r.resource_type, 1024), "Scope": _cut(r.scope, 1024)}},
+    }
     out: dict = {
         "SchemaVersion": SCHEMA_VERSION,
         "Id": f"efs-audit/{r.check_id}/{r.fingerprint}",
@@ -70,19 +81,30 @@ def finding(view: View, row: Row) -> dict:
         "Types": [TYPE],
         "CreatedAt": _iso(view.run.generated_at),
         "UpdatedAt": _iso(view.run.generated_at),
-        "Severity": {"Label": LABEL[r.severity.value], "Normalized": NORMALIZED[r.severity.value],
-                     "Original": r.severity.value},
+        "Severity": {
+            "Label": LABEL[r.severity.value],
+            "Normalized": NORMALIZED[r.severity.value],
+            "Original": r.severity.value,
+        },
         "Title": _cut(meta.title if meta else r.check_id, 256),
         "Description": _cut(r.message, 1024),
         "Resources": [resource],
-        "Compliance": {"Status": STATUS[r.status], "RelatedRequirements": related,
-                       "StatusReasons": [{"ReasonCode": _cut(r.status.value, 256),
-                                          "Description": _cut(r.message, 2048)}]},
+        "Compliance": {
+            "Status": STATUS[r.status],
+            "RelatedRequirements": related,
+            "StatusReasons": [
+                {"ReasonCode": _cut(r.status.value, 256), "Description": _cut(r.message, 2048)}
+            ],
+        },
         "RecordState": "ACTIVE",
-        "ProductFields": {"efs-audit/CheckId": r.check_id, "efs-audit/Fingerprint": r.fingerprint,
-                          "efs-audit/Scope": r.scope, "efs-audit/ShownStatus": row.shown,
-                          "efs-audit/Path": _cut(" -> ".join(r.path), 2048),
-                          "efs-audit/Evidence": _cut(json.dumps(r.evidence, sort_keys=True, default=str), 2048)},
+        "ProductFields": {
+            "efs-audit/CheckId": r.check_id,
+            "efs-audit/Fingerprint": r.fingerprint,
+            "efs-audit/Scope": r.scope,
+            "efs-audit/ShownStatus": row.shown,
+            "efs-audit/Path": _cut(" -> ".join(r.path), 2048),
+            "efs-audit/Evidence": _cut(json.dumps(r.evidence, sort_keys=True, default=str), 2048),
+        },
         "Region": region,
     }
     if r.status is not Status.PASS:
@@ -99,12 +121,18 @@ def finding(view: View, row: Row) -> dict:
             out["Remediation"]["Recommendation"]["Url"] = meta.references[0]
     if row.waiver:
         w = row.waiver
-        out["Note"] = {"Text": _cut(f"Waived until {w.expires.isoformat()}: {w.reason}", 512),
-                       "UpdatedBy": _cut(w.owner, 512), "UpdatedAt": _iso(view.run.generated_at)}
+        out["Note"] = {
+            "Text": _cut(f"Waived until {w.expires.isoformat()}: {w.reason}", 512),
+            "UpdatedBy": _cut(w.owner, 512),
+            "UpdatedAt": _iso(view.run.generated_at),
+        }
     elif row.note:
         w = row.expired_waiver
-        out["Note"] = {"Text": _cut(row.note, 512), "UpdatedBy": _cut(w.owner, 512),
-                       "UpdatedAt": _iso(view.run.generated_at)}
+        out["Note"] = {
+            "Text": _cut(row.note, 512),
+            "UpdatedBy": _cut(w.owner, 512),
+            "UpdatedAt": _iso(view.run.generated_at),
+        }
     return out
 
 

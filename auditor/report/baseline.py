@@ -32,14 +32,20 @@ class Comparison:
     unchanged: tuple[Result, ...]
     resolved: tuple[Result, ...]  # the previous run's results
     states: dict[str, str]  # fingerprint -> NEW | UNCHANGED | NOT_REASSESSED for the current open results
-    not_reassessed: tuple[Result, ...] = ()  # the previous run's FAILs now NOT_ASSESSED or gone, scope incomplete
+    not_reassessed: tuple[
+        Result, ...
+    ] = ()  # the previous run's FAILs now NOT_ASSESSED or gone, scope incomplete
 
     def state(self, result: Result) -> str | None:
         return self.states.get(_fp(result))
 
     def counts(self) -> dict[str, int]:
-        return {NEW: len(self.new), UNCHANGED: len(self.unchanged), RESOLVED: len(self.resolved),
-                NOT_REASSESSED: len(self.not_reassessed)}
+        return {
+            NEW: len(self.new),
+            UNCHANGED: len(self.unchanged),
+            RESOLVED: len(self.resolved),
+            NOT_REASSESSED: len(self.not_reassessed),
+        }
 
 
 def _fp(r: Result) -> str:
@@ -63,11 +69,14 @@ def loads_run(text: str, source: str = "<run>") -> AuditRun:
     if not isinstance(data, dict):
         raise InputError(f"{source}: a run is a JSON object, found {type(data).__name__}")
     if "results" not in data and set(data) & _SNAPSHOT_ONLY:
-        raise InputError(f"{source}: this is a snapshot, not a run: evaluate it with `efs-audit check {source}` "
-                         "(add --format json to save a run)")
+        raise InputError(
+            f"{source}: this is a snapshot, not a run: evaluate it with `efs-audit check {source}` "
+            "(add --format json to save a run)"
+        )
     if data.get("schema_version") != RUN_SCHEMA_VERSION:
-        raise InputError(f"{source}: schema_version: expected {RUN_SCHEMA_VERSION!r}, "
-                         f"found {data.get('schema_version')!r}")
+        raise InputError(
+            f"{source}: schema_version: expected {RUN_SCHEMA_VERSION!r}, found {data.get('schema_version')!r}"
+        )
     try:
         return AuditRun.model_validate(data)
     except ValidationError as exc:
@@ -79,17 +88,24 @@ def complete_scopes(current: AuditRun, previous: AuditRun) -> set[str]:
     the scope, and it attempted every service the previous run's unit for that scope attempted."""
     with_issues = {i.scope for i in current.issues}
     attempted_before = {u.scope: set(u.services) for u in previous.units}
-    return {u.scope for u in current.units
-            if u.complete and u.scope not in with_issues and attempted_before.get(u.scope, set()) <= set(u.services)}
+    return {
+        u.scope
+        for u in current.units
+        if u.complete
+        and u.scope not in with_issues
+        and attempted_before.get(u.scope, set()) <= set(u.services)
+    }
 
 
 def require_shared_scope(current: AuditRun, previous: AuditRun, source: str = "--baseline") -> None:
     """A baseline of another estate would call every finding NEW and prove nothing resolved."""
     now_scopes, before_scopes = {u.scope for u in current.units}, {u.scope for u in previous.units}
     if not now_scopes & before_scopes:
-        raise InputError(f"{source}: the baseline run (generated {previous.generated_at.isoformat()}) shares no "
-                         f"collection scope with this run (baseline: {', '.join(sorted(before_scopes)) or 'none'}; "
-                         f"this run: {', '.join(sorted(now_scopes)) or 'none'})")
+        raise InputError(
+            f"{source}: the baseline run (generated {previous.generated_at.isoformat()}) shares no "
+            f"collection scope with this run (baseline: {', '.join(sorted(before_scopes)) or 'none'}; "
+            f"this run: {', '.join(sorted(now_scopes)) or 'none'})"
+        )
 
 
 def outcome(before: Result | None, now: Result | None, scope_complete: bool) -> str | None:
@@ -109,8 +125,9 @@ def outcome(before: Result | None, now: Result | None, scope_complete: bool) -> 
     return UNCHANGED if was is Status.NOT_ASSESSED else NEW
 
 
-def diff(previous: list[Result], current: list[Result], complete: set[str] | None = None
-         ) -> list[tuple[str, Result | None, Result | None]]:
+def diff(
+    previous: list[Result], current: list[Result], complete: set[str] | None = None
+) -> list[tuple[str, Result | None, Result | None]]:
     """(outcome, previous result, current result) for every finding with an outcome: current results
     in their order, then previous results whose resource is gone. ``complete``: scopes the current run
     collected completely (None: every scope)."""
@@ -145,18 +162,27 @@ def compare(current: AuditRun, previous: AuditRun) -> Comparison:
             resolved.append(before)
         else:
             not_reassessed.append(before)
-    order = (lambda r: (r.check_id, r.resource_id))
-    return Comparison(previous_generated_at=previous.generated_at.isoformat(),
-                      new=tuple(sorted(new, key=order)), unchanged=tuple(sorted(unchanged, key=order)),
-                      resolved=tuple(sorted(resolved, key=order)), states=states,
-                      not_reassessed=tuple(sorted(not_reassessed, key=order)))
+
+    def order(r):
+        return (r.check_id, r.resource_id)
+
+    return Comparison(
+        previous_generated_at=previous.generated_at.isoformat(),
+        new=tuple(sorted(new, key=order)),
+        unchanged=tuple(sorted(unchanged, key=order)),
+        resolved=tuple(sorted(resolved, key=order)),
+        states=states,
+        not_reassessed=tuple(sorted(not_reassessed, key=order)),
+    )
 
 
 def summary(cmp: Comparison, limit: int = 20) -> str:
     """What a scheduled run prints: counts, then the new and resolved findings by name."""
     c = cmp.counts()
-    lines = [f"Baseline {cmp.previous_generated_at}: {c[NEW]} new, {c[UNCHANGED]} unchanged, "
-             f"{c[RESOLVED]} resolved" + (f", {c[NOT_REASSESSED]} not reassessed" if c[NOT_REASSESSED] else "")]
+    lines = [
+        f"Baseline {cmp.previous_generated_at}: {c[NEW]} new, {c[UNCHANGED]} unchanged, "
+        f"{c[RESOLVED]} resolved" + (f", {c[NOT_REASSESSED]} not reassessed" if c[NOT_REASSESSED] else "")
+    ]
     for label, items in ((NEW, cmp.new), (RESOLVED, cmp.resolved), (NOT_REASSESSED, cmp.not_reassessed)):
         why = "  (not assessed now, or scope not completely collected)" if label == NOT_REASSESSED else ""
         for r in items[:limit]:

@@ -21,10 +21,9 @@ import json
 import os
 import shutil
 import tempfile
-from datetime import datetime, timezone
-from pathlib import Path
-
 from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
 
 from auditor.model.result import AuditRun, Status
 from auditor.model.snapshot import InputError
@@ -33,11 +32,21 @@ MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
 MANIFEST_VERSION = "2"
 SELF_DIGEST = "content_sha256"
-UNPROTECTED = (f"{MANIFEST}: version 1 manifest without {SELF_DIGEST}: its own fields (completeness, counts, "
-               "versions, times) cannot be verified; only the files were checked")
-FILE_NAMES = {"table": "report.txt", "markdown": "report.md", "csv": "results.csv", "ocsf": "findings.ocsf.json",
-              "asff": "findings.asff.json", "sarif": "results.sarif", "junit": "junit.xml", "html": "report.html",
-              "json": "run.json"}
+UNPROTECTED = (
+    f"{MANIFEST}: version 1 manifest without {SELF_DIGEST}: its own fields (completeness, counts, "
+    "versions, times) cannot be verified; only the files were checked"
+)
+FILE_NAMES = {
+    "table": "report.txt",
+    "markdown": "report.md",
+    "csv": "results.csv",
+    "ocsf": "findings.ocsf.json",
+    "asff": "findings.asff.json",
+    "sarif": "results.sarif",
+    "junit": "junit.xml",
+    "html": "report.html",
+    "json": "run.json",
+}
 
 
 def _sha(data: bytes) -> str:
@@ -61,7 +70,7 @@ def manifest_text(data: dict) -> str:
 
 def run_id(run: AuditRun, run_json_sha256: str) -> str:
     """Stable run id: the run's time and the start of its run.json digest (sorts by time)."""
-    return f"{run.generated_at.astimezone(timezone.utc):%Y%m%dT%H%M%SZ}-{run_json_sha256[:12]}"
+    return f"{run.generated_at.astimezone(UTC):%Y%m%dT%H%M%SZ}-{run_json_sha256[:12]}"
 
 
 def _write(directory: Path, name: str, text: str) -> dict:
@@ -75,19 +84,37 @@ def _write(directory: Path, name: str, text: str) -> dict:
     return {"sha256": _sha(data), "bytes": len(data)}
 
 
-SNAPSHOT_NOTE = ("the snapshot is not part of this bundle: it was rendered from a saved run; snapshot_digest "
-                 "names the snapshot that run was evaluated from (efs-audit check --out bundles the snapshot too)")
+SNAPSHOT_NOTE = (
+    "the snapshot is not part of this bundle: it was rendered from a saved run; snapshot_digest "
+    "names the snapshot that run was evaluated from (efs-audit check --out bundles the snapshot too)"
+)
 
 
-def manifest(run: AuditRun, files: dict[str, dict], formats: list[str], options, catalogue=None,
-             signing: dict | None = None) -> dict:
+def manifest(
+    run: AuditRun,
+    files: dict[str, dict],
+    formats: list[str],
+    options,
+    catalogue=None,
+    signing: dict | None = None,
+) -> dict:
     """catalogue_digest is the catalogue the files were rendered with (titles, mappings);
     run_catalogue_digest the one the run was evaluated with. They differ when the catalogue changed.
     ``signing`` names the key that signs the bundle (method, key_id, signer), so a removed
     signature is detected. content_sha256 comes last and covers every other field."""
-    waivers = [{"source": w.source, "index": w.index, "checks": list(w.checks), "resources": list(w.resources),
-                "reason": w.reason, "owner": w.owner, "expires": w.expires.isoformat(), "expired": w.expired}
-               for w in getattr(options, "waivers", ())]
+    waivers = [
+        {
+            "source": w.source,
+            "index": w.index,
+            "checks": list(w.checks),
+            "resources": list(w.resources),
+            "reason": w.reason,
+            "owner": w.owner,
+            "expires": w.expires.isoformat(),
+            "expired": w.expired,
+        }
+        for w in getattr(options, "waivers", ())
+    ]
     baseline = getattr(options, "baseline", None)
     statuses = Counter(r.status.value for r in run.results)
     data = {
@@ -96,18 +123,26 @@ def manifest(run: AuditRun, files: dict[str, dict], formats: list[str], options,
         "tool": "efs-identity-auditor",
         "tool_version": run.tool_version,
         "run_generated_at": run.generated_at.isoformat(),
-        "written_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "snapshot_digest": run.snapshot_digest,
         "snapshot_included": "snapshot.json" in files,
         **({} if "snapshot.json" in files else {"snapshot_note": SNAPSHOT_NOTE}),
         "catalogue_digest": catalogue.digest if catalogue is not None else run.catalogue_digest,
         "run_catalogue_digest": run.catalogue_digest,
         "parameters": run.parameters,
-        "collection": [{"scope": u.scope, "method": u.method, "collector": u.collector,
-                        "started_at": u.started_at.isoformat() if u.started_at else None,
-                        "finished_at": u.finished_at.isoformat() if u.finished_at else None,
-                        "tool_version": u.tool_version, "services": list(u.services), "complete": u.complete}
-                       for u in run.units],
+        "collection": [
+            {
+                "scope": u.scope,
+                "method": u.method,
+                "collector": u.collector,
+                "started_at": u.started_at.isoformat() if u.started_at else None,
+                "finished_at": u.finished_at.isoformat() if u.finished_at else None,
+                "tool_version": u.tool_version,
+                "services": list(u.services),
+                "complete": u.complete,
+            }
+            for u in run.units
+        ],
         "collection_issues": len(run.issues),
         "collection_issue_codes": dict(sorted(Counter(i.error_code for i in run.issues).items())),
         "complete": run.complete,
@@ -123,8 +158,15 @@ def manifest(run: AuditRun, files: dict[str, dict], formats: list[str], options,
     return data
 
 
-def write_bundle(out_dir: str | Path, run: AuditRun, snapshot_json: str | None, formats: list[str],
-                 catalogue, options, signer=None) -> Path:
+def write_bundle(
+    out_dir: str | Path,
+    run: AuditRun,
+    snapshot_json: str | None,
+    formats: list[str],
+    catalogue,
+    options,
+    signer=None,
+) -> Path:
     """``signer`` (auditor.report.signing.Signer) signs the manifest's content digest; the detached
     signature is written as manifest.sig inside the same temporary directory, so a signing failure
     leaves nothing behind."""
@@ -132,7 +174,9 @@ def write_bundle(out_dir: str | Path, run: AuditRun, snapshot_json: str | None, 
 
     out_dir = Path(out_dir)
     if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
-        raise InputError(f"{out_dir}: exists and is not an empty directory; evidence bundles are never overwritten")
+        raise InputError(
+            f"{out_dir}: exists and is not an empty directory; evidence bundles are never overwritten"
+        )
     if snapshot_json is not None and _sha(snapshot_json.encode("utf-8")) != run.snapshot_digest:
         raise InputError(f"{out_dir}: the snapshot does not match the run's snapshot_digest")
     unknown = [f for f in formats if f not in FORMATS]
@@ -163,7 +207,11 @@ def write_bundle(out_dir: str | Path, run: AuditRun, snapshot_json: str | None, 
         if signer is not None:
             from auditor.report.signing import signature_document
 
-            _write(tmp, SIGNATURE, json.dumps(signature_document(signer, data[SELF_DIGEST], signing), indent=1) + "\n")
+            _write(
+                tmp,
+                SIGNATURE,
+                json.dumps(signature_document(signer, data[SELF_DIGEST], signing), indent=1) + "\n",
+            )
         if out_dir.exists():
             out_dir.rmdir()  # empty, checked above
         os.rename(tmp, out_dir)
@@ -212,8 +260,10 @@ def read_manifest(directory: str | Path) -> tuple[dict | None, list[str]]:
         return data, [UNPROTECTED]
     actual = content_digest(data)
     if recorded != actual:
-        return data, [f"{MANIFEST}: edited: its content sha256 is {actual[:16]}…, the manifest records "
-                      f"{str(recorded)[:16]}…"]
+        return data, [
+            f"{MANIFEST}: edited: its content sha256 is {actual[:16]}…, the manifest records "
+            f"{str(recorded)[:16]}…"
+        ]
     if raw != manifest_text(data).encode("utf-8"):
         return data, [f"{MANIFEST}: bytes changed outside its fields (content digest intact)"]
     return data, []
@@ -230,8 +280,13 @@ def verify_bundle(directory: str | Path) -> list[str]:
         return problems
     files = data["files"]
     for name, entry in sorted(files.items()):
-        if not isinstance(name, str) or "/" in name or "\\" in name or name in ("", ".", "..", MANIFEST, SIGNATURE) \
-                or not isinstance(entry, dict):
+        if (
+            not isinstance(name, str)
+            or "/" in name
+            or "\\" in name
+            or name in ("", ".", "..", MANIFEST, SIGNATURE)
+            or not isinstance(entry, dict)
+        ):
             return problems + [f"{MANIFEST}: unsafe or malformed file entry {name!r}"]
         path = directory / name
         if not path.is_file() or path.is_symlink():
@@ -243,7 +298,9 @@ def verify_bundle(directory: str | Path) -> list[str]:
             problems.append(f"{name}: {str(exc).split(': ', 1)[-1]}")
             continue
         if actual != entry.get("sha256"):
-            problems.append(f"{name}: changed (sha256 {actual[:16]}…, manifest {str(entry.get('sha256'))[:16]}…)")
+            problems.append(
+                f"{name}: changed (sha256 {actual[:16]}…, manifest {str(entry.get('sha256'))[:16]}…)"
+            )
     signed = isinstance(data.get("signing"), dict)
     for path in sorted(directory.iterdir()):
         if path.name == SIGNATURE and not signed:
@@ -251,8 +308,10 @@ def verify_bundle(directory: str | Path) -> list[str]:
         elif path.name not in (MANIFEST, SIGNATURE) and path.name not in files:
             problems.append(f"{path.name}: extra file not in the manifest")
     if signed and not (directory / SIGNATURE).is_file():
-        problems.append(f"{SIGNATURE}: missing; the manifest says the bundle was signed by "
-                        f"{data['signing'].get('key_id')}")
+        problems.append(
+            f"{SIGNATURE}: missing; the manifest says the bundle was signed by "
+            f"{data['signing'].get('key_id')}"
+        )
     if not problems or problems == [UNPROTECTED]:
         problems += _consistency(directory, data, files)
     return problems

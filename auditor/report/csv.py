@@ -13,9 +13,28 @@ import json
 
 from auditor.report.view import ReportOptions, build
 
-CSV_COLUMNS = ("check_id", "title", "severity", "status", "shown_status", "resource_id", "resource_type",
-               "scope", "message", "controls", "waiver_reason", "waiver_owner", "waiver_expires", "baseline",
-               "fingerprint", "collected_at", "collection_method", "evidence", "path", "note")
+CSV_COLUMNS = (
+    "check_id",
+    "title",
+    "severity",
+    "status",
+    "shown_status",
+    "resource_id",
+    "resource_type",
+    "scope",
+    "message",
+    "controls",
+    "waiver_reason",
+    "waiver_owner",
+    "waiver_expires",
+    "baseline",
+    "fingerprint",
+    "collected_at",
+    "collection_method",
+    "evidence",
+    "path",
+    "note",
+)
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -31,11 +50,31 @@ def render(run, catalogue, options: ReportOptions | None = None) -> str:
     writer.writerow(CSV_COLUMNS)
     for row in view.rows:
         r, w = row.result, row.waiver
-        writer.writerow([_cell(v) for v in (
-            r.check_id, view.title_of(r.check_id), r.severity.value, r.status.value, row.shown, r.resource_id,
-            r.resource_type, r.scope, r.message, ";".join(view.controls(r.check_id)),
-            w.reason if w else "", w.owner if w else "", w.expires.isoformat() if w else "", row.change or "",
-            r.fingerprint, r.collected_at.isoformat() if r.collected_at else "", r.collection_method or "",
-            json.dumps(r.evidence, sort_keys=True, default=str), " -> ".join(r.path), row.note or "",
-        )])
+        writer.writerow(
+            [
+                _cell(v)
+                for v in (
+                    r.check_id,
+                    view.title_of(r.check_id),
+                    r.severity.value,
+                    r.status.value,
+                    row.shown,
+                    r.resource_id,
+                    r.resource_type,
+                    r.scope,
+                    r.message,
+                    ";".join(view.controls(r.check_id)),
+                    w.reason if w else "",
+                    w.owner if w else "",
+                    w.expires.isoformat() if w else "",
+                    row.change or "",
+                    r.fingerprint,
+                    r.collected_at.isoformat() if r.collected_at else "",
+                    r.collection_method or "",
+                    json.dumps(r.evidence, sort_keys=True, default=str),
+                    " -> ".join(r.path),
+                    row.note or "",
+                )
+            ]
+        )
     return out.getvalue()

@@ -40,12 +40,15 @@ class ControlRow:
 
 def framework(catalogue: Catalogue, name: str) -> Framework:
     if name not in catalogue.frameworks:
-        raise InputError(f"--framework: unknown framework {name!r} (known: {', '.join(catalogue.frameworks)})")
+        raise InputError(
+            f"--framework: unknown framework {name!r} (known: {', '.join(catalogue.frameworks)})"
+        )
     return catalogue.frameworks[name]
 
 
-def control_status(passed: int, failed: int, not_assessed: int, waived: int,
-                   waived_not_assessed: int = 0) -> str:
+def control_status(
+    passed: int, failed: int, not_assessed: int, waived: int, waived_not_assessed: int = 0
+) -> str:
     if failed:
         return "FAIL"
     if not_assessed or waived_not_assessed:
@@ -69,10 +72,20 @@ def rows(view: View, name: str) -> list[ControlRow]:
         counts = view.counts(results)
         p, f, n, w = counts["PASS"], counts["FAIL"], counts["NOT_ASSESSED"], counts["WAIVED"]
         wn = sum(1 for r in results if r.waiver and r.result.status is Status.NOT_ASSESSED)
-        out.append(ControlRow(control_id=cid, title=title, checks=checks,
-                              resources=len({r.result.resource_id for r in results}),
-                              passed=p, failed=f, not_assessed=n, waived=w,
-                              status=control_status(p, f, n, w, wn), waived_not_assessed=wn))
+        out.append(
+            ControlRow(
+                control_id=cid,
+                title=title,
+                checks=checks,
+                resources=len({r.result.resource_id for r in results}),
+                passed=p,
+                failed=f,
+                not_assessed=n,
+                waived=w,
+                status=control_status(p, f, n, w, wn),
+                waived_not_assessed=wn,
+            )
+        )
     return out
 
 
@@ -87,12 +100,44 @@ def render_text(view: View, name: str) -> str:
     fw = framework(view.catalogue, name)
     rs = rows(view, name)
     s = summary(rs)
-    table = [[r.control_id, _short(r.title, 48), r.status, r.resources, r.passed, r.failed, r.not_assessed,
-              r.waived, ", ".join(r.checks)] for r in rs]
-    head = (f"{fw.title} {fw.version}: {s['PASS']} controls PASS, {s['FAIL']} FAIL, "
-            f"{s['NOT_ASSESSED']} NOT_ASSESSED")
-    return head + "\n" + tabulate(table, headers=["control", "title", "status", "resources", "PASS", "FAIL",
-                                                  "NOT_ASSESSED", "WAIVED", "checks"], tablefmt="simple") + "\n"
+    table = [
+        [
+            r.control_id,
+            _short(r.title, 48),
+            r.status,
+            r.resources,
+            r.passed,
+            r.failed,
+            r.not_assessed,
+            r.waived,
+            ", ".join(r.checks),
+        ]
+        for r in rs
+    ]
+    head = (
+        f"{fw.title} {fw.version}: {s['PASS']} controls PASS, {s['FAIL']} FAIL, "
+        f"{s['NOT_ASSESSED']} NOT_ASSESSED"
+    )
+    return (
+        head
+        + "\n"
+        + tabulate(
+            table,
+            headers=[
+                "control",
+                "title",
+                "status",
+                "resources",
+                "PASS",
+                "FAIL",
+                "NOT_ASSESSED",
+                "WAIVED",
+                "checks",
+            ],
+            tablefmt="simple",
+        )
+        + "\n"
+    )
 
 
 def _short(text: str, width: int) -> str:

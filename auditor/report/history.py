@@ -19,7 +19,7 @@ import statistics
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
 
 from auditor.model.snapshot import InputError
@@ -59,12 +59,20 @@ def index_entry(bundle_dir: Path, bundle_location: str) -> tuple[str, dict]:
         sig = json.loads((bundle_dir / SIGNATURE).read_text(encoding="utf-8"))
         signature = {k: sig.get(k) for k in ("method", "algorithm", "key_id", "signer", "signed_at")}
     run = json.loads((bundle_dir / "run.json").read_text(encoding="utf-8"))
-    doc = {"index_version": INDEX_VERSION, "run_id": manifest["run_id"],
-           "generated_at": manifest["run_generated_at"], "written_at": manifest["written_at"],
-           "bundle": bundle_location.strip("/") + "/", "manifest_content_sha256": manifest[SELF_DIGEST],
-           "manifest_sha256": manifest_digest(bundle_dir), "signature": signature,
-           "complete": manifest["complete"], "collection_issues": manifest["collection_issues"],
-           "result_counts": manifest["result_counts"], "checks": per_check(run)}
+    doc = {
+        "index_version": INDEX_VERSION,
+        "run_id": manifest["run_id"],
+        "generated_at": manifest["run_generated_at"],
+        "written_at": manifest["written_at"],
+        "bundle": bundle_location.strip("/") + "/",
+        "manifest_content_sha256": manifest[SELF_DIGEST],
+        "manifest_sha256": manifest_digest(bundle_dir),
+        "signature": signature,
+        "complete": manifest["complete"],
+        "collection_issues": manifest["collection_issues"],
+        "result_counts": manifest["result_counts"],
+        "checks": per_check(run),
+    }
     return f"{INDEX_DIR}/{manifest['run_id']}.json", doc
 
 
@@ -94,7 +102,11 @@ class S3Store:
         bucket, _, prefix = uri[5:].partition("/")
         if not bucket:
             raise InputError(f"{uri}: expected s3://BUCKET/PREFIX")
-        self.bucket, self.prefix, self.name = bucket, prefix.strip("/") + "/" if prefix.strip("/") else "", uri
+        self.bucket, self.prefix, self.name = (
+            bucket,
+            prefix.strip("/") + "/" if prefix.strip("/") else "",
+            uri,
+        )
         self.s3 = s3 or boto3.Session().client("s3")
         self.tmp = Path(tempfile.mkdtemp(prefix="efs-audit-history-"))
 
@@ -109,7 +121,7 @@ class S3Store:
     def keys(self) -> list[str]:
         pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix)
         listed = self._call("list", lambda: [o["Key"] for page in pages for o in page.get("Contents", [])])
-        return sorted(k[len(self.prefix):] for k in listed)
+        return sorted(k[len(self.prefix) :] for k in listed)
 
     def read(self, key: str) -> bytes:
         answer = self._call("read " + key, self.s3.get_object, Bucket=self.bucket, Key=self.prefix + key)
@@ -154,7 +166,7 @@ def _time(text, where: str) -> datetime:
         value = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
     except ValueError:
         raise InputError(f"{where}: {text!r} is not a date or time") from None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _bundles(keys: list[str]) -> dict[str, list[str]]:
@@ -162,8 +174,12 @@ def _bundles(keys: list[str]) -> dict[str, list[str]]:
     for key in keys:
         parent = str(PurePosixPath(key).parent)
         dirs.setdefault("" if parent == "." else parent, []).append(key)
-    return {d: files for d, files in dirs.items() if any(f.endswith("/manifest.json") or f == "manifest.json"
-                                                          for f in files) and not d.startswith(INDEX_DIR)}
+    return {
+        d: files
+        for d, files in dirs.items()
+        if any(f.endswith("/manifest.json") or f == "manifest.json" for f in files)
+        and not d.startswith(INDEX_DIR)
+    }
 
 
 def _verify(store, directory: str, files: list[str], key: str | None, record: RunRecord) -> dict | None:
@@ -181,7 +197,9 @@ def _verify(store, directory: str, files: list[str], key: str | None, record: Ru
     if (path / "manifest.sig").is_file():
         record.signature = (manifest.get("signing") or {}).get("key_id")
     record.run_id = record.run_id or manifest.get("run_id")
-    record.generated_at = record.generated_at or _time(manifest.get("run_generated_at"), f"{directory}/manifest.json")
+    record.generated_at = record.generated_at or _time(
+        manifest.get("run_generated_at"), f"{directory}/manifest.json"
+    )
     record.complete = manifest.get("complete")
     try:
         record.checks = per_check(json.loads((path / "run.json").read_text(encoding="utf-8")))
@@ -190,11 +208,19 @@ def _verify(store, directory: str, files: list[str], key: str | None, record: Ru
     return manifest
 
 
-def history(location: str, *, since: datetime | None = None, until: datetime | None = None,
-            schedule: str | None = None, key: str | None = None, s3=None, now: datetime | None = None) -> dict:
+def history(
+    location: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    schedule: str | None = None,
+    key: str | None = None,
+    s3=None,
+    now: datetime | None = None,
+) -> dict:
     store = open_store(location, s3)
     try:
-        return _history(store, since, until, schedule, key, now or datetime.now(timezone.utc))
+        return _history(store, since, until, schedule, key, now or datetime.now(UTC))
     finally:
         getattr(store, "close", lambda: None)()
 
@@ -213,7 +239,9 @@ def _history(store, since, until, schedule, key, now) -> dict:
             generated = _time(entry["generated_at"], name)
             directory = str(entry["bundle"]).strip("/")
         except (ValueError, KeyError, TypeError, UnicodeDecodeError, InputError):
-            records.append(RunRecord(PurePosixPath(name).stem, None, name, True, [f"{name}: not an index entry"]))
+            records.append(
+                RunRecord(PurePosixPath(name).stem, None, name, True, [f"{name}: not an index entry"])
+            )
             continue
         if not _in_period(generated, since, until):
             seen.add(directory)
@@ -221,7 +249,9 @@ def _history(store, since, until, schedule, key, now) -> dict:
         record = RunRecord(entry.get("run_id"), generated, directory, True)
         seen.add(directory)
         if directory not in bundles:
-            record.problems.append(f"bundle missing: the index names {directory}/, which holds no manifest.json")
+            record.problems.append(
+                f"bundle missing: the index names {directory}/, which holds no manifest.json"
+            )
         else:
             manifest = _verify(store, directory, bundles[directory], key, record)
             if manifest is not None and not record.problems:
@@ -235,7 +265,7 @@ def _history(store, since, until, schedule, key, now) -> dict:
         _verify(store, directory, bundles[directory], key, record)
         if record.generated_at is None or _in_period(record.generated_at, since, until):
             records.append(record)
-    records.sort(key=lambda r: (r.generated_at or datetime.min.replace(tzinfo=timezone.utc), r.bundle))
+    records.sort(key=lambda r: (r.generated_at or datetime.min.replace(tzinfo=UTC), r.bundle))
     return _summary(records, since, until or (now if interval else None), interval, schedule)
 
 
@@ -249,7 +279,9 @@ def parse_schedule(text: str) -> timedelta:
         return SCHEDULES[text]
     match = re.fullmatch(r"(?:rate\()?\s*(\d+)\s*(h|hours?|d|days?)\s*\)?", text.strip())
     if not match or int(match.group(1)) == 0:
-        raise InputError(f"--schedule: {text!r}: expected hourly, daily, weekly, Nh, Nd or rate(N hours|days)")
+        raise InputError(
+            f"--schedule: {text!r}: expected hourly, daily, weekly, Nh, Nd or rate(N hours|days)"
+        )
     n = int(match.group(1))
     return timedelta(hours=n) if match.group(2).startswith("h") else timedelta(days=n)
 
@@ -266,17 +298,28 @@ def _missing(times: list[datetime], since, until, interval, schedule) -> list[di
         out, k = [], 0
         while start + (k + 1) * interval <= end:  # whole slots of the period only
             if k not in slots:
-                out.append({"from": (start + k * interval).isoformat(), "until": (start + (k + 1) * interval).isoformat(),
-                            "reason": f"no run in this {schedule} slot"})
+                out.append(
+                    {
+                        "from": (start + k * interval).isoformat(),
+                        "until": (start + (k + 1) * interval).isoformat(),
+                        "reason": f"no run in this {schedule} slot",
+                    }
+                )
             k += 1
         return out
     if len(times) < 3:
         return []
     gaps = [b - a for a, b in zip(times, times[1:])]
     usual = statistics.median(gaps)
-    return [{"from": a.isoformat(), "until": b.isoformat(),
-             "reason": f"gap of {_span(b - a)} between runs (usual interval {_span(usual)})"}
-            for a, b, gap in zip(times, times[1:], gaps) if usual and gap > usual * GAP_FACTOR]
+    return [
+        {
+            "from": a.isoformat(),
+            "until": b.isoformat(),
+            "reason": f"gap of {_span(b - a)} between runs (usual interval {_span(usual)})",
+        }
+        for a, b, gap in zip(times, times[1:], gaps)
+        if usual and gap > usual * GAP_FACTOR
+    ]
 
 
 def _span(delta: timedelta) -> str:
@@ -294,18 +337,38 @@ def _summary(records: list[RunRecord], since, until, interval, schedule) -> dict
     for check_id in checks:
         counts = Counter(run_status(r.checks.get(check_id)) for r in verified)
         meta = catalogue.checks.get(check_id)
-        per[check_id] = {**{s: counts.get(s, 0) for s in (*STATUSES, "NO_RESULT")},
-                         "controls": sorted(f"{fw} {c}" for fw, cs in (meta.frameworks if meta else {}).items()
-                                            for c in cs)}
+        per[check_id] = {
+            **{s: counts.get(s, 0) for s in (*STATUSES, "NO_RESULT")},
+            "controls": sorted(
+                f"{fw} {c}" for fw, cs in (meta.frameworks if meta else {}).items() for c in cs
+            ),
+        }
     times = [r.generated_at for r in records if r.generated_at is not None]
     return {
-        "period": {"since": since.isoformat() if since else None, "until": until.isoformat() if until else None,
-                   "schedule": schedule},
-        "runs": [{"run_id": r.run_id, "generated_at": r.generated_at.isoformat() if r.generated_at else None,
-                  "bundle": r.bundle, "indexed": r.indexed, "verified": r.verified, "problems": r.problems,
-                  "signed_by": r.signature, "complete": r.complete} for r in records],
-        "totals": {"runs": len(records), "verified": len(verified), "failing_verification": len(records) - len(verified),
-                   "complete": sum(1 for r in verified if r.complete)},
+        "period": {
+            "since": since.isoformat() if since else None,
+            "until": until.isoformat() if until else None,
+            "schedule": schedule,
+        },
+        "runs": [
+            {
+                "run_id": r.run_id,
+                "generated_at": r.generated_at.isoformat() if r.generated_at else None,
+                "bundle": r.bundle,
+                "indexed": r.indexed,
+                "verified": r.verified,
+                "problems": r.problems,
+                "signed_by": r.signature,
+                "complete": r.complete,
+            }
+            for r in records
+        ],
+        "totals": {
+            "runs": len(records),
+            "verified": len(verified),
+            "failing_verification": len(records) - len(verified),
+            "complete": sum(1 for r in verified if r.complete),
+        },
         "checks": per,
         "missing": _missing(sorted(times), since, until, interval, schedule),
     }
@@ -330,7 +393,11 @@ def write_index_local(root: Path, bundle_dir: Path) -> Path:
 def put_index_s3(s3, bucket: str, prefix: str, bundle_dir: Path, bundle_key_prefix: str) -> str:
     """``<prefix>/index/<run-id>.json`` for a bundle uploaded under bundle_key_prefix; returns the key."""
     base = prefix.strip("/") + "/" if prefix.strip("/") else ""
-    key, doc = index_entry(bundle_dir, bundle_key_prefix[len(base):])
-    s3.put_object(Bucket=bucket, Key=base + key, Body=(json.dumps(doc, indent=1, sort_keys=True) + "\n").encode(),
-                  ContentType="application/json")
+    key, doc = index_entry(bundle_dir, bundle_key_prefix[len(base) :])
+    s3.put_object(
+        Bucket=bucket,
+        Key=base + key,
+        Body=(json.dumps(doc, indent=1, sort_keys=True) + "\n").encode(),
+        ContentType="application/json",
+    )
     return base + key

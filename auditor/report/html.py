@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from html import escape
 
-from auditor.report import framework as fw_view
 from auditor.checks import PATH_CHECKS
+from auditor.report import framework as fw_view
 from auditor.report.evidence import pairs
 from auditor.report.svg import estate_svg, path_svg, status_bar
 from auditor.report.table import header
@@ -51,44 +51,68 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
 def render(run, catalogue, options: ReportOptions | None = None) -> str:
     view = build(run, catalogue, options)
     title = escape(view.options.title)
-    body = [f"<h1>{title}</h1>", _scope(view), _summary(view), _checks(view), _frameworks(view), _estate(view),
-            _findings(view)]
+    body = [
+        f"<h1>{title}</h1>",
+        _scope(view),
+        _summary(view),
+        _checks(view),
+        _frameworks(view),
+        _estate(view),
+        _findings(view),
+    ]
     if view.comparison:
         body.append(_baseline(view))
     if view.options.waivers:
         body.append(_waivers(view))
     body.append(_coverage(view))
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>{title}</title><style>{CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{title}</title><style>{CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n"
+    )
 
 
 def _scope(view: View) -> str:
     """What the evidence covers: accounts, regions, clusters, the caller and the collection window."""
     lines = header(view.run)[1:3]
-    return '<section class="scope" id="scope">' + "".join(f"<p>{escape(line)}</p>" for line in lines) + "</section>"
+    return (
+        '<section class="scope" id="scope">'
+        + "".join(f"<p>{escape(line)}</p>" for line in lines)
+        + "</section>"
+    )
 
 
 def _summary(view: View) -> str:
     run, c = view.run, view.counts()
     cards = "".join(f'<div class="card {s}"><b>{c[s]}</b>{s}</div>' for s in c)
     complete = "yes" if run.complete else "<b>no: results are partial</b>"
-    return (f'<section id="summary"><h2>Summary</h2><p>Generated {escape(run.generated_at.isoformat())} by '
-            f"efs-audit {escape(run.tool_version)}: {len(run.results)} results from {len(view.by_check())} "
-            f'checks.</p><div class="cards">{cards}</div>{status_bar(c)}'
-            f"<p>Collection complete: {complete}. Snapshot <code>{escape(run.snapshot_digest)}</code>, "
-            f"catalogue <code>{escape(run.catalogue_digest)}</code>.</p></section>")
+    return (
+        f'<section id="summary"><h2>Summary</h2><p>Generated {escape(run.generated_at.isoformat())} by '
+        f"efs-audit {escape(run.tool_version)}: {len(run.results)} results from {len(view.by_check())} "
+        f'checks.</p><div class="cards">{cards}</div>{status_bar(c)}'
+        f"<p>Collection complete: {complete}. Snapshot <code>{escape(run.snapshot_digest)}</code>, "
+        f"catalogue <code>{escape(run.catalogue_digest)}</code>.</p></section>"
+    )
 
 
 def _checks(view: View) -> str:
     rows = []
     for check_id, items in view.by_check().items():
         c, n = view.counts(items), len(items)
-        rows.append([f"<code>{escape(check_id)}</code>", escape(items[0].result.severity.value),
-                     escape(view.title_of(check_id))] + [f"{c[s]} of {n}" for s in c])
-    return '<section id="checks"><h2>Checks</h2>' + _table(
-        ["check", "severity", "title", "FAIL", "NOT_ASSESSED", "WAIVED", "PASS"], rows) + "</section>"
+        rows.append(
+            [
+                f"<code>{escape(check_id)}</code>",
+                escape(items[0].result.severity.value),
+                escape(view.title_of(check_id)),
+            ]
+            + [f"{c[s]} of {n}" for s in c]
+        )
+    return (
+        '<section id="checks"><h2>Checks</h2>'
+        + _table(["check", "severity", "title", "FAIL", "NOT_ASSESSED", "WAIVED", "PASS"], rows)
+        + "</section>"
+    )
 
 
 def _frameworks(view: View) -> str:
@@ -96,13 +120,28 @@ def _frameworks(view: View) -> str:
     for name, fw in view.catalogue.frameworks.items():
         rows = fw_view.rows(view, name)
         s = fw_view.summary(rows)
-        table = _table(["control", "title", "status", "resources", "PASS", "FAIL", "NOT_ASSESSED", "WAIVED", "checks"],
-                       [[f"<code>{escape(r.control_id)}</code>", escape(r.title), _badge(r.status), str(r.resources),
-                         str(r.passed), str(r.failed), str(r.not_assessed), str(r.waived),
-                         " ".join(f"<code>{escape(c)}</code>" for c in r.checks)] for r in rows])
+        table = _table(
+            ["control", "title", "status", "resources", "PASS", "FAIL", "NOT_ASSESSED", "WAIVED", "checks"],
+            [
+                [
+                    f"<code>{escape(r.control_id)}</code>",
+                    escape(r.title),
+                    _badge(r.status),
+                    str(r.resources),
+                    str(r.passed),
+                    str(r.failed),
+                    str(r.not_assessed),
+                    str(r.waived),
+                    " ".join(f"<code>{escape(c)}</code>" for c in r.checks),
+                ]
+                for r in rows
+            ],
+        )
         is_open = " open" if name == view.options.framework else ""
-        out.append(f"<details{is_open}><summary><b>{escape(fw.title)}</b> {escape(fw.version)}: "
-                   f"{s['PASS']} PASS, {s['FAIL']} FAIL, {s['NOT_ASSESSED']} NOT_ASSESSED</summary>{table}</details>")
+        out.append(
+            f"<details{is_open}><summary><b>{escape(fw.title)}</b> {escape(fw.version)}: "
+            f"{s['PASS']} PASS, {s['FAIL']} FAIL, {s['NOT_ASSESSED']} NOT_ASSESSED</summary>{table}</details>"
+        )
     return "".join(out) + "</section>"
 
 
@@ -112,9 +151,11 @@ def _estate(view: View) -> str:
         return ""
     from auditor.graph.picture import highlight
 
-    out = ['<section id="estate"><h2>Who reaches what</h2><p class="muted">Per file system: the principals '
-           "configured mounts authenticate as (and those with a root finding), the workloads and their "
-           "applications, the access points and the directories they expose.</p>"]
+    out = [
+        '<section id="estate"><h2>Who reaches what</h2><p class="muted">Per file system: the principals '
+        "configured mounts authenticate as (and those with a root finding), the workloads and their "
+        "applications, the access points and the directories they expose.</p>"
+    ]
     for pic in highlight(view.options.pictures, view.run):
         out.append(f"<h3>{escape(pic.file_system)}</h3>{estate_svg(pic)}")
     return "".join(out) + "</section>"
@@ -124,19 +165,26 @@ def _findings(view: View) -> str:
     rows = view.listed()
     if not rows:
         return '<section id="findings"><h2>Findings</h2><p>No open findings.</p></section>'
-    return '<section id="findings"><h2>Findings</h2>' + "".join(_finding(view, r) for r in rows) + "</section>"
+    return (
+        '<section id="findings"><h2>Findings</h2>' + "".join(_finding(view, r) for r in rows) + "</section>"
+    )
 
 
 def _finding(view: View, row: Row) -> str:
     r, meta = row.result, view.meta(row.result.check_id)
-    lines = [f"<li>Resource: <code>{escape(r.resource_id)}</code> ({escape(r.resource_type)}, scope "
-             f"<code>{escape(r.scope)}</code>)</li>", f"<li>Finding: {escape(r.message)}</li>"]
+    lines = [
+        f"<li>Resource: <code>{escape(r.resource_id)}</code> ({escape(r.resource_type)}, scope "
+        f"<code>{escape(r.scope)}</code>)</li>",
+        f"<li>Finding: {escape(r.message)}</li>",
+    ]
     if row.change:
         lines.append(f"<li>Baseline: <b>{escape(row.change)}</b></li>")
     if row.waiver:
         w = row.waiver
-        lines.append(f"<li>Waived: {escape(w.reason)} (owner {escape(w.owner)}, expires "
-                     f"{escape(w.expires.isoformat())}; raw status {escape(r.status.value)})</li>")
+        lines.append(
+            f"<li>Waived: {escape(w.reason)} (owner {escape(w.owner)}, expires "
+            f"{escape(w.expires.isoformat())}; raw status {escape(r.status.value)})</li>"
+        )
     if row.note:
         lines.append(f"<li>Note: {escape(row.note)}</li>")
     fix = ""
@@ -146,17 +194,21 @@ def _finding(view: View, row: Row) -> str:
         items += [f'<li>Reference: <a href="{escape(u)}">{escape(u)}</a></li>' for u in meta.references]
         fix = f"<details><summary>Risk and remediation</summary><ul>{''.join(items)}</ul></details>"
     if r.collected_at:
-        lines.append(f"<li class=\"muted\">Collected {escape(r.collected_at.isoformat())} via "
-                     f"{escape(r.collection_method or 'unknown')}; fingerprint <code>{escape(r.fingerprint)}</code></li>")
+        lines.append(
+            f'<li class="muted">Collected {escape(r.collected_at.isoformat())} via '
+            f"{escape(r.collection_method or 'unknown')}; fingerprint <code>{escape(r.fingerprint)}</code></li>"
+        )
     picture = ""
     if r.check_id in PATH_CHECKS and r.path:
         picture = path_svg(r.path, f"{r.check_id}: {r.resource_id}")
     elif r.path:
-        picture = "<p class=\"muted\">Path: " + " → ".join(f"<code>{escape(p)}</code>" for p in r.path) + "</p>"
+        picture = '<p class="muted">Path: ' + " → ".join(f"<code>{escape(p)}</code>" for p in r.path) + "</p>"
     evidence = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in pairs(r.evidence))
-    return (f'<div class="finding s{escape(row.shown)}"><h3>{_badge(row.shown)} {escape(r.severity.value)} '
-            f"<code>{escape(r.check_id)}</code> {escape(view.title_of(r.check_id))}</h3><ul>{''.join(lines)}</ul>"
-            f"{picture}{fix}<details><summary>Evidence</summary><dl class=\"evidence\">{evidence}</dl></details></div>")
+    return (
+        f'<div class="finding s{escape(row.shown)}"><h3>{_badge(row.shown)} {escape(r.severity.value)} '
+        f"<code>{escape(r.check_id)}</code> {escape(view.title_of(r.check_id))}</h3><ul>{''.join(lines)}</ul>"
+        f'{picture}{fix}<details><summary>Evidence</summary><dl class="evidence">{evidence}</dl></details></div>'
+    )
 
 
 def _baseline(view: View) -> str:
@@ -164,40 +216,85 @@ def _baseline(view: View) -> str:
     c = cmp.counts()
     tables = ""
     for label, items in (("resolved check", cmp.resolved), ("not reassessed check", cmp.not_reassessed)):
-        rows = [[f"<code>{escape(r.check_id)}</code>", f"<code>{escape(r.resource_id)}</code>",
-                 escape(r.status.value)] for r in items]
+        rows = [
+            [
+                f"<code>{escape(r.check_id)}</code>",
+                f"<code>{escape(r.resource_id)}</code>",
+                escape(r.status.value),
+            ]
+            for r in items
+        ]
         tables += _table([label, "resource", "was"], rows) if rows else ""
-    gap = (f", {c['NOT_REASSESSED']} not reassessed (FAIL before, now NOT_ASSESSED or absent from a scope "
-           "not collected completely)") if cmp.not_reassessed else ""
-    return (f'<section id="baseline"><h2>Compared with the baseline</h2><p>Baseline generated '
-            f"{escape(cmp.previous_generated_at)}: {c['NEW']} new, {c['UNCHANGED']} unchanged, {c['RESOLVED']} "
-            f"resolved{gap}.</p>" + tables + "</section>")
+    gap = (
+        (
+            f", {c['NOT_REASSESSED']} not reassessed (FAIL before, now NOT_ASSESSED or absent from a scope "
+            "not collected completely)"
+        )
+        if cmp.not_reassessed
+        else ""
+    )
+    return (
+        f'<section id="baseline"><h2>Compared with the baseline</h2><p>Baseline generated '
+        f"{escape(cmp.previous_generated_at)}: {c['NEW']} new, {c['UNCHANGED']} unchanged, {c['RESOLVED']} "
+        f"resolved{gap}.</p>" + tables + "</section>"
+    )
 
 
 def _waivers(view: View) -> str:
     unused = {(w.source, w.index) for w in view.unused_waivers}
-    rows = [[escape(w.label), " ".join(f"<code>{escape(c)}</code>" for c in w.checks),
-             " ".join(f"<code>{escape(p)}</code>" for p in w.resources), escape(w.reason), escape(w.owner),
-             escape(w.expires.isoformat()), "expired: not applied" if w.expired
-             else "no (matches nothing)" if (w.source, w.index) in unused else "yes"]
-            for w in view.options.waivers]
-    return '<section id="waivers"><h2>Waivers</h2>' + _table(
-        ["waiver", "checks", "resources", "reason", "owner", "expires", "used"], rows) + "</section>"
+    rows = [
+        [
+            escape(w.label),
+            " ".join(f"<code>{escape(c)}</code>" for c in w.checks),
+            " ".join(f"<code>{escape(p)}</code>" for p in w.resources),
+            escape(w.reason),
+            escape(w.owner),
+            escape(w.expires.isoformat()),
+            "expired: not applied"
+            if w.expired
+            else "no (matches nothing)"
+            if (w.source, w.index) in unused
+            else "yes",
+        ]
+        for w in view.options.waivers
+    ]
+    return (
+        '<section id="waivers"><h2>Waivers</h2>'
+        + _table(["waiver", "checks", "resources", "reason", "owner", "expires", "used"], rows)
+        + "</section>"
+    )
 
 
 def _coverage(view: View) -> str:
     run = view.run
-    units = [[f"<code>{escape(u.scope)}</code>", escape(u.method),
-              escape(u.finished_at.isoformat() if u.finished_at else "unknown"), "yes" if u.complete else "<b>no</b>",
-              escape(u.collector or "")] for u in run.units]
+    units = [
+        [
+            f"<code>{escape(u.scope)}</code>",
+            escape(u.method),
+            escape(u.finished_at.isoformat() if u.finished_at else "unknown"),
+            "yes" if u.complete else "<b>no</b>",
+            escape(u.collector or ""),
+        ]
+        for u in run.units
+    ]
     out = '<section id="coverage"><h2>Coverage</h2>' + _table(
-        ["scope", "method", "collected at", "complete", "collected by"], units)
+        ["scope", "method", "collected at", "complete", "collected by"], units
+    )
     if run.issues:
         out += f"<p>{len(run.issues)} collection issues (what depends on them is NOT_ASSESSED):</p>" + _table(
             ["scope", "service", "operation", "resource", "error", "message"],
-            [[f"<code>{escape(i.scope)}</code>", escape(i.service), escape(i.operation),
-              f"<code>{escape(i.resource_id or '(whole service)')}</code>", escape(i.error_code), escape(i.message)]
-             for i in run.issues])
+            [
+                [
+                    f"<code>{escape(i.scope)}</code>",
+                    escape(i.service),
+                    escape(i.operation),
+                    f"<code>{escape(i.resource_id or '(whole service)')}</code>",
+                    escape(i.error_code),
+                    escape(i.message),
+                ]
+                for i in run.issues
+            ],
+        )
     else:
         out += "<p>No collection issues.</p>"
     return out + "</section>"

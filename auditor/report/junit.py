@@ -17,7 +17,6 @@ from xml.etree import ElementTree as ET
 from auditor.model.result import Status
 from auditor.report.view import ReportOptions, Row, View, build
 
-
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -29,8 +28,12 @@ def _x(text: str) -> str:
 def _case(view: View, row: Row) -> ET.Element:
     r = row.result
     case = ET.Element("testcase", {"classname": r.check_id, "name": _x(r.resource_id), "time": "0"})
-    detail = json.dumps({"resource_type": r.resource_type, "scope": r.scope, "path": r.path,
-                         "evidence": r.evidence}, indent=1, sort_keys=True, default=str)
+    detail = json.dumps(
+        {"resource_type": r.resource_type, "scope": r.scope, "path": r.path, "evidence": r.evidence},
+        indent=1,
+        sort_keys=True,
+        default=str,
+    )
     if row.waiver:
         w = row.waiver
         el = ET.SubElement(case, "skipped", {"message": _x(f"WAIVED ({r.status.value}): {w.reason}")})
@@ -52,8 +55,14 @@ def render(run, catalogue, options: ReportOptions | None = None) -> str:
         suite = ET.SubElement(root, "testsuite", {"name": check_id})
         failures = sum(1 for r in rows if r.shown == "FAIL")
         skipped = sum(1 for r in rows if r.shown in ("NOT_ASSESSED", "WAIVED"))
-        for key, value in (("tests", len(rows)), ("failures", failures), ("errors", 0), ("skipped", skipped),
-                           ("time", 0), ("timestamp", run.generated_at.isoformat())):
+        for key, value in (
+            ("tests", len(rows)),
+            ("failures", failures),
+            ("errors", 0),
+            ("skipped", skipped),
+            ("time", 0),
+            ("timestamp", run.generated_at.isoformat()),
+        ):
             suite.set(key, str(value))
         props = ET.SubElement(suite, "properties")
         ET.SubElement(props, "property", {"name": "title", "value": _x(view.title_of(check_id))})

@@ -44,12 +44,17 @@ def render(run, catalogue, options: ReportOptions | None = None) -> str:
 def _summary(view: View) -> list[str]:
     c = view.counts()
     run = view.run
-    return [*(f"{_esc(line)}  " for line in header(run)[1:3]), "",
+    return [
+        *(f"{_esc(line)}  " for line in header(run)[1:3]),
+        "",
         f"Generated {run.generated_at.isoformat()} by efs-audit {run.tool_version}; "
-        f"{len(run.results)} results from {len(view.by_check())} checks.", "",
-        f"**FAIL {c['FAIL']}** · NOT_ASSESSED {c['NOT_ASSESSED']} · WAIVED {c['WAIVED']} · PASS {c['PASS']}", "",
+        f"{len(run.results)} results from {len(view.by_check())} checks.",
+        "",
+        f"**FAIL {c['FAIL']}** · NOT_ASSESSED {c['NOT_ASSESSED']} · WAIVED {c['WAIVED']} · PASS {c['PASS']}",
+        "",
         f"Collection complete: {'yes' if run.complete else '**no** (results below are partial)'}. "
-        f"Snapshot `{run.snapshot_digest[:16]}`, catalogue `{run.catalogue_digest[:16]}`.", "",
+        f"Snapshot `{run.snapshot_digest[:16]}`, catalogue `{run.catalogue_digest[:16]}`.",
+        "",
     ]
 
 
@@ -57,11 +62,22 @@ def _checks(view: View) -> list[str]:
     rows = []
     for check_id, items in view.by_check().items():
         c, n = view.counts(items), len(items)
-        rows.append([_code(check_id), items[0].result.severity.value, _esc(view.title_of(check_id)),
-                     f"{c['FAIL']} of {n}", f"{c['NOT_ASSESSED']} of {n}", f"{c['WAIVED']} of {n}",
-                     f"{c['PASS']} of {n}"])
-    return ["## Checks", ""] + _table(["check", "severity", "title", "FAIL", "NOT_ASSESSED", "WAIVED", "PASS"],
-                                      rows) + [""]
+        rows.append(
+            [
+                _code(check_id),
+                items[0].result.severity.value,
+                _esc(view.title_of(check_id)),
+                f"{c['FAIL']} of {n}",
+                f"{c['NOT_ASSESSED']} of {n}",
+                f"{c['WAIVED']} of {n}",
+                f"{c['PASS']} of {n}",
+            ]
+        )
+    return (
+        ["## Checks", ""]
+        + _table(["check", "severity", "title", "FAIL", "NOT_ASSESSED", "WAIVED", "PASS"], rows)
+        + [""]
+    )
 
 
 def _findings(view: View) -> list[str]:
@@ -79,12 +95,18 @@ def _finding(view: View, row: Row) -> list[str]:
     head = f"### {row.shown} · {r.severity.value} · {_code(r.check_id)}"
     if row.change:
         head += f" · {row.change}"
-    out = [head, "", f"- Resource: {_code(r.resource_id)} ({_esc(r.resource_type)}, scope {_code(r.scope)})",
-           f"- Finding: {_esc(r.message)}"]
+    out = [
+        head,
+        "",
+        f"- Resource: {_code(r.resource_id)} ({_esc(r.resource_type)}, scope {_code(r.scope)})",
+        f"- Finding: {_esc(r.message)}",
+    ]
     if row.waiver:
         w = row.waiver
-        out.append(f"- Waived: {_esc(w.reason)} (owner {_esc(w.owner)}, expires {w.expires.isoformat()}, "
-                   f"{_esc(w.label)})")
+        out.append(
+            f"- Waived: {_esc(w.reason)} (owner {_esc(w.owner)}, expires {w.expires.isoformat()}, "
+            f"{_esc(w.label)})"
+        )
     if row.note:
         out.append(f"- Note: {_esc(row.note)}")
     if r.path:
@@ -109,52 +131,119 @@ def _code_text(text: str) -> str:
 def _baseline(view: View) -> list[str]:
     cmp = view.comparison
     c = cmp.counts()
-    out = ["## Compared with the baseline", "",
-           f"Baseline generated {cmp.previous_generated_at}: {c['NEW']} new, {c['UNCHANGED']} unchanged, "
-           f"{c['RESOLVED']} resolved" + (f", {c['NOT_REASSESSED']} not reassessed (FAIL before, now "
-                                          "NOT_ASSESSED or absent from a scope not collected completely)" if cmp.not_reassessed else "")
-           + ".", ""]
+    out = [
+        "## Compared with the baseline",
+        "",
+        f"Baseline generated {cmp.previous_generated_at}: {c['NEW']} new, {c['UNCHANGED']} unchanged, "
+        f"{c['RESOLVED']} resolved"
+        + (
+            f", {c['NOT_REASSESSED']} not reassessed (FAIL before, now "
+            "NOT_ASSESSED or absent from a scope not collected completely)"
+            if cmp.not_reassessed
+            else ""
+        )
+        + ".",
+        "",
+    ]
     for label, items in (("resolved check", cmp.resolved), ("not reassessed check", cmp.not_reassessed)):
         if items:
-            out += _table([label, "resource", "was"],
-                          [[_code(r.check_id), _code(r.resource_id), r.status.value] for r in items])
+            out += _table(
+                [label, "resource", "was"],
+                [[_code(r.check_id), _code(r.resource_id), r.status.value] for r in items],
+            )
             out.append("")
     return out
 
 
 def _waivers(view: View) -> list[str]:
-    used = {(w.source, w.index) for w in view.options.waivers} - {(w.source, w.index) for w in view.unused_waivers}
-    rows = [[_esc(w.label), ", ".join(_code(c) for c in w.checks), ", ".join(_code(p) for p in w.resources),
-             _esc(w.reason), _esc(w.owner), w.expires.isoformat(),
-             "**expired: not applied**" if w.expired else "yes" if (w.source, w.index) in used
-             else "**no (matches nothing)**"] for w in view.options.waivers]
-    return ["## Waivers", ""] + _table(["waiver", "checks", "resources", "reason", "owner", "expires", "used"],
-                                       rows) + [""]
+    used = {(w.source, w.index) for w in view.options.waivers} - {
+        (w.source, w.index) for w in view.unused_waivers
+    }
+    rows = [
+        [
+            _esc(w.label),
+            ", ".join(_code(c) for c in w.checks),
+            ", ".join(_code(p) for p in w.resources),
+            _esc(w.reason),
+            _esc(w.owner),
+            w.expires.isoformat(),
+            "**expired: not applied**"
+            if w.expired
+            else "yes"
+            if (w.source, w.index) in used
+            else "**no (matches nothing)**",
+        ]
+        for w in view.options.waivers
+    ]
+    return (
+        ["## Waivers", ""]
+        + _table(["waiver", "checks", "resources", "reason", "owner", "expires", "used"], rows)
+        + [""]
+    )
 
 
 def _framework(view: View, name: str) -> list[str]:
     fw = fw_view.framework(view.catalogue, name)
     rows = fw_view.rows(view, name)
     s = fw_view.summary(rows)
-    table = [[_code(r.control_id), _esc(r.title), f"**{r.status}**" if r.status != "PASS" else r.status,
-              r.resources, r.passed, r.failed, r.not_assessed, r.waived, ", ".join(_code(c) for c in r.checks)]
-             for r in rows]
-    return [f"## {_esc(fw.title)} {_esc(fw.version)}", "",
-            f"{s['PASS']} controls PASS, {s['FAIL']} FAIL, {s['NOT_ASSESSED']} NOT_ASSESSED.", ""] + _table(
-        ["control", "title", "status", "resources", "PASS", "FAIL", "NOT_ASSESSED", "WAIVED", "checks"], table) + [""]
+    table = [
+        [
+            _code(r.control_id),
+            _esc(r.title),
+            f"**{r.status}**" if r.status != "PASS" else r.status,
+            r.resources,
+            r.passed,
+            r.failed,
+            r.not_assessed,
+            r.waived,
+            ", ".join(_code(c) for c in r.checks),
+        ]
+        for r in rows
+    ]
+    return (
+        [
+            f"## {_esc(fw.title)} {_esc(fw.version)}",
+            "",
+            f"{s['PASS']} controls PASS, {s['FAIL']} FAIL, {s['NOT_ASSESSED']} NOT_ASSESSED.",
+            "",
+        ]
+        + _table(
+            ["control", "title", "status", "resources", "PASS", "FAIL", "NOT_ASSESSED", "WAIVED", "checks"],
+            table,
+        )
+        + [""]
+    )
 
 
 def _coverage(view: View) -> list[str]:
     run = view.run
-    units = [[_code(u.scope), u.method, u.finished_at.isoformat() if u.finished_at else "unknown",
-              "yes" if u.complete else "**no**", _esc(u.collector or "")] for u in run.units]
+    units = [
+        [
+            _code(u.scope),
+            u.method,
+            u.finished_at.isoformat() if u.finished_at else "unknown",
+            "yes" if u.complete else "**no**",
+            _esc(u.collector or ""),
+        ]
+        for u in run.units
+    ]
     out = ["## Coverage", ""] + _table(["scope", "method", "collected at", "complete", "collected by"], units)
     out.append("")
     if run.issues:
         out += [f"{len(run.issues)} collection issues (what depends on them is NOT_ASSESSED):", ""]
-        out += _table(["scope", "service", "operation", "resource", "error"],
-                      [[_code(i.scope), i.service, i.operation, _code(i.resource_id or "(whole service)"),
-                        _esc(i.error_code)] for i in run.issues])
+        out += _table(
+            ["scope", "service", "operation", "resource", "error"],
+            [
+                [
+                    _code(i.scope),
+                    i.service,
+                    i.operation,
+                    _code(i.resource_id or "(whole service)"),
+                    _esc(i.error_code),
+                ]
+                for i in run.issues
+            ],
+        )
     else:
         out.append("No collection issues.")
     return out + [""]

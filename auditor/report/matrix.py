@@ -6,8 +6,12 @@ from __future__ import annotations
 
 CELL = 5
 NAME = 22
-SYMBOLS = (("#", "root (a root identity whose connection is not squashed)"), ("W", "read-write"),
-           ("R", "read-only"), ("?", "not assessable"))
+SYMBOLS = (
+    ("#", "root (a root identity whose connection is not squashed)"),
+    ("W", "read-write"),
+    ("R", "read-only"),
+    ("?", "not assessable"),
+)
 
 
 def _cell(row: dict) -> str:
@@ -23,7 +27,7 @@ RANK = {"#": 3, "W": 2, "?": 1, "R": 0}
 
 
 def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[:width - 1] + "~"
+    return text if len(text) <= width else text[: width - 1] + "~"
 
 
 def render(rows: list[dict], width: int = 120) -> str:
@@ -31,8 +35,10 @@ def render(rows: list[dict], width: int = 120) -> str:
     for r in rows:
         if r["can_mount"] is False or not r["file_system"]:
             continue
-        key = (r["application"], f"{r['file_system']}:{r['subtree'].split(' (')[0]}"
-               + ("*" if r["access_point"] is None else ""))
+        key = (
+            r["application"],
+            f"{r['file_system']}:{r['subtree'].split(' (')[0]}" + ("*" if r["access_point"] is None else ""),
+        )
         s = _cell(r)
         if RANK[s] >= RANK.get(cells.get(key, "R"), 0) or key not in cells:
             cells[key] = s
@@ -43,11 +49,14 @@ def render(rows: list[dict], width: int = 120) -> str:
     per_block = max(1, (width - NAME - 1) // CELL)
     out = ["application x directory (configured mounts; * no access point: the client may choose any path)"]
     for start in range(0, len(dirs), per_block):
-        block = list(enumerate(dirs))[start:start + per_block]
+        block = list(enumerate(dirs))[start : start + per_block]
         out.append("")
         out.append(f"{'':<{NAME}} " + "".join(f"{'D' + str(i + 1):>{CELL}}" for i, _ in block))
         for app in apps:
-            out.append(f"{_clip(app, NAME):<{NAME}} " + "".join(f"{cells.get((app, d), '.'):>{CELL}}" for _, d in block))
+            out.append(
+                f"{_clip(app, NAME):<{NAME}} "
+                + "".join(f"{cells.get((app, d), '.'):>{CELL}}" for _, d in block)
+            )
     out.append("")
     out.append("  ".join(f"{s} {text}" for s, text in SYMBOLS) + "  . none")
     out.extend(_clip(f"D{i + 1:<4} {d}", width) for i, d in enumerate(dirs))

@@ -41,36 +41,56 @@ def event(view: View, row: Row) -> dict:
         resource["region"] = region
     if r.resource_id.startswith("arn:"):
         resource["cloud_partition"] = arn_partition(r.resource_id)
-    compliance: dict = {"standards": standards or ["efs-identity-auditor"], "control": r.check_id,
-                        "status_id": c_id, "status": c_name, "status_code": r.status.value,
-                        "status_detail": r.message}
+    compliance: dict = {
+        "standards": standards or ["efs-identity-auditor"],
+        "control": r.check_id,
+        "status_id": c_id,
+        "status": c_name,
+        "status_code": r.status.value,
+        "status_detail": r.message,
+    }
     if requirements:
         compliance["requirements"] = requirements
     out: dict = {
-        "activity_id": ACTIVITY_CREATE, "activity_name": "Create",
-        "category_uid": CATEGORY_UID, "category_name": "Findings",
-        "class_uid": CLASS_UID, "class_name": "Compliance Finding",
-        "type_uid": CLASS_UID * 100 + ACTIVITY_CREATE, "type_name": "Compliance Finding: Create",
+        "activity_id": ACTIVITY_CREATE,
+        "activity_name": "Create",
+        "category_uid": CATEGORY_UID,
+        "category_name": "Findings",
+        "class_uid": CLASS_UID,
+        "class_name": "Compliance Finding",
+        "type_uid": CLASS_UID * 100 + ACTIVITY_CREATE,
+        "type_name": "Compliance Finding: Create",
         "time": _ms(run.generated_at),
-        "severity_id": sev, "severity": SEVERITY_NAME[sev],
+        "severity_id": sev,
+        "severity": SEVERITY_NAME[sev],
         "message": r.message,
-        "status_id": 3 if row.waiver else 1, "status": "Suppressed" if row.waiver else "New",
+        "status_id": 3 if row.waiver else 1,
+        "status": "Suppressed" if row.waiver else "New",
         "metadata": {
             "version": OCSF_VERSION,
-            "product": {"name": "efs-identity-auditor", "vendor_name": "efs-identity-auditor",
-                        "version": run.tool_version},
+            "product": {
+                "name": "efs-identity-auditor",
+                "vendor_name": "efs-identity-auditor",
+                "version": run.tool_version,
+            },
             "event_code": r.check_id,
             "uid": r.fingerprint,
         },
         "finding_info": {
-            "uid": r.fingerprint, "title": meta.title if meta else r.check_id,
+            "uid": r.fingerprint,
+            "title": meta.title if meta else r.check_id,
             "desc": meta.description if meta else r.message,
-            "types": [r.check_id], "created_time": _ms(run.generated_at),
+            "types": [r.check_id],
+            "created_time": _ms(run.generated_at),
         },
         "compliance": compliance,
         "resources": [resource],
-        "unmapped": {"path": r.path, "scope": r.scope, "collection_method": r.collection_method,
-                     "shown_status": row.shown},
+        "unmapped": {
+            "path": r.path,
+            "scope": r.scope,
+            "collection_method": r.collection_method,
+            "shown_status": row.shown,
+        },
     }
     if r.collected_at:
         out["finding_info"]["last_seen_time"] = _ms(r.collected_at)
@@ -86,8 +106,10 @@ def event(view: View, row: Row) -> dict:
         if region:
             out["cloud"]["region"] = region
     if meta and row.is_open:
-        out["remediation"] = {"desc": meta.remediation.get("console") or next(iter(meta.remediation.values())),
-                              "references": list(meta.references)}
+        out["remediation"] = {
+            "desc": meta.remediation.get("console") or next(iter(meta.remediation.values())),
+            "references": list(meta.references),
+        }
     return out
 
 

@@ -15,12 +15,14 @@ from auditor.report.view import ReportOptions, build
 
 
 def parse_formats(text: str | list[str] | None) -> list[str]:
-    """"table,json" or ["table", "json"] -> validated, de-duplicated list (default: table)."""
+    """ "table,json" or ["table", "json"] -> validated, de-duplicated list (default: table)."""
     items = text if isinstance(text, list) else ("table" if text is None else text).split(",")
     out: list[str] = []
     for item in (i.strip() for part in items for i in part.split(",")):
         if not item:
-            raise InputError(f"--format: empty format name in {','.join(items)!r} (known: {', '.join(FORMATS)})")
+            raise InputError(
+                f"--format: empty format name in {','.join(items)!r} (known: {', '.join(FORMATS)})"
+            )
         if item not in FORMATS:
             raise InputError(f"--format: unknown format {item!r} (known: {', '.join(FORMATS)})")
         if item not in out:
@@ -28,21 +30,41 @@ def parse_formats(text: str | list[str] | None) -> list[str]:
     return out or ["table"]
 
 
-def options_from(catalogue, *, waivers: Path | None = None, baseline: Path | None = None,
-                 framework: str | None = None, include_pass: bool = False, today=None) -> ReportOptions:
+def options_from(
+    catalogue,
+    *,
+    waivers: Path | None = None,
+    baseline: Path | None = None,
+    framework: str | None = None,
+    include_pass: bool = False,
+    today=None,
+) -> ReportOptions:
     loaded = waivers_mod.load(waivers, today=today) if waivers else ()
     waivers_mod.validate(loaded, catalogue.checks)
     if framework:
         fw_view.framework(catalogue, framework)  # unknown name -> InputError
     previous = baseline_mod.load_run(baseline) if baseline else None
-    return ReportOptions(framework=framework, waivers=loaded, baseline=previous, include_pass=include_pass,
-                         today=today)
+    return ReportOptions(
+        framework=framework, waivers=loaded, baseline=previous, include_pass=include_pass, today=today
+    )
 
 
-def emit(run, catalogue, *, formats: list[str], out_dir: Path | None, waivers: Path | None,
-         baseline: Path | None, framework: str | None, snapshot_json: str | None,
-         include_pass: bool = False, options: ReportOptions | None = None, sign: str | None = None,
-         display: dict | None = None, stdout=None) -> str:
+def emit(
+    run,
+    catalogue,
+    *,
+    formats: list[str],
+    out_dir: Path | None,
+    waivers: Path | None,
+    baseline: Path | None,
+    framework: str | None,
+    snapshot_json: str | None,
+    include_pass: bool = False,
+    options: ReportOptions | None = None,
+    sign: str | None = None,
+    display: dict | None = None,
+    stdout=None,
+) -> str:
     """Render, optionally bundle, and return the text for stdout.
 
     Given ``stdout`` (a text stream), the `json` format is streamed there result by result instead of
@@ -53,8 +75,9 @@ def emit(run, catalogue, *, formats: list[str], out_dir: Path | None, waivers: P
     with human formats on stdout, and to stderr when stdout carries a machine document.
     """
     formats = parse_formats(formats)
-    options = options or options_from(catalogue, waivers=waivers, baseline=baseline, framework=framework,
-                                      include_pass=include_pass)
+    options = options or options_from(
+        catalogue, waivers=waivers, baseline=baseline, framework=framework, include_pass=include_pass
+    )
     if display:  # ReportOptions fields from the command line (table width and filters, SARIF source)
         from dataclasses import replace
 
@@ -74,16 +97,25 @@ def emit(run, catalogue, *, formats: list[str], out_dir: Path | None, waivers: P
 
         # The bundle is the same whatever the terminal: fixed width, no display filter, and SARIF
         # locations in the bundle's own snapshot.json.
-        kept = replace(options, show_severities=None, show_statuses=None, width=120, wide=False,
-                       source_uri="snapshot.json" if snapshot_json else None, source_text=snapshot_json)
+        kept = replace(
+            options,
+            show_severities=None,
+            show_statuses=None,
+            width=120,
+            wide=False,
+            source_uri="snapshot.json" if snapshot_json else None,
+            source_text=snapshot_json,
+        )
         path = write_bundle(out_dir, run, snapshot_json, formats, catalogue, kept, signer_from(sign))
         names = sorted(p.name for p in Path(path).iterdir())
         text = ""
         if "table" in formats:
             text = render("table", run, catalogue, options) + "\n"
         text += extras
-        return text + (f"Evidence bundle written to {path} ({len(names)} files: {', '.join(names)}); "
-                       f"manifest sha256 {manifest_digest(path)}\n")
+        return text + (
+            f"Evidence bundle written to {path} ({len(names)} files: {', '.join(names)}); "
+            f"manifest sha256 {manifest_digest(path)}\n"
+        )
     if len(formats) > 1:
         raise InputError("--format: several formats need --out DIR (stdout takes one document)")
     fmt = formats[0]

@@ -29,7 +29,11 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "0.0"}
 KIND = {Status.PASS: "pass", Status.FAIL: "fail", Status.NOT_ASSESSED: "open"}
-BASELINE = {"NEW": "new", "UNCHANGED": "unchanged", "NOT_REASSESSED": "updated"}  # updated: FAIL before, NOT_ASSESSED now
+BASELINE = {
+    "NEW": "new",
+    "UNCHANGED": "unchanged",
+    "NOT_REASSESSED": "updated",
+}  # updated: FAIL before, NOT_ASSESSED now
 
 
 def _rules(view: View) -> list[dict]:
@@ -41,12 +45,17 @@ def _rules(view: View) -> list[dict]:
             "name": "".join(p.capitalize() for p in check_id.split("_")),
             "shortDescription": {"text": meta.title},
             "fullDescription": {"text": meta.description},
-            "help": {"text": f"{meta.risk}\n\nRemediation:\n{fix}",
-                     "markdown": f"**Risk.** {meta.risk}\n\n**Remediation**\n\n{fix}"},
+            "help": {
+                "text": f"{meta.risk}\n\nRemediation:\n{fix}",
+                "markdown": f"**Risk.** {meta.risk}\n\n**Remediation**\n\n{fix}",
+            },
             "defaultConfiguration": {"level": LEVEL[meta.severity.value]},
-            "properties": {"tags": ["security", "efs"] + view.controls(check_id),
-                           "security-severity": SECURITY_SEVERITY[meta.severity.value],
-                           "severity": meta.severity.value, "precision": "high"},
+            "properties": {
+                "tags": ["security", "efs"] + view.controls(check_id),
+                "security-severity": SECURITY_SEVERITY[meta.severity.value],
+                "severity": meta.severity.value,
+                "precision": "high",
+            },
         }
         if meta.references:
             rule["helpUri"] = meta.references[0]
@@ -69,8 +78,13 @@ def line_index(text: str | None) -> dict[str, int]:
 
 def _location(row: Row, source: str, lines: dict[str, int]) -> dict:
     r = row.result
-    logical = [{"name": r.resource_id.rsplit("/", 1)[-1] or r.resource_id,
-                "fullyQualifiedName": r.resource_id, "kind": "resource"}]
+    logical = [
+        {
+            "name": r.resource_id.rsplit("/", 1)[-1] or r.resource_id,
+            "fullyQualifiedName": r.resource_id,
+            "kind": "resource",
+        }
+    ]
     src = r.evidence.get("source_file") if isinstance(r.evidence, dict) else None
     line = r.evidence.get("source_line") if isinstance(src, str) and src else None
     if not (isinstance(src, str) and src):
@@ -86,20 +100,33 @@ def _result(view: View, row: Row, index: dict[str, int], source: str, lines: dic
     out: dict = {
         "ruleId": r.check_id,
         "kind": KIND[r.status],
-        "level": "none" if r.status is Status.PASS else (
-            "warning" if r.status is Status.NOT_ASSESSED else LEVEL[r.severity.value]),
+        "level": "none"
+        if r.status is Status.PASS
+        else ("warning" if r.status is Status.NOT_ASSESSED else LEVEL[r.severity.value]),
         "message": {"text": f"{r.message} [{r.resource_id}]"},
         "locations": [_location(row, source, lines)],
         "partialFingerprints": {"efsAuditFingerprint/v1": r.fingerprint},
-        "properties": {"status": r.status.value, "shownStatus": row.shown, "severity": r.severity.value,
-                       "resourceType": r.resource_type, "scope": r.scope, "path": r.path, "evidence": r.evidence},
+        "properties": {
+            "status": r.status.value,
+            "shownStatus": row.shown,
+            "severity": r.severity.value,
+            "resourceType": r.resource_type,
+            "scope": r.scope,
+            "path": r.path,
+            "evidence": r.evidence,
+        },
     }
     if r.check_id in index:
         out["ruleIndex"] = index[r.check_id]
     if row.waiver:
         w = row.waiver
-        out["suppressions"] = [{"kind": "external", "status": "accepted",
-                                "justification": f"{w.reason} (owner {w.owner}, expires {w.expires.isoformat()})"}]
+        out["suppressions"] = [
+            {
+                "kind": "external",
+                "status": "accepted",
+                "justification": f"{w.reason} (owner {w.owner}, expires {w.expires.isoformat()})",
+            }
+        ]
     if row.note:
         out["properties"]["note"] = row.note
     if row.change:
@@ -118,26 +145,45 @@ def document(run, catalogue, options: ReportOptions | None = None) -> dict:
     raw = Counter(row.result.status for row in view.rows)
     left_out = {} if opts.all_results else {s.value: raw[s] for s in (Status.PASS, Status.NOT_ASSESSED)}
     not_assessed = raw[Status.NOT_ASSESSED]
-    invocation: dict = {"executionSuccessful": run.complete,
-                        "endTimeUtc": run.generated_at.isoformat().replace("+00:00", "Z")}
+    invocation: dict = {
+        "executionSuccessful": run.complete,
+        "endTimeUtc": run.generated_at.isoformat().replace("+00:00", "Z"),
+    }
     if not_assessed or not run.complete:
-        invocation["toolExecutionNotifications"] = [{
-            "level": "warning", "descriptor": {"id": "not-assessed"},
-            "message": {"text": f"{not_assessed} results are NOT_ASSESSED and {len(run.issues)} collection issues "
-                                "were recorded: those resources were not evaluated (see the run JSON)."}}]
+        invocation["toolExecutionNotifications"] = [
+            {
+                "level": "warning",
+                "descriptor": {"id": "not-assessed"},
+                "message": {
+                    "text": f"{not_assessed} results are NOT_ASSESSED and {len(run.issues)} collection issues "
+                    "were recorded: those resources were not evaluated (see the run JSON)."
+                },
+            }
+        ]
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "efs-audit", "fullName": "efs-identity-auditor",
-                                "version": run.tool_version, "semanticVersion": run.tool_version,
-                                "rules": rules}},
-            "automationDetails": {"id": f"efs-audit/{run.generated_at.isoformat()}"},
-            "invocations": [invocation],
-            "results": [_result(view, row, index, source, lines) for row in listed],
-            "properties": {"snapshotDigest": run.snapshot_digest, "catalogueDigest": run.catalogue_digest,
-                           "resultsLeftOut": left_out},
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "efs-audit",
+                        "fullName": "efs-identity-auditor",
+                        "version": run.tool_version,
+                        "semanticVersion": run.tool_version,
+                        "rules": rules,
+                    }
+                },
+                "automationDetails": {"id": f"efs-audit/{run.generated_at.isoformat()}"},
+                "invocations": [invocation],
+                "results": [_result(view, row, index, source, lines) for row in listed],
+                "properties": {
+                    "snapshotDigest": run.snapshot_digest,
+                    "catalogueDigest": run.catalogue_digest,
+                    "resultsLeftOut": left_out,
+                },
+            }
+        ],
     }
 
 

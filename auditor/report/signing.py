@@ -23,7 +23,7 @@ import hashlib
 import json
 import socket
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from auditor.model.snapshot import InputError
@@ -45,7 +45,10 @@ def _algorithm_for(key, where: str) -> str:
 
     if isinstance(key, (ed25519.Ed25519PrivateKey, ed25519.Ed25519PublicKey)):
         return ED25519
-    if isinstance(key, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)) and key.curve.name == "secp256r1":
+    if (
+        isinstance(key, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey))
+        and key.curve.name == "secp256r1"
+    ):
         return ECDSA
     if isinstance(key, rsa.RSAPublicKey):
         return RSA_PSS
@@ -64,8 +67,9 @@ class FileSigner:
         except OSError as exc:
             raise InputError(f"--sign file:{self.path}: cannot read: {exc.strerror or exc}") from None
         except (ValueError, TypeError) as exc:
-            raise InputError(f"--sign file:{self.path}: not an unencrypted PEM private key "
-                             f"({str(exc).splitlines()[0]})") from None
+            raise InputError(
+                f"--sign file:{self.path}: not an unencrypted PEM private key ({str(exc).splitlines()[0]})"
+            ) from None
         self.algorithm = _algorithm_for(self.key, f"--sign file:{self.path}")
         if self.algorithm == RSA_PSS:
             raise InputError(f"--sign file:{self.path}: unsupported key type (use Ed25519 or ECDSA P-256)")
@@ -112,16 +116,21 @@ class KmsSigner:
         kms = self._session().client("kms")
         for algorithm in KMS_ALGORITHMS:
             try:
-                answer = kms.sign(KeyId=self.key_id, Message=digest, MessageType="DIGEST",
-                                  SigningAlgorithm=algorithm)
+                answer = kms.sign(
+                    KeyId=self.key_id, Message=digest, MessageType="DIGEST", SigningAlgorithm=algorithm
+                )
                 return answer["SigningAlgorithm"], answer["Signature"]
             except ClientError as exc:
                 error = exc.response.get("Error", {})
-                wrong_algorithm = error.get("Code") in ("ValidationException", "InvalidKeyUsageException") \
-                    and "lgorithm" in error.get("Message", "")
+                wrong_algorithm = error.get("Code") in (
+                    "ValidationException",
+                    "InvalidKeyUsageException",
+                ) and "lgorithm" in error.get("Message", "")
                 if not wrong_algorithm or algorithm == KMS_ALGORITHMS[-1]:
-                    raise InputError(f"--sign kms:{self.key_id}: kms:Sign failed: {error.get('Code')}: "
-                                     f"{error.get('Message')}") from None
+                    raise InputError(
+                        f"--sign kms:{self.key_id}: kms:Sign failed: {error.get('Code')}: "
+                        f"{error.get('Message')}"
+                    ) from None
             except BotoCoreError as exc:
                 raise InputError(f"--sign kms:{self.key_id}: kms:Sign failed: {exc}") from None
         raise AssertionError("unreachable")
@@ -142,11 +151,16 @@ def signer_from(spec: str | None, session_factory=None):
 def signature_document(signer, digest_hex: str, info: dict) -> dict:
     """``info``: what signer.describe() said when the manifest was written (its ``signing`` field)."""
     algorithm, signature = signer.sign(bytes.fromhex(digest_hex))
-    return {"signature_version": SIGNATURE_VERSION, "method": info["method"], "algorithm": algorithm,
-            "key_id": info["key_id"], "signer": info["signer"],
-            "signed_digest": {"sha256": digest_hex, "of": "manifest.json content_sha256"},
-            "signed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "signature": base64.b64encode(signature).decode("ascii")}
+    return {
+        "signature_version": SIGNATURE_VERSION,
+        "method": info["method"],
+        "algorithm": algorithm,
+        "key_id": info["key_id"],
+        "signer": info["signer"],
+        "signed_digest": {"sha256": digest_hex, "of": "manifest.json content_sha256"},
+        "signed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "signature": base64.b64encode(signature).decode("ascii"),
+    }
 
 
 # --- verification -------------------------------------------------------------------------------
@@ -174,13 +188,20 @@ def check(directory: str | Path, manifest: dict, key: str | None, session_factor
         return Outcome(False, f"signature does not match: {SIGNATURE} is not a valid signature document")
     signing = manifest.get("signing") or {}
     if (signing.get("method"), signing.get("key_id")) != (doc.get("method"), key_id):
-        return Outcome(False, f"signature does not match: {SIGNATURE} names key {key_id}, the manifest "
-                              f"{signing.get('key_id')}")
+        return Outcome(
+            False,
+            f"signature does not match: {SIGNATURE} names key {key_id}, the manifest {signing.get('key_id')}",
+        )
     if digest != manifest.get(SELF_DIGEST):
-        return Outcome(False, f"signature does not match: it signs manifest digest {str(digest)[:16]}…, the "
-                              f"manifest's is {str(manifest.get(SELF_DIGEST))[:16]}…")
-    who = (f"{key_id} ({algorithm}) signed manifest content sha256 {digest} at {doc.get('signed_at')}; "
-           f"signer {doc.get('signer') or 'not recorded'}; bundle written {manifest.get('written_at')}")
+        return Outcome(
+            False,
+            f"signature does not match: it signs manifest digest {str(digest)[:16]}…, the "
+            f"manifest's is {str(manifest.get(SELF_DIGEST))[:16]}…",
+        )
+    who = (
+        f"{key_id} ({algorithm}) signed manifest content sha256 {digest} at {doc.get('signed_at')}; "
+        f"signer {doc.get('signer') or 'not recorded'}; bundle written {manifest.get('written_at')}"
+    )
     if key is None:
         return Outcome(True, f"signature present, not checked (pass --key PUBLIC.pem, or --key kms): {who}")
     if key == "kms" or key.startswith("kms:"):
@@ -203,13 +224,20 @@ def _kms_verify(key_id: str, digest: bytes, signature: bytes, algorithm: str, se
 
     kms = (session_factory or boto3.Session)().client("kms")
     try:
-        answer = kms.verify(KeyId=key_id, Message=digest, MessageType="DIGEST", Signature=signature,
-                            SigningAlgorithm=algorithm)
+        answer = kms.verify(
+            KeyId=key_id,
+            Message=digest,
+            MessageType="DIGEST",
+            Signature=signature,
+            SigningAlgorithm=algorithm,
+        )
     except ClientError as exc:
         error = exc.response.get("Error", {})
         if error.get("Code") == "KMSInvalidSignatureException":
             return f"kms:Verify with {key_id} rejects it"
-        raise InputError(f"--key kms: kms:Verify failed: {error.get('Code')}: {error.get('Message')}") from None
+        raise InputError(
+            f"--key kms: kms:Verify failed: {error.get('Code')}: {error.get('Message')}"
+        ) from None
     except BotoCoreError as exc:
         raise InputError(f"--key kms: kms:Verify failed: {exc}") from None
     return True if answer.get("SignatureValid") else f"kms:Verify with {key_id} rejects it"
@@ -236,7 +264,9 @@ def _local_verify(key_path: str, digest: bytes, signature: bytes, algorithm: str
         elif algorithm == ECDSA:
             public.verify(signature, digest, ec.ECDSA(prehashed))
         else:
-            public.verify(signature, digest, padding.PSS(padding.MGF1(hashes.SHA256()), padding.PSS.AUTO), prehashed)
+            public.verify(
+                signature, digest, padding.PSS(padding.MGF1(hashes.SHA256()), padding.PSS.AUTO), prehashed
+            )
     except InvalidSignature:
         return f"not made by the key in {key_path} (signature names {key_id})"
     return True

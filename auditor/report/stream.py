@@ -36,7 +36,7 @@ def chunks(run: AuditRun) -> Iterator[bytes]:
     sep = b"\n"
     for start in range(0, len(results), BATCH):
         # '[\n {\n  "check_id": ...\n },\n {...}\n]' one level deeper, without its brackets
-        body = _RESULTS.dump_json(results[start:start + BATCH], indent=1)
+        body = _RESULTS.dump_json(results[start : start + BATCH], indent=1)
         yield sep + b" " + body[2:-2].replace(b"\n", b"\n ")
         sep = b",\n"
     yield (("\n ]" if results else "]") + after + "\n").encode("utf-8")

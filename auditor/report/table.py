@@ -33,8 +33,18 @@ def width_of(options: ReportOptions | None) -> int:
 
 
 def _console(width: int) -> Console:
-    return Console(file=io.StringIO(), width=width, color_system=None, force_terminal=False, no_color=True,
-                   highlight=False, emoji=False, markup=False, soft_wrap=width >= WIDE, legacy_windows=False)
+    return Console(
+        file=io.StringIO(),
+        width=width,
+        color_system=None,
+        force_terminal=False,
+        no_color=True,
+        highlight=False,
+        emoji=False,
+        markup=False,
+        soft_wrap=width >= WIDE,
+        legacy_windows=False,
+    )
 
 
 def _table(*columns: tuple[str, dict]) -> Table:
@@ -59,14 +69,26 @@ def render(run: AuditRun, catalogue=None, options: ReportOptions | None = None) 
     if run.complete:
         con.print(Text(f"Collection complete: {len(run.units)} collection units, no collection issues."))
     else:
-        con.print(Text(f"Collection INCOMPLETE: {len(run.issues)} collection issues; every result that depends on "
-                       "them is NOT_ASSESSED (see Coverage below)."))
-    con.print(Text(f"Results: {len(rows)} ({c['FAIL']} FAIL, {c['NOT_ASSESSED']} NOT_ASSESSED, {c['WAIVED']} WAIVED, "
-                   f"{c['PASS']} PASS)"))
+        con.print(
+            Text(
+                f"Collection INCOMPLETE: {len(run.issues)} collection issues; every result that depends on "
+                "them is NOT_ASSESSED (see Coverage below)."
+            )
+        )
+    con.print(
+        Text(
+            f"Results: {len(rows)} ({c['FAIL']} FAIL, {c['NOT_ASSESSED']} NOT_ASSESSED, {c['WAIVED']} WAIVED, "
+            f"{c['PASS']} PASS)"
+        )
+    )
     keeps = options.keeps
     if not options.shows_everything:
-        con.print(Text("Display filtered (--severity/--status): the counts, the exit code, the JSON and the evidence "
-                       "bundle cover every result."))
+        con.print(
+            Text(
+                "Display filtered (--severity/--status): the counts, the exit code, the JSON and the evidence "
+                "bundle cover every result."
+            )
+        )
     _summary(con, rows, catalogue, keeps)
     _details(con, rows, view, options, keeps)
     if view is not None and view.unused_waivers:
@@ -95,12 +117,18 @@ def header(run: AuditRun) -> list[str]:
         elif u.scope.startswith("k8s:"):
             clusters.add(u.scope.removeprefix("k8s:"))
     times = sorted(t for u in run.units for t in (u.started_at, u.finished_at) if t)
-    window = (f"{times[0].isoformat(timespec='seconds')} to {times[-1].isoformat(timespec='seconds')}"
-              if times else "unknown")
-    return [f"efs-audit {run.tool_version}, run generated {run.generated_at.isoformat(timespec='seconds')}",
-            f"Accounts: {', '.join(sorted(accounts)) or 'none'}; regions: {', '.join(sorted(regions)) or 'none'}; "
-            f"clusters: {', '.join(sorted(clusters)) or 'none'}",
-            f"Caller: {', '.join(sorted(callers)) or 'unknown'}; collected {window}", ""]
+    window = (
+        f"{times[0].isoformat(timespec='seconds')} to {times[-1].isoformat(timespec='seconds')}"
+        if times
+        else "unknown"
+    )
+    return [
+        f"efs-audit {run.tool_version}, run generated {run.generated_at.isoformat(timespec='seconds')}",
+        f"Accounts: {', '.join(sorted(accounts)) or 'none'}; regions: {', '.join(sorted(regions)) or 'none'}; "
+        f"clusters: {', '.join(sorted(clusters)) or 'none'}",
+        f"Caller: {', '.join(sorted(callers)) or 'unknown'}; collected {window}",
+        "",
+    ]
 
 
 def _summary(con: Console, rows, catalogue, keeps) -> None:
@@ -112,7 +140,8 @@ def _summary(con: Console, rows, catalogue, keeps) -> None:
     with_title = con.width >= 110
     # a check id stays whole where the width leaves room for titles (those wrap instead)
     columns = [("check", {"no_wrap": with_title}), ("severity", {})] + [
-        (s, {"justify": "right", "no_wrap": True}) for s in SHOWN_STATUSES]
+        (s, {"justify": "right", "no_wrap": True}) for s in SHOWN_STATUSES
+    ]
     columns.append(("of", {"justify": "right", "no_wrap": True}))
     if with_title:
         columns.append(("title", {"ratio": 1, "min_width": 12}))
@@ -122,9 +151,16 @@ def _summary(con: Console, rows, catalogue, keeps) -> None:
         if not keeps(items[0].result.severity.value, None):
             continue
         c = Counter(r.shown for r in items)
-        cells = [check_id, items[0].result.severity.value, *[str(c[s]) for s in SHOWN_STATUSES], str(len(items))]
+        cells = [
+            check_id,
+            items[0].result.severity.value,
+            *[str(c[s]) for s in SHOWN_STATUSES],
+            str(len(items)),
+        ]
         if with_title:
-            cells.append(catalogue.checks[check_id].title if catalogue and check_id in catalogue.checks else "")
+            cells.append(
+                catalogue.checks[check_id].title if catalogue and check_id in catalogue.checks else ""
+            )
         t.add_row(*cells)
     con.print(Text("Summary (results per check)"))
     con.print(t)
@@ -142,9 +178,17 @@ def _details(con: Console, rows, view: View | None, options: ReportOptions, keep
         con.print()
         title = view.title_of(check_id) if view is not None else ""
         con.print(Text(f"{check_id} [{shown[0].result.severity.value}] {title}".rstrip()))
-        con.print(Text("results: " + ", ".join(f"{s} {c[s]} of {total}" for s in SHOWN_STATUSES if c[s] or s == "FAIL")))
-        t = _table(("status", {"no_wrap": True}), ("resource", {"ratio": 2, "min_width": 16}),
-                   ("reason", {"ratio": 3, "min_width": 20}))
+        con.print(
+            Text(
+                "results: "
+                + ", ".join(f"{s} {c[s]} of {total}" for s in SHOWN_STATUSES if c[s] or s == "FAIL")
+            )
+        )
+        t = _table(
+            ("status", {"no_wrap": True}),
+            ("resource", {"ratio": 2, "min_width": 16}),
+            ("reason", {"ratio": 3, "min_width": 20}),
+        )
         for r in shown:
             res = r.result
             resource = Text(_resource(res.resource_id))
@@ -174,12 +218,19 @@ def coverage(run: AuditRun, width: int | None = None) -> str:
 
 def _coverage(con: Console, run: AuditRun) -> None:
     issues = Counter(i.scope for i in run.issues)
-    t = _table(("scope", {}), ("method", {}), ("collected at", {}), ("complete", {}), ("collected by", {"ratio": 1}))
+    t = _table(
+        ("scope", {}), ("method", {}), ("collected at", {}), ("complete", {}), ("collected by", {"ratio": 1})
+    )
     for u in run.units:
         n = issues.get(u.scope, 0)
         complete = "yes" if u.complete and not n else f"no ({n} issues)" if n else "NO (unfinished)"
-        t.add_row(u.scope, u.method, u.finished_at.isoformat(timespec="seconds") if u.finished_at else "unknown",
-                  complete, u.collector or "")
+        t.add_row(
+            u.scope,
+            u.method,
+            u.finished_at.isoformat(timespec="seconds") if u.finished_at else "unknown",
+            complete,
+            u.collector or "",
+        )
     con.print(Text("Coverage (what was collected, when and how)"))
     con.print(t)
     if not run.issues:
@@ -189,8 +240,12 @@ def _coverage(con: Console, run: AuditRun) -> None:
     con.print(Text(f"Collection issues: {len(run.issues)} (what depends on them is NOT_ASSESSED)"))
     t = _table(("scope", {}), ("call", {}), ("resource", {"ratio": 1}), ("error", {"ratio": 2}))
     for i in run.issues:
-        t.add_row(i.scope, f"{i.service}:{i.operation}", i.resource_id or "(whole service)",
-                  f"{i.error_code}: {i.message}")
+        t.add_row(
+            i.scope,
+            f"{i.service}:{i.operation}",
+            i.resource_id or "(whole service)",
+            f"{i.error_code}: {i.message}",
+        )
     con.print(t)
 
 

@@ -39,8 +39,9 @@ class ReportOptions:
     show_statuses: frozenset[str] | None = None
 
     def keeps(self, severity: str, shown: str) -> bool:
-        return ((self.show_severities is None or severity in self.show_severities)
-                and (self.show_statuses is None or shown is None or shown in self.show_statuses))
+        return (self.show_severities is None or severity in self.show_severities) and (
+            self.show_statuses is None or shown is None or shown in self.show_statuses
+        )
 
     @property
     def shows_everything(self) -> bool:
@@ -98,11 +99,12 @@ class View:
     def listed(self) -> list[Row]:
         """Rows a human report lists in detail: everything not passing, PASS too on request."""
         rows = [r for r in self.rows if self.options.include_pass or r.shown != "PASS"]
-        return sorted(rows, key=lambda r: (_shown_rank(r), _sev_rank(r.result), r.result.check_id,
-                                           r.result.resource_id))
+        return sorted(
+            rows, key=lambda r: (_shown_rank(r), _sev_rank(r.result), r.result.check_id, r.result.resource_id)
+        )
 
     def controls(self, check_id: str) -> list[str]:
-        """"framework:control" labels of every mapping of a check, for flat formats."""
+        """ "framework:control" labels of every mapping of a check, for flat formats."""
         m = self.meta(check_id)
         if not m:
             return []
@@ -127,10 +129,18 @@ def build(run: AuditRun, catalogue: Catalogue, options: ReportOptions | None = N
         if w:
             used.add((w.source, w.index))
         gone = None if w else expired_match(options.waivers, r)
-        rows.append(Row(result=r, waiver=w, change=comparison.state(r) if comparison else None, expired_waiver=gone))
+        rows.append(
+            Row(result=r, waiver=w, change=comparison.state(r) if comparison else None, expired_waiver=gone)
+        )
     unused = tuple(w for w in options.waivers if (w.source, w.index) not in used and not w.expired)
-    return View(run=run, catalogue=catalogue, options=options, rows=tuple(rows), comparison=comparison,
-                unused_waivers=unused)
+    return View(
+        run=run,
+        catalogue=catalogue,
+        options=options,
+        rows=tuple(rows),
+        comparison=comparison,
+        unused_waivers=unused,
+    )
 
 
 def scope_parts(scope: str) -> tuple[str | None, str | None]:

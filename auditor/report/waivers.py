@@ -52,8 +52,11 @@ class Waiver:
         return f"expired waiver ({self.owner}, {self.expires.isoformat()}): not applied; {self.reason}"
 
     def covers(self, result: Result) -> bool:
-        return (result.status in WAIVABLE and result.check_id in self.checks
-                and any(fnmatchcase(result.resource_id, p) for p in self.resources))
+        return (
+            result.status in WAIVABLE
+            and result.check_id in self.checks
+            and any(fnmatchcase(result.resource_id, p) for p in self.resources)
+        )
 
     @property
     def label(self) -> str:
@@ -109,8 +112,16 @@ def _entry(source: str, i: int, entry: object, today: date) -> Waiver:
             raise InputError(f"{where}.expires: {expires!r} is not a date (YYYY-MM-DD)") from None
     if not isinstance(expires, date):
         raise InputError(f"{where}.expires: expected a date (YYYY-MM-DD)")
-    return Waiver(checks=checks, resources=resources, reason=" ".join(entry["reason"].split()),
-                  owner=entry["owner"].strip(), expires=expires, source=source, index=i, expired=expires < today)
+    return Waiver(
+        checks=checks,
+        resources=resources,
+        reason=" ".join(entry["reason"].split()),
+        owner=entry["owner"].strip(),
+        expires=expires,
+        source=source,
+        index=i,
+        expired=expires < today,
+    )
 
 
 def _strings(where: str, name: str, value: object) -> tuple[str, ...]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from auditor.model.result import AuditRun, Result, Status
@@ -38,23 +38,35 @@ class ReviewOutcome:
     not_assessed: list[Result] = field(default_factory=list)  # NOT_ASSESSED now, not open before
 
 
-def review(paths: Sequence[Path], against: Snapshot | None, params=None, *, account: str | None = None,
-           region: str | None = None, cluster: str | None = None, catalogue=None,
-           now: datetime | None = None) -> ReviewOutcome:
+def review(
+    paths: Sequence[Path],
+    against: Snapshot | None,
+    params=None,
+    *,
+    account: str | None = None,
+    region: str | None = None,
+    cluster: str | None = None,
+    catalogue=None,
+    now: datetime | None = None,
+) -> ReviewOutcome:
     from auditor.pipeline import evaluate
-    from auditor.review.declared import load_declared
     from auditor.review.build import PLACEHOLDER_ACCOUNT, PLACEHOLDER_REGION
+    from auditor.review.declared import load_declared
     from auditor.review.overlay import overlay, rename_task_definitions, task_family_renames
     from auditor.review.provision import provision
 
     live = against or Snapshot()
     default_account, default_region, default_cluster = defaults_from(live)
-    declared = load_declared(list(paths), account or default_account, region or default_region,
-                             cluster or default_cluster, live)
+    declared = load_declared(
+        list(paths), account or default_account, region or default_region, cluster or default_cluster, live
+    )
     declared = rename_task_definitions(declared, task_family_renames(declared, live))
-    merged = provision(overlay(live, declared), account or default_account or PLACEHOLDER_ACCOUNT,
-                       region or default_region or PLACEHOLDER_REGION)
-    now = now or datetime.now(timezone.utc).replace(microsecond=0)
+    merged = provision(
+        overlay(live, declared),
+        account or default_account or PLACEHOLDER_ACCOUNT,
+        region or default_region or PLACEHOLDER_REGION,
+    )
+    now = now or datetime.now(UTC).replace(microsecond=0)
     before = evaluate(live, params, catalogue, now=now)
     after = evaluate(merged, params, catalogue, now=now)
     return classify(declared, merged, before, after)
@@ -62,8 +74,11 @@ def review(paths: Sequence[Path], against: Snapshot | None, params=None, *, acco
 
 def defaults_from(live: Snapshot) -> tuple[str | None, str | None, str]:
     """Account and region of a live snapshot holding exactly one, and its only cluster's name."""
-    regional = {tuple(u.scope.split(":")[1:3]) for u in live.units
-                if u.scope.startswith("aws:") and u.scope.count(":") == 2 and not u.scope.endswith(":global")}
+    regional = {
+        tuple(u.scope.split(":")[1:3])
+        for u in live.units
+        if u.scope.startswith("aws:") and u.scope.count(":") == 2 and not u.scope.endswith(":global")
+    }
     account, region = next(iter(regional)) if len(regional) == 1 else (None, None)
     names = {c.name for c in live.clusters}
     return account, region, next(iter(names)) if len(names) == 1 else "review"
@@ -75,7 +90,12 @@ def classify(declared: Snapshot, merged: Snapshot, before: AuditRun, after: Audi
     (every scope complete). A result with no change (PASS in both) is unchanged."""
     from auditor.report import baseline as bl
 
-    names = {bl.NEW: INTRODUCED, bl.RESOLVED: RESOLVED, bl.UNCHANGED: UNCHANGED, bl.NOT_REASSESSED: NOT_REASSESSED}
+    names = {
+        bl.NEW: INTRODUCED,
+        bl.RESOLVED: RESOLVED,
+        bl.UNCHANGED: UNCHANGED,
+        bl.NOT_REASSESSED: NOT_REASSESSED,
+    }
     results: list[Result] = []
     buckets: dict[str, list[Result]] = {name: [] for name in (*names.values(), NEW_NOT_ASSESSED)}
     changes = {id(now): state for state, _, now in bl.diff(before.results, after.results) if now is not None}
@@ -90,8 +110,17 @@ def classify(declared: Snapshot, merged: Snapshot, before: AuditRun, after: Audi
         if now is None:  # the resource itself is gone from the merged estate
             buckets[names[state]].append(annotate(was, names[state], merged.declared_at))
     run = after.model_copy(update={"results": results})
-    return ReviewOutcome(declared, merged, before, run, buckets[INTRODUCED], buckets[RESOLVED], buckets[UNCHANGED],
-                         buckets[NOT_REASSESSED], buckets[NEW_NOT_ASSESSED])
+    return ReviewOutcome(
+        declared,
+        merged,
+        before,
+        run,
+        buckets[INTRODUCED],
+        buckets[RESOLVED],
+        buckets[UNCHANGED],
+        buckets[NOT_REASSESSED],
+        buckets[NEW_NOT_ASSESSED],
+    )
 
 
 def annotate(r: Result, status: str, declared_at: dict[str, str]) -> Result:

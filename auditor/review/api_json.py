@@ -31,13 +31,24 @@ def read_task_definition(doc: dict, label: str, sink: Sink) -> None:
         if not family:
             raise FieldError("family", "required")
         revision = as_int(get(body, "revision"), "revision") or 1
-        arn = as_str(get(body, "taskDefinitionArn"), "taskDefinitionArn") or \
-            sink.arn("ecs", f"task-definition/{family}:{revision}")
+        arn = as_str(get(body, "taskDefinitionArn"), "taskDefinitionArn") or sink.arn(
+            "ecs", f"task-definition/{family}:{revision}"
+        )
         tags = tags_of(get(doc, "tags") if get(doc, "tags") is not None else get(body, "tags"), "tags")
-        td = build.task_definition(sink, arn, family=family, revision=revision, task_role=get(body, "taskRoleArn"),
-                                   execution_role=get(body, "executionRoleArn"), network_mode=get(body, "networkMode"),
-                                   compatibilities=get(body, "requiresCompatibilities"), volumes=get(body, "volumes"),
-                                   containers=get(body, "containerDefinitions"), tags=tags, where="")
+        td = build.task_definition(
+            sink,
+            arn,
+            family=family,
+            revision=revision,
+            task_role=get(body, "taskRoleArn"),
+            execution_role=get(body, "executionRoleArn"),
+            network_mode=get(body, "networkMode"),
+            compatibilities=get(body, "requiresCompatibilities"),
+            volumes=get(body, "volumes"),
+            containers=get(body, "containerDefinitions"),
+            tags=tags,
+            where="",
+        )
     except FieldError as exc:
         raise InputError(f"{label}:{line}: {exc.where.lstrip('.')}: {exc.message}") from None
     if td is not None:
@@ -58,9 +69,17 @@ def read_lambda(doc: dict, label: str, sink: Sink) -> None:
         arn = arn or sink.arn("lambda", f"function:{name}")
         vpc = get(body, "VpcConfig") or {}
         tags = doc.get("Tags") if isinstance(doc.get("Tags"), dict) else get(body, "Tags")
-        fn = build.lambda_function(sink, arn, name=name, role=get(body, "Role"),
-                                   fs_configs=get(body, "FileSystemConfigs"),
-                                   security_groups=get(vpc, "SecurityGroupIds"), subnets=get(vpc, "SubnetIds"), tags=tags_of(tags, "Tags"), where="")
+        fn = build.lambda_function(
+            sink,
+            arn,
+            name=name,
+            role=get(body, "Role"),
+            fs_configs=get(body, "FileSystemConfigs"),
+            security_groups=get(vpc, "SecurityGroupIds"),
+            subnets=get(vpc, "SubnetIds"),
+            tags=tags_of(tags, "Tags"),
+            where="",
+        )
     except FieldError as exc:
         raise InputError(f"{label}:{line}: {exc.where.lstrip('.')}: {exc.message}") from None
     sink.add("lambda_functions", fn, label, line, "lambda")

@@ -8,7 +8,7 @@ insensitively, so ``FilesystemId`` (CloudFormation), ``fileSystemId`` (ECS API) 
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from auditor.model.aws import (
     DockerVolumeConfiguration,
@@ -42,21 +42,42 @@ PLACEHOLDER_REGION = "us-east-1"
 PROTOCOLS = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6", "all": "-1"}
 
 
-SERVICES = {"file_systems": "efs", "access_points": "efs", "security_groups": "ec2", "roles": "iam",
-            "managed_policies": "iam", "task_definitions": "ecs", "ecs_services": "ecs", "lambda_functions": "lambda"}
+SERVICES = {
+    "file_systems": "efs",
+    "access_points": "efs",
+    "security_groups": "ec2",
+    "roles": "iam",
+    "managed_policies": "iam",
+    "task_definitions": "ecs",
+    "ecs_services": "ecs",
+    "lambda_functions": "lambda",
+}
 
 
 class Sink:
     """Collects what the reviewed files declare, with issues and declaration sites."""
 
-    def __init__(self, account: str | None = None, region: str | None = None, live: Snapshot | None = None) -> None:
+    def __init__(
+        self, account: str | None = None, region: str | None = None, live: Snapshot | None = None
+    ) -> None:
         self.live = live
         self.account = account or PLACEHOLDER_ACCOUNT
         self.region = region or PLACEHOLDER_REGION
         self.chosen = (account is not None, region is not None)  # given by the user or the live snapshot
-        self.data: dict[str, list] = {k: [] for k in (
-            "file_systems", "access_points", "security_groups", "roles", "managed_policies",
-            "task_definitions", "ecs_services", "lambda_functions", "clusters")}
+        self.data: dict[str, list] = {
+            k: []
+            for k in (
+                "file_systems",
+                "access_points",
+                "security_groups",
+                "roles",
+                "managed_policies",
+                "task_definitions",
+                "ecs_services",
+                "lambda_functions",
+                "clusters",
+            )
+        }
         self.issues: list[CollectionIssue] = []
         self.declared_at: dict[str, str] = {}
         self.sources: list[str] = []
@@ -109,19 +130,37 @@ class Sink:
 
     def add(self, kind: str, item, label: str, line: int, service: str) -> None:
         self.data[kind].append(item)
-        rid = getattr(item, "arn", None) or f"{getattr(item, 'account_id', '')}/{getattr(item, 'group_id', '')}"
+        rid = (
+            getattr(item, "arn", None) or f"{getattr(item, 'account_id', '')}/{getattr(item, 'group_id', '')}"
+        )
         self.declared_at[rid] = f"{label}:{line}" if line else label
         self.services.add(service)
 
-    def unresolved(self, resource_id: str | None, field: str, value: Unknown, scope: str | None = None) -> None:
-        issue = CollectionIssue(scope=scope or self.scope, service="review", operation="resolve",
-                                resource_id=resource_id, error_code="Unresolved", message=f"{field}: {value.reason}")
+    def unresolved(
+        self, resource_id: str | None, field: str, value: Unknown, scope: str | None = None
+    ) -> None:
+        issue = CollectionIssue(
+            scope=scope or self.scope,
+            service="review",
+            operation="resolve",
+            resource_id=resource_id,
+            error_code="Unresolved",
+            message=f"{field}: {value.reason}",
+        )
         if issue not in self.issues:
             self.issues.append(issue)
 
     def unsupported(self, resource_id: str | None, message: str) -> None:
-        self.issues.append(CollectionIssue(scope=self.scope, service="review", operation="read",
-                                           resource_id=resource_id, error_code="Unsupported", message=message))
+        self.issues.append(
+            CollectionIssue(
+                scope=self.scope,
+                service="review",
+                operation="read",
+                resource_id=resource_id,
+                error_code="Unsupported",
+                message=message,
+            )
+        )
 
     # --- fields --------------------------------------------------------------------------------------
 
@@ -178,22 +217,40 @@ class Sink:
     # --- the snapshot ----------------------------------------------------------------------------------
 
     def snapshot(self) -> Snapshot:
-        now = datetime.now(timezone.utc).replace(microsecond=0)
+        now = datetime.now(UTC).replace(microsecond=0)
         units = []
         aws = sorted(self.services - {"iam", "k8s"})
         if aws or not self.services:
-            units.append(CollectionUnit(scope=self.scope, method="declared", started_at=now, finished_at=now,
-                                        collector=", ".join(self.sources), services=aws))
+            units.append(
+                CollectionUnit(
+                    scope=self.scope,
+                    method="declared",
+                    started_at=now,
+                    finished_at=now,
+                    collector=", ".join(self.sources),
+                    services=aws,
+                )
+            )
         if "iam" in self.services:
-            units.append(CollectionUnit(scope=f"aws:{self.account}:global", method="declared", started_at=now,
-                                        finished_at=now, collector=", ".join(self.sources), services=["iam"]))
+            units.append(
+                CollectionUnit(
+                    scope=f"aws:{self.account}:global",
+                    method="declared",
+                    started_at=now,
+                    finished_at=now,
+                    collector=", ".join(self.sources),
+                    services=["iam"],
+                )
+            )
         return Snapshot(units=units, issues=self.issues, declared_at=self.declared_at, **self.data)
 
 
 # --- shared conversions ------------------------------------------------------------------------------
 
 
-def ingress_rule(sink: Sink, rid: str, rule: dict, where: str, self_id: str | None = None) -> IngressRule | None:
+def ingress_rule(
+    sink: Sink, rid: str, rule: dict, where: str, self_id: str | None = None
+) -> IngressRule | None:
     """One ingress permission (CloudFormation, Terraform and API spellings); None when unresolved."""
     rule = as_dict(rule, where)
     proto = get(rule, "IpProtocol") if get(rule, "IpProtocol") is not None else get(rule, "protocol")
@@ -208,7 +265,12 @@ def ingress_rule(sink: Sink, rid: str, rule: dict, where: str, self_id: str | No
         got = sink.strings(rid, _listify(get(rule, key)), f"{where}.{key}")
         cidrs += got or []
     groups = []
-    for key in ("SourceSecurityGroupId", "security_groups", "source_security_group_id", "referenced_security_group_id"):
+    for key in (
+        "SourceSecurityGroupId",
+        "security_groups",
+        "source_security_group_id",
+        "referenced_security_group_id",
+    ):
         got = sink.strings(rid, _listify(get(rule, key)), f"{where}.{key}")
         groups += got or []
     if as_bool(get(rule, "self"), f"{where}.self") and self_id:
@@ -216,17 +278,35 @@ def ingress_rule(sink: Sink, rid: str, rule: dict, where: str, self_id: str | No
     prefixes = []
     for key in ("SourcePrefixListId", "prefix_list_ids", "prefix_list_id"):
         prefixes += sink.strings(rid, _listify(get(rule, key)), f"{where}.{key}") or []
-    return IngressRule(protocol=protocol, from_port=as_int(values["from"], f"{where}.FromPort"),
-                       to_port=as_int(values["to"], f"{where}.ToPort"), cidrs=cidrs, source_groups=groups,
-                       prefix_lists=prefixes)
+    return IngressRule(
+        protocol=protocol,
+        from_port=as_int(values["from"], f"{where}.FromPort"),
+        to_port=as_int(values["to"], f"{where}.ToPort"),
+        cidrs=cidrs,
+        source_groups=groups,
+        prefix_lists=prefixes,
+    )
 
 
 def _listify(value):
     return None if value is None else value if isinstance(value, list) else [value]
 
 
-def task_definition(sink: Sink, rid: str, *, family: str, revision: int, task_role, execution_role,
-                    network_mode, compatibilities, volumes, containers, tags, where: str) -> TaskDefinition | None:
+def task_definition(
+    sink: Sink,
+    rid: str,
+    *,
+    family: str,
+    revision: int,
+    task_role,
+    execution_role,
+    network_mode,
+    compatibilities,
+    volumes,
+    containers,
+    tags,
+    where: str,
+) -> TaskDefinition | None:
     """None (with an issue) when the volumes or containers themselves are unknown: without them
     every per-container verdict would be a guess."""
     for field, value in (("volumes", volumes), ("containerDefinitions", containers)):
@@ -254,10 +334,17 @@ def task_definition(sink: Sink, rid: str, *, family: str, revision: int, task_ro
             efs_model = EfsVolumeConfiguration(
                 file_system_id=sink.ident(rid, fs_id, f"{ew}.fileSystemId"),
                 root_directory=sink.text(rid, get(efs, "RootDirectory"), f"{ew}.rootDirectory"),
-                transit_encryption=_upper(sink.text(rid, get(efs, "TransitEncryption"), f"{ew}.transitEncryption")),
-                transit_encryption_port=sink.number(rid, get(efs, "TransitEncryptionPort"), f"{ew}.transitEncryptionPort"),
-                access_point_id=sink.ident(rid, get(auth, "AccessPointId"), f"{ew}.authorizationConfig.accessPointId"),
-                iam=_upper(sink.text(rid, get(auth, "IAM"), f"{ew}.authorizationConfig.iam")))
+                transit_encryption=_upper(
+                    sink.text(rid, get(efs, "TransitEncryption"), f"{ew}.transitEncryption")
+                ),
+                transit_encryption_port=sink.number(
+                    rid, get(efs, "TransitEncryptionPort"), f"{ew}.transitEncryptionPort"
+                ),
+                access_point_id=sink.ident(
+                    rid, get(auth, "AccessPointId"), f"{ew}.authorizationConfig.accessPointId"
+                ),
+                iam=_upper(sink.text(rid, get(auth, "IAM"), f"{ew}.authorizationConfig.iam")),
+            )
         elif docker:
             docker = as_dict(docker, f"{w}.dockerVolumeConfiguration")
             opts = get(docker, "DriverOpts")
@@ -267,11 +354,20 @@ def task_definition(sink: Sink, rid: str, *, family: str, revision: int, task_ro
             docker_model = DockerVolumeConfiguration(
                 driver=sink.text(rid, get(docker, "Driver"), f"{w}.driver"),
                 scope=sink.text(rid, get(docker, "Scope"), f"{w}.scope"),
-                driver_opts=None if bad or not isinstance(opts, dict) else {str(k): str(x) for k, x in opts.items()})
+                driver_opts=None
+                if bad or not isinstance(opts, dict)
+                else {str(k): str(x) for k, x in opts.items()},
+            )
         host = get(v, "Host")
         host_path = get(host, "SourcePath") if isinstance(host, (dict, list)) else get(v, "host_path")
-        vols.append(EcsVolume(name=name, efs=efs_model, docker=docker_model,
-                              host_source_path=sink.text(rid, host_path, f"{w}.host.sourcePath")))
+        vols.append(
+            EcsVolume(
+                name=name,
+                efs=efs_model,
+                docker=docker_model,
+                host_source_path=sink.text(rid, host_path, f"{w}.host.sourcePath"),
+            )
+        )
     ctrs = []
     for i, c in enumerate(as_list(containers, f"{where}.containerDefinitions")):
         w = f"{where}.containerDefinitions[{i}]"
@@ -287,32 +383,50 @@ def task_definition(sink: Sink, rid: str, *, family: str, revision: int, task_ro
             src = sink.text(rid, get(m, "SourceVolume"), f"{mw}.sourceVolume")
             if src is None:
                 raise FieldError(f"{mw}.sourceVolume", "required")
-            mps.append(EcsMountPoint(source_volume=src,
-                                     container_path=sink.text(rid, get(m, "ContainerPath"), f"{mw}.containerPath"),
-                                     read_only=sink.flag(rid, get(m, "ReadOnly"), f"{mw}.readOnly")))
-        ctrs.append(EcsContainer(
-            name=sink.text(rid, get(c, "Name"), f"{w}.name") or f"container{i}",
-            image=sink.text(rid, get(c, "Image"), f"{w}.image"),
-            user=sink.text(rid, get(c, "User"), f"{w}.user"),
-            privileged=sink.flag(rid, get(c, "Privileged"), f"{w}.privileged"),
-            capabilities_add=sink.strings(rid, get(caps, "Add"), f"{w}.linuxParameters.capabilities.add"),
-            capabilities_drop=sink.strings(rid, get(caps, "Drop"), f"{w}.linuxParameters.capabilities.drop"),
-            mount_points=mps))
+            mps.append(
+                EcsMountPoint(
+                    source_volume=src,
+                    container_path=sink.text(rid, get(m, "ContainerPath"), f"{mw}.containerPath"),
+                    read_only=sink.flag(rid, get(m, "ReadOnly"), f"{mw}.readOnly"),
+                )
+            )
+        ctrs.append(
+            EcsContainer(
+                name=sink.text(rid, get(c, "Name"), f"{w}.name") or f"container{i}",
+                image=sink.text(rid, get(c, "Image"), f"{w}.image"),
+                user=sink.text(rid, get(c, "User"), f"{w}.user"),
+                privileged=sink.flag(rid, get(c, "Privileged"), f"{w}.privileged"),
+                capabilities_add=sink.strings(rid, get(caps, "Add"), f"{w}.linuxParameters.capabilities.add"),
+                capabilities_drop=sink.strings(
+                    rid, get(caps, "Drop"), f"{w}.linuxParameters.capabilities.drop"
+                ),
+                mount_points=mps,
+            )
+        )
     return TaskDefinition(
-        arn=rid, family=family, revision=revision, account_id=sink.account, region=sink.region,
-        status="ACTIVE", task_role_arn=sink.ident(rid, task_role, f"{where}.taskRoleArn"),
+        arn=rid,
+        family=family,
+        revision=revision,
+        account_id=sink.account,
+        region=sink.region,
+        status="ACTIVE",
+        task_role_arn=sink.ident(rid, task_role, f"{where}.taskRoleArn"),
         execution_role_arn=sink.ident(rid, execution_role, f"{where}.executionRoleArn"),
         network_mode=sink.text(rid, network_mode, f"{where}.networkMode"),
         requires_compatibilities=sink.strings(rid, compatibilities, f"{where}.requiresCompatibilities"),
-        volumes=vols, containers=ctrs, tags=tags)
+        volumes=vols,
+        containers=ctrs,
+        tags=tags,
+    )
 
 
 def _upper(value: str | None) -> str | None:
     return value.upper() if isinstance(value, str) else value
 
 
-def lambda_function(sink: Sink, rid: str, *, name: str, role, fs_configs, security_groups, subnets, tags,
-                    where: str) -> LambdaFunction:
+def lambda_function(
+    sink: Sink, rid: str, *, name: str, role, fs_configs, security_groups, subnets, tags, where: str
+) -> LambdaFunction:
     configs = []
     for i, cfg in enumerate(as_list(fs_configs, f"{where}.FileSystemConfigs")):
         w = f"{where}.FileSystemConfigs[{i}]"
@@ -324,21 +438,51 @@ def lambda_function(sink: Sink, rid: str, *, name: str, role, fs_configs, securi
         arn = get(cfg, "Arn")
         if arn is None:
             raise FieldError(f"{w}.Arn", "required")
-        configs.append(LambdaFileSystemConfig(arn=sink.ident(rid, arn, f"{w}.Arn"),
-                                              local_mount_path=sink.text(rid, get(cfg, "LocalMountPath"),
-                                                                         f"{w}.LocalMountPath")))
-    return LambdaFunction(arn=rid, name=name, account_id=sink.account, region=sink.region,
-                          role_arn=sink.ident(rid, role, f"{where}.Role"), file_system_configs=configs,
-                          security_group_ids=sink.strings(rid, security_groups, f"{where}.VpcConfig.SecurityGroupIds"),
-                          subnet_ids=sink.strings(rid, subnets, f"{where}.VpcConfig.SubnetIds"), tags=tags)
+        configs.append(
+            LambdaFileSystemConfig(
+                arn=sink.ident(rid, arn, f"{w}.Arn"),
+                local_mount_path=sink.text(rid, get(cfg, "LocalMountPath"), f"{w}.LocalMountPath"),
+            )
+        )
+    return LambdaFunction(
+        arn=rid,
+        name=name,
+        account_id=sink.account,
+        region=sink.region,
+        role_arn=sink.ident(rid, role, f"{where}.Role"),
+        file_system_configs=configs,
+        security_group_ids=sink.strings(rid, security_groups, f"{where}.VpcConfig.SecurityGroupIds"),
+        subnet_ids=sink.strings(rid, subnets, f"{where}.VpcConfig.SubnetIds"),
+        tags=tags,
+    )
 
 
-def ecs_service(sink: Sink, rid: str, *, name: str, cluster_arn: str, task_definition_arn, desired, launch_type,
-                platform_version, security_groups, subnets, tags, where: str) -> EcsService:
-    return EcsService(arn=rid, name=name, cluster_arn=cluster_arn, account_id=sink.account, region=sink.region,
-                      task_definition_arn=sink.ident(rid, task_definition_arn, f"{where}.TaskDefinition"),
-                      desired_count=sink.number(rid, desired, f"{where}.DesiredCount"),
-                      launch_type=sink.text(rid, launch_type, f"{where}.LaunchType"),
-                      platform_version=sink.text(rid, platform_version, f"{where}.PlatformVersion"),
-                      security_group_ids=sink.strings(rid, security_groups, f"{where}.SecurityGroups"),
-                      subnet_ids=sink.strings(rid, subnets, f"{where}.Subnets"), tags=tags)
+def ecs_service(
+    sink: Sink,
+    rid: str,
+    *,
+    name: str,
+    cluster_arn: str,
+    task_definition_arn,
+    desired,
+    launch_type,
+    platform_version,
+    security_groups,
+    subnets,
+    tags,
+    where: str,
+) -> EcsService:
+    return EcsService(
+        arn=rid,
+        name=name,
+        cluster_arn=cluster_arn,
+        account_id=sink.account,
+        region=sink.region,
+        task_definition_arn=sink.ident(rid, task_definition_arn, f"{where}.TaskDefinition"),
+        desired_count=sink.number(rid, desired, f"{where}.DesiredCount"),
+        launch_type=sink.text(rid, launch_type, f"{where}.LaunchType"),
+        platform_version=sink.text(rid, platform_version, f"{where}.PlatformVersion"),
+        security_group_ids=sink.strings(rid, security_groups, f"{where}.SecurityGroups"),
+        subnet_ids=sink.strings(rid, subnets, f"{where}.Subnets"),
+        tags=tags,
+    )

@@ -29,10 +29,22 @@ from auditor.review.intrinsics import SUB_VAR, Resolver
 from auditor.review.loader import line_of
 from auditor.review.values import FieldError, Unknown, as_dict, as_list, first_unknown, get, tags_of
 
-SUPPORTED = ("AWS::EFS::FileSystem", "AWS::EFS::AccessPoint", "AWS::EFS::MountTarget", "AWS::EC2::SecurityGroup",
-             "AWS::EC2::SecurityGroupIngress", "AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::RolePolicy",
-             "AWS::IAM::ManagedPolicy", "AWS::ECS::TaskDefinition", "AWS::ECS::Service", "AWS::ECS::Cluster",
-             "AWS::Lambda::Function", "AWS::Serverless::Function")
+SUPPORTED = (
+    "AWS::EFS::FileSystem",
+    "AWS::EFS::AccessPoint",
+    "AWS::EFS::MountTarget",
+    "AWS::EC2::SecurityGroup",
+    "AWS::EC2::SecurityGroupIngress",
+    "AWS::IAM::Role",
+    "AWS::IAM::Policy",
+    "AWS::IAM::RolePolicy",
+    "AWS::IAM::ManagedPolicy",
+    "AWS::ECS::TaskDefinition",
+    "AWS::ECS::Service",
+    "AWS::ECS::Cluster",
+    "AWS::Lambda::Function",
+    "AWS::Serverless::Function",
+)
 
 
 class Template:
@@ -44,10 +56,15 @@ class Template:
         self.resources: dict[str, dict] = {}
         for lid, res in resources.items():
             if not isinstance(res, dict) or not isinstance(res.get("Type"), str):
-                raise InputError(f"{label}:{line_of(res, line_of(resources))}: Resources.{lid}.Type: required")
+                raise InputError(
+                    f"{label}:{line_of(res, line_of(resources))}: Resources.{lid}.Type: required"
+                )
             self.resources[str(lid)] = res
-        self.globals = as_dict(get(doc.get("Globals") or {}, "Function"), "Globals.Function") \
-            if isinstance(doc.get("Globals"), dict) else {}
+        self.globals = (
+            as_dict(get(doc.get("Globals") or {}, "Function"), "Globals.Function")
+            if isinstance(doc.get("Globals"), dict)
+            else {}
+        )
         self._ids: dict[str, dict] = {}
         self._busy: set[str] = set()
         self.r = Resolver(doc, sink.account, sink.region, sink.partition, self.ref, self.getatt)
@@ -73,8 +90,10 @@ class Template:
             return
         first, second = cycle[0]
         chain = " -> ".join([u for u, _ in cycle] + [first])
-        raise InputError(f"{self.label}:{line_of(self.resources[first], 1)}: Resources.{first}.{where[(first, second)]}: "
-                         f"circular dependency {chain}; CloudFormation refuses the template")
+        raise InputError(
+            f"{self.label}:{line_of(self.resources[first], 1)}: Resources.{first}.{where[(first, second)]}: "
+            f"circular dependency {chain}; CloudFormation refuses the template"
+        )
 
     # --- identities ---------------------------------------------------------------------------------
 
@@ -110,7 +129,11 @@ class Template:
         if kind == "AWS::EFS::FileSystem":
             return {"Ref": lid, "FileSystemId": lid, "Arn": s.arn("elasticfilesystem", f"file-system/{lid}")}
         if kind == "AWS::EFS::AccessPoint":
-            return {"Ref": lid, "AccessPointId": lid, "Arn": s.arn("elasticfilesystem", f"access-point/{lid}")}
+            return {
+                "Ref": lid,
+                "AccessPointId": lid,
+                "Arn": s.arn("elasticfilesystem", f"access-point/{lid}"),
+            }
         if kind in ("AWS::EC2::SecurityGroup", "AWS::EFS::MountTarget"):
             return {"Ref": lid, "GroupId": lid}
         if kind == "AWS::IAM::Role":
@@ -127,14 +150,20 @@ class Template:
             return {"Ref": arn, "TaskDefinitionArn": arn}
         if kind == "AWS::ECS::Cluster":
             name = self.name(lid, "ClusterName", lid)
-            return {"Ref": name, "Arn": name if isinstance(name, Unknown) else s.arn("ecs", f"cluster/{name}")}
+            return {
+                "Ref": name,
+                "Arn": name if isinstance(name, Unknown) else s.arn("ecs", f"cluster/{name}"),
+            }
         if kind == "AWS::ECS::Service":
             name, cluster = self.name(lid, "ServiceName", lid), self.cluster_name(lid)
             arn = first_unknown([name, cluster]) or s.arn("ecs", f"service/{cluster}/{name}")
             return {"Ref": arn, "ServiceArn": arn, "Name": name}
         if kind in ("AWS::Lambda::Function", "AWS::Serverless::Function"):
             name = self.name(lid, "FunctionName", lid)
-            return {"Ref": name, "Arn": name if isinstance(name, Unknown) else s.arn("lambda", f"function:{name}")}
+            return {
+                "Ref": name,
+                "Arn": name if isinstance(name, Unknown) else s.arn("lambda", f"function:{name}"),
+            }
         return {}
 
     def cluster_name(self, lid: str):
@@ -182,8 +211,13 @@ class Template:
                     raise FieldError("Properties", props.reason)
                 if not isinstance(props, dict):
                     raise FieldError("Properties", "expected a mapping")
-                if kind in ("AWS::EFS::MountTarget", "AWS::EC2::SecurityGroupIngress", "AWS::IAM::Policy",
-                            "AWS::IAM::RolePolicy", "AWS::IAM::ManagedPolicy"):
+                if kind in (
+                    "AWS::EFS::MountTarget",
+                    "AWS::EC2::SecurityGroupIngress",
+                    "AWS::IAM::Policy",
+                    "AWS::IAM::RolePolicy",
+                    "AWS::IAM::ManagedPolicy",
+                ):
                     later.append((lid, props, kind, line))
                     continue
                 self.convert(lid, kind, props, line)
@@ -206,12 +240,21 @@ class Template:
             encrypted = s.flag(arn, p.get("Encrypted", False), "Encrypted")  # API default: not encrypted
             backup = s.text(arn, get(p, "BackupPolicy", "Status", default="DISABLED"), "BackupPolicy.Status")
             tags = tags_of(p.get("FileSystemTags"), "FileSystemTags")
-            fs = FileSystem(arn=arn, file_system_id=lid, account_id=s.account, region=s.region,
-                            name=(tags or {}).get("Name"), encrypted=encrypted,
-                            kms_key_id=s.text(arn, p.get("KmsKeyId"), "KmsKeyId"),
-                            availability_zone_name=s.text(arn, p.get("AvailabilityZoneName"), "AvailabilityZoneName"),
-                            policy_status=status, policy=policy, backup_policy_status=backup and backup.upper(),
-                            mount_targets=[], tags=tags)
+            fs = FileSystem(
+                arn=arn,
+                file_system_id=lid,
+                account_id=s.account,
+                region=s.region,
+                name=(tags or {}).get("Name"),
+                encrypted=encrypted,
+                kms_key_id=s.text(arn, p.get("KmsKeyId"), "KmsKeyId"),
+                availability_zone_name=s.text(arn, p.get("AvailabilityZoneName"), "AvailabilityZoneName"),
+                policy_status=status,
+                policy=policy,
+                backup_policy_status=backup and backup.upper(),
+                mount_targets=[],
+                tags=tags,
+            )
             s.add("file_systems", fs, self.label, line, "efs")
         elif kind == "AWS::EFS::AccessPoint":
             ap = access_point(s, ident["Arn"], lid, p)
@@ -219,11 +262,18 @@ class Template:
                 s.add("access_points", ap, self.label, line, "efs")
         elif kind == "AWS::EC2::SecurityGroup":
             rid = f"{s.account}/{lid}"
-            rules = [build.ingress_rule(s, rid, r, f"SecurityGroupIngress[{i}]")
-                     for i, r in enumerate(as_list(p.get("SecurityGroupIngress"), "SecurityGroupIngress"))]
-            sg = SecurityGroup(group_id=lid, account_id=s.account, region=s.region,
-                               vpc_id=s.text(rid, p.get("VpcId"), "VpcId"), name=s.text(rid, p.get("GroupName"), "GroupName"),
-                               ingress=None if None in rules else rules)
+            rules = [
+                build.ingress_rule(s, rid, r, f"SecurityGroupIngress[{i}]")
+                for i, r in enumerate(as_list(p.get("SecurityGroupIngress"), "SecurityGroupIngress"))
+            ]
+            sg = SecurityGroup(
+                group_id=lid,
+                account_id=s.account,
+                region=s.region,
+                vpc_id=s.text(rid, p.get("VpcId"), "VpcId"),
+                name=s.text(rid, p.get("GroupName"), "GroupName"),
+                ingress=None if None in rules else rules,
+            )
             s.add("security_groups", sg, self.label, line, "ec2")
         elif kind == "AWS::IAM::Role":
             s.add("roles", role(s, ident["Arn"], ident["Ref"], p), self.label, line, "iam")
@@ -231,11 +281,20 @@ class Template:
             family = ident["TaskDefinitionArn"]
             fam = family.split("task-definition/", 1)[1].rsplit(":", 1)[0] if isinstance(family, str) else lid
             arn = family if isinstance(family, str) else s.arn("ecs", f"task-definition/{lid}:1")
-            td = build.task_definition(s, arn, family=fam, revision=1, task_role=p.get("TaskRoleArn"),
-                                       execution_role=p.get("ExecutionRoleArn"), network_mode=p.get("NetworkMode"),
-                                       compatibilities=p.get("RequiresCompatibilities"), volumes=p.get("Volumes"),
-                                       containers=p.get("ContainerDefinitions"), tags=tags_of(p.get("Tags"), "Tags"),
-                                       where="")
+            td = build.task_definition(
+                s,
+                arn,
+                family=fam,
+                revision=1,
+                task_role=p.get("TaskRoleArn"),
+                execution_role=p.get("ExecutionRoleArn"),
+                network_mode=p.get("NetworkMode"),
+                compatibilities=p.get("RequiresCompatibilities"),
+                volumes=p.get("Volumes"),
+                containers=p.get("ContainerDefinitions"),
+                tags=tags_of(p.get("Tags"), "Tags"),
+                where="",
+            )
             if td is not None:
                 s.add("task_definitions", td, self.label, line, "ecs")
         elif kind == "AWS::ECS::Service":
@@ -244,11 +303,20 @@ class Template:
                 s.unresolved(None, f"{lid}.ServiceName", arn)
                 return
             vpc = get(p, "NetworkConfiguration", "AwsvpcConfiguration")
-            svc = build.ecs_service(s, arn, name=str(ident["Name"]), cluster_arn=s.arn("ecs", f"cluster/{cluster}"),
-                                    task_definition_arn=p.get("TaskDefinition"), desired=p.get("DesiredCount"),
-                                    launch_type=p.get("LaunchType"), platform_version=p.get("PlatformVersion"),
-                                    security_groups=get(vpc, "SecurityGroups"), subnets=get(vpc, "Subnets"),
-                                    tags=tags_of(p.get("Tags"), "Tags"), where="")
+            svc = build.ecs_service(
+                s,
+                arn,
+                name=str(ident["Name"]),
+                cluster_arn=s.arn("ecs", f"cluster/{cluster}"),
+                task_definition_arn=p.get("TaskDefinition"),
+                desired=p.get("DesiredCount"),
+                launch_type=p.get("LaunchType"),
+                platform_version=p.get("PlatformVersion"),
+                security_groups=get(vpc, "SecurityGroups"),
+                subnets=get(vpc, "Subnets"),
+                tags=tags_of(p.get("Tags"), "Tags"),
+                where="",
+            )
             s.add("ecs_services", svc, self.label, line, "ecs")
         elif kind in ("AWS::Lambda::Function", "AWS::Serverless::Function"):
             arn = ident["Arn"]
@@ -259,10 +327,17 @@ class Template:
             if kind == "AWS::Serverless::Function" and role_arn is None:
                 role_arn = sam.implicit_role(self, lid, p, line)
             vpc = p.get("VpcConfig") or {}
-            fn = build.lambda_function(s, arn, name=arn.rsplit(":", 1)[1], role=role_arn,
-                                       fs_configs=p.get("FileSystemConfigs"),
-                                       security_groups=get(vpc, "SecurityGroupIds"), subnets=get(vpc, "SubnetIds"),
-                                       tags=tags_of(p.get("Tags"), "Tags"), where="")
+            fn = build.lambda_function(
+                s,
+                arn,
+                name=arn.rsplit(":", 1)[1],
+                role=role_arn,
+                fs_configs=p.get("FileSystemConfigs"),
+                security_groups=get(vpc, "SecurityGroupIds"),
+                subnets=get(vpc, "SubnetIds"),
+                tags=tags_of(p.get("Tags"), "Tags"),
+                where="",
+            )
             s.add("lambda_functions", fn, self.label, line, "lambda")
 
     def attach(self, lid: str, kind: str, p: dict, line: int) -> None:
@@ -270,36 +345,64 @@ class Template:
         s = self.sink
         if kind == "AWS::EFS::MountTarget":
             fs_id = p.get("FileSystemId")
-            mt = MountTarget(mount_target_id=lid, file_system_id=s.ident(None, fs_id, "FileSystemId") or "",
-                             subnet_id=s.text(None, p.get("SubnetId"), "SubnetId"),
-                             ip_address=s.text(None, p.get("IpAddress"), "IpAddress"),
-                             security_group_ids=s.strings(None, p.get("SecurityGroups"), "SecurityGroups"))
-            replace(s, "file_systems", lambda fs: fs.file_system_id == mt.file_system_id,
-                    lambda fs: fs.model_copy(update={"mount_targets": [*(fs.mount_targets or []), mt]}),
-                    f"{self.label}:{line}: mount target {lid} of file system {mt.file_system_id}", (self.label, line))
+            mt = MountTarget(
+                mount_target_id=lid,
+                file_system_id=s.ident(None, fs_id, "FileSystemId") or "",
+                subnet_id=s.text(None, p.get("SubnetId"), "SubnetId"),
+                ip_address=s.text(None, p.get("IpAddress"), "IpAddress"),
+                security_group_ids=s.strings(None, p.get("SecurityGroups"), "SecurityGroups"),
+            )
+            replace(
+                s,
+                "file_systems",
+                lambda fs: fs.file_system_id == mt.file_system_id,
+                lambda fs: fs.model_copy(update={"mount_targets": [*(fs.mount_targets or []), mt]}),
+                f"{self.label}:{line}: mount target {lid} of file system {mt.file_system_id}",
+                (self.label, line),
+            )
         elif kind == "AWS::EC2::SecurityGroupIngress":
             gid = s.ident(None, p.get("GroupId"), "GroupId")
             rule = build.ingress_rule(s, f"{s.account}/{gid}", p, lid)
-            replace(s, "security_groups", lambda g: g.group_id == gid,
-                    lambda g: g.model_copy(update={"ingress": None if rule is None or g.ingress is None
-                                                   else [*g.ingress, rule]}),
-                    f"{self.label}:{line}: ingress rule {lid} of security group {gid}", (self.label, line))
+            replace(
+                s,
+                "security_groups",
+                lambda g: g.group_id == gid,
+                lambda g: g.model_copy(
+                    update={"ingress": None if rule is None or g.ingress is None else [*g.ingress, rule]}
+                ),
+                f"{self.label}:{line}: ingress rule {lid} of security group {gid}",
+                (self.label, line),
+            )
         else:
             doc = p.get("PolicyDocument")
             names = p.get("Roles") if kind != "AWS::IAM::RolePolicy" else [p.get("RoleName")]
             policy_arn = self.identity(lid).get("PolicyArn") if kind == "AWS::IAM::ManagedPolicy" else None
             if isinstance(policy_arn, str):
-                s.add("managed_policies", ManagedPolicy(arn=policy_arn, name=policy_arn.rsplit("/", 1)[1],
-                                                        document=s.document(policy_arn, doc, "PolicyDocument")),
-                      self.label, line, "iam")
+                s.add(
+                    "managed_policies",
+                    ManagedPolicy(
+                        arn=policy_arn,
+                        name=policy_arn.rsplit("/", 1)[1],
+                        document=s.document(policy_arn, doc, "PolicyDocument"),
+                    ),
+                    self.label,
+                    line,
+                    "iam",
+                )
             for name in as_list(names, "Roles"):
                 if isinstance(name, Unknown):
                     s.unresolved(None, f"{lid}.Roles", name)
                     continue
                 pname = str(p.get("PolicyName") or lid)
-                replace(s, "roles", lambda r, n=str(name): r.role_name == n,
-                        lambda r, pn=pname: _add_policy(s, r, pn, doc, policy_arn),
-                        f"{self.label}:{line}: policy {lid} of role {name}", (self.label, line), str(name))
+                replace(
+                    s,
+                    "roles",
+                    lambda r, n=str(name): r.role_name == n,
+                    lambda r, pn=pname: _add_policy(s, r, pn, doc, policy_arn),
+                    f"{self.label}:{line}: policy {lid} of role {name}",
+                    (self.label, line),
+                    str(name),
+                )
 
 
 def _field(lid: str, exc: FieldError) -> str:
@@ -310,12 +413,18 @@ def _references(value, path: str):
     """(logical id, field path) for every Ref, Fn::GetAtt, Fn::Sub variable and DependsOn in a resource."""
     if isinstance(value, dict):
         if len(value) == 1:
-            (key, arg), = value.items()
+            ((key, arg),) = value.items()
             if key == "Ref" and isinstance(arg, str):
                 yield arg, path
                 return
             if key == "Fn::GetAtt":
-                name = arg.split(".", 1)[0] if isinstance(arg, str) else arg[0] if isinstance(arg, list) and arg else None
+                name = (
+                    arg.split(".", 1)[0]
+                    if isinstance(arg, str)
+                    else arg[0]
+                    if isinstance(arg, list) and arg
+                    else None
+                )
                 if isinstance(name, str):
                     yield name, path
             if key == "Fn::Sub":
@@ -343,7 +452,9 @@ def _add_policy(s: Sink, r: IamRole, name: str, doc, policy_arn) -> IamRole:
     return r.model_copy(update={"inline_policies": inline})
 
 
-def replace(s: Sink, kind: str, match, change, what: str, site: tuple[str, int], role_name: str | None = None) -> None:
+def replace(
+    s: Sink, kind: str, match, change, what: str, site: tuple[str, int], role_name: str | None = None
+) -> None:
     """Apply a declared change to its target: a resource the files declare, else the one live in the
     --against snapshot (which the files now change: it is declared at ``site``). A change that cannot be
     placed is never dropped: a role known nowhere gets a stand-in whose policies are unknown (every result
@@ -357,8 +468,10 @@ def replace(s: Sink, kind: str, match, change, what: str, site: tuple[str, int],
     if len(live) == 1:
         s.add(kind, change(live[0]), site[0], site[1], build.SERVICES[kind])
         return
-    reason = (f"{what}: its target is neither declared in the reviewed files nor in the --against snapshot; "
-              "what it could affect is NOT_ASSESSED")
+    reason = (
+        f"{what}: its target is neither declared in the reviewed files nor in the --against snapshot; "
+        "what it could affect is NOT_ASSESSED"
+    )
     if len(live) > 1:
         reason = f"{what}: its target matches {len(live)} resources of the --against snapshot; NOT_ASSESSED"
     target = None
@@ -378,9 +491,14 @@ def access_point(s: Sink, arn: str, ap_id: str, p: dict) -> AccessPoint | None:
     posix = None
     if pu:
         pu = as_dict(pu, "PosixUser")
-        posix = PosixUser(uid=_required_int(pu, "Uid", "PosixUser"), gid=_required_int(pu, "Gid", "PosixUser"),
-                          secondary_gids=[build.as_int(g, "PosixUser.SecondaryGids") for g in
-                                          as_list(get(pu, "SecondaryGids"), "PosixUser.SecondaryGids")])
+        posix = PosixUser(
+            uid=_required_int(pu, "Uid", "PosixUser"),
+            gid=_required_int(pu, "Gid", "PosixUser"),
+            secondary_gids=[
+                build.as_int(g, "PosixUser.SecondaryGids")
+                for g in as_list(get(pu, "SecondaryGids"), "PosixUser.SecondaryGids")
+            ],
+        )
     root = None
     if rd:
         rd = as_dict(rd, "RootDirectory")
@@ -388,17 +506,29 @@ def access_point(s: Sink, arn: str, ap_id: str, p: dict) -> AccessPoint | None:
         info = None
         if ci:
             ci = as_dict(ci, "RootDirectory.CreationInfo")
-            info = CreationInfo(owner_uid=_required_int(ci, "OwnerUid", "CreationInfo"),
-                                owner_gid=_required_int(ci, "OwnerGid", "CreationInfo"),
-                                permissions=str(get(ci, "Permissions") or ""))
+            info = CreationInfo(
+                owner_uid=_required_int(ci, "OwnerUid", "CreationInfo"),
+                owner_gid=_required_int(ci, "OwnerGid", "CreationInfo"),
+                permissions=str(get(ci, "Permissions") or ""),
+            )
         root = RootDirectory(path=build.as_str(get(rd, "Path"), "RootDirectory.Path"), creation_info=info)
-    tags = tags_of(get(p, "AccessPointTags") if get(p, "AccessPointTags") is not None else get(p, "Tags"), "Tags")
+    tags = tags_of(
+        get(p, "AccessPointTags") if get(p, "AccessPointTags") is not None else get(p, "Tags"), "Tags"
+    )
     fs_id = get(p, "FileSystemId")
     if fs_id is None:
         raise FieldError("FileSystemId", "required")
-    return AccessPoint(arn=arn, access_point_id=ap_id, file_system_id=s.ident(arn, fs_id, "FileSystemId"),
-                       account_id=s.account, region=s.region, name=(tags or {}).get("Name"), posix_user=posix,
-                       root_directory=root, tags=tags)
+    return AccessPoint(
+        arn=arn,
+        access_point_id=ap_id,
+        file_system_id=s.ident(arn, fs_id, "FileSystemId"),
+        account_id=s.account,
+        region=s.region,
+        name=(tags or {}).get("Name"),
+        posix_user=posix,
+        root_directory=root,
+        tags=tags,
+    )
 
 
 def _required_int(d: dict, key: str, where: str) -> int:
@@ -418,13 +548,17 @@ def role(s: Sink, arn, name, p: dict) -> IamRole:
             continue
         inline[str(get(pol, "PolicyName") or f"policy{i}")] = doc
     trust = p.get("AssumeRolePolicyDocument")
-    return IamRole(arn=arn, role_name=str(name), account_id=s.account,
-                   path=s.text(arn, p.get("Path", "/"), "Path"),
-                   trust_policy=s.document(arn, trust, "AssumeRolePolicyDocument") if trust is not None else None,
-                   inline_policies=inline,
-                   attached_policy_arns=s.strings(arn, p.get("ManagedPolicyArns", []), "ManagedPolicyArns"),
-                   permissions_boundary_arn=s.text(arn, p.get("PermissionsBoundary"), "PermissionsBoundary"),
-                   tags=tags_of(p.get("Tags"), "Tags"))
+    return IamRole(
+        arn=arn,
+        role_name=str(name),
+        account_id=s.account,
+        path=s.text(arn, p.get("Path", "/"), "Path"),
+        trust_policy=s.document(arn, trust, "AssumeRolePolicyDocument") if trust is not None else None,
+        inline_policies=inline,
+        attached_policy_arns=s.strings(arn, p.get("ManagedPolicyArns", []), "ManagedPolicyArns"),
+        permissions_boundary_arn=s.text(arn, p.get("PermissionsBoundary"), "PermissionsBoundary"),
+        tags=tags_of(p.get("Tags"), "Tags"),
+    )
 
 
 def read(doc: dict, label: str, sink: Sink) -> None:

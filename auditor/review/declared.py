@@ -21,16 +21,30 @@ from auditor.review.loader import documents, input_files, kind_of, line_of, read
 from auditor.review.values import FieldError
 
 READERS = {
-    "cloudformation": lambda docs, label, sink: [cfn.read(d, label, sink) for d in docs if isinstance(d, dict)],
+    "cloudformation": lambda docs, label, sink: [
+        cfn.read(d, label, sink) for d in docs if isinstance(d, dict)
+    ],
     "terraform": lambda docs, label, sink: terraform.read(docs[0], label, sink),
     "ecs-task-definition": lambda docs, label, sink: api_json.read_task_definition(docs[0], label, sink),
     "lambda": lambda docs, label, sink: api_json.read_lambda(docs[0], label, sink),
 }
-CLUSTER_SCOPED = {"PersistentVolume", "StorageClass", "Namespace", "CSIDriver", "ClusterRole", "ClusterRoleBinding"}
+CLUSTER_SCOPED = {
+    "PersistentVolume",
+    "StorageClass",
+    "Namespace",
+    "CSIDriver",
+    "ClusterRole",
+    "ClusterRoleBinding",
+}
 
 
-def load_declared(paths: Sequence[Path], account: str | None = None, region: str | None = None,
-                  cluster: str = "review", live: Snapshot | None = None) -> Snapshot:
+def load_declared(
+    paths: Sequence[Path],
+    account: str | None = None,
+    region: str | None = None,
+    cluster: str = "review",
+    live: Snapshot | None = None,
+) -> Snapshot:
     """The resources the files declare, as deploying them would create them; a change to a resource of the
     live snapshot (a policy on a live role) declares that resource as changed."""
     sink = Sink(account, region, live)
@@ -41,10 +55,14 @@ def load_declared(paths: Sequence[Path], account: str | None = None, region: str
         kind = kind_of(docs)
         if kind is None:
             if all(d is None for d in docs):
-                raise InputError(f"{label}:1: empty: no template, plan, task definition, function configuration "
-                                 "or manifest in this file")
-            raise InputError(f"{label}:1: not a CloudFormation template, Terraform plan JSON, ECS task definition, "
-                             "Lambda function configuration or Kubernetes manifest")
+                raise InputError(
+                    f"{label}:1: empty: no template, plan, task definition, function configuration "
+                    "or manifest in this file"
+                )
+            raise InputError(
+                f"{label}:1: not a CloudFormation template, Terraform plan JSON, ECS task definition, "
+                "Lambda function configuration or Kubernetes manifest"
+            )
         sink.sources.append(label)
         if kind == "kubernetes":
             k8s_files.append((path, label, docs))
@@ -67,7 +85,7 @@ def _with_kubernetes(snap: Snapshot, files: list[tuple[Path, str, list]], cluste
     k8s = load_manifests([p for p, _, _ in files], cluster)
     labels = {str(p): label for p, label, _ in files}
     declared = dict(snap.declared_at)
-    for path, label, docs in files:
+    for _path, label, docs in files:
         for doc in docs:
             for obj in _objects(doc):
                 meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
@@ -81,11 +99,26 @@ def _with_kubernetes(snap: Snapshot, files: list[tuple[Path, str, list]], cluste
             if wl.source_file:
                 source = labels.get(wl.source_file, wl.source_file)
                 declared[k8s_id(c.name, wl.namespace, wl.kind, wl.name)] = f"{source}:{wl.source_line or 1}"
-    units = snap.units if snap.file_systems or snap.roles or snap.task_definitions or snap.lambda_functions \
-        or snap.access_points or snap.security_groups or snap.ecs_services else []
+    units = (
+        snap.units
+        if snap.file_systems
+        or snap.roles
+        or snap.task_definitions
+        or snap.lambda_functions
+        or snap.access_points
+        or snap.security_groups
+        or snap.ecs_services
+        else []
+    )
     units = list(units) + [u.model_copy(update={"method": "declared"}) for u in k8s.units]
-    return snap.model_copy(update={"units": units, "issues": [*snap.issues, *k8s.issues], "clusters": k8s.clusters,
-                                   "declared_at": dict(sorted(declared.items()))})
+    return snap.model_copy(
+        update={
+            "units": units,
+            "issues": [*snap.issues, *k8s.issues],
+            "clusters": k8s.clusters,
+            "declared_at": dict(sorted(declared.items())),
+        }
+    )
 
 
 def _objects(doc):

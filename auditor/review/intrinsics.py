@@ -21,15 +21,26 @@ MAX_DEPTH = 64
 
 
 class Resolver:
-    def __init__(self, template: dict, account: str, region: str, partition: str,
-                 ref: Callable[[str], object], getatt: Callable[[str, str], object]) -> None:
+    def __init__(
+        self,
+        template: dict,
+        account: str,
+        region: str,
+        partition: str,
+        ref: Callable[[str], object],
+        getatt: Callable[[str, str], object],
+    ) -> None:
         self.params: dict[str, object] = {}
         params = template.get("Parameters")
         for name, spec in (params if isinstance(params, dict) else {}).items():
             self.params[str(name)] = _param_value(str(name), spec)
-        self.pseudo = {"AWS::AccountId": account, "AWS::Region": region, "AWS::Partition": partition,
-                       "AWS::URLSuffix": "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com",
-                       "AWS::NoValue": NOVALUE}
+        self.pseudo = {
+            "AWS::AccountId": account,
+            "AWS::Region": region,
+            "AWS::Partition": partition,
+            "AWS::URLSuffix": "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com",
+            "AWS::NoValue": NOVALUE,
+        }
         for name in ("AWS::StackName", "AWS::StackId", "AWS::NotificationARNs"):
             self.pseudo[name] = Unknown(f"Ref {name}")
         self.mappings = template.get("Mappings") if isinstance(template.get("Mappings"), dict) else {}
@@ -52,8 +63,12 @@ class Resolver:
                 raise FieldError(self.where(), "intrinsic functions nested too deeply")
             if isinstance(value, dict):
                 if len(value) == 1:
-                    (key, arg), = value.items()
-                    if key == "Ref" or (isinstance(key, str) and key.startswith("Fn::")) or key == "Condition":
+                    ((key, arg),) = value.items()
+                    if (
+                        key == "Ref"
+                        or (isinstance(key, str) and key.startswith("Fn::"))
+                        or key == "Condition"
+                    ):
                         return self._call(str(key), arg)
                 out = type(value)()
                 if hasattr(value, "line"):
@@ -95,7 +110,9 @@ class Resolver:
                 raise FieldError(self.where(), f"Condition {name} refers to itself")
             self._busy.add(name)
             try:
-                self._condition_cache[name] = self._truth(self.resolve(self.conditions[name]), f"Condition {name}")
+                self._condition_cache[name] = self._truth(
+                    self.resolve(self.conditions[name]), f"Condition {name}"
+                )
             finally:
                 self._busy.discard(name)
         return self._condition_cache[name]
@@ -132,8 +149,11 @@ class Resolver:
         except FieldError:
             raise
         except (TypeError, ValueError, IndexError, KeyError, AttributeError):
-            raise FieldError(self.where(), f"{fn} with arguments {json.dumps(args, default=str)[:80]}: "
-                                           "malformed (CloudFormation would refuse the template)") from None
+            raise FieldError(
+                self.where(),
+                f"{fn} with arguments {json.dumps(args, default=str)[:80]}: "
+                "malformed (CloudFormation would refuse the template)",
+            ) from None
 
     def _plain_fn(self, fn: str, args):
         if fn == "Fn::Join":
@@ -145,23 +165,33 @@ class Resolver:
                 raise TypeError
             i = int(index)
             if not 0 <= i < len(items):
-                raise FieldError(self.where(), f"Fn::Select index {i} is out of range for a list of {len(items)}")
+                raise FieldError(
+                    self.where(), f"Fn::Select index {i} is out of range for a list of {len(items)}"
+                )
             return items[i]
         if fn == "Fn::Split":
             delim, text = args
             return str(text).split(str(delim))
         if fn == "Fn::FindInMap":
             name, top, second = (str(a) for a in args[:3])
-            default = args[3].get("DefaultValue", NOVALUE) if len(args) > 3 and isinstance(args[3], dict) else NOVALUE
+            default = (
+                args[3].get("DefaultValue", NOVALUE)
+                if len(args) > 3 and isinstance(args[3], dict)
+                else NOVALUE
+            )
             mapping = self.mappings.get(name)
             level = mapping.get(top) if isinstance(mapping, dict) else None
             if isinstance(level, dict) and second in level:
                 return level[second]
             if default is not NOVALUE:
                 return default
-            missing = (f"no mapping {name}" if not isinstance(mapping, dict) else
-                       f"mapping {name} has no key {top}" if not isinstance(level, dict) else
-                       f"mapping {name}.{top} has no key {second}")
+            missing = (
+                f"no mapping {name}"
+                if not isinstance(mapping, dict)
+                else f"mapping {name} has no key {top}"
+                if not isinstance(level, dict)
+                else f"mapping {name}.{top} has no key {second}"
+            )
             raise FieldError(self.where(), f"Fn::FindInMap: {missing}")
         if fn == "Fn::Base64":
             return args

@@ -62,8 +62,9 @@ def _construct_mapping(loader: NodeLoader, node: yaml.MappingNode) -> Node:
         try:
             hash(key)
         except TypeError:
-            raise yaml.constructor.ConstructorError(None, None, "a mapping key must be a plain value",
-                                                    key_node.start_mark) from None
+            raise yaml.constructor.ConstructorError(
+                None, None, "a mapping key must be a plain value", key_node.start_mark
+            ) from None
         out[key] = loader.construct_object(value_node, deep=True)
     return out
 
@@ -86,7 +87,7 @@ def cfn_template(text: str, label: str) -> Node:
     if matches or not isinstance(template, dict):
         m = matches[0] if matches else None
         message = " ".join(str(m.message).split()) if m else "not a template"
-        message = message.split(" in \"<unicode string>\"")[0]
+        message = message.split(' in "<unicode string>"')[0]
         line = f":{m.linenumber}" if m and m.linenumber else ""
         raise InputError(f"{label}{line}: not a valid CloudFormation template: {message[:200]}")
     if inputs.expanded_size(template) > inputs.MAX_YAML_VALUES:
@@ -162,13 +163,18 @@ def input_files(paths) -> list[tuple[Path, str]]:
 
 
 def read_text(path: Path, label: str) -> str:
-    return inputs.read_text(path, "a template, plan, task definition, function configuration or manifest",
-                            yaml_input=path.suffix.lower() != ".json", label=label, bom=True)
+    return inputs.read_text(
+        path,
+        "a template, plan, task definition, function configuration or manifest",
+        yaml_input=path.suffix.lower() != ".json",
+        label=label,
+        bom=True,
+    )
 
 
 def documents(path: Path, label: str, text: str | None = None) -> list:
     text = read_text(path, label) if text is None else text
-    if path.suffix.lower() == ".json" or text.lstrip().startswith(("{", "[")) and _is_json(text):
+    if path.suffix.lower() == ".json" or (text.lstrip().startswith(("{", "[")) and _is_json(text)):
         return [json_document(text, label)]
     return yaml_documents(text, label)
 
@@ -186,7 +192,11 @@ def kind_of(docs: list) -> str | None:
     first = next((d for d in docs if d is not None), None)
     if not isinstance(first, dict):
         return None
-    if "AWSTemplateFormatVersion" in first or "Transform" in first or isinstance(first.get("Resources"), dict):
+    if (
+        "AWSTemplateFormatVersion" in first
+        or "Transform" in first
+        or isinstance(first.get("Resources"), dict)
+    ):
         return "cloudformation"
     if "format_version" in first and ("planned_values" in first or "resource_changes" in first):
         return "terraform"

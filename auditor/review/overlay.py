@@ -57,12 +57,20 @@ def rename_task_definitions(declared: Snapshot, renames: dict[str, str]) -> Snap
             arn = renames[td.arn]
             td = td.model_copy(update={"arn": arn, "revision": int(arn.rsplit(":", 1)[1])})
         tds.append(td)
-    svcs = [s.model_copy(update={"task_definition_arn": renames.get(s.task_definition_arn, s.task_definition_arn)})
-            for s in declared.ecs_services]
-    issues = [i.model_copy(update={"resource_id": renames.get(i.resource_id, i.resource_id)}) for i in declared.issues]
+    svcs = [
+        s.model_copy(
+            update={"task_definition_arn": renames.get(s.task_definition_arn, s.task_definition_arn)}
+        )
+        for s in declared.ecs_services
+    ]
+    issues = [
+        i.model_copy(update={"resource_id": renames.get(i.resource_id, i.resource_id)})
+        for i in declared.issues
+    ]
     at = {renames.get(k, k): v for k, v in declared.declared_at.items()}
-    return declared.model_copy(update={"task_definitions": tds, "ecs_services": svcs, "issues": issues,
-                                       "declared_at": at})
+    return declared.model_copy(
+        update={"task_definitions": tds, "ecs_services": svcs, "issues": issues, "declared_at": at}
+    )
 
 
 def overlay(live: Snapshot, declared: Snapshot) -> Snapshot:
@@ -79,8 +87,13 @@ def overlay(live: Snapshot, declared: Snapshot) -> Snapshot:
         clusters[c.name] = _overlay_cluster(clusters[c.name], c) if c.name in clusters else c
     scopes = {u.scope for u in live.units}
     units = list(live.units) + [u for u in declared.units if u.scope not in scopes]
-    return Snapshot(units=units, issues=[*live.issues, *declared.issues], clusters=list(clusters.values()),
-                    declared_at=declared.declared_at, **data).normalised()
+    return Snapshot(
+        units=units,
+        issues=[*live.issues, *declared.issues],
+        clusters=list(clusters.values()),
+        declared_at=declared.declared_at,
+        **data,
+    ).normalised()
 
 
 def _overlay_cluster(live: K8sCluster, declared: K8sCluster) -> K8sCluster:
@@ -94,7 +107,12 @@ def _overlay_cluster(live: K8sCluster, declared: K8sCluster) -> K8sCluster:
         merged = {key(o): o for o in theirs or []}
         for o in mine:
             was = merged.get(key(o))
-            if name == "persistent_volume_claims" and was is not None and was.volume_name and not o.volume_name:
+            if (
+                name == "persistent_volume_claims"
+                and was is not None
+                and was.volume_name
+                and not o.volume_name
+            ):
                 # applying a claim again keeps its binding: spec.volumeName is set once, by the binder
                 o = o.model_copy(update={"volume_name": was.volume_name})
             merged[key(o)] = o

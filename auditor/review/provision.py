@@ -50,7 +50,9 @@ def provision(snap: Snapshot, account: str, region: str) -> Snapshot:
     for ap in snap.access_points:
         if ap.posix_user is not None:
             gids.setdefault(ap.file_system_id, set()).add(ap.posix_user.gid)
-    unlisted = {i.scope for i in snap.issues if i.service == "efs" and i.operation in ("DescribeAccessPoints", "*")}
+    unlisted = {
+        i.scope for i in snap.issues if i.service == "efs" and i.operation in ("DescribeAccessPoints", "*")
+    }
     planned: dict[tuple, AccessPoint] = {}
     new_aps: list[AccessPoint] = []
     issues: list[CollectionIssue] = []
@@ -63,8 +65,12 @@ def provision(snap: Snapshot, account: str, region: str) -> Snapshot:
             sc = scs.get(pvc.storage_class_name or "")
             params = (sc.parameters or {}) if sc else {}
             pvc_id = k8s_id(cluster.name, pvc.namespace, "PersistentVolumeClaim", pvc.name)
-            if (pvc.volume_name or sc is None or params.get("provisioningMode") != "efs-ap"
-                    or pvc_id not in snap.declared_at):
+            if (
+                pvc.volume_name
+                or sc is None
+                or params.get("provisioningMode") != "efs-ap"
+                or pvc_id not in snap.declared_at
+            ):
                 pvcs.append(pvc)
                 continue
             sc_id = k8s_id(cluster.name, None, "StorageClass", sc.name)
@@ -78,31 +84,58 @@ def provision(snap: Snapshot, account: str, region: str) -> Snapshot:
             if ap is None:
                 try:
                     _check_file_system(params, fs_id, f"aws:{fs_account}:{fs_region}" in unlisted)
-                    ap = _access_point(params, fs_id, fs_account, fs_region, pvc, pv_name,
-                                       gids.setdefault(fs_id, set()), _digest(*key))
+                    ap = _access_point(
+                        params,
+                        fs_id,
+                        fs_account,
+                        fs_region,
+                        pvc,
+                        pv_name,
+                        gids.setdefault(fs_id, set()),
+                        _digest(*key),
+                    )
                 except Unplannable as exc:
-                    issues.append(CollectionIssue(
-                        scope=f"k8s:{cluster.name}", service="review", operation="provision", resource_id=pvc_id,
-                        error_code="Unresolved", message=f"StorageClass {sc.name}: {exc}"))
+                    issues.append(
+                        CollectionIssue(
+                            scope=f"k8s:{cluster.name}",
+                            service="review",
+                            operation="provision",
+                            resource_id=pvc_id,
+                            error_code="Unresolved",
+                            message=f"StorageClass {sc.name}: {exc}",
+                        )
+                    )
                     pvcs.append(pvc)
                     continue
                 planned[key] = ap
                 new_aps.append(ap)
                 declared.setdefault(ap.arn, snap.declared_at.get(sc_id) or snap.declared_at[pvc_id])
             pv = PersistentVolume(
-                name=pv_name, storage_class_name=sc.name, access_modes=pvc.access_modes,
+                name=pv_name,
+                storage_class_name=sc.name,
+                access_modes=pvc.access_modes,
                 mount_options=sc.mount_options,
                 csi=CsiSource(driver=EFS_CSI_DRIVER, volume_handle=f"{fs_id}::{ap.access_point_id}"),
-                claim_namespace=pvc.namespace, claim_name=pvc.name, provisioned_by=EFS_CSI_DRIVER)
+                claim_namespace=pvc.namespace,
+                claim_name=pvc.name,
+                provisioned_by=EFS_CSI_DRIVER,
+            )
             pvs.append(pv)
             pvcs.append(pvc.model_copy(update={"volume_name": pv_name}))
-            declared.setdefault(k8s_id(cluster.name, None, "PersistentVolume", pv_name), snap.declared_at[pvc_id])
+            declared.setdefault(
+                k8s_id(cluster.name, None, "PersistentVolume", pv_name), snap.declared_at[pvc_id]
+            )
         clusters.append(_with(cluster, pvs, pvcs) if new_aps or issues else cluster)
     if not new_aps and not issues:
         return snap
-    return snap.model_copy(update={
-        "access_points": [*snap.access_points, *new_aps], "clusters": clusters, "issues": [*snap.issues, *issues],
-        "declared_at": {k: v for k, v in sorted(declared.items()) if v}}).normalised()
+    return snap.model_copy(
+        update={
+            "access_points": [*snap.access_points, *new_aps],
+            "clusters": clusters,
+            "issues": [*snap.issues, *issues],
+            "declared_at": {k: v for k, v in sorted(declared.items()) if v},
+        }
+    ).normalised()
 
 
 def _check_file_system(params: dict, fs_id: str | None, access_points_unlisted: bool) -> None:
@@ -110,22 +143,37 @@ def _check_file_system(params: dict, fs_id: str | None, access_points_unlisted: 
     if fs_id and refs:
         raise Unplannable(f"fileSystemId and {refs[0]} are both set: the controller takes exactly one")
     if not fs_id:
-        raise Unplannable(f"the file system comes from {refs[0] if refs else 'no parameter'}, which a review cannot "
-                          "read" if refs else "no fileSystemId: the controller refuses to provision")
+        raise Unplannable(
+            f"the file system comes from {refs[0] if refs else 'no parameter'}, which a review cannot read"
+            if refs
+            else "no fileSystemId: the controller refuses to provision"
+        )
     if access_points_unlisted and params.get("gid") in (None, ""):
-        raise Unplannable(f"the access points of {fs_id} were not collected, so the gid the controller would "
-                          "allocate (the lowest its access points do not use) is unknown")
+        raise Unplannable(
+            f"the access points of {fs_id} were not collected, so the gid the controller would "
+            "allocate (the lowest its access points do not use) is unknown"
+        )
 
 
 class Unplannable(ValueError):
     """The controller would refuse this StorageClass and PVC: nothing is provisioned."""
 
 
-def _access_point(params: dict, fs_id: str, account: str, region: str, pvc: PersistentVolumeClaim, pv_name: str,
-                  used: set[int], digest: str) -> AccessPoint:
+def _access_point(
+    params: dict,
+    fs_id: str,
+    account: str,
+    region: str,
+    pvc: PersistentVolumeClaim,
+    pv_name: str,
+    used: set[int],
+    digest: str,
+) -> AccessPoint:
     perms = params.get("directoryPerms")
     if not perms or not re.fullmatch(r"[0-7]{3,4}", perms):
-        raise Unplannable(f"directoryPerms {perms!r} is not 3 or 4 octal digits: the controller refuses to provision")
+        raise Unplannable(
+            f"directoryPerms {perms!r} is not 3 or 4 octal digits: the controller refuses to provision"
+        )
     uid, gid = _int(params.get("uid"), "uid"), _int(params.get("gid"), "gid")
     if gid is None:
         gid = _allocate(params, used)
@@ -133,25 +181,39 @@ def _access_point(params: dict, fs_id: str, account: str, region: str, pvc: Pers
         uid = gid
     used.add(gid)
     pattern = params.get("subPathPattern", "${.PV.name}")
-    sub = (pattern.replace("${.PV.name}", pv_name).replace("${.PVC.name}", pvc.name)
-           .replace("${.PVC.namespace}", pvc.namespace))
+    sub = (
+        pattern.replace("${.PV.name}", pv_name)
+        .replace("${.PVC.name}", pvc.name)
+        .replace("${.PVC.namespace}", pvc.namespace)
+    )
     if params.get("ensureUniqueDirectory", "true").lower() != "false":
         sub += f"-planned{digest[:8]}"
     path = clean_path("/" + params.get("basePath", "").strip("/") + "/" + sub)
     if len(path) > MAX_PATH or path.count("/") > MAX_COMPONENTS:  # the driver mirrors the EFS limits (§6.4)
-        raise Unplannable(f"access point path {path} is longer than {MAX_PATH} characters or has more than "
-                          f"{MAX_COMPONENTS} components: the controller refuses to provision")
+        raise Unplannable(
+            f"access point path {path} is longer than {MAX_PATH} characters or has more than "
+            f"{MAX_COMPONENTS} components: the controller refuses to provision"
+        )
     ap_id = f"fsap-{digest[:17]}"
     partition = partition_of(region)
-    tags = {"efs.csi.aws.com/cluster": "true"} if params.get("enableTagging", "true").lower() != "false" else None
+    tags = (
+        {"efs.csi.aws.com/cluster": "true"}
+        if params.get("enableTagging", "true").lower() != "false"
+        else None
+    )
     return AccessPoint(
-        arn=f"arn:{partition}:elasticfilesystem:{region}:{account}:access-point/{ap_id}", access_point_id=ap_id,
-        file_system_id=fs_id, account_id=account, region=region,
+        arn=f"arn:{partition}:elasticfilesystem:{region}:{account}:access-point/{ap_id}",
+        access_point_id=ap_id,
+        file_system_id=fs_id,
+        account_id=account,
+        region=region,
         name=f"planned by the EFS CSI controller for PVC {pvc.namespace}/{pvc.name}",
         posix_user=PosixUser(uid=uid, gid=gid),
-        root_directory=RootDirectory(path=path, creation_info=CreationInfo(
-            owner_uid=uid, owner_gid=gid, permissions=perms)),
-        tags=tags)
+        root_directory=RootDirectory(
+            path=path, creation_info=CreationInfo(owner_uid=uid, owner_gid=gid, permissions=perms)
+        ),
+        tags=tags,
+    )
 
 
 def _allocate(params: dict, used: set[int]) -> int:
@@ -162,7 +224,9 @@ def _allocate(params: dict, used: set[int]) -> int:
     if start is None or end is None:
         start, end = DEFAULT_GID_RANGE
     if start > end:
-        raise Unplannable(f"gidRangeStart {start} is above gidRangeEnd {end}: the controller refuses to provision")
+        raise Unplannable(
+            f"gidRangeStart {start} is above gidRangeEnd {end}: the controller refuses to provision"
+        )
     end = min(end, start + RANGE_CAP)
     for gid in range(start, end + 1):
         if gid not in used:
@@ -178,7 +242,9 @@ def _int(value: str | None, name: str) -> int | None:
     except ValueError:
         number = -1
     if not 0 <= number <= MAX_ID:
-        raise Unplannable(f"{name} {value!r} is not an integer from 0 to {MAX_ID}: the controller refuses to provision")
+        raise Unplannable(
+            f"{name} {value!r} is not an integer from 0 to {MAX_ID}: the controller refuses to provision"
+        )
     return number
 
 

@@ -14,11 +14,25 @@ from auditor.review.values import FieldError, Unknown, first_unknown
 
 LOGS = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
 BASIC = ("arn:{p}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole", "v1", LOGS)
-VPC = ("arn:{p}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole", "v3", LOGS + [
-    "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets",
-    "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"])
-TRUST = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": ["lambda.amazonaws.com"]}, "Action": ["sts:AssumeRole"]}]}
+VPC = (
+    "arn:{p}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole",
+    "v3",
+    LOGS
+    + [
+        "ec2:CreateNetworkInterface",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSubnets",
+        "ec2:DeleteNetworkInterface",
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:UnassignPrivateIpAddresses",
+    ],
+)
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": ["lambda.amazonaws.com"]}, "Action": ["sts:AssumeRole"]}
+    ],
+}
 EFS_TEMPLATES = {"EFSWriteAccessPolicy": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]}
 
 
@@ -58,11 +72,14 @@ def implicit_role(template, lid: str, props: dict, line: int) -> str:
             else:
                 inline[f"{name}Policy{i}"] = doc
         elif isinstance(pol, dict) and len(pol) == 1:
-            (tname, args), = pol.items()
+            ((tname, args),) = pol.items()
             doc = _template(s, str(tname), args, where)
             if doc is None:
-                s.unsupported(arn, f"{where}: SAM policy template {tname} is not supported; the role's "
-                                   "inline policies are not evaluated")
+                s.unsupported(
+                    arn,
+                    f"{where}: SAM policy template {tname} is not supported; the role's "
+                    "inline policies are not evaluated",
+                )
                 inline = None
             elif isinstance(doc, Unknown):
                 s.unresolved(arn, f"{where}.{tname}", doc)
@@ -71,8 +88,15 @@ def implicit_role(template, lid: str, props: dict, line: int) -> str:
                 inline[f"{name}Policy{i}"] = doc
         else:
             raise FieldError(where, "expected a policy name, ARN, document or SAM policy template")
-    role = IamRole(arn=arn, role_name=name, account_id=s.account, path="/", trust_policy=TRUST,
-                   inline_policies=inline, attached_policy_arns=attached)
+    role = IamRole(
+        arn=arn,
+        role_name=name,
+        account_id=s.account,
+        path="/",
+        trust_policy=TRUST,
+        inline_policies=inline,
+        attached_policy_arns=attached,
+    )
     s.add("roles", role, template.label, line, "iam")
     return arn
 
@@ -81,9 +105,17 @@ def _managed(s, spec) -> str:
     arn, version, actions = spec
     arn = arn.format(p=s.partition)
     if not any(p.arn == arn for p in s.data["managed_policies"]):
-        s.data["managed_policies"].append(ManagedPolicy(
-            arn=arn, name=arn.rsplit("/", 1)[1], default_version_id=version,
-            document={"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}))
+        s.data["managed_policies"].append(
+            ManagedPolicy(
+                arn=arn,
+                name=arn.rsplit("/", 1)[1],
+                default_version_id=version,
+                document={
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}],
+                },
+            )
+        )
     return arn
 
 
@@ -100,6 +132,15 @@ def _template(s, name: str, args, where: str):
     if fs is None or ap is None:
         raise FieldError(f"{where}.{name}", "FileSystem and AccessPoint are required")
     base = f"arn:{s.partition}:elasticfilesystem:{s.region}:{s.account}"
-    return {"Statement": [{
-        "Effect": "Allow", "Action": EFS_TEMPLATES[name], "Resource": f"{base}:file-system/{fs}",
-        "Condition": {"StringEquals": {"elasticfilesystem:AccessPointArn": f"{base}:access-point/{ap}"}}}]}
+    return {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": EFS_TEMPLATES[name],
+                "Resource": f"{base}:file-system/{fs}",
+                "Condition": {
+                    "StringEquals": {"elasticfilesystem:AccessPointArn": f"{base}:access-point/{ap}"}
+                },
+            }
+        ]
+    }

@@ -72,9 +72,21 @@ def get(obj, *names: str, default=None):
     return cur
 
 
-_BLOCKS = {"efsvolumeconfiguration", "authorizationconfig", "dockervolumeconfiguration", "posixuser",
-           "rootdirectory", "creationinfo", "vpcconfig", "networkconfiguration", "awsvpcconfiguration",
-           "linuxparameters", "capabilities", "backuppolicy", "host"}
+_BLOCKS = {
+    "efsvolumeconfiguration",
+    "authorizationconfig",
+    "dockervolumeconfiguration",
+    "posixuser",
+    "rootdirectory",
+    "creationinfo",
+    "vpcconfig",
+    "networkconfiguration",
+    "awsvpcconfiguration",
+    "linuxparameters",
+    "capabilities",
+    "backuppolicy",
+    "host",
+}
 
 
 def _block(name: str) -> bool:
@@ -157,7 +169,9 @@ def tags_of(value, where: str) -> dict[str, str] | None:
     if value is None or isinstance(value, Unknown):
         return None
     if isinstance(value, dict):
-        return {str(k): as_str(v, f"{where}.{k}") or "" for k, v in value.items() if not isinstance(v, Unknown)}
+        return {
+            str(k): as_str(v, f"{where}.{k}") or "" for k, v in value.items() if not isinstance(v, Unknown)
+        }
     out = {}
     for i, item in enumerate(as_list(value, where)):
         if isinstance(item, Unknown):

@@ -41,9 +41,11 @@ def closure(requirements: list[str]) -> dict[str, str]:
 def main() -> None:
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     pins = closure(deps)
-    text = ("# Exact runtime dependency versions the tests ran against; written by samples/deploy/constraints.py.\n"
-            "# The Lambda zip and the container image install with -c constraints.txt.\n"
-            + "".join(f"{name}=={version}\n" for name, version in pins.items()))
+    text = (
+        "# Exact runtime dependency versions the tests ran against; written by samples/deploy/constraints.py.\n"
+        "# The Lambda zip and the container image install with -c constraints.txt.\n"
+        + "".join(f"{name}=={version}\n" for name, version in pins.items())
+    )
     (ROOT / "constraints.txt").write_text(text)
     print(f"constraints.txt: {len(pins)} pins")
 

@@ -10,7 +10,7 @@ tests/test_samples.py runs the check, and compares each estate's results with ex
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -20,22 +20,39 @@ from auditor.model.snapshot import Snapshot, dumps, merge
 
 HERE = Path(__file__).resolve().parent
 ESTATES = ("wellconfigured", "production", "hostile")
-FIXED_TIME = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
+FIXED_TIME = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
 
 def build(estate: str) -> Snapshot:
     root = HERE / estate
     aws = Snapshot.model_validate(yaml.safe_load((root / "aws.yaml").read_text()))
-    units = [u.model_copy(update={"started_at": FIXED_TIME, "finished_at": FIXED_TIME, "tool_version": "sample",
-                                  "collector": u.collector or "sample estate"}) for u in aws.units]
+    units = [
+        u.model_copy(
+            update={
+                "started_at": FIXED_TIME,
+                "finished_at": FIXED_TIME,
+                "tool_version": "sample",
+                "collector": u.collector or "sample estate",
+            }
+        )
+        for u in aws.units
+    ]
     parts = [aws.model_copy(update={"units": units})]
     manifests = root / "manifests"
     if manifests.is_dir():
         for cluster in aws.clusters:
             k8s = load_manifests([manifests], cluster.name)
-            k8s_units = [u.model_copy(update={"started_at": FIXED_TIME, "finished_at": FIXED_TIME,
-                                              "tool_version": "sample", "collector": f"samples/estates/{estate}/manifests"})
-                         for u in k8s.units]
+            k8s_units = [
+                u.model_copy(
+                    update={
+                        "started_at": FIXED_TIME,
+                        "finished_at": FIXED_TIME,
+                        "tool_version": "sample",
+                        "collector": f"samples/estates/{estate}/manifests",
+                    }
+                )
+                for u in k8s.units
+            ]
             parts.append(k8s.model_copy(update={"units": k8s_units}))
     return merge(*parts)
 

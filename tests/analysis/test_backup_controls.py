@@ -9,13 +9,16 @@ from auditor.model.result import Status
 from tests.analysis.estate import fs, fs_arn, run, snapshot
 
 
-@pytest.mark.parametrize("policy,protected,efs7,efs2", [
-    ("DISABLED", True, Status.FAIL, Status.PASS),
-    ("ENABLED", False, Status.PASS, Status.PASS),  # automatic backups are the default AWS Backup plan
-    ("DISABLED", False, Status.FAIL, Status.FAIL),
-    (None, True, Status.NOT_ASSESSED, Status.PASS),
-    ("DISABLED", None, Status.FAIL, Status.NOT_ASSESSED),
-])
+@pytest.mark.parametrize(
+    "policy,protected,efs7,efs2",
+    [
+        ("DISABLED", True, Status.FAIL, Status.PASS),
+        ("ENABLED", False, Status.PASS, Status.PASS),  # automatic backups are the default AWS Backup plan
+        ("DISABLED", False, Status.FAIL, Status.FAIL),
+        (None, True, Status.NOT_ASSESSED, Status.PASS),
+        ("DISABLED", None, Status.FAIL, Status.NOT_ASSESSED),
+    ],
+)
 def test_efs_7_is_the_backup_policy_alone_and_efs_2_the_backup_plan(policy, protected, efs7, efs2):
     snap = snapshot(file_systems=[fs(1, backup_policy_status=policy, backup_protected=protected)])
     assert run("efs_automatic_backups_enabled", snap)[fs_arn(1)][0] is efs7

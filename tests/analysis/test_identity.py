@@ -8,9 +8,15 @@ from auditor.model.k8s import Container, PodTemplate, SecurityContext
 
 
 def _ap(posix=None):
-    return AccessPoint(arn="arn:aws:elasticfilesystem:eu-west-1:1:access-point/fsap-0000000000000000a",
-                       access_point_id="fsap-0000000000000000a", file_system_id="fs-00000001", account_id="1",
-                       region="eu-west-1", posix_user=posix, root_directory=RootDirectory(path="/a"))
+    return AccessPoint(
+        arn="arn:aws:elasticfilesystem:eu-west-1:1:access-point/fsap-0000000000000000a",
+        access_point_id="fsap-0000000000000000a",
+        file_system_id="fs-00000001",
+        account_id="1",
+        region="eu-west-1",
+        posix_user=posix,
+        root_directory=RootDirectory(path="/a"),
+    )
 
 
 def test_s1_4_access_point_posix_user_replaces_client_identity():
@@ -60,7 +66,9 @@ def test_edge_26_run_as_non_root_does_not_prevent_gid_0():
 
 
 def test_s6_6_container_context_overrides_pod_context():
-    tpl, c = _pod(SecurityContext(run_as_user=1, run_as_group=1), SecurityContext(run_as_user=2, run_as_group=3))
+    tpl, c = _pod(
+        SecurityContext(run_as_user=1, run_as_group=1), SecurityContext(run_as_user=2, run_as_group=3)
+    )
     got = ident.from_pod(tpl, c)
     assert (got.uid, got.gid) == (2, 3)
 
@@ -76,7 +84,9 @@ def test_edge_34_36_fs_group_and_supplemental_groups_are_groups_and_image_groups
     got = ident.from_pod(tpl, c)
     assert got.groups == (2000, 6000)
     assert any("edge 36" in n for n in got.notes)
-    strict = ident.from_pod(*_pod(SecurityContext(run_as_user=1, run_as_group=1, supplemental_groups_policy="Strict")))
+    strict = ident.from_pod(
+        *_pod(SecurityContext(run_as_user=1, run_as_group=1, supplemental_groups_policy="Strict"))
+    )
     assert not any("edge 36" in n for n in strict.notes)
 
 
@@ -129,8 +139,12 @@ def test_s6_2_csi_encrypt_in_transit(attrs, flags, has_ap, tls):
 def test_s9_csi_driver_version_is_read_from_the_image_tag(image, version):
     from auditor.model.k8s import CsiComponent
 
-    assert CsiComponent(kind="DaemonSet", namespace="kube-system", name="efs-csi-node", image=image).driver_version \
+    assert (
+        CsiComponent(
+            kind="DaemonSet", namespace="kube-system", name="efs-csi-node", image=image
+        ).driver_version
         == version
+    )
 
 
 @pytest.mark.parametrize(

@@ -18,18 +18,23 @@ def _results(snap):
 
 def _estate():
     # No file system policy (§2.2): every client mounts with root; the role also holds ClientRootAccess.
-    return snapshot(file_systems=[fs(1)], roles=[role("r", identity(ALL))],
-                    access_points=[ap(1, "/a"), ap(2, "/b", 1002, app="b")],
-                    task_definitions=[task("t", ap_n=1, app="a", iam="ENABLED", task_role="r", user="0:0")],
-                    lambda_functions=[function("f", 1, "r", app="a")])
+    return snapshot(
+        file_systems=[fs(1)],
+        roles=[role("r", identity(ALL))],
+        access_points=[ap(1, "/a"), ap(2, "/b", 1002, app="b")],
+        task_definitions=[task("t", ap_n=1, app="a", iam="ENABLED", task_role="r", user="0:0")],
+        lambda_functions=[function("f", 1, "r", app="a")],
+    )
 
 
 def test_s2_5_role_fail_names_the_workloads_that_carry_it_and_their_mounts():
     r = _results(_estate())[("efs_root_squash_gap", role_arn("r"))]
     assert r.status is Status.FAIL
     assert r.evidence["workloads"] == sorted([TD.format("t"), FN.format("f")])
-    assert {(m["workload"], m["access_point"]) for m in r.evidence["mounts"]} == {(TD.format("t"), ap_arn(1)),
-                                                                                  (FN.format("f"), ap_arn(1))}
+    assert {(m["workload"], m["access_point"]) for m in r.evidence["mounts"]} == {
+        (TD.format("t"), ap_arn(1)),
+        (FN.format("f"), ap_arn(1)),
+    }
 
 
 def test_s1_4_access_point_fail_names_the_workloads_mounting_it():

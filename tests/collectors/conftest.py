@@ -51,8 +51,9 @@ def reset(endpoint: str) -> None:
 
 def client(service: str, region: str = REGION):
     """A seeding client (few retries: moto answers unimplemented calls with HTTP 500)."""
-    return boto3.session.Session().client(service, region_name=region,
-                                          config=Config(retries={"mode": "standard", "max_attempts": 1}))
+    return boto3.session.Session().client(
+        service, region_name=region, config=Config(retries={"mode": "standard", "max_attempts": 1})
+    )
 
 
 # --- fault injection on the real client path ---------------------------------------------------
@@ -67,11 +68,28 @@ class Faults:
         self.rules: list[dict] = []
         self.injected: dict[tuple[str, str, str], int] = {}
 
-    def add(self, service: str, code: str, *, operation: str | None = None, region: str | None = None,
-            times: int | None = None, status: int = 400) -> None:
+    def add(
+        self,
+        service: str,
+        code: str,
+        *,
+        operation: str | None = None,
+        region: str | None = None,
+        times: int | None = None,
+        status: int = 400,
+    ) -> None:
         """Fail matching calls with ``code``; ``times`` limits how often (None: always)."""
-        self.rules.append({"service": service, "operation": operation, "region": region, "code": code,
-                           "times": times, "status": status, "used": 0})
+        self.rules.append(
+            {
+                "service": service,
+                "operation": operation,
+                "region": region,
+                "code": code,
+                "times": times,
+                "status": status,
+                "used": 0,
+            }
+        )
 
     def attach(self, session) -> None:
         session.events.register("before-send.*.*", self._on_send)
@@ -82,7 +100,9 @@ class Faults:
         for rule in self.rules:
             if rule["service"] != service or rule["operation"] not in (None, operation):
                 continue
-            if rule["region"] not in (None, region) or (rule["times"] is not None and rule["used"] >= rule["times"]):
+            if rule["region"] not in (None, region) or (
+                rule["times"] is not None and rule["used"] >= rule["times"]
+            ):
                 continue
             rule["used"] += 1
             key = (service, operation, rule["code"])
@@ -116,12 +136,16 @@ def error_response(service: str, code: str, status: int, url: str):
         body = (f'{{"__type": "{code}", "message": "{message}"}}').encode()
         headers = {"x-amzn-ErrorType": code, "Content-Type": "application/json"}
     elif service == "ec2":
-        body = (f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors>"
-                "<RequestID>injected</RequestID></Response>").encode()
+        body = (
+            f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors>"
+            "<RequestID>injected</RequestID></Response>"
+        ).encode()
         headers = {"Content-Type": "text/xml"}
     else:  # query protocol: iam, sts
-        body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message>"
-                "</Error><RequestId>injected</RequestId></ErrorResponse>").encode()
+        body = (
+            f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message>"
+            "</Error><RequestId>injected</RequestId></ErrorResponse>"
+        ).encode()
         headers = {"Content-Type": "text/xml"}
     return AWSResponse(url, status, headers, _Raw(body))
 
@@ -144,19 +168,55 @@ def faults(aws, monkeypatch):
 # --- a small estate seeded through the AWS API -------------------------------------------------
 
 TRUST = {
-    "ecs": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-                                                     "Action": "sts:AssumeRole"}]},
-    "lambda": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-                                                        "Action": "sts:AssumeRole"}]},
-    "glue": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "glue.amazonaws.com"},
-                                                      "Action": "sts:AssumeRole"}]},
+    "ecs": {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    },
+    "lambda": {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    },
+    "glue": {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "glue.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    },
 }
-FS_POLICY = {"Version": "2012-10-17", "Statement": [
-    {"Sid": "pass-anon-readonly", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "elasticfilesystem:ClientMount",
-     "Condition": {"Bool": {"aws:SecureTransport": "true"}}}]}
-EFS_CLIENT = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"], "Resource": "*"}]}
-S3_ONLY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+FS_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "pass-anon-readonly",
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": "elasticfilesystem:ClientMount",
+            "Condition": {"Bool": {"aws:SecureTransport": "true"}},
+        }
+    ],
+}
+EFS_CLIENT = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+            "Resource": "*",
+        }
+    ],
+}
+S3_ONLY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
+}
 
 
 def seed_small_estate(region: str = REGION) -> dict:
@@ -168,68 +228,138 @@ def seed_small_estate(region: str = REGION) -> dict:
     ec2, efs, iam = client("ec2", region), client("efs", region), client("iam", region)
     ids: dict = {}
     vpc = ids["vpc"] = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    ids["public"] = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone=f"{region}a")["Subnet"]["SubnetId"]
-    ids["private"] = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.2.0/24", AvailabilityZone=f"{region}b")["Subnet"]["SubnetId"]
+    ids["public"] = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone=f"{region}a")[
+        "Subnet"
+    ]["SubnetId"]
+    ids["private"] = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.2.0/24", AvailabilityZone=f"{region}b")[
+        "Subnet"
+    ]["SubnetId"]
     ec2.modify_subnet_attribute(SubnetId=ids["public"], MapPublicIpOnLaunch={"Value": True})
     igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
     ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
     rtb = ids["public_rtb"] = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
     ec2.create_route(RouteTableId=rtb, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
     ec2.associate_route_table(RouteTableId=rtb, SubnetId=ids["public"])
-    client_sg = ids["client_sg"] = ec2.create_security_group(GroupName="app", Description="app", VpcId=vpc)["GroupId"]
+    client_sg = ids["client_sg"] = ec2.create_security_group(GroupName="app", Description="app", VpcId=vpc)[
+        "GroupId"
+    ]
     sg = ids["efs_sg"] = ec2.create_security_group(GroupName="efs", Description="efs", VpcId=vpc)["GroupId"]
-    ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[
-        {"IpProtocol": "tcp", "FromPort": 2049, "ToPort": 2049, "IpRanges": [{"CidrIp": "10.0.0.0/16"}],
-         "UserIdGroupPairs": [{"GroupId": client_sg}]}])
+    ec2.authorize_security_group_ingress(
+        GroupId=sg,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 2049,
+                "ToPort": 2049,
+                "IpRanges": [{"CidrIp": "10.0.0.0/16"}],
+                "UserIdGroupPairs": [{"GroupId": client_sg}],
+            }
+        ],
+    )
     shared = ids["fs_shared"] = efs.create_file_system(
-        CreationToken="shared", Encrypted=True, Tags=[{"Key": "Name", "Value": "shared"}])["FileSystemId"]
+        CreationToken="shared", Encrypted=True, Tags=[{"Key": "Name", "Value": "shared"}]
+    )["FileSystemId"]
     ids["fs_open"] = efs.create_file_system(CreationToken="open", Backup=True)["FileSystemId"]
     efs.put_file_system_policy(FileSystemId=shared, Policy=json.dumps(FS_POLICY))
-    ids["mt_public"] = efs.create_mount_target(FileSystemId=shared, SubnetId=ids["public"], SecurityGroups=[sg])["MountTargetId"]
-    ids["mt_private"] = efs.create_mount_target(FileSystemId=shared, SubnetId=ids["private"], SecurityGroups=[sg])["MountTargetId"]
+    ids["mt_public"] = efs.create_mount_target(
+        FileSystemId=shared, SubnetId=ids["public"], SecurityGroups=[sg]
+    )["MountTargetId"]
+    ids["mt_private"] = efs.create_mount_target(
+        FileSystemId=shared, SubnetId=ids["private"], SecurityGroups=[sg]
+    )["MountTargetId"]
     ids["ap_app"] = efs.create_access_point(
-        FileSystemId=shared, PosixUser={"Uid": 1001, "Gid": 1001, "SecondaryGids": [2000]},
-        RootDirectory={"Path": "/app", "CreationInfo": {"OwnerUid": 1001, "OwnerGid": 1001, "Permissions": "750"}},
-        Tags=[{"Key": "Name", "Value": "app"}])["AccessPointId"]
+        FileSystemId=shared,
+        PosixUser={"Uid": 1001, "Gid": 1001, "SecondaryGids": [2000]},
+        RootDirectory={
+            "Path": "/app",
+            "CreationInfo": {"OwnerUid": 1001, "OwnerGid": 1001, "Permissions": "750"},
+        },
+        Tags=[{"Key": "Name", "Value": "app"}],
+    )["AccessPointId"]
     ids["ap_root"] = efs.create_access_point(FileSystemId=ids["fs_open"])["AccessPointId"]
     iam.create_policy(PolicyName="efs-client", PolicyDocument=json.dumps(EFS_CLIENT))
     ids["efs_client_policy"] = f"arn:aws:iam::{ACCOUNT}:policy/efs-client"
     for name, trust in (("task-role", "ecs"), ("fn-role", "lambda"), ("unrelated", "glue")):
-        ids[name] = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST[trust]))["Role"]["Arn"]
+        ids[name] = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST[trust]))["Role"][
+            "Arn"
+        ]
     iam.attach_role_policy(RoleName="task-role", PolicyArn=ids["efs_client_policy"])
     iam.put_role_policy(RoleName="unrelated", PolicyName="s3", PolicyDocument=json.dumps(S3_ONLY))
     ecs = client("ecs", region)
     ids["cluster"] = ecs.create_cluster(clusterName="prod")["cluster"]["clusterArn"]
     ids["taskdef"] = ecs.register_task_definition(
-        family="app", taskRoleArn=ids["task-role"], networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
-        cpu="256", memory="512",
-        volumes=[{"name": "data", "efsVolumeConfiguration": {
-            "fileSystemId": shared, "transitEncryption": "ENABLED",
-            "authorizationConfig": {"accessPointId": ids["ap_app"], "iam": "ENABLED"}}},
+        family="app",
+        taskRoleArn=ids["task-role"],
+        networkMode="awsvpc",
+        requiresCompatibilities=["FARGATE"],
+        cpu="256",
+        memory="512",
+        volumes=[
+            {
+                "name": "data",
+                "efsVolumeConfiguration": {
+                    "fileSystemId": shared,
+                    "transitEncryption": "ENABLED",
+                    "authorizationConfig": {"accessPointId": ids["ap_app"], "iam": "ENABLED"},
+                },
+            },
             {"name": "scratch", "host": {"sourcePath": "/mnt/efs"}},
-            {"name": "nfs", "dockerVolumeConfiguration": {"driver": "local", "scope": "task",
-                                                          "driverOpts": {"type": "nfs", "o": "addr=10.0.1.4"}}}],
-        containerDefinitions=[{"name": "api", "image": "app:1", "user": "1001:1001", "privileged": False,
-                               "environment": [{"name": "DB_PASSWORD", "value": "hunter2-env"}],
-                               "secrets": [{"name": "TOKEN", "valueFrom": "arn:aws:secretsmanager:x:y:secret:hunter2-secret"}],
-                               "linuxParameters": {"capabilities": {"add": ["SYS_ADMIN"], "drop": ["ALL"]}},
-                               "mountPoints": [{"sourceVolume": "data", "containerPath": "/data", "readOnly": True}]}],
+            {
+                "name": "nfs",
+                "dockerVolumeConfiguration": {
+                    "driver": "local",
+                    "scope": "task",
+                    "driverOpts": {"type": "nfs", "o": "addr=10.0.1.4"},
+                },
+            },
+        ],
+        containerDefinitions=[
+            {
+                "name": "api",
+                "image": "app:1",
+                "user": "1001:1001",
+                "privileged": False,
+                "environment": [{"name": "DB_PASSWORD", "value": "hunter2-env"}],
+                "secrets": [
+                    {"name": "TOKEN", "valueFrom": "arn:aws:secretsmanager:x:y:secret:hunter2-secret"}
+                ],
+                "linuxParameters": {"capabilities": {"add": ["SYS_ADMIN"], "drop": ["ALL"]}},
+                "mountPoints": [{"sourceVolume": "data", "containerPath": "/data", "readOnly": True}],
+            }
+        ],
     )["taskDefinition"]["taskDefinitionArn"]
     ids["service"] = ecs.create_service(
-        cluster="prod", serviceName="app", taskDefinition=ids["taskdef"], desiredCount=2, launchType="FARGATE",
-        networkConfiguration={"awsvpcConfiguration": {"subnets": [ids["private"]], "securityGroups": [client_sg]}},
-        tags=[{"key": "app", "value": "app"}])["service"]["serviceArn"]
+        cluster="prod",
+        serviceName="app",
+        taskDefinition=ids["taskdef"],
+        desiredCount=2,
+        launchType="FARGATE",
+        networkConfiguration={
+            "awsvpcConfiguration": {"subnets": [ids["private"]], "securityGroups": [client_sg]}
+        },
+        tags=[{"key": "app", "value": "app"}],
+    )["service"]["serviceArn"]
     lam = client("lambda", region)
     ids["function"] = lam.create_function(
-        FunctionName="thumbs", Runtime="python3.12", Role=ids["fn-role"], Handler="h.h",
-        Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18}, Environment={"Variables": {"API_KEY": "hunter2-lambda"}},
-        VpcConfig={"SubnetIds": [ids["private"]], "SecurityGroupIds": [client_sg]}, Tags={"app": "thumbs"},
+        FunctionName="thumbs",
+        Runtime="python3.12",
+        Role=ids["fn-role"],
+        Handler="h.h",
+        Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18},
+        Environment={"Variables": {"API_KEY": "hunter2-lambda"}},
+        VpcConfig={"SubnetIds": [ids["private"]], "SecurityGroupIds": [client_sg]},
+        Tags={"app": "thumbs"},
     )["FunctionArn"]
     eks = client("eks", region)
-    ids["eks"] = eks.create_cluster(name="prod-eks", roleArn=ids["unrelated"],
-                                    resourcesVpcConfig={"subnetIds": [ids["private"]]})["cluster"]["arn"]
-    ids["node_role"] = iam.create_role(RoleName="prod-eks-node", AssumeRolePolicyDocument=json.dumps(TRUST["glue"]))["Role"]["Arn"]
-    eks.create_nodegroup(clusterName="prod-eks", nodegroupName="ng", nodeRole=ids["node_role"], subnets=[ids["private"]])
+    ids["eks"] = eks.create_cluster(
+        name="prod-eks", roleArn=ids["unrelated"], resourcesVpcConfig={"subnetIds": [ids["private"]]}
+    )["cluster"]["arn"]
+    ids["node_role"] = iam.create_role(
+        RoleName="prod-eks-node", AssumeRolePolicyDocument=json.dumps(TRUST["glue"])
+    )["Role"]["Arn"]
+    eks.create_nodegroup(
+        clusterName="prod-eks", nodegroupName="ng", nodeRole=ids["node_role"], subnets=[ids["private"]]
+    )
     return ids
 
 
@@ -242,7 +372,9 @@ def no_backoff(monkeypatch):
 
     import botocore.endpoint
 
-    monkeypatch.setattr(botocore.endpoint, "time", types.SimpleNamespace(sleep=lambda _s: None, time=time.time))
+    monkeypatch.setattr(
+        botocore.endpoint, "time", types.SimpleNamespace(sleep=lambda _s: None, time=time.time)
+    )
 
 
 # --- botocore Stubber on collector units (response shapes from the AWS API reference) -----------
@@ -269,14 +401,20 @@ def stubbed():
 
     def make(service):
         c = botocore.session.get_session().create_client(
-            service, region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+            service, region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x"
+        )
         stub = Stubber(c)
         made[service] = (c, stub)
         return stub
 
     def unit():
-        account = Account(session=_Session({s: c for s, (c, _) in made.items()}), account_id=ACCOUNT,
-                          partition="aws", caller_arn=f"arn:aws:iam::{ACCOUNT}:user/t", config=None)
+        account = Account(
+            session=_Session({s: c for s, (c, _) in made.items()}),
+            account_id=ACCOUNT,
+            partition="aws",
+            caller_arn=f"arn:aws:iam::{ACCOUNT}:user/t",
+            config=None,
+        )
         return Unit(account, REGION, REGION)
 
     yield make, unit

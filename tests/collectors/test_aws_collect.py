@@ -37,13 +37,24 @@ def test_small_estate_collected_exactly(aws):
     assert messages[0] == f"reading account {ACCOUNT} as arn:aws:sts::{ACCOUNT}:user/moto: eu-west-1"
     steps = [m.split("] ", 1) for m in messages[1:]]
     assert [s[0] for s in steps] == [f"[{n}/7" for n in range(1, 8)]
-    assert sorted(s[1] for s in steps) == sorted([f"{SCOPE}: {s} done" for s in ("efs", "ec2", "ecs", "lambda", "eks",
-                                                                                "backup")] + [f"aws:{ACCOUNT}:global: iam done"])
+    assert sorted(s[1] for s in steps) == sorted(
+        [f"{SCOPE}: {s} done" for s in ("efs", "ec2", "ecs", "lambda", "eks", "backup")]
+        + [f"aws:{ACCOUNT}:global: iam done"]
+    )
     assert {(u.scope, u.method, tuple(u.services), u.complete, u.collector) for u in snap.units} == {
-        (SCOPE, "aws-api", ("efs", "ec2", "ecs", "lambda", "eks", "backup"), True, f"arn:aws:sts::{ACCOUNT}:user/moto"),
+        (
+            SCOPE,
+            "aws-api",
+            ("efs", "ec2", "ecs", "lambda", "eks", "backup"),
+            True,
+            f"arn:aws:sts::{ACCOUNT}:user/moto",
+        ),
         (f"aws:{ACCOUNT}:global", "aws-api", ("iam",), True, f"arn:aws:sts::{ACCOUNT}:user/moto"),
     }
-    assert all(u.started_at and u.finished_at and u.started_at <= u.finished_at and u.tool_version for u in snap.units)
+    assert all(
+        u.started_at and u.finished_at and u.started_at <= u.finished_at and u.tool_version
+        for u in snap.units
+    )
 
     fs = {f.file_system_id: f for f in snap.file_systems}
     assert {(i, f.policy_status, f.backup_policy_status, f.encrypted) for i, f in fs.items()} == {
@@ -54,52 +65,95 @@ def test_small_estate_collected_exactly(aws):
     assert shared.policy == FS_POLICY and shared.tags == {"Name": "shared"} and shared.name == "shared"
     assert shared.arn == f"arn:aws:elasticfilesystem:{REGION}:{ACCOUNT}:file-system/{ids['fs_shared']}"
     assert {(m.mount_target_id, m.subnet_id, tuple(m.security_group_ids)) for m in shared.mount_targets} == {
-        (ids["mt_public"], ids["public"], (ids["efs_sg"],)), (ids["mt_private"], ids["private"], (ids["efs_sg"],))}
+        (ids["mt_public"], ids["public"], (ids["efs_sg"],)),
+        (ids["mt_private"], ids["private"], (ids["efs_sg"],)),
+    }
     assert fs[ids["fs_open"]].mount_targets == [] and fs[ids["fs_open"]].policy is None
 
     aps = {a.access_point_id: a for a in snap.access_points}
     app = aps[ids["ap_app"]]
-    assert (app.file_system_id, app.posix_user.uid, app.posix_user.gid, app.posix_user.secondary_gids,
-            app.root_directory.path, app.root_directory.creation_info.permissions, app.tags) == (
-        ids["fs_shared"], 1001, 1001, [2000], "/app", "750", {"Name": "app"})
+    assert (
+        app.file_system_id,
+        app.posix_user.uid,
+        app.posix_user.gid,
+        app.posix_user.secondary_gids,
+        app.root_directory.path,
+        app.root_directory.creation_info.permissions,
+        app.tags,
+    ) == (ids["fs_shared"], 1001, 1001, [2000], "/app", "750", {"Name": "app"})
     assert aps[ids["ap_root"]].posix_user is None and aps[ids["ap_root"]].path == "/"
 
     subnets = {s.subnet_id: s for s in snap.subnets}
-    assert (subnets[ids["public"]].map_public_ip_on_launch, subnets[ids["public"]].routes_to_internet_gateway,
-            subnets[ids["public"]].route_table_id) == (True, True, ids["public_rtb"])
-    assert (subnets[ids["private"]].map_public_ip_on_launch, subnets[ids["private"]].routes_to_internet_gateway) == (False, False)
+    assert (
+        subnets[ids["public"]].map_public_ip_on_launch,
+        subnets[ids["public"]].routes_to_internet_gateway,
+        subnets[ids["public"]].route_table_id,
+    ) == (True, True, ids["public_rtb"])
+    assert (
+        subnets[ids["private"]].map_public_ip_on_launch,
+        subnets[ids["private"]].routes_to_internet_gateway,
+    ) == (False, False)
     assert subnets[ids["private"]].route_table_id != ids["public_rtb"]  # the VPC main table
     sg = {g.group_id: g for g in snap.security_groups}[ids["efs_sg"]]
     assert [(r.protocol, r.from_port, r.to_port, r.cidrs, r.source_groups) for r in sg.ingress] == [
-        ("tcp", 2049, 2049, ["10.0.0.0/16"], [ids["client_sg"]])]
+        ("tcp", 2049, 2049, ["10.0.0.0/16"], [ids["client_sg"]])
+    ]
 
     (td,) = snap.task_definitions
     assert (td.arn, td.task_role_arn, td.network_mode) == (ids["taskdef"], ids["task-role"], "awsvpc")
     vols = {v.name: v for v in td.volumes}
-    assert (vols["data"].efs.file_system_id, vols["data"].efs.access_point_id, vols["data"].efs.iam,
-            vols["data"].efs.transit_encryption) == (ids["fs_shared"], ids["ap_app"], "ENABLED", "ENABLED")
+    assert (
+        vols["data"].efs.file_system_id,
+        vols["data"].efs.access_point_id,
+        vols["data"].efs.iam,
+        vols["data"].efs.transit_encryption,
+    ) == (ids["fs_shared"], ids["ap_app"], "ENABLED", "ENABLED")
     assert vols["scratch"].host_source_path == "/mnt/efs"
     assert vols["nfs"].docker.driver_opts == {"type": "nfs", "o": "addr=10.0.1.4"}
     (c,) = td.containers
-    assert (c.user, c.privileged, c.capabilities_add, c.capabilities_drop,
-            [(m.source_volume, m.container_path, m.read_only) for m in c.mount_points]) == (
-        "1001:1001", False, ["SYS_ADMIN"], ["ALL"], [("data", "/data", True)])
+    assert (
+        c.user,
+        c.privileged,
+        c.capabilities_add,
+        c.capabilities_drop,
+        [(m.source_volume, m.container_path, m.read_only) for m in c.mount_points],
+    ) == ("1001:1001", False, ["SYS_ADMIN"], ["ALL"], [("data", "/data", True)])
     (svc,) = snap.ecs_services
-    assert (svc.arn, svc.task_definition_arn, svc.subnet_ids, svc.security_group_ids, svc.desired_count, svc.tags) == (
-        ids["service"], ids["taskdef"], [ids["private"]], [ids["client_sg"]], 2, {"app": "app"})
+    assert (
+        svc.arn,
+        svc.task_definition_arn,
+        svc.subnet_ids,
+        svc.security_group_ids,
+        svc.desired_count,
+        svc.tags,
+    ) == (ids["service"], ids["taskdef"], [ids["private"]], [ids["client_sg"]], 2, {"app": "app"})
     (fn,) = snap.lambda_functions
     assert (fn.arn, fn.role_arn, fn.subnet_ids, fn.security_group_ids, fn.tags, fn.file_system_configs) == (
-        ids["function"], ids["fn-role"], [ids["private"]], [ids["client_sg"]], {"app": "thumbs"}, [])
+        ids["function"],
+        ids["fn-role"],
+        [ids["private"]],
+        [ids["client_sg"]],
+        {"app": "thumbs"},
+        [],
+    )
     (cluster,) = snap.clusters
     assert (cluster.name, cluster.eks_arn, cluster.node_role_arns, cluster.pod_identity_associations) == (
-        "prod-eks", ids["eks"], [ids["node_role"]], None)
+        "prod-eks",
+        ids["eks"],
+        [ids["node_role"]],
+        None,
+    )
 
     # Roles that matter only: the unrelated glue role (S3 policy) is dropped; the node role is kept
     # because the EKS node group references it.
     assert {r.role_name: r.attached_policy_arns for r in snap.roles} == {
-        "task-role": [ids["efs_client_policy"]], "fn-role": [], "prod-eks-node": []}
+        "task-role": [ids["efs_client_policy"]],
+        "fn-role": [],
+        "prod-eks-node": [],
+    }
     assert [(p.arn, p.name, p.default_version_id) for p in snap.managed_policies] == [
-        (ids["efs_client_policy"], "efs-client", "v1")]
+        (ids["efs_client_policy"], "efs-client", "v1")
+    ]
 
     assert {(i.scope, i.service, i.operation, i.resource_id) for i in snap.issues} == {
         (SCOPE, "backup", "ListProtectedResources", None),
@@ -126,7 +180,16 @@ def test_counted_calls_are_in_the_table_and_match_the_formula(aws):
     collect_aws(SETTINGS)
     counts = last_call_counts()
     assert set(counts) <= set(OPERATIONS)
-    file_systems, mount_targets, clusters, services, families, functions, eks_clusters, nodegroups = 2, 2, 1, 1, 1, 1, 1, 1
+    file_systems, mount_targets, clusters, services, families, functions, eks_clusters, nodegroups = (
+        2,
+        2,
+        1,
+        1,
+        1,
+        1,
+        1,
+        1,
+    )
     expected = {
         ("sts", "GetCallerIdentity"): 1,
         ("iam", "GetAccountAuthorizationDetails"): 1,
@@ -136,12 +199,21 @@ def test_counted_calls_are_in_the_table_and_match_the_formula(aws):
         ("efs", "DescribeMountTargets"): file_systems,
         ("efs", "DescribeMountTargetSecurityGroups"): mount_targets,
         ("efs", "DescribeAccessPoints"): 1,
-        ("ec2", "DescribeSecurityGroups"): 1, ("ec2", "DescribeSubnets"): 1, ("ec2", "DescribeRouteTables"): 1,
-        ("ecs", "ListClusters"): 1, ("ecs", "ListServices"): clusters, ("ecs", "DescribeServices"): -(-services // 10),
-        ("ecs", "ListTaskDefinitionFamilies"): 1, ("ecs", "DescribeTaskDefinition"): families,
-        ("lambda", "ListFunctions"): 1, ("lambda", "ListTags"): functions,
-        ("eks", "ListClusters"): 1, ("eks", "DescribeCluster"): eks_clusters, ("eks", "ListNodegroups"): eks_clusters,
-        ("eks", "DescribeNodegroup"): nodegroups, ("eks", "ListPodIdentityAssociations"): eks_clusters,
+        ("ec2", "DescribeSecurityGroups"): 1,
+        ("ec2", "DescribeSubnets"): 1,
+        ("ec2", "DescribeRouteTables"): 1,
+        ("ecs", "ListClusters"): 1,
+        ("ecs", "ListServices"): clusters,
+        ("ecs", "DescribeServices"): -(-services // 10),
+        ("ecs", "ListTaskDefinitionFamilies"): 1,
+        ("ecs", "DescribeTaskDefinition"): families,
+        ("lambda", "ListFunctions"): 1,
+        ("lambda", "ListTags"): functions,
+        ("eks", "ListClusters"): 1,
+        ("eks", "DescribeCluster"): eks_clusters,
+        ("eks", "ListNodegroups"): eks_clusters,
+        ("eks", "DescribeNodegroup"): nodegroups,
+        ("eks", "ListPodIdentityAssociations"): eks_clusters,
         ("backup", "ListProtectedResources"): 1,
     }
     assert counts == expected

@@ -37,7 +37,9 @@ def test_policy_grants_exactly_the_table():
 def test_extra_actions_the_api_reference_requires():
     """DescribeMountTargetSecurityGroups also needs ec2:DescribeNetworkInterfaceAttribute on the mount
     target's network interface (EFS API reference); without it every mount target's groups are AccessDenied."""
-    assert EXTRA_ACTIONS == {("efs", "DescribeMountTargetSecurityGroups"): ("ec2:DescribeNetworkInterfaceAttribute",)}
+    assert EXTRA_ACTIONS == {
+        ("efs", "DescribeMountTargetSecurityGroups"): ("ec2:DescribeNetworkInterfaceAttribute",)
+    }
     for extra in EXTRA_ACTIONS.values():
         assert all(a.split(":")[1].startswith(READ_ONLY_PREFIXES) for a in extra)
 
@@ -64,5 +66,9 @@ def test_end_to_end_calls_are_a_subset_of_the_table(aws):
     assert counted and counted <= set(OPERATIONS)
     # The run exercised every region and global operation except those only an estate with AWS
     # managed policies or pod identity details needs (covered with Stubber in test_aws_pagination).
-    assert set(OPERATIONS) - counted == {("iam", "GetPolicy"), ("iam", "GetPolicyVersion"), ("ec2", "DescribeRegions"),
-                                         ("eks", "DescribePodIdentityAssociation")}
+    assert set(OPERATIONS) - counted == {
+        ("iam", "GetPolicy"),
+        ("iam", "GetPolicyVersion"),
+        ("ec2", "DescribeRegions"),
+        ("eks", "DescribePodIdentityAssociation"),
+    }

@@ -29,16 +29,22 @@ def test_required_keys_are_members_of_the_output_shape(service, operation):
         item = member.member if kind is list else member
         for k in item_keys:
             assert k in item.members, f"{service}:{operation} {key} items have no member {k}"
-    for key, kind in validate.OPTIONAL.get((service, operation), {}).items():
+    for key in validate.OPTIONAL.get((service, operation), {}):
         assert key in output.members
 
 
-@pytest.mark.parametrize("answer,problem", [
-    ({}, "has no FileSystems"), ({"FileSystems": "fs-1"}, "FileSystems is a str, not a list"),
-    ({"FileSystems": ["fs-1"]}, "FileSystems[0] is a str"), ({"FileSystems": [{"Name": "a"}]}, "has no FileSystemId"),
-    ({"FileSystems": [{"FileSystemId": True}]}, "has no FileSystemId"), ([], "not an object"),
-    ({"message": "<html>oops</html>"}, "body: '<html>oops</html>'"),
-])
+@pytest.mark.parametrize(
+    "answer,problem",
+    [
+        ({}, "has no FileSystems"),
+        ({"FileSystems": "fs-1"}, "FileSystems is a str, not a list"),
+        ({"FileSystems": ["fs-1"]}, "FileSystems[0] is a str"),
+        ({"FileSystems": [{"Name": "a"}]}, "has no FileSystemId"),
+        ({"FileSystems": [{"FileSystemId": True}]}, "has no FileSystemId"),
+        ([], "not an object"),
+        ({"message": "<html>oops</html>"}, "body: '<html>oops</html>'"),
+    ],
+)
 def test_malformed_answers_are_refused(answer, problem):
     with pytest.raises(MalformedResponse, match=problem.replace("[", r"\[").replace("]", r"\]")):
         check("efs", "DescribeFileSystems", answer)

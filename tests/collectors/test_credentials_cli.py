@@ -34,14 +34,20 @@ def bare_env(tmp_path):
     empty = tmp_path / "empty"
     empty.write_text("")
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_CONFIG_FILE=str(empty), AWS_SHARED_CREDENTIALS_FILE=str(empty), AWS_EC2_METADATA_DISABLED="true",
-               AWS_DEFAULT_REGION="eu-west-1", AWS_ENDPOINT_URL=closed_port())
+    env.update(
+        AWS_CONFIG_FILE=str(empty),
+        AWS_SHARED_CREDENTIALS_FILE=str(empty),
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_DEFAULT_REGION="eu-west-1",
+        AWS_ENDPOINT_URL=closed_port(),
+    )
     return env
 
 
 def _run(env: dict, *args: str, command: str = "scan") -> subprocess.CompletedProcess:
-    return subprocess.run([EFS_AUDIT, command, "--no-progress", *args], capture_output=True, text=True, env=env,
-                          timeout=120)
+    return subprocess.run(
+        [EFS_AUDIT, command, "--no-progress", *args], capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def _one_line_exit_2(out: subprocess.CompletedProcess, *words: str) -> str:
@@ -74,8 +80,13 @@ def test_no_credentials_at_all(bare_env):
 def test_expired_credentials(bare_env):
     with FaultProxy(closed_port()) as proxy:
         proxy.add("error", service="sts", operation="GetCallerIdentity", code="ExpiredToken", status=403)
-        env = {**bare_env, "AWS_ENDPOINT_URL": proxy.url, "AWS_ACCESS_KEY_ID": "AKIAEXAMPLE",
-               "AWS_SECRET_ACCESS_KEY": "secret", "AWS_SESSION_TOKEN": "old"}
+        env = {
+            **bare_env,
+            "AWS_ENDPOINT_URL": proxy.url,
+            "AWS_ACCESS_KEY_ID": "AKIAEXAMPLE",
+            "AWS_SECRET_ACCESS_KEY": "secret",
+            "AWS_SESSION_TOKEN": "old",
+        }
         out = _run(env, "--region", "eu-west-1")
     _one_line_exit_2(out, "expired", "ExpiredToken", "aws sso login")
 
@@ -83,8 +94,12 @@ def test_expired_credentials(bare_env):
 def test_rejected_credentials(bare_env):
     with FaultProxy(closed_port()) as proxy:
         proxy.add("error", service="sts", code="InvalidClientTokenId", status=403)
-        env = {**bare_env, "AWS_ENDPOINT_URL": proxy.url, "AWS_ACCESS_KEY_ID": "AKIAEXAMPLE",
-               "AWS_SECRET_ACCESS_KEY": "secret"}
+        env = {
+            **bare_env,
+            "AWS_ENDPOINT_URL": proxy.url,
+            "AWS_ACCESS_KEY_ID": "AKIAEXAMPLE",
+            "AWS_SECRET_ACCESS_KEY": "secret",
+        }
         out = _run(env, "--region", "eu-west-1")
     _one_line_exit_2(out, "rejected the credentials", "InvalidClientTokenId", "aws sts get-caller-identity")
 
@@ -102,7 +117,9 @@ def test_region_not_enabled(aws):
     with FaultProxy(aws) as proxy:
         proxy.add("error", service="ec2", region="ap-east-1", code="AuthFailure", status=401)
         for service in ("efs", "ecs", "lambda", "eks", "backup"):
-            proxy.add("error", service=service, region="ap-east-1", code="UnrecognizedClientException", status=403)
+            proxy.add(
+                "error", service=service, region="ap-east-1", code="UnrecognizedClientException", status=403
+            )
         env = {**os.environ, "AWS_ENDPOINT_URL": proxy.url}
         out = _run(env, "--region", "ap-east-1")
     _one_line_exit_2(out, "region ap-east-1 is not enabled for account 123456789012", "--region")

@@ -8,6 +8,7 @@ carries that issue (exit 3); the assertions compare exact issue sets rather than
 from __future__ import annotations
 
 import json
+from datetime import UTC
 from pathlib import Path
 
 import boto3
@@ -32,8 +33,12 @@ def _org(members: int = 3) -> dict:
     """An organization: the management account, `members` member accounts (one in an OU), one suspended."""
     o = boto3.client("organizations", region_name=REGION)
     o.create_organization(FeatureSet="ALL")
-    ids = [o.create_account(Email=f"m{n}@example.com", AccountName=f"member-{n}")["CreateAccountStatus"]["AccountId"]
-           for n in range(members + 1)]
+    ids = [
+        o.create_account(Email=f"m{n}@example.com", AccountName=f"member-{n}")["CreateAccountStatus"][
+            "AccountId"
+        ]
+        for n in range(members + 1)
+    ]
     suspended = ids.pop()
     o.close_account(AccountId=suspended)
     root = o.list_roots()["Roots"][0]["Id"]
@@ -45,17 +50,26 @@ def _org(members: int = 3) -> dict:
 
 def _session(account: str):
     creds = boto3.client("sts", region_name=REGION).assume_role(
-        RoleArn=f"arn:aws:iam::{account}:role/{ROLE}", RoleSessionName="seed")["Credentials"]
-    return boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-                         aws_session_token=creds["SessionToken"], region_name=REGION)
+        RoleArn=f"arn:aws:iam::{account}:role/{ROLE}", RoleSessionName="seed"
+    )["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        region_name=REGION,
+    )
 
 
 def _seed_member(account: str) -> str:
     """One encrypted file system with an access point of its own in the member account."""
     efs = _session(account).client("efs")
     fs = efs.create_file_system(CreationToken=f"fs-{account}", Encrypted=True)["FileSystemId"]
-    efs.create_access_point(FileSystemId=fs, PosixUser={"Uid": 1000, "Gid": 1000},
-                            RootDirectory={"Path": "/data"}, Tags=[{"Key": "app", "Value": f"app-{account}"}])
+    efs.create_access_point(
+        FileSystemId=fs,
+        PosixUser={"Uid": 1000, "Gid": 1000},
+        RootDirectory={"Path": "/data"},
+        Tags=[{"Key": "app", "Value": f"app-{account}"}],
+    )
     return fs
 
 
@@ -65,8 +79,21 @@ def org(aws, tmp_path):
     made["fs"] = {a: _seed_member(a) for a in made["members"]}
     runner = CliRunner()
     out = tmp_path / "plan.json"
-    res = runner.invoke(app, ["plan", "--organization", "--role-name", ROLE, "--region", REGION,
-                              "--exclude-account", made["members"][2], "--out", str(out)])
+    res = runner.invoke(
+        app,
+        [
+            "plan",
+            "--organization",
+            "--role-name",
+            ROLE,
+            "--region",
+            REGION,
+            "--exclude-account",
+            made["members"][2],
+            "--out",
+            str(out),
+        ],
+    )
     assert res.exit_code == 0, res.output
     made["plan_file"] = out
     made["plan"] = plans.load(out)
@@ -80,20 +107,36 @@ def _issues(s: snap.Snapshot) -> set[tuple]:
 def test_plan_lists_active_accounts_sorted_and_skips_suspended_and_excluded(org):
     p = org["plan"]
     members, excluded = org["members"], org["members"][2]
-    management = boto3.client("organizations", region_name=REGION).describe_organization()[
-        "Organization"]["MasterAccountId"]
+    management = boto3.client("organizations", region_name=REGION).describe_organization()["Organization"][
+        "MasterAccountId"
+    ]
     expected = sorted(set(members[:2]) | {management})
     assert p.account_ids() == expected
     assert all(a.role_arn == f"arn:aws:iam::{a.account_id}:role/{ROLE}" for a in p.accounts)
     assert {(s.account_id, s.reason.split(":")[0]) for s in p.skipped} == {
-        (excluded, "excluded by --exclude-account"), (org["suspended"], "account status SUSPENDED")}
+        (excluded, "excluded by --exclude-account"),
+        (org["suspended"], "account status SUSPENDED"),
+    }
     assert p.regions == [REGION] and p.source == "organization"
 
 
 def test_plan_is_deterministic_and_its_digest_detects_edits(org, tmp_path):
     again = tmp_path / "again.json"
-    res = CliRunner().invoke(app, ["plan", "--organization", "--role-name", ROLE, "--region", REGION,
-                                   "--exclude-account", org["members"][2], "--out", str(again)])
+    res = CliRunner().invoke(
+        app,
+        [
+            "plan",
+            "--organization",
+            "--role-name",
+            ROLE,
+            "--region",
+            REGION,
+            "--exclude-account",
+            org["members"][2],
+            "--out",
+            str(again),
+        ],
+    )
     assert res.exit_code == 0
     assert again.read_text() == org["plan_file"].read_text()
     data = json.loads(again.read_text())
@@ -105,8 +148,9 @@ def test_plan_is_deterministic_and_its_digest_detects_edits(org, tmp_path):
 
 def test_plan_under_an_ou_reads_its_child_ous(org, tmp_path):
     out = tmp_path / "ou.json"
-    res = CliRunner().invoke(app, ["plan", "--organization", "--role-name", ROLE, "--ou", org["ou"],
-                                   "--out", str(out)])
+    res = CliRunner().invoke(
+        app, ["plan", "--organization", "--role-name", ROLE, "--ou", org["ou"], "--out", str(out)]
+    )
     assert res.exit_code == 0, res.output
     assert plans.load(out).account_ids() == [org["members"][0]]  # moved into the OU's child
 
@@ -117,7 +161,10 @@ def test_role_arn_list_is_also_a_plan(aws, tmp_path):
     res = CliRunner().invoke(app, ["plan", "--role-arn", arns[0], "--role-arn", arns[1], "--out", str(out)])
     assert res.exit_code == 0, res.output
     p = plans.load(out)
-    assert [(a.account_id, a.external_id) for a in p.accounts] == [("111111111111", None), ("222222222222", "ext")]
+    assert [(a.account_id, a.external_id) for a in p.accounts] == [
+        ("111111111111", None),
+        ("222222222222", "ext"),
+    ]
 
 
 def test_shards_merge_to_the_single_process_collection(org):
@@ -128,7 +175,9 @@ def test_shards_merge_to_the_single_process_collection(org):
     assert _normalised(merged) == _normalised(whole.model_copy(update={"shards": merged.shards}))
     # Every planned account was collected: only moto's gaps remain.
     assert {(svc, op, code) for _s, svc, op, code in _issues(merged)} == MOTO_ONLY
-    assert {fs.file_system_id for fs in merged.file_systems} == {org["fs"][a] for a in p.account_ids() if a in org["fs"]}
+    assert {fs.file_system_id for fs in merged.file_systems} == {
+        org["fs"][a] for a in p.account_ids() if a in org["fs"]
+    }
 
 
 def _normalised(s: snap.Snapshot) -> dict:
@@ -139,29 +188,44 @@ def _normalised(s: snap.Snapshot) -> dict:
 
 
 def test_a_missing_shard_is_not_assessed_and_exits_3(org, tmp_path):
-    p = org["plan"]
+    org["plan"]
     files = []
     for i in range(3):
         path = tmp_path / f"shard-{i}.json"
-        res = CliRunner().invoke(app, ["collect", "--plan", str(org["plan_file"]), "--shard", f"{i}/3",
-                                       "--out", str(path), "--no-progress"])
+        res = CliRunner().invoke(
+            app,
+            [
+                "collect",
+                "--plan",
+                str(org["plan_file"]),
+                "--shard",
+                f"{i}/3",
+                "--out",
+                str(path),
+                "--no-progress",
+            ],
+        )
         assert res.exit_code in (0, 3), res.output  # 3: moto's backup gap (or an empty shard's nothing)
         files.append(path)
     lost = snap.load(files[1]).shards[0].accounts
     assert lost, "the plan has three accounts: shard 1 of 3 holds one"
     out = tmp_path / "merged.json"
-    res = CliRunner().invoke(app, ["merge", "--plan", str(org["plan_file"]), str(files[0]), str(files[2]),
-                                   "--out", str(out)])
+    res = CliRunner().invoke(
+        app, ["merge", "--plan", str(org["plan_file"]), str(files[0]), str(files[2]), "--out", str(out)]
+    )
     assert res.exit_code == 3, res.output
     merged = snap.load(out)
     assert {(i.scope, i.error_code) for i in merged.issues if i.operation == "Plan"} == {
-        (f"aws:{a}:global", "ShardMissing") for a in lost}
+        (f"aws:{a}:global", "ShardMissing") for a in lost
+    }
     run = evaluate(merged)
     gone = set(lost)
     for r in run.results:
         if any(a in r.resource_id or a in r.scope for a in gone):
             assert r.status is Status.NOT_ASSESSED, (r.check_id, r.resource_id)
-    assert {r.scope for r in run.results if r.resource_type == "CollectionScope"} >= {f"aws:{a}:global" for a in gone}
+    assert {r.scope for r in run.results if r.resource_type == "CollectionScope"} >= {
+        f"aws:{a}:global" for a in gone
+    }
     res = CliRunner().invoke(app, ["check", str(out), "--format", "json"])
     assert res.exit_code == 3
 
@@ -172,8 +236,9 @@ def test_shards_of_another_plan_are_refused(org, tmp_path):
     shard = collect_shard(other, 0, 1)
     path = tmp_path / "other.json"
     snap.save(shard, path)
-    res = CliRunner().invoke(app, ["merge", "--plan", str(org["plan_file"]), str(path), "--out",
-                                   str(tmp_path / "m.json")])
+    res = CliRunner().invoke(
+        app, ["merge", "--plan", str(org["plan_file"]), str(path), "--out", str(tmp_path / "m.json")]
+    )
     assert res.exit_code != 0 and "another plan" in str(res.exception or res.output)
 
 
@@ -205,17 +270,36 @@ def test_an_empty_snapshot_is_never_complete():
 
 
 def test_region_shards_of_one_account_merge_their_global_unit():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from auditor.model.snapshot import CollectionUnit, Snapshot, merge
 
-    t = [datetime(2026, 1, 1, h, tzinfo=timezone.utc) for h in range(4)]
-    a = Snapshot(units=[CollectionUnit(scope="aws:111111111111:global", method="aws-api", started_at=t[0],
-                                       finished_at=t[1], services=["iam"]),
-                        CollectionUnit(scope="aws:111111111111:eu-west-1", method="aws-api")])
-    b = Snapshot(units=[CollectionUnit(scope="aws:111111111111:global", method="aws-api", started_at=t[2],
-                                       finished_at=t[3], services=["iam", "ec2"], complete=False),
-                        CollectionUnit(scope="aws:111111111111:us-east-1", method="aws-api")])
+    t = [datetime(2026, 1, 1, h, tzinfo=UTC) for h in range(4)]
+    a = Snapshot(
+        units=[
+            CollectionUnit(
+                scope="aws:111111111111:global",
+                method="aws-api",
+                started_at=t[0],
+                finished_at=t[1],
+                services=["iam"],
+            ),
+            CollectionUnit(scope="aws:111111111111:eu-west-1", method="aws-api"),
+        ]
+    )
+    b = Snapshot(
+        units=[
+            CollectionUnit(
+                scope="aws:111111111111:global",
+                method="aws-api",
+                started_at=t[2],
+                finished_at=t[3],
+                services=["iam", "ec2"],
+                complete=False,
+            ),
+            CollectionUnit(scope="aws:111111111111:us-east-1", method="aws-api"),
+        ]
+    )
     m = merge(a, b)
     g = next(u for u in m.units if u.scope.endswith("global"))
     assert (g.started_at, g.finished_at, g.services, g.complete) == (t[0], t[3], ["ec2", "iam"], False)
@@ -225,10 +309,20 @@ def test_clusters_sharing_a_name_in_two_accounts_merge():
     from auditor.model.k8s import K8sCluster
     from auditor.model.snapshot import InputError, Snapshot, merge
 
-    a = K8sCluster(name="eks-00", account_id="111111111111", region="eu-west-1",
-                   eks_arn="arn:aws:eks:eu-west-1:111111111111:cluster/eks-00", node_role_arns=[])
-    b = K8sCluster(name="eks-00", account_id="222222222222", region="us-east-1",
-                   eks_arn="arn:aws:eks:us-east-1:222222222222:cluster/eks-00", node_role_arns=[])
+    a = K8sCluster(
+        name="eks-00",
+        account_id="111111111111",
+        region="eu-west-1",
+        eks_arn="arn:aws:eks:eu-west-1:111111111111:cluster/eks-00",
+        node_role_arns=[],
+    )
+    b = K8sCluster(
+        name="eks-00",
+        account_id="222222222222",
+        region="us-east-1",
+        eks_arn="arn:aws:eks:us-east-1:222222222222:cluster/eks-00",
+        node_role_arns=[],
+    )
     m = merge(Snapshot(clusters=[a]), Snapshot(clusters=[b]))
     assert sorted(c.account_id for c in m.clusters) == ["111111111111", "222222222222"]
     # The Kubernetes side joins the cluster its ARN names; by a shared bare name it is ambiguous.
@@ -239,12 +333,15 @@ def test_clusters_sharing_a_name_in_two_accounts_merge():
         merge(Snapshot(clusters=[a, b]), Snapshot(clusters=[K8sCluster(name="eks-00", workloads=[])]))
 
 
-@pytest.mark.parametrize("args,needle", [
-    (["plan", "--out", "p.json"], "either --organization"),
-    (["plan", "--organization", "--out", "p.json"], "--role-name is required"),
-    (["plan", "--organization", "--role-name", "r", "--account", "12", "--out", "p.json"], "12-digit"),
-    (["collect", "--shard", "0/2", "--out", "s.json"], "go with --plan"),
-])
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["plan", "--out", "p.json"], "either --organization"),
+        (["plan", "--organization", "--out", "p.json"], "--role-name is required"),
+        (["plan", "--organization", "--role-name", "r", "--account", "12", "--out", "p.json"], "12-digit"),
+        (["collect", "--shard", "0/2", "--out", "s.json"], "go with --plan"),
+    ],
+)
 def test_bad_organization_input_is_one_line(aws, tmp_path, monkeypatch, args, needle):
     monkeypatch.chdir(tmp_path)
     res = CliRunner().invoke(app, args)
@@ -262,6 +359,8 @@ def test_shard_parser():
 def test_the_management_policy_statement_grants_exactly_the_discovery_calls():
     from auditor.org.discover import DISCOVERY_ACTIONS
 
-    doc = json.loads((Path(__file__).resolve().parents[2] / "samples" / "iam" / "auditor-policy.json").read_text())
+    doc = json.loads(
+        (Path(__file__).resolve().parents[2] / "samples" / "iam" / "auditor-policy.json").read_text()
+    )
     stmt = next(s for s in doc["Statement"] if s["Sid"] == "EfsAuditOrganizationsDiscovery")
     assert sorted(stmt["Action"]) == sorted(DISCOVERY_ACTIONS)

@@ -27,8 +27,13 @@ SCOPE = f"aws:{ACCOUNT}:{REGION}"
 
 
 def _scan(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([EFS_AUDIT, "scan", "--region", "eu-west-1", "--no-progress", *args],
-                          capture_output=True, text=True, env=dict(os.environ), timeout=600)
+    return subprocess.run(
+        [EFS_AUDIT, "scan", "--region", "eu-west-1", "--no-progress", *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=600,
+    )
 
 
 def _seed(endpoint: str, monkeypatch) -> None:
@@ -43,12 +48,22 @@ def test_scan_finds_what_the_seeded_estate_plants(aws, monkeypatch):
     assert out.returncode == 0, out.stderr[-2000:]
     run = json.loads(out.stdout)
     fails = {(r["check_id"], r["resource_type"]) for r in run["results"] if r["status"] == "FAIL"}
-    for planted in [("efs_policy_missing", "AwsEfsFileSystem"), ("efs_encrypted_at_rest", "AwsEfsFileSystem"),
-                    ("efs_mount_target_nfs_open", "AwsEfsMountTarget"), ("efs_unencrypted_mount", "AwsEcsTaskDefinition"),
-                    ("efs_workload_runs_as_root", "AwsEcsTaskDefinition"), ("efs_root_squash_gap", "AwsIamRole"),
-                    ("efs_cross_app_reach", "AwsEcsTaskDefinition"), ("efs_access_point_world_writable", "AwsEfsAccessPoint")]:
+    for planted in [
+        ("efs_policy_missing", "AwsEfsFileSystem"),
+        ("efs_encrypted_at_rest", "AwsEfsFileSystem"),
+        ("efs_mount_target_nfs_open", "AwsEfsMountTarget"),
+        ("efs_unencrypted_mount", "AwsEcsTaskDefinition"),
+        ("efs_workload_runs_as_root", "AwsEcsTaskDefinition"),
+        ("efs_root_squash_gap", "AwsIamRole"),
+        ("efs_cross_app_reach", "AwsEcsTaskDefinition"),
+        ("efs_access_point_world_writable", "AwsEfsAccessPoint"),
+    ]:
         assert planted in fails, planted
-    billing = [r for r in run["results"] if r["check_id"] == "efs_unencrypted_mount" and "billing-batch" in r["resource_id"]]
+    billing = [
+        r
+        for r in run["results"]
+        if r["check_id"] == "efs_unencrypted_mount" and "billing-batch" in r["resource_id"]
+    ]
     assert [r["status"] for r in billing] == ["FAIL"]
 
 
@@ -58,10 +73,13 @@ def test_scan_exit_codes_for_findings_and_partial_collection(aws, monkeypatch):
     run = json.loads(out.stdout)
     # Exactly the calls moto 5.2.5 does not implement (HTTP 404 from its server), nothing else.
     eks = f"arn:aws:eks:{REGION}:{ACCOUNT}:cluster/prod-eks"
-    got = {(i["scope"], i["service"], i["operation"], i["resource_id"], i["error_code"]) for i in run["issues"]}
+    got = {
+        (i["scope"], i["service"], i["operation"], i["resource_id"], i["error_code"]) for i in run["issues"]
+    }
     assert got == {
         (SCOPE, "backup", "ListProtectedResources", None, "404"),
-        (SCOPE, "eks", "ListPodIdentityAssociations", eks, "404")}
+        (SCOPE, "eks", "ListPodIdentityAssociations", eks, "404"),
+    }
     assert out.returncode == 3, out.stderr[-2000:]
     assert _scan("--format", "json", "--allow-partial").returncode == 1
 
@@ -69,24 +87,40 @@ def test_scan_exit_codes_for_findings_and_partial_collection(aws, monkeypatch):
 def test_collect_writes_a_snapshot_that_check_reads(aws, monkeypatch, tmp_path):
     _seed(aws, monkeypatch)
     out = tmp_path / "snap.json"
-    done = subprocess.run([EFS_AUDIT, "collect", "--out", str(out), "--region", "eu-west-1", "--no-progress"],
-                          capture_output=True, text=True, env=dict(os.environ), timeout=600)
+    done = subprocess.run(
+        [EFS_AUDIT, "collect", "--out", str(out), "--region", "eu-west-1", "--no-progress"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=600,
+    )
     from auditor.model.snapshot import load
 
     snap = load(out)
     assert {(i.service, i.operation) for i in snap.issues} == {
-        ("backup", "ListProtectedResources"), ("eks", "ListPodIdentityAssociations")}
+        ("backup", "ListProtectedResources"),
+        ("eks", "ListPodIdentityAssociations"),
+    }
     assert done.returncode == 3, done.stderr[-2000:]
     assert {u.scope for u in snap.units} == {"aws:123456789012:eu-west-1", "aws:123456789012:global"}
     assert len(snap.file_systems) == 2 and len(snap.access_points) == 6
-    check = subprocess.run([EFS_AUDIT, "check", str(out), "--allow-partial", "--fail-on", "never"],
-                           capture_output=True, text=True, timeout=300)
+    check = subprocess.run(
+        [EFS_AUDIT, "check", str(out), "--allow-partial", "--fail-on", "never"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert check.returncode == 0 and "efs_policy_missing" in check.stdout
 
 
 def _collect(*args: str, out: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([EFS_AUDIT, "collect", "--out", str(out), "--region", REGION, "--no-progress",
-                           *args], capture_output=True, text=True, env=dict(os.environ), timeout=600)
+    return subprocess.run(
+        [EFS_AUDIT, "collect", "--out", str(out), "--region", REGION, "--no-progress", *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=600,
+    )
 
 
 def test_role_arn_carries_its_own_external_id_and_session_name(aws, tmp_path):
@@ -95,30 +129,54 @@ def test_role_arn_carries_its_own_external_id_and_session_name(aws, tmp_path):
     from auditor.model.snapshot import load
 
     a, b, c = (f"arn:aws:iam::{n * 12}:role/efs-audit" for n in "123")
-    settings = collect_settings(None, [REGION], [f"{a},ext-a,team-a", b, f"{c},,team-c"], "ext-default",
-                                "nightly", False, None, None, False, None, None)
-    assert settings.aws.role_targets == (RoleTarget(a, "ext-a", "team-a"),
-                                         RoleTarget(b, "ext-default", "nightly"),
-                                         RoleTarget(c, "ext-default", "team-c"))
+    settings = collect_settings(
+        None,
+        [REGION],
+        [f"{a},ext-a,team-a", b, f"{c},,team-c"],
+        "ext-default",
+        "nightly",
+        False,
+        None,
+        None,
+        False,
+        None,
+        None,
+    )
+    assert settings.aws.role_targets == (
+        RoleTarget(a, "ext-a", "team-a"),
+        RoleTarget(b, "ext-default", "nightly"),
+        RoleTarget(c, "ext-default", "team-c"),
+    )
     # End to end: moto's AssumeRole puts the session name into the caller ARN each unit records.
     out = tmp_path / "snap.json"
     done = _collect("--role-arn", f"{a},ext-a,team-a", "--role-arn", b, "--session-name", "nightly", out=out)
     assert done.returncode == 3, done.stderr[-2000:]  # moto lacks ListProtectedResources in each account
     assert {(u.scope, u.collector) for u in load(out).units} == {
         (f"aws:{n * 12}:{s}", f"arn:aws:sts::{n * 12}:assumed-role/efs-audit/{session}")
-        for n, session in (("1", "team-a"), ("2", "nightly")) for s in (REGION, "global")}
+        for n, session in (("1", "team-a"), ("2", "nightly"))
+        for s in (REGION, "global")
+    }
 
 
-@pytest.mark.parametrize("value", ["not-an-arn", "arn:aws:iam::12345:role/x",
-                                   f"arn:aws:iam::{ACCOUNT}:user/x", "arn:aws:s3:::bucket,ext",
-                                   f"arn:aws:iam::{ACCOUNT}:role/,ext",
-                                   f"arn:aws:iam::{ACCOUNT}:role/x,ext,session,extra"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "not-an-arn",
+        "arn:aws:iam::12345:role/x",
+        f"arn:aws:iam::{ACCOUNT}:user/x",
+        "arn:aws:s3:::bucket,ext",
+        f"arn:aws:iam::{ACCOUNT}:role/,ext",
+        f"arn:aws:iam::{ACCOUNT}:role/x,ext,session,extra",
+    ],
+)
 def test_malformed_role_arn_is_a_one_line_error(aws, tmp_path, value):
     out = tmp_path / "snap.json"
     done = _collect("--role-arn", f"arn:aws:iam::{ACCOUNT}:role/ok,ext", "--role-arn", value, out=out)
     assert (done.returncode, done.stdout) == (2, "")
-    assert done.stderr == (f"efs-audit: --role-arn: {value!r} is not ARN[,EXTERNAL_ID[,SESSION_NAME]] "
-                           "with an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)\n")
+    assert done.stderr == (
+        f"efs-audit: --role-arn: {value!r} is not ARN[,EXTERNAL_ID[,SESSION_NAME]] "
+        "with an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)\n"
+    )
     assert not out.exists()
 
 

@@ -32,9 +32,12 @@ def aws_env(endpoint: str) -> dict[str, str]:
 
 
 def client(endpoint: str, service: str):
-    return boto3.session.Session(region_name=REGION, aws_access_key_id="testing",
-                                 aws_secret_access_key="testing", aws_session_token="testing"
-                                 ).client(service, endpoint_url=endpoint)
+    return boto3.session.Session(
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        aws_session_token="testing",
+    ).client(service, endpoint_url=endpoint)
 
 
 def seed_estate(endpoint: str) -> dict[str, str]:
@@ -45,35 +48,67 @@ def seed_estate(endpoint: str) -> dict[str, str]:
     app_tag = [{"Key": "app", "Value": "a"}]
     fs = efs.create_file_system(CreationToken="pass-app-a", Encrypted=True, Tags=app_tag)
     ap = efs.create_access_point(
-        FileSystemId=fs["FileSystemId"], Tags=app_tag,
+        FileSystemId=fs["FileSystemId"],
+        Tags=app_tag,
         PosixUser={"Uid": 1000, "Gid": 1000},
-        RootDirectory={"Path": "/app-a",
-                       "CreationInfo": {"OwnerUid": 1000, "OwnerGid": 1000, "Permissions": "750"}},
+        RootDirectory={
+            "Path": "/app-a",
+            "CreationInfo": {"OwnerUid": 1000, "OwnerGid": 1000, "Permissions": "750"},
+        },
     )
     iam = client(endpoint, "iam")
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                     "Principal": {"Service": "ecs-tasks.amazonaws.com"}}]}
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+            }
+        ],
+    }
     role = iam.create_role(RoleName="app-a-task", AssumeRolePolicyDocument=json.dumps(trust))["Role"]
     ecs = client(endpoint, "ecs")
     ecs.create_cluster(clusterName="apps")
     ecs.register_task_definition(
-        family="app-a", taskRoleArn=role["Arn"],
-        containerDefinitions=[{"name": "app", "image": "app:1", "user": "1000", "memory": 256,
-                               "mountPoints": [{"sourceVolume": "data", "containerPath": "/data"}]}],
-        volumes=[{"name": "data", "efsVolumeConfiguration": {
-            "fileSystemId": fs["FileSystemId"], "transitEncryption": "ENABLED",
-            "authorizationConfig": {"accessPointId": ap["AccessPointId"], "iam": "ENABLED"}}}],
+        family="app-a",
+        taskRoleArn=role["Arn"],
+        containerDefinitions=[
+            {
+                "name": "app",
+                "image": "app:1",
+                "user": "1000",
+                "memory": 256,
+                "mountPoints": [{"sourceVolume": "data", "containerPath": "/data"}],
+            }
+        ],
+        volumes=[
+            {
+                "name": "data",
+                "efsVolumeConfiguration": {
+                    "fileSystemId": fs["FileSystemId"],
+                    "transitEncryption": "ENABLED",
+                    "authorizationConfig": {"accessPointId": ap["AccessPointId"], "iam": "ENABLED"},
+                },
+            }
+        ],
     )
-    return {"file_system_id": fs["FileSystemId"], "access_point_id": ap["AccessPointId"],
-            "role_arn": role["Arn"]}
+    return {
+        "file_system_id": fs["FileSystemId"],
+        "access_point_id": ap["AccessPointId"],
+        "role_arn": role["Arn"],
+    }
 
 
 def download_prefix(endpoint: str, bucket: str, prefix: str, dest: Path) -> list[str]:
     s3 = client(endpoint, "s3")
-    keys = [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-            for o in page.get("Contents", [])]
+    keys = [
+        o["Key"]
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        for o in page.get("Contents", [])
+    ]
     for key in keys:
-        target = dest / key[len(prefix):]
+        target = dest / key[len(prefix) :]
         target.parent.mkdir(parents=True, exist_ok=True)
         s3.download_file(bucket, key, str(target))
     return sorted(keys)
@@ -93,8 +128,9 @@ class FakeContext:
 
 def load_build_module():
     """samples/deploy/lambda/build.py (not a package): its staging is what the zip and image contain."""
-    spec = importlib.util.spec_from_file_location("efs_audit_lambda_build",
-                                                  ROOT / "samples" / "deploy" / "lambda" / "build.py")
+    spec = importlib.util.spec_from_file_location(
+        "efs_audit_lambda_build", ROOT / "samples" / "deploy" / "lambda" / "build.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -5,7 +5,6 @@ read-only-ish HOME, writing only under TMPDIR (the pod's emptyDir), against moto
 from __future__ import annotations
 
 import json
-
 import subprocess
 import sys
 from pathlib import Path
@@ -45,17 +44,30 @@ def container(aws, tmp_path):
     env = {e["name"]: e["value"] for e in spec["env"]}
     env = {k: v.replace("/tmp", str(tmp)) if v.startswith("/tmp") else v for k, v in env.items()}
     env.update(aws_env(aws))
-    env.update({"PATH": "/usr/bin:/bin", "PYTHONPATH": str(app), "PYTHONDONTWRITEBYTECODE": "1",
-                "PYTHONUNBUFFERED": "1", "EFS_AUDIT_BUCKET": BUCKET, "EFS_AUDIT_K8S_CLUSTER": "",
-                "EFS_AUDIT_MAX_ATTEMPTS": "1"})
+    env.update(
+        {
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(app),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONUNBUFFERED": "1",
+            "EFS_AUDIT_BUCKET": BUCKET,
+            "EFS_AUDIT_K8S_CLUSTER": "",
+            "EFS_AUDIT_MAX_ATTEMPTS": "1",
+        }
+    )
     return {"app": app, "tmp": tmp, "env": env, "endpoint": aws, "before": _files(app)}
 
 
 def _run(container, **overrides):
     env = {**container["env"], **overrides}
-    return subprocess.run([sys.executable, "-m", "auditor.entrypoints.cronjob"], env=env,
-                          cwd=container["tmp"], check=False,
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "auditor.entrypoints.cronjob"],
+        env=env,
+        cwd=container["tmp"],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
 
 
 def _run_document(bundle: Path) -> AuditRun:
@@ -80,8 +92,9 @@ def test_container_run_writes_the_bundle_and_exits_like_scan(container):
     # the same files landed in S3
     prefix = lines[-1]["location"].split(f"s3://{BUCKET}/", 1)[1]
     keys = download_prefix(container["endpoint"], BUCKET, prefix, container["tmp"].parent / "s3")
-    assert {k[len(prefix):] for k in keys} == {p.relative_to(bundle).as_posix() for p in bundle.rglob("*")
-                                               if p.is_file()}
+    assert {k[len(prefix) :] for k in keys} == {
+        p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file()
+    }
     # it wrote nothing outside the output directory: not in /app, not in HOME, no temp leftovers
     assert _files(container["app"]) == container["before"]
     assert {p.name for p in container["tmp"].iterdir()} == {out_root.name}
@@ -93,9 +106,15 @@ def test_partial_collection_is_exit_3_unless_allowed(container):
     lines = milestones(timed_out.stdout)
     assert lines[1]["timeouts"] > 0 and lines[-1]["counts"]["PASS"] == 0
     # its own output place: both runs may start within the same second (bundles are never overwritten)
-    allowed = _run(container, EFS_AUDIT_TIME_BUDGET_SECONDS="1", EFS_AUDIT_RESERVE_SECONDS="30",
-                   EFS_AUDIT_ALLOW_PARTIAL="true", EFS_AUDIT_FAIL_ON="never",
-                   EFS_AUDIT_OUTPUT_DIR=str(container["tmp"] / "allowed"), EFS_AUDIT_PREFIX="allowed")
+    allowed = _run(
+        container,
+        EFS_AUDIT_TIME_BUDGET_SECONDS="1",
+        EFS_AUDIT_RESERVE_SECONDS="30",
+        EFS_AUDIT_ALLOW_PARTIAL="true",
+        EFS_AUDIT_FAIL_ON="never",
+        EFS_AUDIT_OUTPUT_DIR=str(container["tmp"] / "allowed"),
+        EFS_AUDIT_PREFIX="allowed",
+    )
     assert allowed.returncode == 0, allowed.stderr[-3000:]
 
 
@@ -104,7 +123,10 @@ def test_previous_bundle_in_the_output_dir_is_the_baseline(container):
     env = {"EFS_AUDIT_BUCKET": "", "EFS_AUDIT_BASELINE": "previous"}
     first = _run(container, **env)
     assert first.returncode in (0, 1, 3), first.stderr[-3000:]
-    assert milestones(first.stdout)[-1]["baseline"] == {"source": None, "note": "no earlier run to compare with"}
+    assert milestones(first.stdout)[-1]["baseline"] == {
+        "source": None,
+        "note": "no earlier run to compare with",
+    }
     out_root = Path(container["env"]["EFS_AUDIT_OUTPUT_DIR"])
     (bundle,) = [p for p in out_root.iterdir() if p.is_dir() and p.name != "index"]
     earlier = bundle.rename(out_root / "20000101T000000Z")  # an earlier run's stamp, whatever the clock says
@@ -132,20 +154,45 @@ def test_undeliverable_bundle_exits_4(container):
 def _cluster_objects(fs_id: str) -> list[dict]:
     """A Deployment mounting an EFS volume through a PVC, as the Kubernetes API lists them."""
     return [
-        {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "pv-b"},
-         "spec": {"csi": {"driver": "efs.csi.aws.com", "volumeHandle": fs_id},
-                  "accessModes": ["ReadWriteMany"], "storageClassName": "efs",
-                  "claimRef": {"namespace": "apps", "name": "data"}}},
-        {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
-         "metadata": {"name": "data", "namespace": "apps"},
-         "spec": {"volumeName": "pv-b", "storageClassName": "efs", "accessModes": ["ReadWriteMany"]}},
-        {"apiVersion": "apps/v1", "kind": "Deployment",
-         "metadata": {"name": "app-b", "namespace": "apps", "labels": {"app": "b"}},
-         "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "b"}}, "template": {
-             "metadata": {"labels": {"app": "b"}},
-             "spec": {"containers": [{"name": "b", "image": "b:1",
-                                      "volumeMounts": [{"name": "data", "mountPath": "/data"}]}],
-                      "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]}}}},
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolume",
+            "metadata": {"name": "pv-b"},
+            "spec": {
+                "csi": {"driver": "efs.csi.aws.com", "volumeHandle": fs_id},
+                "accessModes": ["ReadWriteMany"],
+                "storageClassName": "efs",
+                "claimRef": {"namespace": "apps", "name": "data"},
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": {"name": "data", "namespace": "apps"},
+            "spec": {"volumeName": "pv-b", "storageClassName": "efs", "accessModes": ["ReadWriteMany"]},
+        },
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "app-b", "namespace": "apps", "labels": {"app": "b"}},
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": {"app": "b"}},
+                "template": {
+                    "metadata": {"labels": {"app": "b"}},
+                    "spec": {
+                        "containers": [
+                            {
+                                "name": "b",
+                                "image": "b:1",
+                                "volumeMounts": [{"name": "data", "mountPath": "/data"}],
+                            }
+                        ],
+                        "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}],
+                    },
+                },
+            },
+        },
     ]
 
 
@@ -154,8 +201,9 @@ def test_the_cluster_is_collected_and_audited_with_the_aws_estate(container, tmp
 
     fs_id = client(container["endpoint"], "efs").describe_file_systems()["FileSystems"][0]["FileSystemId"]
     with FakeApi(_cluster_objects(fs_id)) as api:
-        done = _run(container, EFS_AUDIT_K8S_CLUSTER="test-eks",
-                    EFS_AUDIT_KUBECONFIG=kubeconfig(tmp_path, api.url))
+        done = _run(
+            container, EFS_AUDIT_K8S_CLUSTER="test-eks", EFS_AUDIT_KUBECONFIG=kubeconfig(tmp_path, api.url)
+        )
         assert api.requests, "the cluster was listed"
     assert done.returncode in (0, 1, 3), done.stderr[-3000:]
     (bundle,) = [p for p in Path(container["env"]["EFS_AUDIT_OUTPUT_DIR"]).iterdir() if p.name != "index"]
@@ -168,9 +216,13 @@ def test_past_the_deadline_the_cluster_is_not_listed_and_not_assessed(container,
     from tests.k8s.fake_api import FakeApi, kubeconfig
 
     with FakeApi([]) as api:
-        done = _run(container, EFS_AUDIT_K8S_CLUSTER="test-eks",
-                    EFS_AUDIT_KUBECONFIG=kubeconfig(tmp_path, api.url),
-                    EFS_AUDIT_TIME_BUDGET_SECONDS="1", EFS_AUDIT_RESERVE_SECONDS="30")
+        done = _run(
+            container,
+            EFS_AUDIT_K8S_CLUSTER="test-eks",
+            EFS_AUDIT_KUBECONFIG=kubeconfig(tmp_path, api.url),
+            EFS_AUDIT_TIME_BUDGET_SECONDS="1",
+            EFS_AUDIT_RESERVE_SECONDS="30",
+        )
         assert api.requests == []
     assert done.returncode == 3, done.stderr[-3000:]
     (bundle,) = [p for p in Path(container["env"]["EFS_AUDIT_OUTPUT_DIR"]).iterdir() if p.name != "index"]
@@ -184,8 +236,10 @@ def test_past_the_deadline_the_cluster_is_not_listed_and_not_assessed(container,
 
 def test_an_invalid_waiver_file_is_bad_input_before_any_collection(container):
     waivers = container["tmp"].parent / "waivers.yaml"
-    waivers.write_text("waivers:\n  - checks: [efs_encrypted_at_rest]\n    resources: ['*']\n"
-                       "    reason: old\n    owner: me@example.com\n    expires: not-a-date\n")
+    waivers.write_text(
+        "waivers:\n  - checks: [efs_encrypted_at_rest]\n    resources: ['*']\n"
+        "    reason: old\n    owner: me@example.com\n    expires: not-a-date\n"
+    )
     done = _run(container, EFS_AUDIT_WAIVERS=str(waivers))
     assert done.returncode == 2 and "waivers.yaml" in done.stderr
     assert [m["milestone"] for m in milestones(done.stdout)] == ["failed"]

@@ -37,9 +37,14 @@ def _kind(kind: str) -> dict:
 @pytest.mark.parametrize("version", VERSIONS)
 def test_every_manifest_validates_strictly(version):
     docs = _documents()
-    assert {d["kind"] for _, d in docs} == {"Namespace", "ServiceAccount", "ClusterRole",
-                                            "ClusterRoleBinding", "CronJob"}
-    for name, doc in docs:
+    assert {d["kind"] for _, d in docs} == {
+        "Namespace",
+        "ServiceAccount",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "CronJob",
+    }
+    for _name, doc in docs:
         kubernetes_validate.validate(doc, version, strict=True)  # raises with the field path
 
 
@@ -91,8 +96,13 @@ def test_service_account_is_annotated_for_irsa_and_documents_pod_identity():
 
 
 def _rules(doc: dict) -> set[tuple[str, str, str]]:
-    return {(g, r, v) for rule in doc["rules"] for g in rule["apiGroups"] for r in rule["resources"]
-            for v in rule["verbs"]}
+    return {
+        (g, r, v)
+        for rule in doc["rules"]
+        for g in rule["apiGroups"]
+        for r in rule["resources"]
+        for v in rule["verbs"]
+    }
 
 
 def test_cluster_role_reads_only_and_never_secrets():
@@ -100,26 +110,35 @@ def test_cluster_role_reads_only_and_never_secrets():
     assert {v for _, _, v in rules} == {"get", "list"}
     assert not {r for _, r, _ in rules} & {"secrets", "configmaps", "pods/log", "pods/exec", "*"}
     binding = _kind("ClusterRoleBinding")
-    assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
-                                  "name": _kind("ClusterRole")["metadata"]["name"]}
+    assert binding["roleRef"] == {
+        "apiGroup": "rbac.authorization.k8s.io",
+        "kind": "ClusterRole",
+        "name": _kind("ClusterRole")["metadata"]["name"],
+    }
     sa = _kind("ServiceAccount")["metadata"]
-    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": sa["name"],
-                                    "namespace": sa["namespace"]}]
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": sa["name"], "namespace": sa["namespace"]}
+    ]
 
 
 def test_cluster_role_equals_the_kubernetes_collector_role():
-    assert K8S_HELPER_ROLE.exists(), "samples/k8s/clusterrole.yaml (the Kubernetes collector's role) is missing"
+    assert K8S_HELPER_ROLE.exists(), (
+        "samples/k8s/clusterrole.yaml (the Kubernetes collector's role) is missing"
+    )
     docs = yaml.safe_load_all(K8S_HELPER_ROLE.read_text())
     (theirs,) = [d for d in docs if d and d["kind"] == "ClusterRole"]
     assert _rules(_kind("ClusterRole")) == _rules(theirs)
 
 
 def test_dockerfile_is_multi_stage_non_root_and_shell_less():
-    lines = [ln.strip() for ln in (DEPLOY / "Dockerfile").read_text().splitlines()
-             if ln.strip() and not ln.lstrip().startswith("#")]
+    lines = [
+        ln.strip()
+        for ln in (DEPLOY / "Dockerfile").read_text().splitlines()
+        if ln.strip() and not ln.lstrip().startswith("#")
+    ]
     stages = [ln for ln in lines if ln.upper().startswith("FROM ")]
     assert len(stages) >= 2
-    final = lines[lines.index(stages[-1]):]
+    final = lines[lines.index(stages[-1]) :]
     assert re.search(r"distroless|-slim", stages[-1])
     (user,) = [ln for ln in final if ln.upper().startswith("USER ")]
     assert re.fullmatch(r"USER [1-9]\d*(:[1-9]\d*)?", user)
@@ -130,4 +149,4 @@ def test_dockerfile_is_multi_stage_non_root_and_shell_less():
 
     for name in load_build_module().PROJECT_DIRS:  # the layout the Lambda zip and the tests use
         assert f"COPY {name} /app/{name}" in lines
-    assert 'ENV PYTHONPATH=/app \\' in lines
+    assert "ENV PYTHONPATH=/app \\" in lines

@@ -23,7 +23,9 @@ def test_requirements_are_the_projects_less_the_kubernetes_client_and_cfn_lint()
     """The Lambda collects AWS only and never reviews templates: no Kubernetes client, no cfn-lint."""
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     chosen = build.runtime_requirements()
-    assert [d for d in declared if d not in chosen] == [d for d in declared if d.startswith(("kubernetes", "cfn-lint"))]
+    assert [d for d in declared if d not in chosen] == [
+        d for d in declared if d.startswith(("kubernetes", "cfn-lint"))
+    ]
     assert any(d.startswith("boto3") for d in chosen)  # bundled on purpose: see build.py
 
 

@@ -64,8 +64,9 @@ def test_scheduled_run_writes_a_verified_bundle_to_s3(aws, estate, tmp_path, cap
     results = _run_results(bundle)
     assert summary["counts"] == {s.value: sum(r["status"] == s.value for r in results) for s in Status}
     fs_arn = f"arn:aws:elasticfilesystem:eu-west-1:123456789012:file-system/{estate['file_system_id']}"
-    assert ("efs_encrypted_at_rest", fs_arn, "PASS") in {(r["check_id"], r["resource_id"], r["status"])
-                                                          for r in results}
+    assert ("efs_encrypted_at_rest", fs_arn, "PASS") in {
+        (r["check_id"], r["resource_id"], r["status"]) for r in results
+    }
     expected_code = 3 if not summary["complete"] else (1 if summary["failing"] else 0)
     assert summary["exit_code"] == expected_code and summary["security_hub"] is None
     lines = milestones(capsys.readouterr().out)
@@ -82,16 +83,25 @@ def test_event_overrides_environment_and_unknown_settings_fail(estate, capsys):
 
 
 def test_settings_parse_lists_booleans_and_reject_nonsense():
-    job = load_settings({"EFS_AUDIT_REGIONS": " eu-west-1, us-east-1 ,eu-west-1",
-                         "EFS_AUDIT_SECURITY_HUB": "yes", "UNRELATED": "x",
-                         "EFS_AUDIT_ROLE_ARNS": "arn:aws:iam::111122223333:role/audit"},
-                        {"efs_audit_fail_on": "critical", "detail-type": "Scheduled Event"})
+    job = load_settings(
+        {
+            "EFS_AUDIT_REGIONS": " eu-west-1, us-east-1 ,eu-west-1",
+            "EFS_AUDIT_SECURITY_HUB": "yes",
+            "UNRELATED": "x",
+            "EFS_AUDIT_ROLE_ARNS": "arn:aws:iam::111122223333:role/audit",
+        },
+        {"efs_audit_fail_on": "critical", "detail-type": "Scheduled Event"},
+    )
     assert job.regions == ("eu-west-1", "us-east-1") and job.security_hub is True
     assert job.fail_on == "critical"
     assert job.reserve_seconds == aws_lambda.DEFAULT_RESERVE_SECONDS
-    for env in ({"EFS_AUDIT_FAIL_ON": "urgent"}, {"EFS_AUDIT_SECURITY_HUB": "maybe"},
-                {"EFS_AUDIT_ROLE_ARNS": "audit"}, {"EFS_AUDIT_RESERVE_SECONDS": "-1"},
-                {"EFS_AUDIT_PARAMS": '{"squash_uid": "x"}'}):
+    for env in (
+        {"EFS_AUDIT_FAIL_ON": "urgent"},
+        {"EFS_AUDIT_SECURITY_HUB": "maybe"},
+        {"EFS_AUDIT_ROLE_ARNS": "audit"},
+        {"EFS_AUDIT_RESERVE_SECONDS": "-1"},
+        {"EFS_AUDIT_PARAMS": '{"squash_uid": "x"}'},
+    ):
         with pytest.raises(SettingsError, match=next(iter(env))):
             load_settings(env)
     with pytest.raises(SettingsError, match="EFS_AUDIT_REGIONS"):  # the event uses lower-case names
@@ -139,8 +149,11 @@ def test_deadline_mid_collection_never_passes_what_was_skipped(aws, estate, monk
     summary = handler({}, FakeContext(remaining_ms=(60 + 3500) * 1000))
     bundle = _bundle(aws, summary, tmp_path)
     run = json.loads((bundle / "run.json").read_text())
-    skipped = {(i["scope"].rsplit(":", 1)[0], i["scope"].rsplit(":", 1)[1], i["service"])
-               for i in run["issues"] if i["error_code"] == "Timeout"}
+    skipped = {
+        (i["scope"].rsplit(":", 1)[0], i["scope"].rsplit(":", 1)[1], i["service"])
+        for i in run["issues"]
+        if i["error_code"] == "Timeout"
+    }
     assert skipped and summary["complete"] is False and summary["exit_code"] == 3
     assert summary["counts"]["PASS"] + summary["counts"]["FAIL"] > 0, "some services were collected"
     for r in run["results"]:
@@ -154,9 +167,21 @@ def test_waivers_apply_to_the_exit_code_as_in_scan(aws, estate, monkeypatch, tmp
     from auditor.checks import CHECK_IDS
 
     waivers = tmp_path / "waivers.yaml"
-    waivers.write_text(json.dumps({"waivers": [{
-        "checks": list(CHECK_IDS), "resources": ["*"], "reason": "accepted for the test",
-        "owner": "storage-team@example.com", "expires": "2099-12-31"}]}))
+    waivers.write_text(
+        json.dumps(
+            {
+                "waivers": [
+                    {
+                        "checks": list(CHECK_IDS),
+                        "resources": ["*"],
+                        "reason": "accepted for the test",
+                        "owner": "storage-team@example.com",
+                        "expires": "2099-12-31",
+                    }
+                ]
+            }
+        )
+    )
     monkeypatch.setenv("EFS_AUDIT_WAIVERS", str(waivers))
     monkeypatch.setenv("EFS_AUDIT_ALLOW_PARTIAL", "true")
     summary = handler({}, FakeContext())
@@ -223,10 +248,17 @@ def test_security_hub_import(aws, estate, monkeypatch, capsys):
     imported = [f for page in hub.get_paginator("get_findings").paginate() for f in page["Findings"]]
     assert summary["security_hub"] == {"imported": len(imported), "failed": 0, "other_accounts": 0}
     assert imported and {f["ProductArn"] for f in imported} == {
-        "arn:aws:securityhub:eu-west-1:123456789012:product/123456789012/default"}
+        "arn:aws:securityhub:eu-west-1:123456789012:product/123456789012/default"
+    }
     assert {f["Compliance"]["Status"] for f in imported} == {"PASSED", "FAILED", "NOT_AVAILABLE"}
     assert [m["milestone"] for m in milestones(capsys.readouterr().out)] == [
-        "start", "collected", "evaluated", "uploaded", "imported", "done"]
+        "start",
+        "collected",
+        "evaluated",
+        "uploaded",
+        "imported",
+        "done",
+    ]
 
 
 def test_security_hub_finding_of_a_fixed_problem_turns_passed(aws):
@@ -253,16 +285,21 @@ def test_security_hub_finding_of_a_fixed_problem_turns_passed(aws):
     hub = client(aws, "securityhub")
     findings = [f for page in hub.get_paginator("get_findings").paginate() for f in page["Findings"]]
     assert [(f["Id"], f["Compliance"]["Status"]) for f in findings] == [
-        (f"efs-audit/{failed.check_id}/{failed.fingerprint}", "PASSED")]
+        (f"efs-audit/{failed.check_id}/{failed.fingerprint}", "PASSED")
+    ]
 
 
 def test_a_cluster_setting_without_the_kubernetes_client_is_a_settings_error(aws, estate, monkeypatch):
     import importlib.util
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "kubernetes" else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "kubernetes" else real(name, *a)
+    )
     monkeypatch.setenv("EFS_AUDIT_K8S_CLUSTER", "prod")
-    with pytest.raises(SettingsError, match="EFS_AUDIT_K8S_CLUSTER: the Lambda package has no Kubernetes client"):
+    with pytest.raises(
+        SettingsError, match="EFS_AUDIT_K8S_CLUSTER: the Lambda package has no Kubernetes client"
+    ):
         handler({}, FakeContext())
 
 
@@ -270,16 +307,23 @@ def test_scheduled_runs_compare_with_the_previous_bundle(aws, estate, monkeypatc
     """EFS_AUDIT_BASELINE=previous: the first run says there is nothing to compare with; the next one
     reads the newest earlier run.json under the prefix and reports NEW / UNCHANGED / RESOLVED."""
     runs = iter(range(1, 10))
-    monkeypatch.setattr(aws_lambda, "run_key_prefix", lambda prefix, started: f"{prefix}/2026/12/01/run{next(runs)}/")
+    monkeypatch.setattr(
+        aws_lambda, "run_key_prefix", lambda prefix, started: f"{prefix}/2026/12/01/run{next(runs)}/"
+    )
     monkeypatch.setenv("EFS_AUDIT_BASELINE", "previous")
     first = handler({}, FakeContext())
     assert first["baseline"] == {"source": None, "note": "no earlier run to compare with"}
     second = handler({}, FakeContext())
     open_results = second["counts"]["FAIL"] + second["counts"]["NOT_ASSESSED"]
     # moto implements neither Backup ListProtectedResources nor EKS pod identity: no run here is complete
-    assert second["baseline"] == {"source": f"s3://{BUCKET}/audits/prod/2026/12/01/run1/run.json", "new": 0,
-                                  "unchanged": open_results, "resolved": 0, "not_reassessed": 0,
-                                  "note": "no complete run among the last 30: compared with the newest"}
+    assert second["baseline"] == {
+        "source": f"s3://{BUCKET}/audits/prod/2026/12/01/run1/run.json",
+        "new": 0,
+        "unchanged": open_results,
+        "resolved": 0,
+        "not_reassessed": 0,
+        "note": "no complete run among the last 30: compared with the newest",
+    }
     bundle = _bundle(aws, second, tmp_path)
     assert "UNCHANGED" in (bundle / "results.csv").read_text()
 
@@ -291,11 +335,15 @@ def test_previous_is_the_newest_complete_run_and_unreadable_runs_are_passed_over
     from auditor.pipeline import evaluate
 
     estates = ROOT / "samples" / "estates"
-    complete, incomplete = (evaluate(snap.load(estates / n / "snapshot.json")) for n in ("wellconfigured", "hostile"))
+    complete, incomplete = (
+        evaluate(snap.load(estates / n / "snapshot.json")) for n in ("wellconfigured", "hostile")
+    )
     assert complete.complete and not incomplete.complete
-    for stamp, text in (("20261201T031700Z", complete.model_dump_json()),
-                        ("20261202T031700Z", incomplete.model_dump_json()),
-                        ("20261203T031700Z", "{not json")):
+    for stamp, text in (
+        ("20261201T031700Z", complete.model_dump_json()),
+        ("20261202T031700Z", incomplete.model_dump_json()),
+        ("20261203T031700Z", "{not json"),
+    ):
         (tmp_path / stamp).mkdir()
         (tmp_path / stamp / "run.json").write_text(text)
     job = load_settings({"EFS_AUDIT_BASELINE": "previous", "EFS_AUDIT_OUTPUT_DIR": str(tmp_path)})
@@ -314,8 +362,10 @@ def test_an_explicit_baseline_that_cannot_be_read_is_a_settings_error(aws, estat
 
 
 def test_importing_the_handler_does_no_work():
-    code = ("import sys, auditor.entrypoints.aws_lambda, auditor.entrypoints.cronjob; "
-            "print(sorted(m for m in ('boto3', 'botocore', 'kubernetes') if m in sys.modules))")
+    code = (
+        "import sys, auditor.entrypoints.aws_lambda, auditor.entrypoints.cronjob; "
+        "print(sorted(m for m in ('boto3', 'botocore', 'kubernetes') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
 
@@ -335,11 +385,18 @@ def test_the_zip_layout_runs_without_the_kubernetes_client(aws, tmp_path):
         "from tests.deploy.support import FakeContext\n"
         "print('SUMMARY ' + json.dumps(handler({}, FakeContext())))\n"
     )
-    env = {**aws_env(aws), "PATH": "/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1",
-           "PYTHONPATH": f"{package}:{ROOT}", "EFS_AUDIT_BUCKET": BUCKET, "EFS_AUDIT_REGIONS": "eu-west-1",
-           "EFS_AUDIT_MAX_ATTEMPTS": "1"}
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,
-                         cwd=tmp_path, check=False)
+    env = {
+        **aws_env(aws),
+        "PATH": "/usr/bin:/bin",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONPATH": f"{package}:{ROOT}",
+        "EFS_AUDIT_BUCKET": BUCKET,
+        "EFS_AUDIT_REGIONS": "eu-west-1",
+        "EFS_AUDIT_MAX_ATTEMPTS": "1",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=tmp_path, check=False
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     summary = json.loads(out.stdout.split("SUMMARY ", 1)[1])
     assert summary["s3"]["objects"] > 0

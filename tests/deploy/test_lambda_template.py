@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from cfnlint.api import ManualArgs, lint_file
 from cfnlint.decode import decode
 
@@ -89,7 +88,9 @@ def test_collection_actions_equal_the_collectors_operations():
 
 
 def test_collection_actions_equal_the_published_policy():
-    assert IAM_POLICY.exists(), "samples/iam/auditor-policy.json (the published least-privilege policy) is missing"
+    assert IAM_POLICY.exists(), (
+        "samples/iam/auditor-policy.json (the published least-privilege policy) is missing"
+    )
     published = json.loads(IAM_POLICY.read_text())
     expected = set()
     for statement in published["Statement"]:

@@ -57,9 +57,13 @@ def test_entry_point_refuses_missing_index(capsys):
 def test_indexed_shards_then_reduce_against_moto(aws, monkeypatch):
     s3 = client(aws, "s3")
     s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
-    env = {"EFS_AUDIT_BUCKET": BUCKET, "EFS_AUDIT_REGIONS": REGION, "EFS_AUDIT_FORMATS": "json",
-           "EFS_AUDIT_ROLE_ARNS": "arn:aws:iam::111111111111:role/r,arn:aws:iam::222222222222:role/r,"
-                                  "arn:aws:iam::333333333333:role/r"}
+    env = {
+        "EFS_AUDIT_BUCKET": BUCKET,
+        "EFS_AUDIT_REGIONS": REGION,
+        "EFS_AUDIT_FORMATS": "json",
+        "EFS_AUDIT_ROLE_ARNS": "arn:aws:iam::111111111111:role/r,arn:aws:iam::222222222222:role/r,"
+        "arn:aws:iam::333333333333:role/r",
+    }
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     planned = org_lambda.handler({"mode": "plan", "run": "k8s-1"}, FakeContext())
@@ -70,5 +74,7 @@ def test_indexed_shards_then_reduce_against_moto(aws, monkeypatch):
     assert code == 3  # moto serves no AWS Backup coverage: the collection is incomplete, and says so
     shards = s3.list_objects_v2(Bucket=BUCKET, Prefix=planned["run_prefix"] + "shards/")["Contents"]
     assert sorted(o["Key"].rsplit("/", 1)[1] for o in shards) == ["shard-0.json", "shard-1.json"]
-    body = json.loads(s3.get_object(Bucket=BUCKET, Key=planned["run_prefix"] + "shards/shard-1.json")["Body"].read())
+    body = json.loads(
+        s3.get_object(Bucket=BUCKET, Key=planned["run_prefix"] + "shards/shard-1.json")["Body"].read()
+    )
     assert body["shards"][0]["accounts"] == ["222222222222"]

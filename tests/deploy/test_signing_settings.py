@@ -20,18 +20,30 @@ def test_the_role_gains_exactly_kms_sign_on_the_signing_key_when_one_is_given():
     template = _template()
     param = template["Parameters"]["SigningKeyArn"]
     assert param["Default"] == "" and param["AllowedPattern"].startswith("^(arn:aws")
-    assert template["Conditions"]["HasSigningKey"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "SigningKeyArn"}, ""]}]}
+    assert template["Conditions"]["HasSigningKey"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "SigningKeyArn"}, ""]}]
+    }
     (role,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
-    (conditional,) = [p["Fn::If"] for p in role["Properties"]["Policies"]
-                      if "Fn::If" in p and p["Fn::If"][0] == "HasSigningKey"]
+    (conditional,) = [
+        p["Fn::If"]
+        for p in role["Properties"]["Policies"]
+        if "Fn::If" in p and p["Fn::If"][0] == "HasSigningKey"
+    ]
     assert conditional[2] == {"Ref": "AWS::NoValue"}
-    assert _policies()["bundle-signing"] == [{"Sid": "SignBundleManifest", "Effect": "Allow", "Action": "kms:Sign",
-                                             "Resource": {"Ref": "SigningKeyArn"}}]
+    assert _policies()["bundle-signing"] == [
+        {
+            "Sid": "SignBundleManifest",
+            "Effect": "Allow",
+            "Action": "kms:Sign",
+            "Resource": {"Ref": "SigningKeyArn"},
+        }
+    ]
     every = [s.get("Action") for statements in _policies().values() for s in statements]
     assert [a for a in every if "kms:" in str(a)] == ["kms:Sign"]
     (fn,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
     assert fn["Properties"]["Environment"]["Variables"]["EFS_AUDIT_SIGNING_KEY"] == {
-        "Fn::If": ["HasSigningKey", {"Fn::Sub": "kms:${SigningKeyArn}"}, ""]}
+        "Fn::If": ["HasSigningKey", {"Fn::Sub": "kms:${SigningKeyArn}"}, ""]
+    }
 
 
 def test_the_cronjob_names_the_signing_setting():
@@ -41,10 +53,13 @@ def test_the_cronjob_names_the_signing_setting():
     assert env["EFS_AUDIT_SIGNING_KEY"] == ""
 
 
-@pytest.mark.parametrize("value, message", [
-    ("gpg:me", "EFS_AUDIT_SIGNING_KEY: 'gpg:me': expected kms:arn"),
-    ("file:/nonexistent/key.pem", "EFS_AUDIT_SIGNING_KEY: file:/nonexistent/key.pem: cannot read"),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("gpg:me", "EFS_AUDIT_SIGNING_KEY: 'gpg:me': expected kms:arn"),
+        ("file:/nonexistent/key.pem", "EFS_AUDIT_SIGNING_KEY: file:/nonexistent/key.pem: cannot read"),
+    ],
+)
 def test_a_bad_signing_key_is_a_bad_setting(value, message):
     with pytest.raises(SettingsError) as exc:
         load_settings({"EFS_AUDIT_SIGNING_KEY": value})
@@ -57,19 +72,28 @@ def test_a_scheduled_run_signs_with_kms_and_indexes_the_run(aws, monkeypatch, tm
 
     seed_estate(aws)
     arn = client(aws, "kms").create_key(KeyUsage="SIGN_VERIFY", KeySpec="ECC_NIST_P256")["KeyMetadata"]["Arn"]
-    for name, value in {"EFS_AUDIT_REGIONS": "eu-west-1", "EFS_AUDIT_BUCKET": BUCKET, "EFS_AUDIT_PREFIX": "audits/prod",
-                        "EFS_AUDIT_MAX_ATTEMPTS": "1", "EFS_AUDIT_SIGNING_KEY": f"kms:{arn}"}.items():
+    for name, value in {
+        "EFS_AUDIT_REGIONS": "eu-west-1",
+        "EFS_AUDIT_BUCKET": BUCKET,
+        "EFS_AUDIT_PREFIX": "audits/prod",
+        "EFS_AUDIT_MAX_ATTEMPTS": "1",
+        "EFS_AUDIT_SIGNING_KEY": f"kms:{arn}",
+    }.items():
         monkeypatch.setenv(name, value)
     summary = handler({}, FakeContext())
     s3 = client(aws, "s3")
-    sig = json.loads(s3.get_object(Bucket=BUCKET, Key=summary["s3"]["prefix"] + "manifest.sig")["Body"].read())
+    sig = json.loads(
+        s3.get_object(Bucket=BUCKET, Key=summary["s3"]["prefix"] + "manifest.sig")["Body"].read()
+    )
     assert (sig["method"], sig["key_id"], sig["algorithm"]) == ("kms", arn, "ECDSA_SHA_256")
     index = json.loads(s3.get_object(Bucket=BUCKET, Key=summary["s3"]["index"])["Body"].read())
     assert summary["s3"]["index"].startswith("audits/prod/index/") and index["signature"]["key_id"] == arn
-    assert index["bundle"] == summary["s3"]["prefix"][len("audits/prod/"):]
+    assert index["bundle"] == summary["s3"]["prefix"][len("audits/prod/") :]
     capsys.readouterr()
-    monkeypatch.setattr("sys.argv", ["efs-audit", "history", f"s3://{BUCKET}/audits/prod", "--key", f"kms:{arn}",
-                                     "--format", "json"])
+    monkeypatch.setattr(
+        "sys.argv",
+        ["efs-audit", "history", f"s3://{BUCKET}/audits/prod", "--key", f"kms:{arn}", "--format", "json"],
+    )
     with pytest.raises(SystemExit) as exc:
         main()
     data = json.loads(capsys.readouterr().out)

@@ -10,8 +10,10 @@ import pytest
 from tests.faults.proxy import FaultProxy
 
 # moto 5.2.5 lacks these two reads: the proxy answers them as AWS does for an estate without any.
-MOTO_GAPS = (("backup", "ListProtectedResources", b'{"Results": []}'),
-             ("eks", "ListPodIdentityAssociations", b'{"associations": []}'))
+MOTO_GAPS = (
+    ("backup", "ListProtectedResources", b'{"Results": []}'),
+    ("eks", "ListPodIdentityAssociations", b'{"associations": []}'),
+)
 
 
 def add_gap_answers(proxy: FaultProxy) -> None:

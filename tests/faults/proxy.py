@@ -57,8 +57,10 @@ ROUTES: tuple[tuple[str, str, str, str], ...] = (
     ("eks", "GET", r"/clusters/[^/]+$", "DescribeCluster"),
     ("backup", "GET", r"/resources/?$", "ListProtectedResources"),
 )
-HTML = (b"<!DOCTYPE html><html><head><title>503 Service Temporarily Unavailable</title></head>"
-        b"<body><h1>Service Temporarily Unavailable</h1></body></html>")
+HTML = (
+    b"<!DOCTYPE html><html><head><title>503 Service Temporarily Unavailable</title></head>"
+    b"<body><h1>Service Temporarily Unavailable</h1></body></html>"
+)
 UPSTREAM_TIMEOUT = 30.0
 SOCKET_TIMEOUT = 30.0
 
@@ -117,21 +119,35 @@ def identify(method: str, path: str, headers, body: bytes) -> Request:
         operation = (parse_qs(body.decode("utf-8", "replace")).get("Action") or [None])[0]
     else:
         route = unquote(urlsplit(path).path)
-        operation = next((op for svc, verb, pattern, op in ROUTES
-                          if svc == service and verb == method and re.search(pattern, route)), None)
+        operation = next(
+            (
+                op
+                for svc, verb, pattern, op in ROUTES
+                if svc == service and verb == method and re.search(pattern, route)
+            ),
+            None,
+        )
     return Request(method, path, body, service, operation, region)
 
 
 def error_body(service: str | None, code: str) -> tuple[bytes, dict[str, str]]:
     message = f"injected {code}"
     if service in JSON_SERVICES:
-        return (f'{{"__type": "{code}", "message": "{message}"}}'.encode(),
-                {"x-amzn-ErrorType": code, "Content-Type": "application/x-amz-json-1.1"})
+        return (
+            f'{{"__type": "{code}", "message": "{message}"}}'.encode(),
+            {"x-amzn-ErrorType": code, "Content-Type": "application/x-amz-json-1.1"},
+        )
     if service == "ec2":
-        return (f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors>"
-                "<RequestID>injected</RequestID></Response>".encode(), {"Content-Type": "text/xml"})
-    return (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message>"
-            "</Error><RequestId>injected</RequestId></ErrorResponse>".encode(), {"Content-Type": "text/xml"})
+        return (
+            f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors>"
+            "<RequestID>injected</RequestID></Response>".encode(),
+            {"Content-Type": "text/xml"},
+        )
+    return (
+        f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message>"
+        "</Error><RequestId>injected</RequestId></ErrorResponse>".encode(),
+        {"Content-Type": "text/xml"},
+    )
 
 
 class FaultProxy:
@@ -147,7 +163,9 @@ class FaultProxy:
         self.slots = threading.BoundedSemaphore(max_threads)
         self.log: list[tuple[str | None, str | None, str]] = []  # (service, operation, outcome)
         self.server = _Server(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -215,9 +233,12 @@ class FaultProxy:
             conn.request(req.method, req.path, body=req.body or None, headers=sent)
             resp = conn.getresponse()
             body = resp.read()
-            kept = [(k, v) for k, v in resp.getheaders()
-                    if k.lower() not in ("content-length", "transfer-encoding", "connection", "keep-alive", "date",
-                                         "server")]
+            kept = [
+                (k, v)
+                for k, v in resp.getheaders()
+                if k.lower()
+                not in ("content-length", "transfer-encoding", "connection", "keep-alive", "date", "server")
+            ]
             return resp.status, kept, body
         finally:
             conn.close()
@@ -238,7 +259,7 @@ class FaultProxy:
                     return
                 try:
                     self._serve()
-                except (BrokenPipeError, ConnectionResetError, socket.timeout, OSError):
+                except (TimeoutError, BrokenPipeError, ConnectionResetError, OSError):
                     self.close_connection = True
                 finally:
                     proxy.slots.release()
@@ -290,7 +311,9 @@ class FaultProxy:
                     raise ValueError(f"unknown fault {fault!r}")
                 self._send(status, headers, data)
 
-            def _send(self, status, headers, data: bytes, length: int | None = None, close: bool = False) -> None:
+            def _send(
+                self, status, headers, data: bytes, length: int | None = None, close: bool = False
+            ) -> None:
                 self.send_response(status)
                 for key, value in headers:
                     self.send_header(key, value)
@@ -312,7 +335,7 @@ class FaultProxy:
                 for i in range(len(data)):
                     if proxy.stopping.wait(delay):
                         break
-                    self.wfile.write(data[i:i + 1])
+                    self.wfile.write(data[i : i + 1])
                     self.wfile.flush()
                 self.close_connection = True
 

@@ -34,8 +34,13 @@ def world(aws_env, proxy, upstream):
     reset(upstream)
     seed_estate(upstream)
     aws_env.setenv("AWS_ENDPOINT_URL", proxy.url)
-    for name, value in {"EFS_AUDIT_REGIONS": "eu-west-1", "EFS_AUDIT_BUCKET": BUCKET, "EFS_AUDIT_PREFIX": "audits",
-                        "EFS_AUDIT_FORMATS": "json", "EFS_AUDIT_RESERVE_SECONDS": str(RESERVE)}.items():
+    for name, value in {
+        "EFS_AUDIT_REGIONS": "eu-west-1",
+        "EFS_AUDIT_BUCKET": BUCKET,
+        "EFS_AUDIT_PREFIX": "audits",
+        "EFS_AUDIT_FORMATS": "json",
+        "EFS_AUDIT_RESERVE_SECONDS": str(RESERVE),
+    }.items():
         aws_env.setenv(name, value)
     proxy.clear()
     add_gap_answers(proxy)
@@ -53,8 +58,11 @@ def _run_of(world, summary, tmp_path) -> AuditRun:
 
 def _no_new_pass(run: AuditRun, clean: AuditRun) -> None:
     was = {(r.check_id, r.resource_id): r.status for r in clean.results}
-    assert [(r.check_id, r.resource_id) for r in run.results
-            if r.status is Status.PASS and was.get((r.check_id, r.resource_id)) is not Status.PASS] == []
+    assert [
+        (r.check_id, r.resource_id)
+        for r in run.results
+        if r.status is Status.PASS and was.get((r.check_id, r.resource_id)) is not Status.PASS
+    ] == []
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
@@ -87,14 +95,20 @@ def test_cronjob_finishes_inside_its_budget_with_a_bundle(world, proxy, fault, t
     proxy.add(kind, **rule)
     add_gap_answers(proxy)
     budget = BUDGET + RESERVE
-    env = {**os.environ, "EFS_AUDIT_TIME_BUDGET_SECONDS": str(budget), "EFS_AUDIT_OUTPUT_DIR": str(tmp_path / "out")}
+    env = {
+        **os.environ,
+        "EFS_AUDIT_TIME_BUDGET_SECONDS": str(budget),
+        "EFS_AUDIT_OUTPUT_DIR": str(tmp_path / "out"),
+    }
     env.pop("EFS_AUDIT_BUCKET")
     started = time.monotonic()
     code = cronjob.run(env)
     took = time.monotonic() - started
     assert took < budget, f"the job ran {took:.1f} s of its {budget} s"
     assert code == 3
-    (bundle,) = [p for p in Path(tmp_path / "out").iterdir() if p.is_dir() and p.name != "index"]  # index/: the run history
+    (bundle,) = [
+        p for p in Path(tmp_path / "out").iterdir() if p.is_dir() and p.name != "index"
+    ]  # index/: the run history
     assert verify_bundle(bundle) == []
     run = AuditRun.model_validate_json((bundle / "run.json").read_text())
     assert {i.operation for i in run.issues if i.error_code == "Timeout"} >= {rule["operation"]}

@@ -29,32 +29,68 @@ FAST = {"read_timeout": 2.0, "call_timeout": 4.0, "connect_timeout": 2.0}
 # Operations this estate never calls: the regions are named (no DescribeRegions), no role attaches an
 # AWS managed policy (no GetPolicy / GetPolicyVersion), no pod identity association exists. Their
 # failures are covered by tests/collectors/test_aws_failures.py and the Stubber tests.
-NOT_CALLED = {("ec2", "DescribeRegions"), ("iam", "GetPolicy"), ("iam", "GetPolicyVersion"),
-              ("eks", "DescribePodIdentityAssociation")}
-DENIED = {"efs": "AccessDeniedException", "ecs": "AccessDeniedException", "lambda": "AccessDeniedException",
-          "eks": "AccessDeniedException", "backup": "AccessDeniedException", "ec2": "UnauthorizedOperation",
-          "iam": "AccessDenied", "sts": "AccessDenied"}
+NOT_CALLED = {
+    ("ec2", "DescribeRegions"),
+    ("iam", "GetPolicy"),
+    ("iam", "GetPolicyVersion"),
+    ("eks", "DescribePodIdentityAssociation"),
+}
+DENIED = {
+    "efs": "AccessDeniedException",
+    "ecs": "AccessDeniedException",
+    "lambda": "AccessDeniedException",
+    "eks": "AccessDeniedException",
+    "backup": "AccessDeniedException",
+    "ec2": "UnauthorizedOperation",
+    "iam": "AccessDenied",
+    "sts": "AccessDenied",
+}
 # Which snapshot lists each service feeds (roles are selected by the workloads that reference them).
-FEEDS = {"file_systems": {"efs", "backup"}, "access_points": {"efs"}, "security_groups": {"ec2"},
-         "subnets": {"ec2"}, "roles": {"iam", "ecs", "lambda", "eks"}, "managed_policies": {"iam", "ecs", "lambda", "eks"},
-         "task_definitions": {"ecs"}, "ecs_services": {"ecs"}, "lambda_functions": {"lambda"}, "clusters": {"eks"}}
-MALFORMED_TARGETS = (("efs", "DescribeAccessPoints"), ("efs", "DescribeFileSystemPolicy"),
-                     ("efs", "DescribeMountTargets"), ("ec2", "DescribeSecurityGroups"),
-                     ("iam", "GetAccountAuthorizationDetails"), ("lambda", "ListFunctions"),
-                     ("ecs", "DescribeTaskDefinition"), ("eks", "DescribeNodegroup"))
+FEEDS = {
+    "file_systems": {"efs", "backup"},
+    "access_points": {"efs"},
+    "security_groups": {"ec2"},
+    "subnets": {"ec2"},
+    "roles": {"iam", "ecs", "lambda", "eks"},
+    "managed_policies": {"iam", "ecs", "lambda", "eks"},
+    "task_definitions": {"ecs"},
+    "ecs_services": {"ecs"},
+    "lambda_functions": {"lambda"},
+    "clusters": {"eks"},
+}
+MALFORMED_TARGETS = (
+    ("efs", "DescribeAccessPoints"),
+    ("efs", "DescribeFileSystemPolicy"),
+    ("efs", "DescribeMountTargets"),
+    ("ec2", "DescribeSecurityGroups"),
+    ("iam", "GetAccountAuthorizationDetails"),
+    ("lambda", "ListFunctions"),
+    ("ecs", "DescribeTaskDefinition"),
+    ("eks", "DescribeNodegroup"),
+)
 
 
 def _cases() -> list:
     """(id, [(fault, rule)], lost): ``lost`` False when retries must recover everything."""
     cases = [
         ("throttle-storm", [("error", {"per_request": 2, "code": "ThrottlingException"})], False),
-        ("throttle-ec2-503", [("error", {"service": "ec2", "per_request": 3, "code": "RequestLimitExceeded",
-                                         "status": 503})], False),
+        (
+            "throttle-ec2-503",
+            [("error", {"service": "ec2", "per_request": 3, "code": "RequestLimitExceeded", "status": 503})],
+            False,
+        ),
         ("throttle-iam", [("error", {"service": "iam", "per_request": 2, "code": "Throttling"})], False),
-        ("throttle-past-retries", [("error", {"operation": "DescribeFileSystemPolicy",
-                                              "code": "ThrottlingException"})], True),
+        (
+            "throttle-past-retries",
+            [("error", {"operation": "DescribeFileSystemPolicy", "code": "ThrottlingException"})],
+            True,
+        ),
         ("5xx-burst", [("error", {"per_request": 2, "code": "InternalError", "status": 500})], False),
-        ("5xx-persistent-efs", [("error", {"service": "efs", "code": "ServiceUnavailable", "status": 503})], True),
+        (
+            "5xx-persistent-efs",
+            [("error", {"service": "efs", "code": "ServiceUnavailable", "status": 503})],
+            True,
+        ),
         ("reset-burst", [("reset", {"per_request": 1})], False),
         ("reset-persistent-ecs", [("reset", {"service": "ecs"})], True),
         ("slow-mount-targets", [("slow", {"operation": "DescribeMountTargets", "delay": 5.0})], True),
@@ -64,25 +100,62 @@ def _cases() -> list:
         ("short-body-subnets", [("short", {"operation": "DescribeSubnets"})], True),
         ("sts-denied", [("error", {"service": "sts", "code": "AccessDenied", "status": 403})], True),
         ("sts-garbled", [("garble", {"service": "sts"})], True),
-        ("wrong-type-FileSystems", [("replace", {"operation": "DescribeFileSystems",
-                                                 "body": b'{"FileSystems": "fs-1"}'})], True),
-        ("item-without-id-AccessPoints", [("replace", {"operation": "DescribeAccessPoints",
-                                                       "body": b'{"AccessPoints": [{"Name": "x"}]}'})], True),
-        ("no-list-ListFunctions", [("replace", {"operation": "ListFunctions", "body": b'{"NextMarker": null}'})], True),
-        ("wrong-type-Policy", [("replace", {"operation": "DescribeFileSystemPolicy", "body": b'{"Policy": 7}'})],
-         True),
+        (
+            "wrong-type-FileSystems",
+            [("replace", {"operation": "DescribeFileSystems", "body": b'{"FileSystems": "fs-1"}'})],
+            True,
+        ),
+        (
+            "item-without-id-AccessPoints",
+            [
+                (
+                    "replace",
+                    {"operation": "DescribeAccessPoints", "body": b'{"AccessPoints": [{"Name": "x"}]}'},
+                )
+            ],
+            True,
+        ),
+        (
+            "no-list-ListFunctions",
+            [("replace", {"operation": "ListFunctions", "body": b'{"NextMarker": null}'})],
+            True,
+        ),
+        (
+            "wrong-type-Policy",
+            [("replace", {"operation": "DescribeFileSystemPolicy", "body": b'{"Policy": 7}'})],
+            True,
+        ),
         ("wrong-type-Tags", [("replace", {"operation": "ListTags", "body": b'{"Tags": ["a"]}'})], True),
     ]
     for kind in ("truncate", "garble", "empty", "html"):
         for service, operation in MALFORMED_TARGETS:
-            cases.append((f"{kind}-{operation}", [(kind, {"service": service, "operation": operation})], True))
+            cases.append(
+                (f"{kind}-{operation}", [(kind, {"service": service, "operation": operation})], True)
+            )
     for service, code in DENIED.items():
         if service != "sts":
-            cases.append((f"denied-{service}", [("error", {"service": service, "code": code, "status": 403})], True))
+            cases.append(
+                (f"denied-{service}", [("error", {"service": service, "code": code, "status": 403})], True)
+            )
     for service, operation in sorted(OPERATIONS):
         if service != "sts" and (service, operation) not in NOT_CALLED:
-            cases.append((f"denied-{service}-{operation}", [("error", {"service": service, "operation": operation,
-                                                                       "code": DENIED[service], "status": 403})], True))
+            cases.append(
+                (
+                    f"denied-{service}-{operation}",
+                    [
+                        (
+                            "error",
+                            {
+                                "service": service,
+                                "operation": operation,
+                                "code": DENIED[service],
+                                "status": 403,
+                            },
+                        )
+                    ],
+                    True,
+                )
+            )
     return cases
 
 
@@ -110,8 +183,9 @@ def _collect(bounds: dict | None = None):
     box: dict = {}
 
     def work():
-        box["snap"] = collect_aws(AwsSettings(regions=(REGION,), deadline=time.monotonic() + BOUND - 10,
-                                              **(bounds or {})))
+        box["snap"] = collect_aws(
+            AwsSettings(regions=(REGION,), deadline=time.monotonic() + BOUND - 10, **(bounds or {}))
+        )
 
     thread = threading.Thread(target=work, daemon=True)
     thread.start()
@@ -143,8 +217,15 @@ def _unnamed_losses(faulty, clean) -> list[str]:
         # A role the run keeps because a workload references it is named by the issue about that
         # workload's reference (a node group, a task definition, a function).
         referrers = {"ecs", "lambda", "eks"} if kind in ("roles", "managed_policies") else set()
-        named = [i for i in faulty.issues if i.service in referrers or (i.service in FEEDS[kind]
-                 and (i.resource_id is None or i.resource_id in text or key in (i.resource_id or "")))]
+        named = [
+            i
+            for i in faulty.issues
+            if i.service in referrers
+            or (
+                i.service in FEEDS[kind]
+                and (i.resource_id is None or i.resource_id in text or key in (i.resource_id or ""))
+            )
+        ]
         if not named:
             unnamed.append(f"{kind} {key}")
     return unnamed
@@ -152,9 +233,11 @@ def _unnamed_losses(faulty, clean) -> list[str]:
 
 def _flips(run, clean_run) -> list[str]:
     was = {(r.check_id, r.resource_id): r.status for r in clean_run.results}
-    return sorted(f"{r.check_id} {r.resource_id} (fault-free: {was.get((r.check_id, r.resource_id), 'absent')})"
-                  for r in run.results
-                  if r.status is Status.PASS and was.get((r.check_id, r.resource_id)) is not Status.PASS)
+    return sorted(
+        f"{r.check_id} {r.resource_id} (fault-free: {was.get((r.check_id, r.resource_id), 'absent')})"
+        for r in run.results
+        if r.status is Status.PASS and was.get((r.check_id, r.resource_id)) is not Status.PASS
+    )
 
 
 CASES = _cases()

@@ -15,23 +15,48 @@ from tests.faults.conftest import add_gap_answers
 from tests.faults.test_fault_matrix import DENIED, _collect, _flips, _unnamed_losses
 
 PRODUCTION = Path(__file__).resolve().parents[2] / "samples" / "estates" / "production"
-OPERATIONS = [("efs", "DescribeFileSystems"), ("efs", "DescribeAccessPoints"), ("efs", "DescribeMountTargets"),
-              ("efs", "DescribeFileSystemPolicy"), ("efs", "DescribeBackupPolicy"),
-              ("efs", "DescribeMountTargetSecurityGroups"), ("ec2", "DescribeSecurityGroups"),
-              ("ec2", "DescribeSubnets"), ("ec2", "DescribeRouteTables"), ("iam", "GetAccountAuthorizationDetails"),
-              ("iam", "GetPolicy"), ("iam", "GetPolicyVersion"), ("ecs", "ListServices"),
-              ("ecs", "DescribeServices"), ("ecs", "DescribeTaskDefinition"), ("lambda", "ListFunctions"),
-              ("lambda", "ListTags"), ("eks", "DescribeCluster"), ("eks", "DescribeNodegroup")]
+OPERATIONS = [
+    ("efs", "DescribeFileSystems"),
+    ("efs", "DescribeAccessPoints"),
+    ("efs", "DescribeMountTargets"),
+    ("efs", "DescribeFileSystemPolicy"),
+    ("efs", "DescribeBackupPolicy"),
+    ("efs", "DescribeMountTargetSecurityGroups"),
+    ("ec2", "DescribeSecurityGroups"),
+    ("ec2", "DescribeSubnets"),
+    ("ec2", "DescribeRouteTables"),
+    ("iam", "GetAccountAuthorizationDetails"),
+    ("iam", "GetPolicy"),
+    ("iam", "GetPolicyVersion"),
+    ("ecs", "ListServices"),
+    ("ecs", "DescribeServices"),
+    ("ecs", "DescribeTaskDefinition"),
+    ("lambda", "ListFunctions"),
+    ("lambda", "ListTags"),
+    ("eks", "DescribeCluster"),
+    ("eks", "DescribeNodegroup"),
+]
 
 
 def _cases():
     cases = []
     for service, code in DENIED.items():
         if service != "sts":
-            cases.append((f"denied-{service}", [("error", {"service": service, "code": code, "status": 403})]))
+            cases.append(
+                (f"denied-{service}", [("error", {"service": service, "code": code, "status": 403})])
+            )
     for service, operation in OPERATIONS:
-        cases.append((f"denied-{operation}", [("error", {"service": service, "operation": operation,
-                                                          "code": DENIED[service], "status": 403})]))
+        cases.append(
+            (
+                f"denied-{operation}",
+                [
+                    (
+                        "error",
+                        {"service": service, "operation": operation, "code": DENIED[service], "status": 403},
+                    )
+                ],
+            )
+        )
     for kind in ("garble", "html"):
         for operation in ("DescribeAccessPoints", "DescribeTaskDefinition", "GetAccountAuthorizationDetails"):
             cases.append((f"{kind}-{operation}", [(kind, {"operation": operation})]))

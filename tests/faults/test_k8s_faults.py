@@ -34,19 +34,33 @@ RESOURCES = [r for _, _, r, *_ in LISTS]
 def aws_half():
     """The production estate's AWS units with each cluster reduced to what EKS says about it."""
     full = snap_mod.load(ROOT / "samples" / "estates" / "production" / "snapshot.json")
-    clusters = [K8sCluster(name=c.name, account_id=c.account_id, region=c.region, eks_arn=c.eks_arn,
-                           node_role_arns=c.node_role_arns, pod_identity_associations=c.pod_identity_associations)
-                for c in full.clusters]
-    return full.model_copy(update={"units": [u for u in full.units if not u.scope.startswith("k8s:")],
-                                   "issues": [i for i in full.issues if not i.scope.startswith("k8s:")],
-                                   "clusters": clusters})
+    clusters = [
+        K8sCluster(
+            name=c.name,
+            account_id=c.account_id,
+            region=c.region,
+            eks_arn=c.eks_arn,
+            node_role_arns=c.node_role_arns,
+            pod_identity_associations=c.pod_identity_associations,
+        )
+        for c in full.clusters
+    ]
+    return full.model_copy(
+        update={
+            "units": [u for u in full.units if not u.scope.startswith("k8s:")],
+            "issues": [i for i in full.issues if not i.scope.startswith("k8s:")],
+            "clusters": clusters,
+        }
+    )
 
 
 class TrickleApi(FakeApi):
     """Answers one resource's list with the body dripping a byte every ``delay`` seconds, or with a
     fixed malformed body."""
 
-    def __init__(self, objects, trickle: dict[str, float] | None = None, bodies: dict[str, bytes] | None = None):
+    def __init__(
+        self, objects, trickle: dict[str, float] | None = None, bodies: dict[str, bytes] | None = None
+    ):
         super().__init__(objects)
         self.trickle = trickle or {}
         self.bodies = bodies or {}
@@ -67,7 +81,7 @@ class TrickleApi(FakeApi):
                 try:
                     for i in range(len(data)):
                         time.sleep(api.trickle[resource])
-                        self.wfile.write(data[i:i + 1])
+                        self.wfile.write(data[i : i + 1])
                         self.wfile.flush()
                 except (BrokenPipeError, ConnectionResetError):
                     pass
@@ -107,8 +121,11 @@ def clean(tmp_path_factory):
 
 def _flips(run, clean_run) -> list[str]:
     was = {(r.check_id, r.resource_id): r.status for r in clean_run.results}
-    return sorted(f"{r.check_id} {r.resource_id}" for r in run.results
-                  if r.status is Status.PASS and was.get((r.check_id, r.resource_id)) is not Status.PASS)
+    return sorted(
+        f"{r.check_id} {r.resource_id}"
+        for r in run.results
+        if r.status is Status.PASS and was.get((r.check_id, r.resource_id)) is not Status.PASS
+    )
 
 
 def _check(k8s, run, clean_run, lost_lists: set[str], code: str) -> None:
@@ -128,9 +145,15 @@ def short_timeouts(monkeypatch):
 KNOWN_FLIPS: dict[str, str] = {}
 
 
-@pytest.mark.parametrize("resource", [
-    pytest.param(r, marks=pytest.mark.xfail(strict=True, reason=KNOWN_FLIPS[r])) if r in KNOWN_FLIPS else r
-    for r in RESOURCES])
+@pytest.mark.parametrize(
+    "resource",
+    [
+        pytest.param(r, marks=pytest.mark.xfail(strict=True, reason=KNOWN_FLIPS[r]))
+        if r in KNOWN_FLIPS
+        else r
+        for r in RESOURCES
+    ],
+)
 def test_forbidden_list(resource, clean, tmp_path):
     with FakeApi(sample_objects(), errors={resource: (403, "Forbidden")}) as api:
         k8s, run = _run(tmp_path, api)
@@ -138,8 +161,12 @@ def test_forbidden_list(resource, clean, tmp_path):
 
 
 def _known(resources):
-    return [pytest.param(r, marks=pytest.mark.xfail(strict=True, reason=KNOWN_FLIPS[r])) if r in KNOWN_FLIPS else r
-            for r in resources]
+    return [
+        pytest.param(r, marks=pytest.mark.xfail(strict=True, reason=KNOWN_FLIPS[r]))
+        if r in KNOWN_FLIPS
+        else r
+        for r in resources
+    ]
 
 
 @pytest.mark.parametrize("resource", _known(["persistentvolumes", "pods", "deployments", "serviceaccounts"]))
@@ -171,10 +198,19 @@ def test_trickling_list_is_cut(resource, clean, tmp_path):
     _check(k8s, run, clean, {resource}, "Timeout")
 
 
-@pytest.mark.parametrize("body", [b"", b"<html><body>502 Bad Gateway</body></html>", b'{"metadata": {}}',
-                                  b'{"items": {"a": 1}}', b'{"items": ["x"]}', b'{"items": [], "metadata": 3}',
-                                  b'{"items": [{"metadata": {"name": "a"'], ids=["empty", "html", "no-items",
-                                  "items-object", "item-string", "metadata-number", "truncated"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"<html><body>502 Bad Gateway</body></html>",
+        b'{"metadata": {}}',
+        b'{"items": {"a": 1}}',
+        b'{"items": ["x"]}',
+        b'{"items": [], "metadata": 3}',
+        b'{"items": [{"metadata": {"name": "a"',
+    ],
+    ids=["empty", "html", "no-items", "items-object", "item-string", "metadata-number", "truncated"],
+)
 def test_malformed_list_answer(body, clean, tmp_path):
     """A list answer without its items list, of the wrong type, or not JSON at all is a
     MalformedResponse issue, never an empty list."""
@@ -189,5 +225,5 @@ def test_deadline_cuts_a_list_in_flight(clean, tmp_path, monkeypatch):
     monkeypatch.setattr(live, "LIST_TIMEOUT", 30.0)
     with FakeApi(sample_objects(), slow={"pods": 5.0}) as api:
         k8s, run = _run(tmp_path, api, deadline=time.monotonic() + 1.0)
-    lost = set(RESOURCES[RESOURCES.index("pods"):])
+    lost = set(RESOURCES[RESOURCES.index("pods") :])
     _check(k8s, run, clean, lost, "Timeout")

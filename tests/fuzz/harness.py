@@ -22,7 +22,9 @@ class Outcome:
     stderr: str
 
     def one_line_error(self) -> bool:
-        return self.code == 2 and len(self.stderr.strip().splitlines()) == 1 and "Traceback" not in self.stderr
+        return (
+            self.code == 2 and len(self.stderr.strip().splitlines()) == 1 and "Traceback" not in self.stderr
+        )
 
 
 def _alarm(signum, frame):

@@ -11,7 +11,6 @@ import pytest
 
 from auditor import inputs
 from auditor.model.snapshot import InputError
-
 from tests.fuzz.harness import run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,7 +62,9 @@ def test_waiver_date_of_month_13_and_deeply_nested_waivers(tmp_path):
     _one_line(run("check", PRODUCTION, "--waivers", bad), str(bad))
 
 
-@pytest.mark.parametrize("where", ["snapshot", "waivers", "manifests-folder", "review", "review-folder", "kubeconfig"])
+@pytest.mark.parametrize(
+    "where", ["snapshot", "waivers", "manifests-folder", "review", "review-folder", "kubeconfig"]
+)
 def test_a_fifo_is_refused_without_blocking(tmp_path, where):
     fifo = tmp_path / "dir" / "in.yaml"
     fifo.parent.mkdir()
@@ -73,13 +74,31 @@ def test_a_fifo_is_refused_without_blocking(tmp_path, where):
     elif where == "waivers":
         out = run("check", PRODUCTION, "--waivers", fifo, seconds=20)
     elif where == "manifests-folder":
-        out = run("collect", "--no-aws", "--manifests", fifo.parent, "--cluster-name", "c", "--out",
-                  tmp_path / "s.json", "--no-progress", seconds=20)
+        out = run(
+            "collect",
+            "--no-aws",
+            "--manifests",
+            fifo.parent,
+            "--cluster-name",
+            "c",
+            "--out",
+            tmp_path / "s.json",
+            "--no-progress",
+            seconds=20,
+        )
     elif where == "review":
         out = run("review", fifo, seconds=20)
     elif where == "kubeconfig":
-        out = run("collect", "--no-aws", "--kubeconfig", fifo, "--out", tmp_path / "s.json", "--no-progress",
-                  seconds=20)
+        out = run(
+            "collect",
+            "--no-aws",
+            "--kubeconfig",
+            fifo,
+            "--out",
+            tmp_path / "s.json",
+            "--no-progress",
+            seconds=20,
+        )
     else:
         out = run("review", fifo.parent, seconds=20)
     _one_line(out, fifo.name, "FIFO")
@@ -114,8 +133,17 @@ def test_large_yaml_is_refused_before_parsing(tmp_path, monkeypatch):
     monkeypatch.setenv(inputs.ENV_MAX_YAML_BYTES, "4096")
     manifests = tmp_path / "m.yaml"
     manifests.write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n" * 200)
-    out = run("collect", "--no-aws", "--manifests", manifests, "--cluster-name", "c", "--out", tmp_path / "s.json",
-              "--no-progress")
+    out = run(
+        "collect",
+        "--no-aws",
+        "--manifests",
+        manifests,
+        "--cluster-name",
+        "c",
+        "--out",
+        tmp_path / "s.json",
+        "--no-progress",
+    )
     _one_line(out, str(manifests), "larger than 4096 bytes")
 
 
@@ -139,15 +167,27 @@ def test_reading_stops_at_the_limit_even_when_the_size_lies(tmp_path, monkeypatc
         inputs.read_bytes(path, "a file", limit=1000)
 
 
-@pytest.mark.parametrize("args, option", [
-    (["check", str(PRODUCTION), "--format", ""], "--format"),
-    (["report", str(PRODUCTION), "--format", ""], "--format"),
-    (["check", str(PRODUCTION), "--app-label", ""], "--app-label"),
-    (["access", str(PRODUCTION), "--app-label", " app"], "--app-label"),
-    (["check", str(PRODUCTION), "--trusted-account", "12345"], "--trusted-account"),
-    (["check", str(PRODUCTION), "--trusted-account", "arn:aws:iam::123456789012:root"], "--trusted-account"),
-    (["review", str(ROOT / "samples" / "review" / "eks-static" / "safe"), "--account", "abc"], "--account"),
-    (["review", str(ROOT / "samples" / "review" / "eks-static" / "safe"), "--region", "Mars"], "--region"),
-])
+@pytest.mark.parametrize(
+    "args, option",
+    [
+        (["check", str(PRODUCTION), "--format", ""], "--format"),
+        (["report", str(PRODUCTION), "--format", ""], "--format"),
+        (["check", str(PRODUCTION), "--app-label", ""], "--app-label"),
+        (["access", str(PRODUCTION), "--app-label", " app"], "--app-label"),
+        (["check", str(PRODUCTION), "--trusted-account", "12345"], "--trusted-account"),
+        (
+            ["check", str(PRODUCTION), "--trusted-account", "arn:aws:iam::123456789012:root"],
+            "--trusted-account",
+        ),
+        (
+            ["review", str(ROOT / "samples" / "review" / "eks-static" / "safe"), "--account", "abc"],
+            "--account",
+        ),
+        (
+            ["review", str(ROOT / "samples" / "review" / "eks-static" / "safe"), "--region", "Mars"],
+            "--region",
+        ),
+    ],
+)
 def test_malformed_option_values_are_one_line_errors(args, option):
     _one_line(run(*args), option)

@@ -24,7 +24,6 @@ from hypothesis import strategies as st
 from auditor.model import snapshot as snap
 from auditor.model.snapshot import InputError
 from auditor.review.loader import plain, yaml_documents
-
 from tests.fuzz.harness import run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,19 +33,63 @@ MANIFEST_SEEDS = sorted((ESTATES / "production" / "manifests").rglob("*.yaml"))
 REVIEW_SEEDS = sorted(p for p in (ROOT / "samples" / "review").rglob("*") if p.suffix in (".yaml", ".json"))
 SECONDS = 60  # per command run; far above any real run of these inputs
 
-settings.register_profile("ci", max_examples=int(os.environ.get("EFS_AUDIT_FUZZ_EXAMPLES", "10")), deadline=None,
-                          suppress_health_check=list(HealthCheck), derandomize=False)
+settings.register_profile(
+    "ci",
+    max_examples=int(os.environ.get("EFS_AUDIT_FUZZ_EXAMPLES", "10")),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=False,
+)
 settings.load_profile("ci")
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-2**40, 2**40), st.floats(allow_nan=False),
-                    st.text(max_size=20), st.sampled_from(["1", "FAIL", "PASS", "2030-01-01", "*", "arn:aws:iam::1:role/x"]))
-keys = st.one_of(st.text(max_size=8), st.sampled_from([
-    "schema_version", "units", "issues", "file_systems", "access_points", "roles", "results", "status", "waivers",
-    "checks", "resources", "expires", "files", "sha256", "kind", "apiVersion", "metadata", "spec", "items",
-    "Resources", "Type", "Properties", "format_version", "planned_values", "root_module", "family",
-    "containerDefinitions", "FunctionName"]))
-values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                       st.dictionaries(keys, inner, max_size=4)), max_leaves=30)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**40), 2**40),
+    st.floats(allow_nan=False),
+    st.text(max_size=20),
+    st.sampled_from(["1", "FAIL", "PASS", "2030-01-01", "*", "arn:aws:iam::1:role/x"]),
+)
+keys = st.one_of(
+    st.text(max_size=8),
+    st.sampled_from(
+        [
+            "schema_version",
+            "units",
+            "issues",
+            "file_systems",
+            "access_points",
+            "roles",
+            "results",
+            "status",
+            "waivers",
+            "checks",
+            "resources",
+            "expires",
+            "files",
+            "sha256",
+            "kind",
+            "apiVersion",
+            "metadata",
+            "spec",
+            "items",
+            "Resources",
+            "Type",
+            "Properties",
+            "format_version",
+            "planned_values",
+            "root_module",
+            "family",
+            "containerDefinitions",
+            "FunctionName",
+        ]
+    ),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(keys, inner, max_size=4)),
+    max_leaves=30,
+)
 
 
 def _mutate(doc, rnd: random.Random, replacement):
@@ -89,20 +132,31 @@ def contents(draw, seeds: list[Path], kind: str) -> bytes:
             for _ in range(draw(st.integers(1, 3))):
                 doc = _mutate(doc, rnd, draw(values))
             return json.dumps(doc).encode()
-        docs = [plain(d) for d in yaml_documents(text, str(seed)) if d is not None] or [{}]  # short tags expanded
+        docs = [plain(d) for d in yaml_documents(text, str(seed)) if d is not None] or [
+            {}
+        ]  # short tags expanded
         i = rnd.randrange(len(docs))
         docs[i] = _mutate(docs[i], rnd, draw(values))
         return yaml.safe_dump_all(docs).encode()
     depth = draw(st.sampled_from([150, 5000, 200_000]))
-    return draw(st.sampled_from([
-        ("[" * depth + "]" * depth).encode(),
-        ('{"a":' * depth + "1" + "}" * depth).encode(),
-        ("a:\n" + "".join("  " * i + "- \n" for i in range(min(depth, 3000)))).encode(),
-        ('{"schema_version": "1", "subnets": [' + "7" * depth + "]}").encode(),
-        ("waivers:\n  - {checks: [x], resources: [y], reason: r, owner: o, expires: 2030-13-45}\n").encode(),
-        ("x: &a [1, 1, 1, 1, 1, 1, 1, 1]\n" + "".join(
-            f"{c}: &{c} [" + ", ".join([f"*{p}"] * 8) + "]\n" for p, c in zip("abcdefgh", "bcdefghi"))).encode(),
-    ]))
+    return draw(
+        st.sampled_from(
+            [
+                ("[" * depth + "]" * depth).encode(),
+                ('{"a":' * depth + "1" + "}" * depth).encode(),
+                ("a:\n" + "".join("  " * i + "- \n" for i in range(min(depth, 3000)))).encode(),
+                ('{"schema_version": "1", "subnets": [' + "7" * depth + "]}").encode(),
+                (b"waivers:\n  - {checks: [x], resources: [y], reason: r, owner: o, expires: 2030-13-45}\n"),
+                (
+                    "x: &a [1, 1, 1, 1, 1, 1, 1, 1]\n"
+                    + "".join(
+                        f"{c}: &{c} [" + ", ".join([f"*{p}"] * 8) + "]\n"
+                        for p, c in zip("abcdefgh", "bcdefghi")
+                    )
+                ).encode(),
+            ]
+        )
+    )
 
 
 def _assert_clean(out, what: str) -> None:
@@ -162,8 +216,18 @@ def test_waivers(tmp_path_factory, data):
 def test_manifests(tmp_path_factory, data, suffix):
     tmp = tmp_path_factory.mktemp("f")
     path = _write(tmp, "m" + suffix, data)
-    out = run("collect", "--no-aws", "--manifests", path, "--cluster-name", "c", "--out", tmp / "s.json",
-              "--no-progress", seconds=SECONDS)
+    out = run(
+        "collect",
+        "--no-aws",
+        "--manifests",
+        path,
+        "--cluster-name",
+        "c",
+        "--out",
+        tmp / "s.json",
+        "--no-progress",
+        seconds=SECONDS,
+    )
     _assert_clean(out, "collect --manifests")
 
 
@@ -171,12 +235,16 @@ def test_manifests(tmp_path_factory, data, suffix):
 @given(data=contents(REVIEW_SEEDS, "review"), suffix=st.sampled_from([".yaml", ".json"]))
 def test_review(tmp_path_factory, data, suffix):
     path = _write(tmp_path_factory.mktemp("f"), "in" + suffix, data)
-    _assert_clean(run("review", path, "--account", "123456789012", "--region", "eu-west-1", seconds=SECONDS), "review")
+    _assert_clean(
+        run("review", path, "--account", "123456789012", "--region", "eu-west-1", seconds=SECONDS), "review"
+    )
 
 
 @FUZZ
-@given(manifest=contents([ROOT / "tests" / "fuzz" / "seeds" / "manifest.json"], "manifest"),
-       run_file=st.one_of(st.none(), contents([ROOT / "tests" / "fuzz" / "seeds" / "manifest.json"], "run")))
+@given(
+    manifest=contents([ROOT / "tests" / "fuzz" / "seeds" / "manifest.json"], "manifest"),
+    run_file=st.one_of(st.none(), contents([ROOT / "tests" / "fuzz" / "seeds" / "manifest.json"], "run")),
+)
 def test_verify(tmp_path_factory, manifest, run_file):
     tmp = tmp_path_factory.mktemp("bundle")
     _write(tmp, "manifest.json", manifest)

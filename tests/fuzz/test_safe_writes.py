@@ -12,7 +12,6 @@ import pytest
 
 from auditor.model import snapshot as snap
 from auditor.model.snapshot import InputError
-
 from tests.fuzz.harness import run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +39,9 @@ def test_collect_out_never_follows_a_planted_link_and_writes_0600(tmp_path, umas
     out_dir.mkdir()
     out = out_dir / "snap.json"
     (out_dir / ".snap.json.tmp").symlink_to(victim)  # the name the old writer used
-    result = run("collect", "--no-aws", "--manifests", MANIFESTS, "--cluster-name", "c", "--out", out, "--no-progress")
+    result = run(
+        "collect", "--no-aws", "--manifests", MANIFESTS, "--cluster-name", "c", "--out", out, "--no-progress"
+    )
     assert result.code == 0, result.stderr
     assert victim.read_text() == "keep me"
     assert _mode(out) == 0o600 and not out.is_symlink()
@@ -72,7 +73,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypat
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", fail)
-    with pytest.raises(InputError, match="snap.json: cannot write: No space left on device"):
+    with pytest.raises(InputError, match=r"snap\.json: cannot write: No space left on device"):
         snap.write_atomic(dest, "new")
     assert dest.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["snap.json"]
 
@@ -81,11 +82,14 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypat
 def test_bundle_files_are_0600_and_the_folder_0700(tmp_path, umask):
     old = os.umask(umask)
     try:
-        result = run("check", PRODUCTION, "--out", tmp_path / "bundle", "--format", "json,csv", "--fail-on", "never")
+        result = run(
+            "check", PRODUCTION, "--out", tmp_path / "bundle", "--format", "json,csv", "--fail-on", "never"
+        )
     finally:
         os.umask(old)
     assert result.code == 0, result.stderr
     bundle = tmp_path / "bundle"
     assert _mode(bundle) == 0o700
-    assert {p.name: _mode(p) for p in bundle.iterdir()} == {
-        n: 0o600 for n in ("manifest.json", "run.json", "results.csv", "snapshot.json")}
+    assert {p.name: _mode(p) for p in bundle.iterdir()} == dict.fromkeys(
+        ("manifest.json", "run.json", "results.csv", "snapshot.json"), 384
+    )

@@ -49,7 +49,9 @@ def test_dot_and_mermaid_are_well_formed():
     dot = export("production", "dot")
     assert dot.startswith("digraph efs_identity {\n") and dot.endswith("}\n")
     body = dot.splitlines()[3:-1]
-    assert body and all(re.fullmatch(r'  "(?:[^"\\]|\\.)*"( -> "(?:[^"\\]|\\.)*")? \[.*\];', line) for line in body)
+    assert body and all(
+        re.fullmatch(r'  "(?:[^"\\]|\\.)*"( -> "(?:[^"\\]|\\.)*")? \[.*\];', line) for line in body
+    )
     mermaid = export("production", "mermaid")
     lines = mermaid.splitlines()
     assert lines[0] == "flowchart LR"
@@ -74,10 +76,16 @@ def test_unknown_focus_and_format_are_one_line_exit_2(capsys):
 
     from auditor.entrypoints.cli import main
 
-    for args, message in ((["--format", "dot", "--focus", "nope"], "efs-audit: --focus: nope: no such node or file "
-                                                                   "system in the graph\n"),
-                          (["--format", "png"], "efs-audit: --format: expected one of graphml, dot, json, mermaid, "
-                                                "found 'png'\n")):
+    for args, message in (
+        (
+            ["--format", "dot", "--focus", "nope"],
+            "efs-audit: --focus: nope: no such node or file system in the graph\n",
+        ),
+        (
+            ["--format", "png"],
+            "efs-audit: --format: expected one of graphml, dot, json, mermaid, found 'png'\n",
+        ),
+    ):
         sys.argv = ["efs-audit", "graph", str(ESTATES / "production" / "snapshot.json"), *args]
         with pytest.raises(SystemExit) as exc:
             main()

@@ -30,7 +30,11 @@ def test_fits_120_columns_and_is_printed_by_access(estate):
 
 def test_s1_3_root_cell_only_when_client_root_access_is_allowed():
     lines = matrix("hostile").splitlines()
-    key = {line.split()[0]: line.split(None, 1)[1] for line in lines if line.startswith("D") and line[1].isdigit()}
+    key = {
+        line.split()[0]: line.split(None, 1)[1]
+        for line in lines
+        if line.startswith("D") and line[1].isdigit()
+    }
     d12 = next(k for k, v in key.items() if v == "fs-0c33c0de000000014:/*")
     header = next(line for line in lines if line.strip().startswith("D1 "))
     col = header.split().index(d12)
@@ -40,11 +44,21 @@ def test_s1_3_root_cell_only_when_client_root_access_is_allowed():
 
 
 def test_many_directories_wrap_into_blocks():
-    rows = [{"application": f"application-with-a-long-name-{i % 3}", "file_system": "fs-1", "subtree": f"/d{i}",
-             "access_point": "fsap-1", "can_mount": True, "can_write": i % 2 == 0, "root_access_granted": False,
-             "identity": [{"may_be_root": False}]} for i in range(45)]
+    rows = [
+        {
+            "application": f"application-with-a-long-name-{i % 3}",
+            "file_system": "fs-1",
+            "subtree": f"/d{i}",
+            "access_point": "fsap-1",
+            "can_mount": True,
+            "can_write": i % 2 == 0,
+            "root_access_granted": False,
+            "identity": [{"may_be_root": False}],
+        }
+        for i in range(45)
+    ]
     text = render(rows)
     assert all(len(line) <= 120 for line in text.splitlines())
-    headers = [line for line in text.splitlines() if line.strip().startswith("D")  and "  D" in line]
+    headers = [line for line in text.splitlines() if line.strip().startswith("D") and "  D" in line]
     assert len(headers) == 3 and "D45" in headers[-1]
     assert "application-with-a-lo~" in text

@@ -32,14 +32,22 @@ def test_drawing_columns_and_highlights_come_from_the_graph_and_fail_paths():
     marks = {n: m for col in pic.columns for n, _, m in col}
     # efs_cross_app_reach FAIL: billing-batch reaches /billing/reports without an access point
     assert marks["arn:aws:ecs:eu-west-1:123456789012:task-definition/billing-batch:7"] == "cross"
-    assert ("arn:aws:ecs:eu-west-1:123456789012:task-definition/billing-batch:7",
-            f"efsdir://{FS1}/billing/reports", "cross") in pic.edges
+    assert (
+        "arn:aws:ecs:eu-west-1:123456789012:task-definition/billing-batch:7",
+        f"efsdir://{FS1}/billing/reports",
+        "cross",
+    ) in pic.edges
     # efs_root_squash_gap FAIL: orders-task may mount as root; the legacy workloads run as root unsquashed
     assert marks["arn:aws:iam::123456789012:role/orders-task"] == "root"
-    assert {n for n, m in {x: y for c in pics["fs-0a11c0de000000002"].columns for x, _, y in c}.items() if m} == {
-        "arn:aws:ecs:eu-west-1:123456789012:task-definition/legacy-worker:1", "k8s://prod-eks/legacy/Pod/legacy-sync",
+    assert {
+        n for n, m in {x: y for c in pics["fs-0a11c0de000000002"].columns for x, _, y in c}.items() if m
+    } == {
+        "arn:aws:ecs:eu-west-1:123456789012:task-definition/legacy-worker:1",
+        "k8s://prod-eks/legacy/Pod/legacy-sync",
         # their root path runs through the anonymous client (no IAM) to the file system's root directory
-        "principal://anonymous", "efsdir://fs-0a11c0de000000002/"}
+        "principal://anonymous",
+        "efsdir://fs-0a11c0de000000002/",
+    }
 
 
 def test_huge_columns_are_capped_with_a_more_node():

@@ -24,8 +24,10 @@ def analysis(estate: str) -> Analysis:
 
 
 def rows(estate: str, target: str, **kw) -> set[tuple]:
-    return {(r.principal.split("/")[-1], r.identity, r.via, r.kind, (r.workload or "").split("/")[-1], r.reaches)
-            for r in who_can(analysis(estate), target, **kw)}
+    return {
+        (r.principal.split("/")[-1], r.identity, r.via, r.kind, (r.workload or "").split("/")[-1], r.reaches)
+        for r in who_can(analysis(estate), target, **kw)
+    }
 
 
 def test_s1_4_access_point_enforces_its_identity_on_every_principal_that_reaches_it():
@@ -39,7 +41,14 @@ def test_s1_4_access_point_enforces_its_identity_on_every_principal_that_reaches
 def test_s6_5_the_csi_node_role_mounts_for_pods():
     """§6.5: an `iam` CSI mount authenticates as the node plugin's role, never the pod's own."""
     found = rows("wellconfigured", "fs-0b22c0de000000001:/k8s/payments")
-    assert ("efs-csi-node", "uid=1101 gid=1101", "fsap-0b22c0de0000000b3", "configured", "payments", "all") in found
+    assert (
+        "efs-csi-node",
+        "uid=1101 gid=1101",
+        "fsap-0b22c0de0000000b3",
+        "configured",
+        "payments",
+        "all",
+    ) in found
     assert {r[0] for r in found} == {"efs-csi-node"}
 
 
@@ -56,13 +65,20 @@ def test_s0_layer6_ancestor_and_descendant_subtrees_reach_a_directory():
     """§0 layer 6: /billing is reached by mounts of / and /billing ("all") and of /billing/reports ("part")."""
     a = analysis("production")
     got = who_can(a, "fs-0a11c0de000000001:/billing", write=True)
-    configured = {(r.principal, r.identity, r.via, r.workload.split("/")[-1], r.squashed)
-                  for r in got if r.kind == "configured"}
-    assert configured == {("anonymous", "uid=unknown gid=unknown", "no access point", "billing-batch:7", True),
-                          ("anonymous", "uid=2000 gid=2000", "no access point", "report-builder", False)}
+    configured = {
+        (r.principal, r.identity, r.via, r.workload.split("/")[-1], r.squashed)
+        for r in got
+        if r.kind == "configured"
+    }
+    assert configured == {
+        ("anonymous", "uid=unknown gid=unknown", "no access point", "billing-batch:7", True),
+        ("anonymous", "uid=2000 gid=2000", "no access point", "report-builder", False),
+    }
     assert {r.subtree for r in got if r.reaches == "part"} == {"/billing/reports"}
     assert {r.subtree for r in got if r.reaches == "all"} == {"/", "/billing"}
-    anonymous_root = [r for r in got if r.principal == "anonymous" and r.via == "no access point" and r.kind == "possible"]
+    anonymous_root = [
+        r for r in got if r.principal == "anonymous" and r.via == "no access point" and r.kind == "possible"
+    ]
     assert [(r.root, r.squashed) for r in anonymous_root] == [(False, True)]
 
 
@@ -71,7 +87,14 @@ def test_s1_3_root_by_identity_policy_and_squashed_impersonation():
     assert rows("hostile", "fs-0c33c0de000000014:/", root=True) == {
         ("admin", "client-chosen", "no access point", "possible", "", "all"),
         ("edge03-task", "client-chosen", "no access point", "possible", "", "all"),
-        ("edge03-task", "uid=0 gid=0", "no access point", "configured", "fail-edge03-root-by-identity-policy:1", "all"),
+        (
+            "edge03-task",
+            "uid=0 gid=0",
+            "no access point",
+            "configured",
+            "fail-edge03-root-by-identity-policy:1",
+            "all",
+        ),
         ("admin", "client-chosen", "fsap-0c33c0de0000000c14a", "possible", "", "part"),
         ("edge03-task", "client-chosen", "fsap-0c33c0de0000000c14a", "possible", "", "part"),
     }
@@ -84,9 +107,13 @@ def test_reach_of_an_application_a_role_and_a_workload():
     a = analysis("production")
     orders = reach(a, "orders")
     assert reach(a, "app://orders") == orders
-    assert {(r.via, r.kind) for r in orders if r.kind == "configured"} == {("fsap-0a11c0de0000000a1", "configured")}
+    assert {(r.via, r.kind) for r in orders if r.kind == "configured"} == {
+        ("fsap-0a11c0de0000000a1", "configured")
+    }
     role = reach(a, f"arn:aws:iam::{P}:role/orders-task")
-    assert {r.key() for r in orders} <= {r.key() for r in role} | {r.key() for r in orders if r.kind == "configured"}
+    assert {r.key() for r in orders} <= {r.key() for r in role} | {
+        r.key() for r in orders if r.kind == "configured"
+    }
     td = reach(a, f"arn:aws:ecs:eu-west-1:{P}:task-definition/orders:3")
     assert {r.key() for r in td} == {r.key() for r in orders}
     anonymous = reach(a, "anonymous")
@@ -109,11 +136,14 @@ def test_every_row_path_is_a_walk_in_the_identity_graph(estate):
         assert reach(a, f"app://{name}")
 
 
-@pytest.mark.parametrize("target, message", [
-    ("fs-00000000000000000", "fs-00000000000000000: no such file system in the snapshot"),
-    ("fs-0a11c0de000000001:billing", "PATH must be an absolute directory path"),
-    ("fs-0a11c0de000000001:/a/../b", "PATH must be an absolute directory path"),
-])
+@pytest.mark.parametrize(
+    "target, message",
+    [
+        ("fs-00000000000000000", "fs-00000000000000000: no such file system in the snapshot"),
+        ("fs-0a11c0de000000001:billing", "PATH must be an absolute directory path"),
+        ("fs-0a11c0de000000001:/a/../b", "PATH must be an absolute directory path"),
+    ],
+)
 def test_who_can_bad_target_is_one_line_exit_2(target, message, capsys):
     with pytest.raises(InputError, match=message.replace("(", r"\(")):
         who_can(analysis("production"), target)
@@ -138,7 +168,10 @@ def test_reach_unknown_target_is_one_line_exit_2(capsys):
     with pytest.raises(SystemExit) as exc:
         main()
     assert exc.value.code == 2
-    assert capsys.readouterr().err == "efs-audit: nobody: no such role, workload or application in the snapshot\n"
+    assert (
+        capsys.readouterr().err
+        == "efs-audit: nobody: no such role, workload or application in the snapshot\n"
+    )
 
 
 @pytest.mark.parametrize("estate", ["wellconfigured", "production", "hostile"])

@@ -673,4 +673,4 @@ def test_s2_5_unknown_account_uses_both_rules():
 def test_principal_account_and_anonymous():
     assert APP1.account == ACCT
     assert Principal(kind="role", session_arn=f"arn:aws:sts::{OTHER}:assumed-role/r/s").account == OTHER
-    assert Principal.ANONYMOUS == Principal(kind="anonymous") and Principal.ANONYMOUS.account is None
+    assert Principal(kind="anonymous") == Principal.ANONYMOUS and Principal.ANONYMOUS.account is None

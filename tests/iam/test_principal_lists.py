@@ -50,7 +50,12 @@ CONDITIONS = [
     {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}},  # indeterminate for NFS clients (§2.4)
 ]
 OTHER_STATEMENTS = [
-    {"Effect": "Deny", "Principal": "*", "Action": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+    {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "*",
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    },
     {"Effect": "Allow", "Principal": {"AWS": NODE.arn}, "Action": "elasticfilesystem:ClientMount"},
     {"Effect": "Deny", "Principal": {"AWS": SESSION_2}, "Action": "elasticfilesystem:ClientRootAccess"},
 ]
@@ -91,7 +96,9 @@ def test_s2_5_account_and_session_of_the_callers_role_is_unknown_not_deny():
 
 
 callers = s.sampled_from(CALLERS)
-contexts = s.sampled_from([RequestContext(True, None), RequestContext(False, None), RequestContext(True, AP1)])
+contexts = s.sampled_from(
+    [RequestContext(True, None), RequestContext(False, None), RequestContext(True, AP1)]
+)
 identities = s.sampled_from([[], [("identity policy", CLIENT_FULL)]])
 actions = s.sampled_from(["ClientMount", "ClientWrite", "ClientRootAccess"])
 name_lists = s.lists(s.sampled_from(NAMES), min_size=1, max_size=4, unique=True)
@@ -109,7 +116,9 @@ others = s.lists(s.sampled_from(OTHER_STATEMENTS), max_size=2, unique_by=lambda 
     ids=identities,
     action=actions,
 )
-def test_s2_5_adding_a_principal_to_an_allow_never_narrows(names, extra, condition, background, who, ctx, ids, action):
+def test_s2_5_adding_a_principal_to_an_allow_never_narrows(
+    names, extra, condition, background, who, ctx, ids, action
+):
     before = decide([statement("Allow", names, condition), *background], who, ctx, ids, action)
     wider = sorted({*names, extra})
     after = decide([statement("Allow", wider, condition), *background], who, ctx, ids, action)

@@ -3,6 +3,7 @@ serving real list responses with limit/continue pagination, Status errors, and a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -24,11 +25,16 @@ class FakeApi:
     ``errors``: resource -> (HTTP status, reason) answered instead. ``expire``: resources whose
     first continued request answers 410 Expired. ``slow``: resource -> seconds to wait first."""
 
-    def __init__(self, objects: list[dict], errors: dict[str, tuple[int, str]] | None = None,
-                 expire: set[str] | None = None, slow: dict[str, float] | None = None):
+    def __init__(
+        self,
+        objects: list[dict],
+        errors: dict[str, tuple[int, str]] | None = None,
+        expire: set[str] | None = None,
+        slow: dict[str, float] | None = None,
+    ):
         self.items: dict[str, list[dict]] = {p: [] for p in PATHS}
         for obj in objects:
-            for path, (g, v, r, k) in PATHS.items():
+            for path, (_g, _v, _r, k) in PATHS.items():
                 if obj.get("kind") == k:
                     item = {key: val for key, val in obj.items() if key not in ("kind", "apiVersion")}
                     self.items[path].append(item)  # list items carry no kind/apiVersion
@@ -59,18 +65,22 @@ class FakeApi:
             def log_message(self, *args) -> None:  # quiet
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 url = urlparse(self.path)
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
                 api.requests.append((url.path, query))
                 if url.path not in PATHS:
-                    return self._status(404, "NotFound", f"the server could not find the requested resource")
+                    return self._status(404, "NotFound", "the server could not find the requested resource")
                 g, v, resource, kind = PATHS[url.path]
                 if resource in api.errors:
                     code, reason = api.errors[resource]
-                    return self._status(code, reason, f'{resource} is forbidden: User "system:serviceaccount:'
-                                        f'efs-audit:efs-audit" cannot list resource "{resource}" in API group '
-                                        f'"{g}" at the cluster scope')
+                    return self._status(
+                        code,
+                        reason,
+                        f'{resource} is forbidden: User "system:serviceaccount:'
+                        f'efs-audit:efs-audit" cannot list resource "{resource}" in API group '
+                        f'"{g}" at the cluster scope',
+                    )
                 if resource in api.slow:
                     time.sleep(api.slow[resource])
                 if "continue" in query and resource in api.expire:
@@ -79,15 +89,32 @@ class FakeApi:
                 items = api.items[url.path]
                 start = int(query.get("continue") or 0)
                 limit = int(query.get("limit") or len(items) or 1)
-                page = items[start:start + limit]
+                page = items[start : start + limit]
                 nxt = str(start + limit) if start + limit < len(items) else ""
                 meta = {"resourceVersion": "4821"} | ({"continue": nxt} if nxt else {})
-                self._send(200, {"kind": f"{kind}List", "apiVersion": f"{g}/{v}" if g else v,
-                                 "metadata": meta, "items": page})
+                self._send(
+                    200,
+                    {
+                        "kind": f"{kind}List",
+                        "apiVersion": f"{g}/{v}" if g else v,
+                        "metadata": meta,
+                        "items": page,
+                    },
+                )
 
             def _status(self, code: int, reason: str, message: str) -> None:
-                self._send(code, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                                  "message": message, "reason": reason, "code": code})
+                self._send(
+                    code,
+                    {
+                        "kind": "Status",
+                        "apiVersion": "v1",
+                        "metadata": {},
+                        "status": "Failure",
+                        "message": message,
+                        "reason": reason,
+                        "code": code,
+                    },
+                )
 
             def _send(self, code: int, body: dict) -> None:
                 data = json.dumps(body).encode()
@@ -95,21 +122,33 @@ class FakeApi:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                try:
+                # the client may have timed out first (slow lists)
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):  # the client timed out first (slow lists)
-                    pass
 
         return Handler
 
 
-def kubeconfig(tmp_path, server: str, cluster: str = "arn:aws:eks:eu-west-1:123456789012:cluster/prod-eks") -> str:
+def kubeconfig(
+    tmp_path, server: str, cluster: str = "arn:aws:eks:eu-west-1:123456789012:cluster/prod-eks"
+) -> str:
     path = tmp_path / "kubeconfig"
-    path.write_text(json.dumps({
-        "apiVersion": "v1", "kind": "Config", "current-context": "prod",
-        "clusters": [{"name": cluster, "cluster": {"server": server}}, {"name": "staging", "cluster": {"server": server}}],
-        "users": [{"name": "auditor", "user": {"token": "test-token"}}],
-        "contexts": [{"name": "prod", "context": {"cluster": cluster, "user": "auditor"}},
-                     {"name": "other", "context": {"cluster": "staging", "user": "auditor"}}],
-    }))
+    path.write_text(
+        json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "current-context": "prod",
+                "clusters": [
+                    {"name": cluster, "cluster": {"server": server}},
+                    {"name": "staging", "cluster": {"server": server}},
+                ],
+                "users": [{"name": "auditor", "user": {"token": "test-token"}}],
+                "contexts": [
+                    {"name": "prod", "context": {"cluster": cluster, "user": "auditor"}},
+                    {"name": "other", "context": {"cluster": "staging", "user": "auditor"}},
+                ],
+            }
+        )
+    )
     return str(path)

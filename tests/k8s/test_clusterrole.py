@@ -14,9 +14,16 @@ ROLE = Path(__file__).resolve().parents[2] / "samples" / "k8s" / "clusterrole.ya
 def granted() -> set[tuple[str, str, str]]:
     (role,) = [d for d in yaml.safe_load_all(ROLE.read_text()) if d]
     assert role["kind"] == "ClusterRole" and role["apiVersion"] == "rbac.authorization.k8s.io/v1"
-    assert all(set(rule) <= {"apiGroups", "resources", "verbs"} for rule in role["rules"])  # no resourceNames, URLs
-    return {(g, r, v) for rule in role["rules"] for g in rule["apiGroups"] for r in rule["resources"]
-            for v in rule["verbs"]}
+    assert all(
+        set(rule) <= {"apiGroups", "resources", "verbs"} for rule in role["rules"]
+    )  # no resourceNames, URLs
+    return {
+        (g, r, v)
+        for rule in role["rules"]
+        for g in rule["apiGroups"]
+        for r in rule["resources"]
+        for v in rule["verbs"]
+    }
 
 
 def test_cluster_role_grants_exactly_the_collector_lists_with_get_and_list():

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from auditor.collectors.k8s.manifests import load_manifests
 from auditor.model.snapshot import InputError, Snapshot
 
-BASE = list(yaml.safe_load_all("""
+BASE = list(
+    yaml.safe_load_all("""
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web, namespace: shop, labels: {app: web}}
@@ -74,13 +75,23 @@ apiVersion: apps/v1
 kind: StatefulSet
 metadata: {name: db, namespace: shop, ownerReferences: [{kind: X, name: y, controller: true}]}
 spec: {volumeClaimTemplates: [{metadata: {name: data}}], template: {spec: {containers: [{name: db}]}}}
-"""))
+""")
+)
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(min_value=-2**40, max_value=2**40),
-                    st.floats(allow_nan=False), st.text(max_size=12))
-values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                                       st.dictionaries(st.text(max_size=8), inner, max_size=3)),
-                      max_leaves=8)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**40), max_value=2**40),
+    st.floats(allow_nan=False),
+    st.text(max_size=12),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
 
 
 def paths(node, prefix=()):
@@ -125,13 +136,18 @@ def load_text(text: str | bytes, suffix: str = ".yaml"):
 def test_the_base_documents_load():
     result = load_text(yaml.safe_dump_all(BASE))
     assert isinstance(result, Snapshot)
-    assert {(w.kind, w.name) for w in result.clusters[0].workloads} == {("Deployment", "web"), ("CronJob", "job"),
-                                                                       ("StatefulSet", "db")}
+    assert {(w.kind, w.name) for w in result.clusters[0].workloads} == {
+        ("Deployment", "web"),
+        ("CronJob", "job"),
+        ("StatefulSet", "db"),
+    }
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.sampled_from(ALL_PATHS), values, st.booleans()), min_size=1, max_size=4),
-       st.sampled_from([".yaml", ".json"]))
+@given(
+    st.lists(st.tuples(st.sampled_from(ALL_PATHS), values, st.booleans()), min_size=1, max_size=4),
+    st.sampled_from([".yaml", ".json"]),
+)
 def test_mutated_documents_load_or_raise_input_error(mutations, suffix):
     docs = BASE
     for where, value, delete in mutations:
@@ -147,11 +163,38 @@ def test_mutated_documents_load_or_raise_input_error(mutations, suffix):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(st.text(max_size=200), st.binary(max_size=200).map(lambda b: b.decode("latin-1")),
-                 st.lists(st.sampled_from(["---\n", "kind: Pod\n", "apiVersion: v1\n", "metadata:\n", "  name: x\n",
-                                           "spec: [\n", "- 1\n", "items:\n", "kind: List\n", "&a [*a]\n", "!!binary x\n",
-                                           "? [a]\n: b\n", "\t", ": ", "'", "{", "}\n", "...\n", "%YAML 1.1\n"]),
-                          max_size=12).map("".join)))
+@given(
+    st.one_of(
+        st.text(max_size=200),
+        st.binary(max_size=200).map(lambda b: b.decode("latin-1")),
+        st.lists(
+            st.sampled_from(
+                [
+                    "---\n",
+                    "kind: Pod\n",
+                    "apiVersion: v1\n",
+                    "metadata:\n",
+                    "  name: x\n",
+                    "spec: [\n",
+                    "- 1\n",
+                    "items:\n",
+                    "kind: List\n",
+                    "&a [*a]\n",
+                    "!!binary x\n",
+                    "? [a]\n: b\n",
+                    "\t",
+                    ": ",
+                    "'",
+                    "{",
+                    "}\n",
+                    "...\n",
+                    "%YAML 1.1\n",
+                ]
+            ),
+            max_size=12,
+        ).map("".join),
+    )
+)
 def test_random_text_loads_or_raises_input_error(text):
     load_text(text)
 
@@ -163,12 +206,15 @@ def test_random_bytes_load_or_raise_input_error(data):
     load_text(data, ".json")
 
 
-@pytest.mark.parametrize("text", [
-    "!!python/object/apply:os.system ['touch /tmp/efs-audit-owned']\n",
-    "apiVersion: v1\nkind: Pod\nmetadata: !!python/object:object {}\n",
-    "kind: List\nitems:\n- !!python/name:os.system\n",
-    "a: !!python/object/new:subprocess.Popen [[id]]\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "!!python/object/apply:os.system ['touch /tmp/efs-audit-owned']\n",
+        "apiVersion: v1\nkind: Pod\nmetadata: !!python/object:object {}\n",
+        "kind: List\nitems:\n- !!python/name:os.system\n",
+        "a: !!python/object/new:subprocess.Popen [[id]]\n",
+    ],
+)
 def test_python_tags_are_refused(text):
     result = load_text(text)
     assert isinstance(result, InputError) and "could not determine a constructor" in str(result)
@@ -179,7 +225,8 @@ def test_deep_nesting_and_alias_bombs():
     assert isinstance(load_text("[" * 20000), InputError)
     assert isinstance(load_text("[" * 20000, ".json"), InputError)
     bomb = "a: &a {kind: Pod, metadata: {name: p}}\n" + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(9))
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(9)
+    )
     result = load_text(bomb + "kind: List\nitems: *j\n")  # 9**9 pods once expanded
     assert isinstance(result, InputError) and "YAML aliases expand to more than" in str(result)
     result = load_text("a: &a [*a]\n")  # a list that contains itself

@@ -65,8 +65,13 @@ def sample_objects() -> list[dict]:
 
 
 def without_sources(cluster):
-    return cluster.model_copy(update={"workloads": [w.model_copy(update={"source_file": None, "source_line": None})
-                                                    for w in cluster.workloads]})
+    return cluster.model_copy(
+        update={
+            "workloads": [
+                w.model_copy(update={"source_file": None, "source_line": None}) for w in cluster.workloads
+            ]
+        }
+    )
 
 
 @pytest.fixture
@@ -84,9 +89,13 @@ def test_live_equals_manifests_for_the_same_objects(api, tmp_path):
     assert snap.issues == [] and offline.issues == []
     assert without_sources(snap.clusters[0]) == without_sources(offline.clusters[0])
     assert {(w.kind, w.namespace, w.name) for w in snap.clusters[0].workloads} == {
-        ("CronJob", "reporting", "report-builder"), ("DaemonSet", "kube-system", "efs-csi-node"),
-        ("Deployment", "analytics", "analytics"), ("Deployment", "kube-system", "efs-csi-controller"),
-        ("Deployment", "web", "web"), ("Pod", "legacy", "legacy-sync")}  # the running pod folded into analytics
+        ("CronJob", "reporting", "report-builder"),
+        ("DaemonSet", "kube-system", "efs-csi-node"),
+        ("Deployment", "analytics", "analytics"),
+        ("Deployment", "kube-system", "efs-csi-controller"),
+        ("Deployment", "web", "web"),
+        ("Pod", "legacy", "legacy-sync"),
+    }  # the running pod folded into analytics
     unit = snap.units[0]
     assert (unit.scope, unit.method, unit.collector) == ("k8s:prod-eks", "k8s-api", "kubeconfig context prod")
 
@@ -140,7 +149,8 @@ spec:
         spec:
           restartPolicy: Never
           containers: [{name: cleanup, image: x}]
-""" + "".join(f"""
+""" + "".join(
+    f"""
 ---
 apiVersion: apps/v1
 kind: StatefulSet
@@ -160,7 +170,9 @@ spec:
     spec:
       restartPolicy: Never
       containers: [{{name: migrate, image: x}}]
-""" for n in (1, 2))
+"""
+    for n in (1, 2)
+)
 
 
 def test_every_list_follows_continue_tokens_to_its_last_page(tmp_path):
@@ -185,11 +197,19 @@ def test_every_list_follows_continue_tokens_to_its_last_page(tmp_path):
     c = snap.clusters[0]
     assert {s.name for s in c.storage_classes} == {"efs-ap", "efs-static"}
     assert {(w.kind, w.namespace, w.name) for w in c.workloads} == {
-        ("CronJob", "reporting", "cleanup"), ("CronJob", "reporting", "report-builder"),
-        ("DaemonSet", "kube-system", "efs-csi-node"), ("DaemonSet", "kube-system", "log-agent"),
-        ("Deployment", "analytics", "analytics"), ("Deployment", "kube-system", "efs-csi-controller"),
-        ("Deployment", "web", "web"), ("Job", "web", "migrate-1"), ("Job", "web", "migrate-2"),
-        ("Pod", "legacy", "legacy-sync"), ("StatefulSet", "data", "db-1"), ("StatefulSet", "data", "db-2")}
+        ("CronJob", "reporting", "cleanup"),
+        ("CronJob", "reporting", "report-builder"),
+        ("DaemonSet", "kube-system", "efs-csi-node"),
+        ("DaemonSet", "kube-system", "log-agent"),
+        ("Deployment", "analytics", "analytics"),
+        ("Deployment", "kube-system", "efs-csi-controller"),
+        ("Deployment", "web", "web"),
+        ("Job", "web", "migrate-1"),
+        ("Job", "web", "migrate-2"),
+        ("Pod", "legacy", "legacy-sync"),
+        ("StatefulSet", "data", "db-1"),
+        ("StatefulSet", "data", "db-2"),
+    }
 
 
 def test_forbidden_list_leaves_its_field_none_and_the_rest_collected(tmp_path):
@@ -198,21 +218,29 @@ def test_forbidden_list_leaves_its_field_none_and_the_rest_collected(tmp_path):
     c = snap.clusters[0]
     assert c.storage_classes is None
     assert [(i.scope, i.service, i.operation, i.resource_id, i.error_code) for i in snap.issues] == [
-        ("k8s:prod-eks", "k8s", "list storageclasses", None, "Forbidden")]
+        ("k8s:prod-eks", "k8s", "list storageclasses", None, "Forbidden")
+    ]
     assert 'cannot list resource "storageclasses"' in snap.issues[0].message
-    assert {p.name for p in c.persistent_volumes} == {"pvc-5d1e7c0a-8f3b-4c2e-9a61-0a11c0de0005", "reporting-billing",
-                                                      "web-assets"}
+    assert {p.name for p in c.persistent_volumes} == {
+        "pvc-5d1e7c0a-8f3b-4c2e-9a61-0a11c0de0005",
+        "reporting-billing",
+        "web-assets",
+    }
     assert len(c.workloads) == 6 and c.csi_node is not None and len(c.service_accounts) == 2
 
 
 def test_a_forbidden_workload_kind_makes_workloads_unknown_not_partial(tmp_path):
-    with FakeApi(sample_objects(), errors={"cronjobs": (403, "Forbidden"), "daemonsets": (403, "Forbidden")}) as api:
+    with FakeApi(
+        sample_objects(), errors={"cronjobs": (403, "Forbidden"), "daemonsets": (403, "Forbidden")}
+    ) as api:
         snap = collect_cluster(kubeconfig=kubeconfig(tmp_path, api.url))
     c = snap.clusters[0]
     assert c.workloads is None and c.csi_node is None
     assert c.csi_controller is not None and c.csi_controller.deletes_access_point_root_dir
-    assert {(i.operation, i.error_code) for i in snap.issues} == {("list cronjobs", "Forbidden"),
-                                                                  ("list daemonsets", "Forbidden")}
+    assert {(i.operation, i.error_code) for i in snap.issues} == {
+        ("list cronjobs", "Forbidden"),
+        ("list daemonsets", "Forbidden"),
+    }
 
 
 def test_expired_continue_token_restarts_the_list(tmp_path):
@@ -236,10 +264,19 @@ def test_unreachable_server_gives_issues_and_no_data(tmp_path):
     with socket.socket() as s:  # a port nothing listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    snap = collect_cluster(kubeconfig=kubeconfig(tmp_path, f"http://127.0.0.1:{port}"), cluster_name="prod-eks")
+    snap = collect_cluster(
+        kubeconfig=kubeconfig(tmp_path, f"http://127.0.0.1:{port}"), cluster_name="prod-eks"
+    )
     c = snap.clusters[0]
-    assert (c.persistent_volumes, c.persistent_volume_claims, c.storage_classes, c.workloads,
-            c.service_accounts, c.csi_node, c.csi_controller) == (None,) * 7
+    assert (
+        c.persistent_volumes,
+        c.persistent_volume_claims,
+        c.storage_classes,
+        c.workloads,
+        c.service_accounts,
+        c.csi_node,
+        c.csi_controller,
+    ) == (None,) * 7
     assert [i.operation for i in snap.issues] == [f"list {r}" for _, _, r, *_ in LISTS]
     assert {i.error_code for i in snap.issues} == {"Unreachable"}
 

@@ -38,34 +38,55 @@ def test_production_sample_reads_every_object():
     (c,) = snap.clusters
     role = "arn:aws:iam::123456789012:role/efs-csi-driver"
     assert keys(c) == {
-        "workloads": {("CronJob", "reporting", "report-builder"), ("DaemonSet", "kube-system", "efs-csi-node"),
-                      ("Deployment", "analytics", "analytics"), ("Deployment", "kube-system", "efs-csi-controller"),
-                      ("Deployment", "web", "web"), ("Pod", "legacy", "legacy-sync")},
+        "workloads": {
+            ("CronJob", "reporting", "report-builder"),
+            ("DaemonSet", "kube-system", "efs-csi-node"),
+            ("Deployment", "analytics", "analytics"),
+            ("Deployment", "kube-system", "efs-csi-controller"),
+            ("Deployment", "web", "web"),
+            ("Pod", "legacy", "legacy-sync"),
+        },
         "pvs": {"pvc-5d1e7c0a-8f3b-4c2e-9a61-0a11c0de0005", "reporting-billing", "web-assets"},
-        "pvcs": {("analytics", "analytics-data", "pvc-5d1e7c0a-8f3b-4c2e-9a61-0a11c0de0005"),
-                 ("reporting", "reporting-billing", "reporting-billing"), ("web", "web-assets", "web-assets")},
+        "pvcs": {
+            ("analytics", "analytics-data", "pvc-5d1e7c0a-8f3b-4c2e-9a61-0a11c0de0005"),
+            ("reporting", "reporting-billing", "reporting-billing"),
+            ("web", "web-assets", "web-assets"),
+        },
         "scs": {"efs-ap"},
         "sas": {("kube-system", "efs-csi-controller-sa", role), ("kube-system", "efs-csi-node-sa", role)},
     }
     (unit,) = snap.units
     assert (unit.scope, unit.method, unit.services) == ("k8s:prod-eks", "k8s-manifests", ["k8s"])
     assert snap.issues == []
-    assert (c.csi_node.service_account, c.csi_controller.service_account) == ("efs-csi-node-sa", "efs-csi-controller-sa")
+    assert (c.csi_node.service_account, c.csi_controller.service_account) == (
+        "efs-csi-node-sa",
+        "efs-csi-controller-sa",
+    )
     assert c.csi_controller.deletes_access_point_root_dir and not c.csi_node.deletes_access_point_root_dir
     by_name = {w.name: w for w in c.workloads}
-    assert (by_name["analytics"].source_file, by_name["analytics"].source_line) == ("manifests/analytics/analytics.yaml", 10)
+    assert (by_name["analytics"].source_file, by_name["analytics"].source_line) == (
+        "manifests/analytics/analytics.yaml",
+        10,
+    )
     assert (by_name["efs-csi-node"].source_file, by_name["efs-csi-node"].source_line) == (
-        "manifests/kube-system/aws-efs-csi-driver.yaml", 29)
+        "manifests/kube-system/aws-efs-csi-driver.yaml",
+        29,
+    )
     sc = by_name["analytics"].template.security_context
     assert (sc.run_as_non_root, sc.run_as_user, sc.run_as_group) == (True, 1000, None)  # edge 26
     pvs = {p.name: p for p in c.persistent_volumes}
     assert pvs["reporting-billing"].csi.volume_attributes == {"encryptInTransit": "false"}
     assert pvs["pvc-5d1e7c0a-8f3b-4c2e-9a61-0a11c0de0005"].provisioned_by == "efs.csi.aws.com"
     legacy = by_name["legacy-sync"].template
-    assert legacy.security_context is None and legacy.volumes[0].nfs.server == "fs-0a11c0de000000002.efs.eu-west-1.amazonaws.com"
+    assert (
+        legacy.security_context is None
+        and legacy.volumes[0].nfs.server == "fs-0a11c0de000000002.efs.eu-west-1.amazonaws.com"
+    )
 
 
-@pytest.mark.parametrize("estate,cluster,count", [("wellconfigured", "secure-eks", 3), ("hostile", "hostile-eks", 15)])
+@pytest.mark.parametrize(
+    "estate,cluster,count", [("wellconfigured", "secure-eks", 3), ("hostile", "hostile-eks", 15)]
+)
 def test_other_samples_load(estate, cluster, count):
     snap = load_manifests([ESTATES / estate / "manifests"], cluster)
     assert len(snap.clusters[0].workloads) == count and snap.issues == []
@@ -74,7 +95,10 @@ def test_other_samples_load(estate, cluster, count):
 def test_hostile_sample_has_one_object_set_per_edge_case():
     c = load_manifests([ESTATES / "hostile" / "manifests"], "hostile-eks").clusters[0]
     pvs = {p.name: p for p in c.persistent_volumes}
-    assert pvs["pass-ap-in-mount-options"].mount_options == ["accesspoint=fsap-0c33c0de0000000c1", "tls"]  # edge 28
+    assert pvs["pass-ap-in-mount-options"].mount_options == [
+        "accesspoint=fsap-0c33c0de0000000c1",
+        "tls",
+    ]  # edge 28
     assert pvs["pass-ap-in-mount-options"].csi.volume_handle == "fs-0c33c0de000000001"
     assert pvs["iam-node-identity"].mount_options == ["tls", "iam"]
     scs = {s.name: s.parameters for s in c.storage_classes}
@@ -84,7 +108,10 @@ def test_hostile_sample_has_one_object_set_per_edge_case():
     assert pods["fsgroup-2000"].security_context.fs_group == 2000  # edge 34
     assert pods["supplemental-6000"].security_context.supplemental_groups == [6000]  # edge 36
     assert pods["fail-image-default-root"].security_context is None
-    assert c.csi_node is not None and {s.name: s.irsa_role_arn for s in c.service_accounts}["efs-csi-node-sa"] is None
+    assert (
+        c.csi_node is not None
+        and {s.name: s.irsa_role_arn for s in c.service_accounts}["efs-csi-node-sa"] is None
+    )
 
 
 KUBECTL_LIST = """apiVersion: v1
@@ -138,8 +165,10 @@ def test_kubectl_list_error_names_the_item_and_its_line(tmp_path):
     write(tmp_path, "dump.yaml", KUBECTL_LIST)
     with pytest.raises(InputError) as err:
         load_manifests([tmp_path / "dump.yaml"], "c")
-    assert str(err.value) == (f"{tmp_path / 'dump.yaml'}: document 1 (line 22): items[1].spec.template.spec."
-                              "containers[0].securityContext.runAsUser: expected an integer, found '1000'")
+    assert str(err.value) == (
+        f"{tmp_path / 'dump.yaml'}: document 1 (line 22): items[1].spec.template.spec."
+        "containers[0].securityContext.runAsUser: expected an integer, found '1000'"
+    )
 
 
 def test_kubectl_list_with_status_and_managed_fields(tmp_path):
@@ -192,23 +221,43 @@ def test_helm_output_with_source_comments_and_empty_documents(tmp_path):
     assert keys(c)["workloads"] == {("Deployment", "default", "app")}  # no namespace in the manifest: default
     assert keys(c)["sas"] == {("default", "app", "arn:aws:iam::111122223333:role/app")}
     (app,) = c.workloads
-    assert (app.source_file, app.source_line, app.template.service_account_name) == ("chart/out.yaml", 13, "app")
+    assert (app.source_file, app.source_line, app.template.service_account_name) == (
+        "chart/out.yaml",
+        13,
+        "app",
+    )
 
 
 def test_helm_error_counts_empty_documents(tmp_path):
     write(tmp_path, "chart/out.yaml", HELM)
     with pytest.raises(InputError) as err:
         load_manifests([tmp_path / "chart"], "c")
-    assert str(err.value) == ("chart/out.yaml: document 3 (line 13): spec.template.spec.containers[0]."
-                              "securityContext.runAsUser: expected an integer, found 'root'")
+    assert str(err.value) == (
+        "chart/out.yaml: document 3 (line 13): spec.template.spec.containers[0]."
+        "securityContext.runAsUser: expected an integer, found 'root'"
+    )
 
 
 def test_json_list_from_kubectl_get_o_json(tmp_path):
-    doc = {"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}, "items": [
-        {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "pv1"},
-         "spec": {"csi": {"driver": "efs.csi.aws.com", "volumeHandle": "fs-0123456789abcdef0:/a"}}},
-        {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "n"},
-         "spec": {"containers": [{"name": "c"}]}}]}
+    doc = {
+        "apiVersion": "v1",
+        "kind": "List",
+        "metadata": {"resourceVersion": ""},
+        "items": [
+            {
+                "apiVersion": "v1",
+                "kind": "PersistentVolume",
+                "metadata": {"name": "pv1"},
+                "spec": {"csi": {"driver": "efs.csi.aws.com", "volumeHandle": "fs-0123456789abcdef0:/a"}},
+            },
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": "p", "namespace": "n"},
+                "spec": {"containers": [{"name": "c"}]},
+            },
+        ],
+    }
     write(tmp_path, "all.json", json.dumps(doc, indent=4))
     c = load_manifests([tmp_path / "all.json"], "c").clusters[0]
     assert keys(c)["pvs"] == {"pv1"}
@@ -217,14 +266,20 @@ def test_json_list_from_kubectl_get_o_json(tmp_path):
 
 
 def test_typed_list_from_the_api_gives_its_items_their_kind(tmp_path):
-    doc = {"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": "1"},
-           "items": [{"metadata": {"name": "p", "namespace": "n"}, "spec": {"containers": [{"name": "c"}]}}]}
+    doc = {
+        "kind": "PodList",
+        "apiVersion": "v1",
+        "metadata": {"resourceVersion": "1"},
+        "items": [{"metadata": {"name": "p", "namespace": "n"}, "spec": {"containers": [{"name": "c"}]}}],
+    }
     write(tmp_path, "pods.json", json.dumps(doc))
     assert keys(load_manifests([tmp_path / "pods.json"], "c").clusters[0])["workloads"] == {("Pod", "n", "p")}
 
 
 def test_folders_are_read_recursively_in_sorted_order_and_other_files_ignored(tmp_path):
-    write(tmp_path, "m/b/two.yml", "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: b, namespace: x}\n")
+    write(
+        tmp_path, "m/b/two.yml", "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: b, namespace: x}\n"
+    )
     write(tmp_path, "m/a.yaml", "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a, namespace: x}\n")
     write(tmp_path, "m/README.md", "not yaml: [")
     snap = load_manifests([tmp_path / "m"], "c")
@@ -232,24 +287,54 @@ def test_folders_are_read_recursively_in_sorted_order_and_other_files_ignored(tm
     assert snap.units[0].collector == str(tmp_path / "m")
 
 
-@pytest.mark.parametrize("name,text,message", [
-    ("bad.yaml", "a: [1, 2\n", "bad.yaml: line 2 column 1: not valid YAML: expected ',' or ']', but got '<stream end>'"),
-    ("list.yaml", "- 1\n- 2\n", "list.yaml: document 1 (line 1): expected a Kubernetes object (a mapping), found a list"),
-    ("kind.yaml", "kind: [Pod]\n", "kind.yaml: document 1 (line 1): kind: expected a string, found a list"),
-    ("name.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {namespace: x}\n",
-     "name.yaml: document 1 (line 1): metadata.name: missing"),
-    ("tag.yaml", "!!python/object/apply:os.system ['echo owned']\n",
-     "tag.yaml: line 1 column 1: not valid YAML: could not determine a constructor for the tag "
-     "'tag:yaml.org,2002:python/object/apply:os.system'"),
-    ("bad.json", "{\"kind\": }", "bad.json: not valid JSON: Expecting value at line 1 column 10"),
-    ("sg.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {securityContext: {supplementalGroups: [1, x]}}\n",
-     "sg.yaml: document 1 (line 1): spec.securityContext.supplementalGroups[1]: expected an integer, found 'x'"),
-    ("attr.yaml", "apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: p}\nspec: {csi: {driver: d, volumeHandle: "
-     "h, volumeAttributes: {encryptInTransit: false}}}\n",
-     "attr.yaml: document 1 (line 1): spec.csi.volumeAttributes.encryptInTransit: expected a string, found a boolean"),
-    ("neg.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {securityContext: {runAsUser: -1}}\n",
-     "neg.yaml: document 1 (line 1): spec.securityContext.runAsUser: expected an integer from 0 to 2147483647, found -1"),
-])
+@pytest.mark.parametrize(
+    "name,text,message",
+    [
+        (
+            "bad.yaml",
+            "a: [1, 2\n",
+            "bad.yaml: line 2 column 1: not valid YAML: expected ',' or ']', but got '<stream end>'",
+        ),
+        (
+            "list.yaml",
+            "- 1\n- 2\n",
+            "list.yaml: document 1 (line 1): expected a Kubernetes object (a mapping), found a list",
+        ),
+        (
+            "kind.yaml",
+            "kind: [Pod]\n",
+            "kind.yaml: document 1 (line 1): kind: expected a string, found a list",
+        ),
+        (
+            "name.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata: {namespace: x}\n",
+            "name.yaml: document 1 (line 1): metadata.name: missing",
+        ),
+        (
+            "tag.yaml",
+            "!!python/object/apply:os.system ['echo owned']\n",
+            "tag.yaml: line 1 column 1: not valid YAML: could not determine a constructor for the tag "
+            "'tag:yaml.org,2002:python/object/apply:os.system'",
+        ),
+        ("bad.json", '{"kind": }', "bad.json: not valid JSON: Expecting value at line 1 column 10"),
+        (
+            "sg.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {securityContext: {supplementalGroups: [1, x]}}\n",
+            "sg.yaml: document 1 (line 1): spec.securityContext.supplementalGroups[1]: expected an integer, found 'x'",
+        ),
+        (
+            "attr.yaml",
+            "apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: p}\nspec: {csi: {driver: d, volumeHandle: "
+            "h, volumeAttributes: {encryptInTransit: false}}}\n",
+            "attr.yaml: document 1 (line 1): spec.csi.volumeAttributes.encryptInTransit: expected a string, found a boolean",
+        ),
+        (
+            "neg.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {securityContext: {runAsUser: -1}}\n",
+            "neg.yaml: document 1 (line 1): spec.securityContext.runAsUser: expected an integer from 0 to 2147483647, found -1",
+        ),
+    ],
+)
 def test_bad_input_is_one_input_error_line(tmp_path, monkeypatch, name, text, message):
     monkeypatch.chdir(tmp_path)
     write(tmp_path, name, text)
@@ -262,7 +347,7 @@ def test_missing_paths_and_empty_folders(tmp_path):
     with pytest.raises(InputError, match="no such file or folder"):
         load_manifests([tmp_path / "nope"], "c")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(InputError, match="no \\*.yaml, \\*.yml or \\*.json files"):
+    with pytest.raises(InputError, match=r"no \*\.yaml, \*\.yml or \*\.json files"):
         load_manifests([tmp_path / "empty"], "c")
 
 
@@ -272,10 +357,17 @@ def test_the_same_object_twice_is_an_error(tmp_path):
     write(tmp_path, "m/two.yaml", "---\n" + sa)
     with pytest.raises(InputError) as err:
         load_manifests([tmp_path / "m"], "c")
-    assert str(err.value) == "m/two.yaml (line 2): ServiceAccount x/a is defined twice (first in m/one.yaml line 1)"
+    assert (
+        str(err.value)
+        == "m/two.yaml (line 2): ServiceAccount x/a is defined twice (first in m/one.yaml line 1)"
+    )
 
 
 def test_kinds_of_other_api_groups_are_ignored(tmp_path):
-    write(tmp_path, "crd.yaml", "apiVersion: batch.volcano.sh/v1alpha1\nkind: Job\nmetadata: {name: j}\n"
-                                "spec: {tasks: [{template: {spec: {containers: 7}}}]}\n")
+    write(
+        tmp_path,
+        "crd.yaml",
+        "apiVersion: batch.volcano.sh/v1alpha1\nkind: Job\nmetadata: {name: j}\n"
+        "spec: {tasks: [{template: {spec: {containers: 7}}}]}\n",
+    )
     assert load_manifests([tmp_path / "crd.yaml"], "c").clusters[0].workloads == []

@@ -147,9 +147,14 @@ def test_pods_fold_into_their_top_controller_unless_they_run_differently():
     cluster, issues = build()
     assert issues == []
     assert {(w.kind, w.namespace, w.name) for w in cluster.workloads} == {
-        ("Deployment", "shop", "web"), ("Pod", "shop", "web-7f9c-b"), ("Pod", "shop", "orphan"),
-        ("CronJob", "ops", "nightly"), ("Job", "ops", "one-off"), ("StatefulSet", "shop", "db"),
-        ("DaemonSet", "storage", "storage-efs-node")}
+        ("Deployment", "shop", "web"),
+        ("Pod", "shop", "web-7f9c-b"),
+        ("Pod", "shop", "orphan"),
+        ("CronJob", "ops", "nightly"),
+        ("Job", "ops", "one-off"),
+        ("StatefulSet", "shop", "db"),
+        ("DaemonSet", "storage", "storage-efs-node"),
+    }
     wl = {w.name: w for w in cluster.workloads}
     assert wl["web"].replicas == 0
     assert wl["web-7f9c-b"].template.security_context.run_as_user == 0
@@ -162,7 +167,12 @@ def test_csi_node_found_by_image_and_argument_and_secrets_never_kept():
     cluster, _ = build()
     node = cluster.csi_node
     assert (node.kind, node.namespace, node.name, node.service_account, node.args) == (
-        "DaemonSet", "storage", "storage-efs-node", "efs-node", ["node", "--v=2"])
+        "DaemonSet",
+        "storage",
+        "storage-efs-node",
+        "efs-node",
+        ["node", "--v=2"],
+    )
     assert node.image == "public.ecr.aws/efs-csi-driver/amazon/aws-efs-csi-driver:v3.0.1"
     assert cluster.csi_controller is None
     text = cluster.model_dump_json()
@@ -171,14 +181,25 @@ def test_csi_node_found_by_image_and_argument_and_secrets_never_kept():
 
 def test_bad_objects_from_the_api_become_issues_and_the_rest_is_read():
     good = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "a", "namespace": "x"}}
-    bad = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "x"},
-           "spec": {"securityContext": {"runAsUser": "root"}}}
+    bad = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p", "namespace": "x"},
+        "spec": {"securityContext": {"runAsUser": "root"}},
+    }
     cluster, issues = cluster_from_objects("c1", [(good, None, None), (bad, None, None), (bad, None, None)])
     assert [s.name for s in cluster.service_accounts] == ["a"]
     assert cluster.workloads == []
     assert [(i.scope, i.service, i.operation, i.resource_id, i.error_code, i.message) for i in issues] == [
-        ("k8s:c1", "k8s", "read Pod", "k8s://c1/x/Pod/p", "InvalidObject",
-         "spec.securityContext.runAsUser: expected an integer, found 'root'")] * 2
+        (
+            "k8s:c1",
+            "k8s",
+            "read Pod",
+            "k8s://c1/x/Pod/p",
+            "InvalidObject",
+            "spec.securityContext.runAsUser: expected an integer, found 'root'",
+        )
+    ] * 2
 
 
 def test_unknown_kinds_and_empty_input():

@@ -26,8 +26,12 @@ FORMS = [
 
 
 def pv(handle: str, options: list[str] | None = None) -> dict:
-    return {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "pv"},
-            "spec": {"mountOptions": options, "csi": {"driver": "efs.csi.aws.com", "volumeHandle": handle}}}
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
+        "metadata": {"name": "pv"},
+        "spec": {"mountOptions": options, "csi": {"driver": "efs.csi.aws.com", "volumeHandle": handle}},
+    }
 
 
 @pytest.mark.parametrize("handle,expected", FORMS)
@@ -38,13 +42,16 @@ def test_rule_6_1_volume_handle_forms(handle, expected):
     assert (h.fs_type, h.file_system_id, h.subpath, h.access_point_id) == expected
 
 
-@pytest.mark.parametrize("handle", [
-    f"{FS}:/a:{AP}:extra",  # legacy: more than three fields
-    f"efs:{FS}:/a:{AP}:extra",  # v3: more than four
-    f"{FS}:/a:not-an-ap",
-    "fs-XYZ",
-    "",
-])
+@pytest.mark.parametrize(
+    "handle",
+    [
+        f"{FS}:/a:{AP}:extra",  # legacy: more than three fields
+        f"efs:{FS}:/a:{AP}:extra",  # v3: more than four
+        f"{FS}:/a:not-an-ap",
+        "fs-XYZ",
+        "",
+    ],
+)
 def test_rule_6_1_invalid_handles(handle):
     with pytest.raises(VolumeHandleError):
         parse_volume_handle(handle)
@@ -54,7 +61,9 @@ def test_rule_6_3_edge_28_access_point_in_mount_options():
     cluster, _ = cluster_from_objects("c", [(pv(FS, ["tls", f"accesspoint={AP}"]), None, None)])
     (got,) = cluster.persistent_volumes
     assert got.mount_options == ["tls", f"accesspoint={AP}"]
-    assert parse_volume_handle(got.csi.volume_handle).access_point_id is None  # the handle alone says "no AP"...
+    assert (
+        parse_volume_handle(got.csi.volume_handle).access_point_id is None
+    )  # the handle alone says "no AP"...
     assert mount_option_access_point(got.mount_options) == AP  # ...the mount option says fsap-...
     assert mount_option_access_point([f"tls,accesspoint={AP}"]) == AP
     assert mount_option_access_point(["tls", "iam"]) is None

@@ -26,7 +26,7 @@ def import_shape():
 
 def _validate(findings: list[dict], shape) -> None:
     for i in range(0, len(findings), BATCH):
-        validate_parameters({"Findings": findings[i:i + BATCH]}, shape)
+        validate_parameters({"Findings": findings[i : i + BATCH]}, shape)
 
 
 @pytest.mark.parametrize("estate", ["wellconfigured", "production", "hostile"])
@@ -35,8 +35,9 @@ def test_estate_findings_match_botocore_input_shape(estate, include_pass, cat, i
     from auditor.pipeline import evaluate
 
     run = evaluate(load(ESTATES / estate / "snapshot.json"), catalogue=cat)
-    findings = json.loads(render("asff", run, cat, ReportOptions(include_pass=include_pass,
-                                                                  framework="aws-fsbp")))
+    findings = json.loads(
+        render("asff", run, cat, ReportOptions(include_pass=include_pass, framework="aws-fsbp"))
+    )
     expected = len(run.results) if include_pass else sum(1 for r in run.results if r.status.value != "PASS")
     assert len(findings) == expected and (findings or not include_pass)
     _validate(findings, import_shape)

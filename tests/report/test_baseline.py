@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -11,17 +11,26 @@ from auditor.report.json import dumps
 from auditor.report.view import ReportOptions, build
 from tests.report.report_fixtures import FS, ap, make_run, res
 
-PREV = datetime(2026, 11, 13, 3, 0, tzinfo=timezone.utc)
+PREV = datetime(2026, 11, 13, 3, 0, tzinfo=UTC)
 
 
 def previous():
     S = Status
-    return make_run([
-        res("efs_encrypted_at_rest", S.FAIL, FS, "AwsEfsFileSystem", "unencrypted"),               # unchanged
-        res("efs_access_point_root_identity", S.FAIL, ap("pass-app-a"), "AwsEfsAccessPoint", "uid 0"),  # resolved
-        res("efs_backup_enabled", S.FAIL, FS.replace("0a1b2c3d", "gone"), "AwsEfsFileSystem", "no backups"),  # gone
-        res("efs_policy_missing", S.FAIL, FS, "AwsEfsFileSystem", "no policy"),  # now NOT_ASSESSED: not reassessed
-    ], generated_at=PREV)
+    return make_run(
+        [
+            res("efs_encrypted_at_rest", S.FAIL, FS, "AwsEfsFileSystem", "unencrypted"),  # unchanged
+            res(
+                "efs_access_point_root_identity", S.FAIL, ap("pass-app-a"), "AwsEfsAccessPoint", "uid 0"
+            ),  # resolved
+            res(
+                "efs_backup_enabled", S.FAIL, FS.replace("0a1b2c3d", "gone"), "AwsEfsFileSystem", "no backups"
+            ),  # gone
+            res(
+                "efs_policy_missing", S.FAIL, FS, "AwsEfsFileSystem", "no policy"
+            ),  # now NOT_ASSESSED: not reassessed
+        ],
+        generated_at=PREV,
+    )
 
 
 GONE = FS.replace("0a1b2c3d", "gone")
@@ -34,23 +43,33 @@ def test_compare(run):
     assert key(cmp.resolved) == [("efs_access_point_root_identity", ap("pass-app-a"))]
     # the run has a collection issue in the gone file system's scope: its absence proves nothing
     assert key(cmp.not_reassessed) == [("efs_backup_enabled", GONE), ("efs_policy_missing", FS)]
-    assert key(cmp.new) == [("efs_access_point_root_identity", ap("fail-uid0")),
-                            ("efs_access_point_tagged", ap("fail-untagged")),
-                            ("efs_cross_app_reach", "k8s://prod/team-b/Deployment/fail-reach-app-a"),
-                            ("efs_unencrypted_mount", "k8s://prod/_/PersistentVolume/fail-no-tls")]
+    assert key(cmp.new) == [
+        ("efs_access_point_root_identity", ap("fail-uid0")),
+        ("efs_access_point_tagged", ap("fail-untagged")),
+        ("efs_cross_app_reach", "k8s://prod/team-b/Deployment/fail-reach-app-a"),
+        ("efs_unencrypted_mount", "k8s://prod/_/PersistentVolume/fail-no-tls"),
+    ]
     assert cmp.counts() == {"NEW": 4, "UNCHANGED": 1, "RESOLVED": 1, "NOT_REASSESSED": 2}
 
 
 def test_gone_resource_is_resolved_only_when_its_scope_was_completely_collected(run):
     complete = run.model_copy(update={"issues": []})
     assert key(bl.compare(complete, previous()).resolved) == [
-        ("efs_access_point_root_identity", ap("pass-app-a")), ("efs_backup_enabled", GONE)]
+        ("efs_access_point_root_identity", ap("pass-app-a")),
+        ("efs_backup_enabled", GONE),
+    ]
     unit, k8s = complete.units
     for why, current in [
-        ("unit stopped early", complete.model_copy(update={"units": [unit.model_copy(update={"complete": False}),
-                                                                     k8s]})),
-        ("service not attempted", complete.model_copy(update={
-            "units": [unit.model_copy(update={"services": ["efs", "ec2"]}), k8s]})),
+        (
+            "unit stopped early",
+            complete.model_copy(update={"units": [unit.model_copy(update={"complete": False}), k8s]}),
+        ),
+        (
+            "service not attempted",
+            complete.model_copy(
+                update={"units": [unit.model_copy(update={"services": ["efs", "ec2"]}), k8s]}
+            ),
+        ),
         ("scope not collected", complete.model_copy(update={"units": [k8s]})),
     ]:
         cmp = bl.compare(current, previous())
@@ -59,19 +78,40 @@ def test_gone_resource_is_resolved_only_when_its_scope_was_completely_collected(
 
 
 def test_baseline_sharing_no_scope_is_rejected(run):
-    other = previous().model_copy(update={"units": [u.model_copy(update={"scope": "aws:999999999999:us-east-1"})
-                                                    for u in previous().units[:1]]})
-    with pytest.raises(InputError, match=r"^--baseline: the baseline run \(generated 2026-11-13T03:00:00\+00:00\) "
-                                         r"shares no collection scope with this run"):
+    other = previous().model_copy(
+        update={
+            "units": [
+                u.model_copy(update={"scope": "aws:999999999999:us-east-1"}) for u in previous().units[:1]
+            ]
+        }
+    )
+    with pytest.raises(
+        InputError,
+        match=r"^--baseline: the baseline run \(generated 2026-11-13T03:00:00\+00:00\) "
+        r"shares no collection scope with this run",
+    ):
         bl.compare(run, other)
 
 
 def test_fingerprint_is_pinned_and_depends_only_on_check_and_resource():
-    r = res("efs_encrypted_at_rest", Status.FAIL, FS, "AwsEfsFileSystem", "unencrypted",
-            evidence={"encrypted": False})
+    r = res(
+        "efs_encrypted_at_rest",
+        Status.FAIL,
+        FS,
+        "AwsEfsFileSystem",
+        "unencrypted",
+        evidence={"encrypted": False},
+    )
     assert r.fingerprint == fingerprint("efs_encrypted_at_rest", FS) == "cee0731b2ee529f47a9f42aad0d32061"
-    reworded = r.model_copy(update={"message": "file system is not encrypted", "evidence": {"kms": None},
-                                    "status": Status.NOT_ASSESSED, "path": [], "fingerprint": ""})
+    reworded = r.model_copy(
+        update={
+            "message": "file system is not encrypted",
+            "evidence": {"kms": None},
+            "status": Status.NOT_ASSESSED,
+            "path": [],
+            "fingerprint": "",
+        }
+    )
     assert reworded.with_fingerprint().fingerprint == r.fingerprint
     assert fingerprint("efs_backup_enabled", FS) != r.fingerprint
     assert fingerprint("efs_encrypted_at_rest", GONE) != r.fingerprint
@@ -127,6 +167,9 @@ def test_human_reports_list_not_reassessed_apart_from_resolved(run, cat):
 def test_a_snapshot_is_not_a_run(tmp_path):
     p = tmp_path / "snapshot.json"
     p.write_text('{"schema_version": "1", "units": [], "file_systems": [], "access_points": []}')
-    with pytest.raises(InputError, match=r"snapshot.json: this is a snapshot, not a run: evaluate it with "
-                                         r"`efs-audit check .*snapshot.json`"):
+    with pytest.raises(
+        InputError,
+        match=r"snapshot.json: this is a snapshot, not a run: evaluate it with "
+        r"`efs-audit check .*snapshot.json`",
+    ):
         bl.load_run(p)

@@ -20,10 +20,23 @@ def snap_run():
 
 
 def test_write_and_verify(tmp_path, snap_run, cat, waivers):
-    out = bundle.write_bundle(tmp_path / "ev", snap_run, SNAPSHOT, ["csv", "sarif", "json", "html"], cat,
-                              ReportOptions(waivers=waivers, framework="hipaa"))
+    out = bundle.write_bundle(
+        tmp_path / "ev",
+        snap_run,
+        SNAPSHOT,
+        ["csv", "sarif", "json", "html"],
+        cat,
+        ReportOptions(waivers=waivers, framework="hipaa"),
+    )
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["manifest.json", "report.html", "results.csv", "results.sarif", "run.json", "snapshot.json"]
+    assert names == [
+        "manifest.json",
+        "report.html",
+        "results.csv",
+        "results.sarif",
+        "run.json",
+        "snapshot.json",
+    ]
     for p in out.iterdir():
         assert stat.S_IMODE(p.stat().st_mode) == 0o600, p.name
     assert stat.S_IMODE(out.stat().st_mode) == 0o700
@@ -32,16 +45,29 @@ def test_write_and_verify(tmp_path, snap_run, cat, waivers):
     assert m["files"]["run.json"]["sha256"] == hashlib.sha256((out / "run.json").read_bytes()).hexdigest()
     assert set(m["files"]) == set(names) - {"manifest.json"}
     assert (m["tool_version"], m["catalogue_digest"], m["formats"], m["framework"]) == (
-        "0.1.0", cat.digest, ["csv", "sarif", "json", "html"], "hipaa")
+        "0.1.0",
+        cat.digest,
+        ["csv", "sarif", "json", "html"],
+        "hipaa",
+    )
     assert (m["run_catalogue_digest"], m["snapshot_included"]) == (snap_run.catalogue_digest, True)
     assert "snapshot_note" not in m
     assert m["parameters"] == {"trusted_accounts": [], "squash_uid": 65534}
     assert m["collection"][0] == {
-        "scope": "aws:111122223333:eu-west-1", "method": "aws-api",
-        "collector": "arn:aws:sts::111122223333:assumed-role/audit/ci", "started_at": COLLECTED.isoformat(),
-        "finished_at": COLLECTED.isoformat(), "tool_version": "0.1.0", "services": ["efs", "iam", "ec2"],
-        "complete": True}
-    assert (m["waivers"][0]["owner"], m["complete"], m["collection_issues"]) == ("storage-team@example.com", False, 1)
+        "scope": "aws:111122223333:eu-west-1",
+        "method": "aws-api",
+        "collector": "arn:aws:sts::111122223333:assumed-role/audit/ci",
+        "started_at": COLLECTED.isoformat(),
+        "finished_at": COLLECTED.isoformat(),
+        "tool_version": "0.1.0",
+        "services": ["efs", "iam", "ec2"],
+        "complete": True,
+    }
+    assert (m["waivers"][0]["owner"], m["complete"], m["collection_issues"]) == (
+        "storage-team@example.com",
+        False,
+        1,
+    )
     assert [p.name for p in tmp_path.iterdir()] == ["ev"]  # no temporary left behind
     assert bundle.verify_bundle(out) == []
 
@@ -54,8 +80,11 @@ def test_verify_names_changed_missing_and_extra_files(tmp_path, snap_run, cat):
     (out / "junit.xml").unlink()
     (out / "notes.txt").write_text("x")
     problems = bundle.verify_bundle(out)
-    assert [p.split(" (")[0] for p in problems] == ["junit.xml: missing", "results.csv: changed",
-                                                   "notes.txt: extra file not in the manifest"]
+    assert [p.split(" (")[0] for p in problems] == [
+        "junit.xml: missing",
+        "results.csv: changed",
+        "notes.txt: extra file not in the manifest",
+    ]
 
 
 def reseal(out, m):
@@ -69,7 +98,9 @@ def test_verify_checks_the_files_agree(tmp_path, snap_run, cat):
     m = json.loads((out / "manifest.json").read_text())
     m["run_catalogue_digest"] = "0" * 64
     reseal(out, m)
-    assert bundle.verify_bundle(out) == ["run.json: catalogue_digest differs from the manifest's run_catalogue_digest"]
+    assert bundle.verify_bundle(out) == [
+        "run.json: catalogue_digest differs from the manifest's run_catalogue_digest"
+    ]
     (out / "manifest.json").unlink()
     assert bundle.verify_bundle(out) == ["manifest.json: missing"]
 

@@ -21,8 +21,14 @@ SNAPSHOT = '{"schema_version": "1", "units": []}\n'
 @pytest.fixture
 def written(tmp_path, cat, waivers):
     run = make_run().model_copy(update={"snapshot_digest": hashlib.sha256(SNAPSHOT.encode()).hexdigest()})
-    out = bundle.write_bundle(tmp_path / "ev", run, SNAPSHOT, ["csv", "sarif", "json", "markdown"], cat,
-                              ReportOptions(waivers=waivers, framework="hipaa", baseline=run))
+    out = bundle.write_bundle(
+        tmp_path / "ev",
+        run,
+        SNAPSHOT,
+        ["csv", "sarif", "json", "markdown"],
+        cat,
+        ReportOptions(waivers=waivers, framework="hipaa", baseline=run),
+    )
     return out
 
 
@@ -78,10 +84,13 @@ def test_the_digest_is_over_the_canonical_json_of_every_other_field(written):
     m = json.loads((written / "manifest.json").read_text())
     assert list(m)[-1] == bundle.SELF_DIGEST and m["manifest_version"] == "2"
     body = {k: v for k, v in m.items() if k != bundle.SELF_DIGEST}
-    expected = hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"),
-                                         ensure_ascii=False).encode()).hexdigest()
+    expected = hashlib.sha256(
+        json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    ).hexdigest()
     assert m[bundle.SELF_DIGEST] == expected
-    assert m["run_id"].startswith("20261120T030000Z-") and m["run_id"].endswith(m["files"]["run.json"]["sha256"][:12])
+    assert m["run_id"].startswith("20261120T030000Z-") and m["run_id"].endswith(
+        m["files"]["run.json"]["sha256"][:12]
+    )
     assert m["result_counts"] == {"PASS": 3, "FAIL": 5, "NOT_ASSESSED": 1}
     assert m["collection_issues"] == 1 and sum(m["collection_issue_codes"].values()) == 1
     assert m["signing"] is None and bundle.verify_bundle(written) == []
@@ -97,7 +106,9 @@ def test_every_manifest_field_edit_is_detected(written):
         forged = _apply(original, path, edit)
         (written / "manifest.json").write_text(bundle.manifest_text(forged))
         problems = bundle.verify_bundle(written)
-        if not problems or not problems[0].startswith(("manifest.json: edited", "manifest.json: not a valid")):
+        if not problems or not problems[0].startswith(
+            ("manifest.json: edited", "manifest.json: not a valid")
+        ):
             undetected.append((name, problems))
     (written / "manifest.json").write_text(bundle.manifest_text(original))
     assert undetected == []
@@ -116,10 +127,13 @@ def test_the_self_digest_edited_or_removed_is_detected(written):
 @pytest.mark.parametrize("edit", ["whitespace", "duplicate key", "trailing newline"])
 def test_byte_edits_outside_the_fields_are_detected(written, edit):
     text = (written / "manifest.json").read_text()
-    forged = {"whitespace": text.replace('": ', '":  ', 1),
-              "duplicate key": text.replace('{\n "manifest_version": "2",',
-                                            '{\n "complete": true,\n "manifest_version": "2",', 1),
-              "trailing newline": text + "\n"}[edit]
+    forged = {
+        "whitespace": text.replace('": ', '":  ', 1),
+        "duplicate key": text.replace(
+            '{\n "manifest_version": "2",', '{\n "complete": true,\n "manifest_version": "2",', 1
+        ),
+        "trailing newline": text + "\n",
+    }[edit]
     assert forged != text
     (written / "manifest.json").write_text(forged)
     problems = bundle.verify_bundle(written)
@@ -165,8 +179,11 @@ def test_a_version_1_manifest_is_unverifiable(written):
     """Backward compatibility: an old bundle's files are still checked, and verify says in one line
     that the manifest's own fields cannot be, so it never reports the bundle intact."""
     m = json.loads((written / "manifest.json").read_text())
-    old = {k: v for k, v in m.items() if k not in (bundle.SELF_DIGEST, "signing", "run_id", "result_counts",
-                                                    "collection_issue_codes")}
+    old = {
+        k: v
+        for k, v in m.items()
+        if k not in (bundle.SELF_DIGEST, "signing", "run_id", "result_counts", "collection_issue_codes")
+    }
     old["manifest_version"] = "1"
     (written / "manifest.json").write_text(json.dumps(old, indent=1) + "\n")
     assert bundle.verify_bundle(written) == [bundle.UNPROTECTED]

@@ -8,22 +8,35 @@ import pytest
 from auditor import catalog
 from auditor.model.result import Severity
 from auditor.model.snapshot import InputError
-
 from tests.report.report_fixtures import CHECK_IDS
 
 POLICIES = Path(catalog.__file__).resolve().parent.parent / "policies"
 
 SEVERITIES = {
-    "efs_root_squash_gap": "critical", "efs_cross_app_reach": "high", "efs_unencrypted_mount": "high",
-    "efs_policy_missing": "high", "efs_policy_anonymous_access": "high", "efs_policy_no_secure_transport": "medium",
-    "efs_policy_cross_account": "high", "efs_policy_unenforced_condition": "medium",
-    "efs_policy_dangling_principal": "low", "efs_access_point_no_user_identity": "medium",
-    "efs_access_point_root_identity": "high", "efs_access_point_root_directory": "medium",
-    "efs_access_point_world_writable": "medium", "efs_access_point_tagged": "low", "efs_encrypted_at_rest": "high",
-    "efs_backup_enabled": "medium", "efs_mount_target_public_subnet": "medium", "efs_mount_target_nfs_open": "high",
-    "efs_workload_runs_as_root": "high", "efs_ecs_invalid_volume": "low",
-    "efs_workload_volume_unmountable": "low", "efs_automatic_backups_enabled": "medium",
-    "efs_access_point_nested_root": "high", "efs_access_point_identity_collision": "medium",
+    "efs_root_squash_gap": "critical",
+    "efs_cross_app_reach": "high",
+    "efs_unencrypted_mount": "high",
+    "efs_policy_missing": "high",
+    "efs_policy_anonymous_access": "high",
+    "efs_policy_no_secure_transport": "medium",
+    "efs_policy_cross_account": "high",
+    "efs_policy_unenforced_condition": "medium",
+    "efs_policy_dangling_principal": "low",
+    "efs_access_point_no_user_identity": "medium",
+    "efs_access_point_root_identity": "high",
+    "efs_access_point_root_directory": "medium",
+    "efs_access_point_world_writable": "medium",
+    "efs_access_point_tagged": "low",
+    "efs_encrypted_at_rest": "high",
+    "efs_backup_enabled": "medium",
+    "efs_mount_target_public_subnet": "medium",
+    "efs_mount_target_nfs_open": "high",
+    "efs_workload_runs_as_root": "high",
+    "efs_ecs_invalid_volume": "low",
+    "efs_workload_volume_unmountable": "low",
+    "efs_automatic_backups_enabled": "medium",
+    "efs_access_point_nested_root": "high",
+    "efs_access_point_identity_collision": "medium",
 }
 
 
@@ -72,7 +85,9 @@ def test_security_hub_and_cis_mappings(cat):
     fsbp = {c: m.frameworks.get("aws-fsbp", []) for c, m in cat.checks.items()}
     assert fsbp["efs_encrypted_at_rest"] == ["EFS.1", "EFS.8"]
     assert fsbp["efs_backup_enabled"] == ["EFS.2"]  # efs-in-backup-plan
-    assert fsbp["efs_automatic_backups_enabled"] == ["EFS.7"]  # efs-automatic-backups-enabled: the policy alone
+    assert fsbp["efs_automatic_backups_enabled"] == [
+        "EFS.7"
+    ]  # efs-automatic-backups-enabled: the policy alone
     assert fsbp["efs_access_point_root_directory"] == ["EFS.3"]
     assert fsbp["efs_access_point_no_user_identity"] == ["EFS.4"]
     assert fsbp["efs_access_point_tagged"] == ["EFS.5"]
@@ -80,8 +95,15 @@ def test_security_hub_and_cis_mappings(cat):
     assert fsbp["efs_workload_runs_as_root"] == ["ECS.20"]
     assert "ECS.1" not in cat.frameworks["aws-fsbp"].controls  # network modes are not evaluated
     assert cat.checks["efs_encrypted_at_rest"].frameworks["cis-aws"] == ["2.3.1"]
-    assert set(cat.frameworks) == {"aws-fsbp", "cis-aws", "nist-800-53", "pci-dss-4", "hipaa", "soc2",
-                                   "iso27001-2022"}
+    assert set(cat.frameworks) == {
+        "aws-fsbp",
+        "cis-aws",
+        "nist-800-53",
+        "pci-dss-4",
+        "hipaa",
+        "soc2",
+        "iso27001-2022",
+    }
     # every control listed in a framework file is backed by at least one check
     used = {(fw, c) for m in cat.checks.values() for fw, ids in m.frameworks.items() for c in ids}
     assert {(fw, c) for fw, f in cat.frameworks.items() for c in f.controls} == used
@@ -118,19 +140,48 @@ def _broken(tmp_path, name: str, old: str, new: str) -> Path:
     return root
 
 
-@pytest.mark.parametrize("name,old,new,expect", [
-    ("checks/efs_backup_enabled.yaml", "severity: medium", "severity: urgent", "efs_backup_enabled.yaml: severity:"),
-    ("checks/efs_backup_enabled.yaml", "risk: >-", "riskk: >-", "efs_backup_enabled.yaml: risk: missing"),
-    ("checks/efs_backup_enabled.yaml", "nist-800-53: [CP-9, CP-10]", "nist-800-53: [CP-9, CP-99]",
-     "efs_backup_enabled.yaml: frameworks.nist-800-53: control 'CP-99' is not in nist-800-53.yaml"),
-    ("checks/efs_backup_enabled.yaml", "soc2: [A1.2]", "sox: [A1.2]", "efs_backup_enabled.yaml: frameworks.sox:"),
-    ("checks/efs_backup_enabled.yaml", "check_id: efs_backup_enabled", "check_id: efs_backups",
-     "efs_backup_enabled.yaml: check_id:"),
-    ("checks/efs_backup_enabled.yaml", "title:", "title: !!python/object/apply:os.system ['true']\nx:",
-     "efs_backup_enabled.yaml: not valid YAML"),
-    ("frameworks/iso27001-2022.yaml", '"8.13": Information backup', "8.13: Information backup",
-     "iso27001-2022.yaml: controls.8.13: control id must be a string"),
-])
+@pytest.mark.parametrize(
+    "name,old,new,expect",
+    [
+        (
+            "checks/efs_backup_enabled.yaml",
+            "severity: medium",
+            "severity: urgent",
+            "efs_backup_enabled.yaml: severity:",
+        ),
+        ("checks/efs_backup_enabled.yaml", "risk: >-", "riskk: >-", "efs_backup_enabled.yaml: risk: missing"),
+        (
+            "checks/efs_backup_enabled.yaml",
+            "nist-800-53: [CP-9, CP-10]",
+            "nist-800-53: [CP-9, CP-99]",
+            "efs_backup_enabled.yaml: frameworks.nist-800-53: control 'CP-99' is not in nist-800-53.yaml",
+        ),
+        (
+            "checks/efs_backup_enabled.yaml",
+            "soc2: [A1.2]",
+            "sox: [A1.2]",
+            "efs_backup_enabled.yaml: frameworks.sox:",
+        ),
+        (
+            "checks/efs_backup_enabled.yaml",
+            "check_id: efs_backup_enabled",
+            "check_id: efs_backups",
+            "efs_backup_enabled.yaml: check_id:",
+        ),
+        (
+            "checks/efs_backup_enabled.yaml",
+            "title:",
+            "title: !!python/object/apply:os.system ['true']\nx:",
+            "efs_backup_enabled.yaml: not valid YAML",
+        ),
+        (
+            "frameworks/iso27001-2022.yaml",
+            '"8.13": Information backup',
+            "8.13: Information backup",
+            "iso27001-2022.yaml: controls.8.13: control id must be a string",
+        ),
+    ],
+)
 def test_bad_metadata_names_file_and_field(tmp_path, name, old, new, expect):
     root = _broken(tmp_path, name, old, new)
     with pytest.raises(InputError) as err:
@@ -142,8 +193,11 @@ def test_bad_metadata_names_file_and_field(tmp_path, name, old, new, expect):
 def test_check_without_metadata_and_metadata_without_check(tmp_path):
     with pytest.raises(InputError, match=r"efs_new_check\.yaml: no metadata for check 'efs_new_check'"):
         catalog.load(POLICIES, [*CHECK_IDS, "efs_new_check"])
-    with pytest.raises(InputError, match=r"efs_backup_enabled\.yaml: check_id: 'efs_backup_enabled' has metadata "
-                                         r"but no check"):
+    with pytest.raises(
+        InputError,
+        match=r"efs_backup_enabled\.yaml: check_id: 'efs_backup_enabled' has metadata "
+        r"but no check",
+    ):
         catalog.load(POLICIES, [c for c in CHECK_IDS if c != "efs_backup_enabled"])
 
 

@@ -12,9 +12,9 @@ import typer
 from typer.testing import CliRunner
 
 from auditor.entrypoints.report_cmds import register
+from auditor.model.snapshot import InputError
 from auditor.report.json import dumps
 from auditor.report.output import emit, parse_formats
-from auditor.model.snapshot import InputError
 from tests.report.report_fixtures import CHECK_IDS, WAIVER_YAML, make_run
 
 
@@ -50,8 +50,17 @@ def test_report_csv_with_waivers(app, run_file, tmp_path):
 
 
 def test_report_markdown_framework_and_baseline(app, run_file):
-    r = invoke(app, "report", str(run_file), "--format", "markdown", "--framework", "soc2", "--baseline",
-               str(run_file))
+    r = invoke(
+        app,
+        "report",
+        str(run_file),
+        "--format",
+        "markdown",
+        "--framework",
+        "soc2",
+        "--baseline",
+        str(run_file),
+    )
     assert r.exit_code == 0, r.output
     assert "## SOC 2 Trust Services Criteria" in r.stdout
     assert "0 new, 6 unchanged, 0 resolved." in r.stdout
@@ -61,8 +70,10 @@ def test_report_bundle_then_verify(app, run_file, tmp_path):
     out = tmp_path / "ev"
     r = invoke(app, "report", str(run_file), "--format", "sarif,html,ocsf", "--out", str(out))
     assert r.exit_code == 0, r.output
-    assert f"Evidence bundle written to {out} (5 files: findings.ocsf.json, manifest.json, report.html, " \
-           f"results.sarif, run.json)" in r.stdout
+    assert (
+        f"Evidence bundle written to {out} (5 files: findings.ocsf.json, manifest.json, report.html, "
+        f"results.sarif, run.json)" in r.stdout
+    )
     m = json.loads((out / "manifest.json").read_text())
     assert m["snapshot_included"] is False and "efs-audit check" in m["snapshot_note"]
     ok = invoke(app, "verify", str(out))
@@ -73,14 +84,17 @@ def test_report_bundle_then_verify(app, run_file, tmp_path):
     assert bad.exit_code == 1 and f"{out}: report.html: changed" in bad.stdout
 
 
-@pytest.mark.parametrize("args,message", [
-    (["report", "missing.json"], "efs-audit: missing.json: no such file"),
-    (["report", "RUN", "--format", "pdf"], "efs-audit: --format: unknown format 'pdf'"),
-    (["report", "RUN", "--format", "json,csv"], "efs-audit: --format: several formats need --out DIR"),
-    (["report", "RUN", "--framework", "sox"], "efs-audit: --framework: unknown framework 'sox'"),
-    (["report", "RUN", "--waivers", "nope.yaml"], "efs-audit: nope.yaml: no such file"),
-    (["verify", "no-such-dir"], "efs-audit: no-such-dir: not a directory"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["report", "missing.json"], "efs-audit: missing.json: no such file"),
+        (["report", "RUN", "--format", "pdf"], "efs-audit: --format: unknown format 'pdf'"),
+        (["report", "RUN", "--format", "json,csv"], "efs-audit: --format: several formats need --out DIR"),
+        (["report", "RUN", "--framework", "sox"], "efs-audit: --framework: unknown framework 'sox'"),
+        (["report", "RUN", "--waivers", "nope.yaml"], "efs-audit: nope.yaml: no such file"),
+        (["verify", "no-such-dir"], "efs-audit: no-such-dir: not a directory"),
+    ],
+)
 def test_bad_input_exits_2_with_one_line(app, run_file, args, message):
     r = invoke(app, *[str(run_file) if a == "RUN" else a for a in args])
     assert r.exit_code == 2
@@ -90,14 +104,37 @@ def test_bad_input_exits_2_with_one_line(app, run_file, args, message):
 
 def test_emit_for_check(tmp_path, cat):
     snapshot_json = '{"schema_version": "1"}\n'
-    run = make_run().model_copy(update={"snapshot_digest": hashlib.sha256(snapshot_json.encode()).hexdigest()})
-    text = emit(run, cat, formats=["json"], out_dir=None, waivers=None, baseline=None, framework=None,
-                snapshot_json=snapshot_json)
+    run = make_run().model_copy(
+        update={"snapshot_digest": hashlib.sha256(snapshot_json.encode()).hexdigest()}
+    )
+    text = emit(
+        run,
+        cat,
+        formats=["json"],
+        out_dir=None,
+        waivers=None,
+        baseline=None,
+        framework=None,
+        snapshot_json=snapshot_json,
+    )
     assert json.loads(text)["results"][0]["check_id"] == "efs_access_point_root_identity"
     out = tmp_path / "bundle"
-    text = emit(run, cat, formats=["junit"], out_dir=out, waivers=None, baseline=None, framework=None,
-                snapshot_json=snapshot_json)
-    assert sorted(p.name for p in out.iterdir()) == ["junit.xml", "manifest.json", "run.json", "snapshot.json"]
+    text = emit(
+        run,
+        cat,
+        formats=["junit"],
+        out_dir=out,
+        waivers=None,
+        baseline=None,
+        framework=None,
+        snapshot_json=snapshot_json,
+    )
+    assert sorted(p.name for p in out.iterdir()) == [
+        "junit.xml",
+        "manifest.json",
+        "run.json",
+        "snapshot.json",
+    ]
     assert text.startswith(f"Evidence bundle written to {out}")
 
 
@@ -119,17 +156,29 @@ def test_failing_ignores_waived(tmp_path, cat):
     run = make_run()
     assert len(failing(run, cat, today=TODAY)) == 5
     assert sorted(r.check_id for r in failing(run, cat, waivers=w, today=TODAY)) == [
-        "efs_access_point_root_identity", "efs_cross_app_reach", "efs_encrypted_at_rest", "efs_unencrypted_mount"]
+        "efs_access_point_root_identity",
+        "efs_cross_app_reach",
+        "efs_encrypted_at_rest",
+        "efs_unencrypted_mount",
+    ]
 
 
 def test_baseline_from_another_estate_exits_2(app, run_file, tmp_path):
     run = make_run()
     other = tmp_path / "other.json"
-    other.write_text(dumps(run.model_copy(update={"units": [u.model_copy(update={"scope": "k8s:elsewhere"})
-                                                            for u in run.units[1:]]})))
+    other.write_text(
+        dumps(
+            run.model_copy(
+                update={"units": [u.model_copy(update={"scope": "k8s:elsewhere"}) for u in run.units[1:]]}
+            )
+        )
+    )
     r = invoke(app, "report", str(run_file), "--baseline", str(other))
     assert r.exit_code == 2 and "Traceback" not in r.output
-    assert r.stderr.startswith(f"efs-audit: --baseline {other}: the baseline run (generated ") and r.stderr.count("\n") == 1
+    assert (
+        r.stderr.startswith(f"efs-audit: --baseline {other}: the baseline run (generated ")
+        and r.stderr.count("\n") == 1
+    )
     assert "shares no collection scope with this run (baseline: k8s:elsewhere; this run: " in r.stderr
 
 
@@ -148,5 +197,7 @@ def test_report_on_a_snapshot_says_so_in_one_line(app):
     snap = Path(__file__).resolve().parents[2] / "samples" / "estates" / "production" / "snapshot.json"
     r = invoke(app, "report", str(snap))
     assert r.exit_code == 2 and "Traceback" not in r.output
-    assert r.stderr == (f"efs-audit: {snap}: this is a snapshot, not a run: evaluate it with "
-                        f"`efs-audit check {snap}` (add --format json to save a run)\n")
+    assert r.stderr == (
+        f"efs-audit: {snap}: this is a snapshot, not a run: evaluate it with "
+        f"`efs-audit check {snap}` (add --format json to save a run)\n"
+    )

@@ -55,7 +55,9 @@ def test_sarif_default_lists_only_fail_results_with_a_physical_location(run, cat
     assert note["message"]["text"].startswith("1 results are NOT_ASSESSED")
     # a waived FAIL stays listed, suppressed
     waived = [r for r in results if "suppressions" in r]
-    assert [w["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] for w in waived] == [ap("fail-untagged")]
+    assert [w["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] for w in waived] == [
+        ap("fail-untagged")
+    ]
 
 
 def test_sarif_all_results_option(run, cat):
@@ -69,13 +71,17 @@ def test_sarif_location_is_the_resource_line_in_the_source(run, cat):
     text = json.dumps({"file_systems": [{"arn": FS}]}, indent=1)
     doc = json.loads(render("sarif", run, cat, ReportOptions(source_uri="snap.json", source_text=text)))
     enc = next(r for r in doc["runs"][0]["results"] if r["ruleId"] == "efs_encrypted_at_rest")
-    assert enc["locations"][0]["physicalLocation"] == {"artifactLocation": {"uri": "snap.json"},
-                                                       "region": {"startLine": 4}}
+    assert enc["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": "snap.json"},
+        "region": {"startLine": 4},
+    }
     assert text.splitlines()[3].strip() == f'"arn": "{FS}"'
     # evidence that names its IaC file and line wins over the source
     pv = next(r for r in doc["runs"][0]["results"] if r["ruleId"] == "efs_unencrypted_mount")
-    assert pv["locations"][0]["physicalLocation"] == {"artifactLocation": {"uri": "manifests/pv.yaml"},
-                                                      "region": {"startLine": 12}}
+    assert pv["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": "manifests/pv.yaml"},
+        "region": {"startLine": 12},
+    }
 
 
 def test_line_index_is_the_first_occurrence():
@@ -85,16 +91,22 @@ def test_line_index_is_the_first_occurrence():
 def test_sarif_of_the_production_estate_validates_officially(production):
     snap, run, cat = production
     text = dumps(snap)
-    for options in (ReportOptions(source_uri="snapshot.json", source_text=text),
-                    ReportOptions(all_results=True)):
+    for options in (
+        ReportOptions(source_uri="snapshot.json", source_text=text),
+        ReportOptions(all_results=True),
+    ):
         doc = json.loads(render("sarif", run, cat, options))
         _official(doc)
     doc = json.loads(render("sarif", run, cat, ReportOptions(source_uri="snapshot.json", source_text=text)))
     results = doc["runs"][0]["results"]
     assert results and all(r["kind"] == "fail" for r in results)
     lines = text.splitlines()
-    located = [r for r in results if r["locations"][0]["physicalLocation"]["region"]["startLine"] > 1
-               and r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "snapshot.json"]
+    located = [
+        r
+        for r in results
+        if r["locations"][0]["physicalLocation"]["region"]["startLine"] > 1
+        and r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "snapshot.json"
+    ]
     assert located
     for r in located:  # the line really names the resource
         line = r["locations"][0]["physicalLocation"]["region"]["startLine"]
@@ -122,7 +134,9 @@ def test_junit_is_valid_for_jenkins(run, cat, waivers, production):
 
 
 def test_jenkins_schema_refuses_skipped_on_testsuites(run, cat):
-    text = render("junit", run, cat).replace('<testsuites name="efs-audit"', '<testsuites name="efs-audit" skipped="1"')
+    text = render("junit", run, cat).replace(
+        '<testsuites name="efs-audit"', '<testsuites name="efs-audit" skipped="1"'
+    )
     with pytest.raises(xmlschema.XMLSchemaValidationError):
         _junit_schema().validate(text)
 

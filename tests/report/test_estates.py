@@ -7,14 +7,19 @@ import json
 from pathlib import Path
 
 import pytest
+
 from auditor.model.snapshot import load
 from auditor.report import FORMATS, ReportOptions, render
 from auditor.report.json import SCHEMA_PATH
 from tests.report.report_fixtures import validator
 
 ESTATES = Path(__file__).resolve().parents[2] / "samples" / "estates"
-JSON_SCHEMAS = {"json": str(SCHEMA_PATH), "sarif": "sarif-2.1.0.schema.json",
-                "ocsf": "ocsf-1.3.0-compliance_finding.schema.json", "asff": "asff-2018-10-08.schema.json"}
+JSON_SCHEMAS = {
+    "json": str(SCHEMA_PATH),
+    "sarif": "sarif-2.1.0.schema.json",
+    "ocsf": "ocsf-1.3.0-compliance_finding.schema.json",
+    "asff": "asff-2018-10-08.schema.json",
+}
 
 
 @pytest.mark.parametrize("estate", ["wellconfigured", "production", "hostile"])

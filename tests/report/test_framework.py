@@ -19,7 +19,14 @@ def test_control_rows_for_aws_fsbp(run, cat, waivers):
     assert list(rows) == ["EFS.1", "EFS.2", "EFS.3", "EFS.4", "EFS.5", "EFS.6", "EFS.7", "EFS.8", "ECS.20"]
     e1 = rows["EFS.1"]
     assert (e1.checks, e1.resources, e1.passed, e1.failed, e1.not_assessed, e1.waived, e1.status) == (
-        ("efs_encrypted_at_rest",), 2, 1, 1, 0, 0, "FAIL")
+        ("efs_encrypted_at_rest",),
+        2,
+        1,
+        1,
+        0,
+        0,
+        "FAIL",
+    )
     e5 = rows["EFS.5"]  # its only FAIL is waived
     assert (e5.passed, e5.failed, e5.waived, e5.status) == (0, 0, 1, "PASS")
     assert rows["ECS.20"].status == "PASS" and rows["ECS.20"].passed == 1
@@ -29,12 +36,14 @@ def test_control_rows_for_aws_fsbp(run, cat, waivers):
 
 def test_not_assessed_never_passes_and_fail_wins(cat):
     S = Status
-    run = make_run([
-        res("efs_policy_missing", S.NOT_ASSESSED, FS, "AwsEfsFileSystem", "AccessDenied"),
-        res("efs_policy_cross_account", S.PASS, FS, "AwsEfsFileSystem", "own account only"),
-        res("efs_policy_anonymous_access", S.PASS, FS, "AwsEfsFileSystem", "IAM required"),
-        res("efs_access_point_root_identity", S.FAIL, ap("fail-uid0"), "AwsEfsAccessPoint", "uid 0"),
-    ])
+    run = make_run(
+        [
+            res("efs_policy_missing", S.NOT_ASSESSED, FS, "AwsEfsFileSystem", "AccessDenied"),
+            res("efs_policy_cross_account", S.PASS, FS, "AwsEfsFileSystem", "own account only"),
+            res("efs_policy_anonymous_access", S.PASS, FS, "AwsEfsFileSystem", "IAM required"),
+            res("efs_access_point_root_identity", S.FAIL, ap("fail-uid0"), "AwsEfsAccessPoint", "uid 0"),
+        ]
+    )
     rows = _rows(run, cat, "nist-800-53")
     ac3 = rows["AC-3"]  # policy_missing (NOT_ASSESSED) + cross_account (PASS) + anonymous (PASS)
     assert (ac3.passed, ac3.not_assessed, ac3.failed, ac3.status) == (2, 1, 0, "NOT_ASSESSED")
@@ -45,28 +54,42 @@ def test_not_assessed_never_passes_and_fail_wins(cat):
     assert (ac6.failed, ac6.not_assessed, ac6.status) == (1, 1, "FAIL")
 
 
-@pytest.mark.parametrize("p,f,n,w,wn,expect", [
-    (1, 0, 0, 0, 0, "PASS"), (0, 0, 0, 1, 0, "PASS"),  # a waived FAIL may let a control pass
-    (0, 0, 0, 1, 1, "NOT_ASSESSED"), (3, 0, 0, 2, 1, "NOT_ASSESSED"),  # a waived NOT_ASSESSED never does
-    (3, 0, 1, 0, 0, "NOT_ASSESSED"), (3, 1, 1, 2, 1, "FAIL"), (0, 0, 0, 0, 0, "NOT_ASSESSED")])
+@pytest.mark.parametrize(
+    "p,f,n,w,wn,expect",
+    [
+        (1, 0, 0, 0, 0, "PASS"),
+        (0, 0, 0, 1, 0, "PASS"),  # a waived FAIL may let a control pass
+        (0, 0, 0, 1, 1, "NOT_ASSESSED"),
+        (3, 0, 0, 2, 1, "NOT_ASSESSED"),  # a waived NOT_ASSESSED never does
+        (3, 0, 1, 0, 0, "NOT_ASSESSED"),
+        (3, 1, 1, 2, 1, "FAIL"),
+        (0, 0, 0, 0, 0, "NOT_ASSESSED"),
+    ],
+)
 def test_control_status_rule(p, f, n, w, wn, expect):
     assert fw.control_status(p, f, n, w, waived_not_assessed=wn) == expect
 
 
 def test_waived_not_assessed_keeps_the_control_not_assessed(cat):
     S = Status
-    run = make_run([
-        res("efs_policy_missing", S.NOT_ASSESSED, FS, "AwsEfsFileSystem", "AccessDenied"),
-        res("efs_policy_cross_account", S.PASS, FS, "AwsEfsFileSystem", "own account only"),
-        res("efs_access_point_tagged", S.FAIL, ap("fail-untagged"), "AwsEfsAccessPoint", "no tags"),
-    ])
-    ws = parse(f"""
+    run = make_run(
+        [
+            res("efs_policy_missing", S.NOT_ASSESSED, FS, "AwsEfsFileSystem", "AccessDenied"),
+            res("efs_policy_cross_account", S.PASS, FS, "AwsEfsFileSystem", "own account only"),
+            res("efs_access_point_tagged", S.FAIL, ap("fail-untagged"), "AwsEfsAccessPoint", "no tags"),
+        ]
+    )
+    ws = parse(
+        f"""
 - checks: [efs_policy_missing, efs_access_point_tagged]
-  resources: ["{FS}", "{ap('fail-untagged')}"]
+  resources: ["{FS}", "{ap("fail-untagged")}"]
   reason: accepted
   owner: o
   expires: 2027-01-01
-""", "w.yaml", today=TODAY)
+""",
+        "w.yaml",
+        today=TODAY,
+    )
     rows = _rows(run, cat, "nist-800-53", waivers=ws)
     ac3 = rows["AC-3"]  # policy_missing (waived NOT_ASSESSED) + cross_account (PASS)
     assert (ac3.passed, ac3.not_assessed, ac3.waived, ac3.waived_not_assessed) == (1, 0, 1, 1)
@@ -82,6 +105,7 @@ def test_unknown_framework_is_input_error(run, cat):
 
 def test_text_view(run, cat):
     text = fw.render_text(build(run, cat), "cis-aws")
-    assert text.splitlines()[0] == ("CIS Amazon Web Services Foundations Benchmark 5.0.0: 0 controls PASS, 1 FAIL, "
-                                    "0 NOT_ASSESSED")
+    assert text.splitlines()[0] == (
+        "CIS Amazon Web Services Foundations Benchmark 5.0.0: 0 controls PASS, 1 FAIL, 0 NOT_ASSESSED"
+    )
     assert "2.3.1" in text and "efs_encrypted_at_rest" in text

@@ -16,8 +16,15 @@ from tests.report.report_fixtures import CROSS_PATH, ap
 
 CHROMIUM = Path("/usr/bin/chromium")
 ESTATES = Path(__file__).resolve().parents[2] / "samples" / "estates"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 class Tags(HTMLParser):
@@ -49,8 +56,13 @@ def test_self_contained(page):
     names = {t for t, _ in p.tags}
     assert not names & {"script", "link", "img", "iframe", "object", "embed", "base", "audio", "video"}
     assert all("src" not in a for _, a in p.tags)
-    assert ("meta", {"http-equiv": "Content-Security-Policy",
-                     "content": "default-src 'none'; style-src 'unsafe-inline'; img-src data:"}) in p.tags
+    assert (
+        "meta",
+        {
+            "http-equiv": "Content-Security-Policy",
+            "content": "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+        },
+    ) in p.tags
     assert "url(" not in page.split("</style>")[0] and "@import" not in page
     hrefs = [a["href"] for t, a in p.tags if t == "a"]
     assert hrefs and all(h.startswith("https://") for h in hrefs)  # documentation links, never loaded
@@ -59,8 +71,15 @@ def test_self_contained(page):
 def test_summary_frameworks_findings_and_paths(page, cat):
     p = parse(page)
     ids = [a.get("id") for _, a in p.tags if a.get("id")]
-    assert [i for i in ids if not i.startswith("arrow-")] == ["scope", "summary", "checks", "frameworks", "findings",
-                                                              "waivers", "coverage"]
+    assert [i for i in ids if not i.startswith("arrow-")] == [
+        "scope",
+        "summary",
+        "checks",
+        "frameworks",
+        "findings",
+        "waivers",
+        "coverage",
+    ]
     text = " ".join(" ".join(p.text).split())
     assert "4 FAIL 1 NOT_ASSESSED 1 WAIVED 3 PASS" in text
     # every framework has a table; the requested one is open
@@ -73,7 +92,7 @@ def test_summary_frameworks_findings_and_paths(page, cat):
     assert len(svgs) == 2
     for node in CROSS_PATH + [ap("fail-uid0"), "posix://uid/0"]:
         assert node in text
-    assert len(set(i for i in ids if i.startswith("arrow-"))) == 2  # marker ids unique per picture
+    assert len({i for i in ids if i.startswith("arrow-")}) == 2  # marker ids unique per picture
     # every open finding shows its evidence; PASS rows are not listed by default
     assert text.count("Evidence") == 6
     assert "Waived: Legacy access points retired in Q1 (SEC-42)" in text
@@ -85,10 +104,10 @@ def _png_size_and_variety(path: Path) -> tuple[int, int, int]:
     width, height = struct.unpack(">II", data[16:24])
     idat, pos = b"", 8
     while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos:pos + 4])
-        kind = data[pos + 4:pos + 8]
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind = data[pos + 4 : pos + 8]
         if kind == b"IDAT":
-            idat += data[pos + 8:pos + 8 + length]
+            idat += data[pos + 8 : pos + 8 + length]
         pos += 12 + length
     return width, height, len(set(zlib.decompress(idat)))
 
@@ -123,13 +142,22 @@ def _render_in_chromium(chromium: Path, page: str, tmp_path: Path) -> tuple[Path
     html_file.write_text(page, encoding="utf-8")
     shot = tmp_path / "shot.png"
     common = CHROMIUM_FLAGS + [f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,1600"]
-    subprocess.run([str(chromium), *common, f"--screenshot={shot}", html_file.as_uri()], check=True,
-                   capture_output=True, timeout=120)
+    subprocess.run(
+        [str(chromium), *common, f"--screenshot={shot}", html_file.as_uri()],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     width, height, variety = _png_size_and_variety(shot)
     assert (width, height) == (1280, 1600)
     assert shot.stat().st_size > 20_000 and variety > 50  # a rendered page, not a blank or error tile
-    dom = subprocess.run([str(chromium), *common, "--dump-dom", html_file.as_uri()], check=True,
-                         capture_output=True, text=True, timeout=120).stdout
+    dom = subprocess.run(
+        [str(chromium), *common, "--dump-dom", html_file.as_uri()],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
     return shot, dom
 
 

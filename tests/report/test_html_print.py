@@ -15,9 +15,19 @@ from tests.report.test_html import CHROMIUM_FLAGS, _chromium_or_skip
 def _pdf_text(chromium, page: str, tmp_path) -> str:
     html_file, pdf = tmp_path / "report.html", tmp_path / "report.pdf"
     html_file.write_text(page, encoding="utf-8")
-    subprocess.run([str(chromium), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
-                    "--no-pdf-header-footer", f"--print-to-pdf={pdf}", html_file.as_uri()], check=True,
-                   capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            str(chromium),
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            html_file.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     assert pdf.read_bytes().startswith(b"%PDF")
     if not shutil.which("pdftotext"):
         pytest.skip("pdftotext (poppler-utils) is absent: `make browser` installs it")

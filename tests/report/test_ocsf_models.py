@@ -20,7 +20,8 @@ if os.environ.get("CI"):
 else:
     ComplianceFinding = pytest.importorskip(
         "py_ocsf_models.events.findings.compliance_finding",
-        reason="py-ocsf-models is absent: pip install -e '.[test]'").ComplianceFinding
+        reason="py-ocsf-models is absent: pip install -e '.[test]'",
+    ).ComplianceFinding
 
 ESTATES = Path(__file__).resolve().parents[2] / "samples" / "estates"
 
@@ -31,8 +32,9 @@ def test_fixture_events_parse_and_keep_their_ids(run, cat, waivers):
     by = {(m.compliance.control, m.resources[0].uid): m for m in models}
     na = next(m for e, m in zip(events, models) if e["compliance"]["status_code"] == "NOT_ASSESSED")
     assert (int(na.compliance.status_id), na.compliance.status_id.name) == (99, "Other")
-    assert next(e for e in events if e["compliance"]["status_code"] == "NOT_ASSESSED")["compliance"]["status"] == (
-        "Not assessed")
+    assert next(e for e in events if e["compliance"]["status_code"] == "NOT_ASSESSED")["compliance"][
+        "status"
+    ] == ("Not assessed")
     assert {int(m.compliance.status_id) for m in models} == {1, 3, 99}
     assert all(int(m.class_uid) == 2003 and int(m.type_uid) == 200301 for m in models)
     assert len(by) == len(run.results)

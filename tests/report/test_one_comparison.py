@@ -3,7 +3,7 @@ diff function. A FAIL that becomes NOT_ASSESSED was not re-assessed: neither res
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from auditor.model.result import Status
 from auditor.model.snapshot import Snapshot
@@ -12,7 +12,7 @@ from auditor.review import classify
 from tests.report.report_fixtures import FS, ap, make_run, res
 
 S = Status
-PREV = datetime(2026, 11, 13, 3, 0, tzinfo=timezone.utc)
+PREV = datetime(2026, 11, 13, 3, 0, tzinfo=UTC)
 CASES = {  # (check, resource): (before, after, outcome)
     ("efs_policy_missing", FS): (S.FAIL, S.NOT_ASSESSED, bl.NOT_REASSESSED),
     ("efs_encrypted_at_rest", FS): (S.FAIL, S.FAIL, bl.UNCHANGED),
@@ -25,8 +25,11 @@ CASES = {  # (check, resource): (before, after, outcome)
 
 def pair():
     def run(i, when):
-        return make_run([res(c, v[i], r, "AwsEfsFileSystem", "m") for (c, r), v in CASES.items()], generated_at=when)
-    before, after = run(0, PREV), run(1, datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc))
+        return make_run(
+            [res(c, v[i], r, "AwsEfsFileSystem", "m") for (c, r), v in CASES.items()], generated_at=when
+        )
+
+    before, after = run(0, PREV), run(1, datetime(2026, 11, 20, 3, 0, tzinfo=UTC))
     return before, after.model_copy(update={"issues": []})
 
 
@@ -39,8 +42,12 @@ def test_baseline_and_review_agree_on_the_same_pair_of_runs():
     assert got == expected
     outcome = classify(Snapshot(), Snapshot(), before, after)
     reviewed = {(r.check_id, r.resource_id): r.evidence["review_status"] for r in outcome.run.results}
-    names = {bl.NEW: "introduced", bl.UNCHANGED: "unchanged", bl.RESOLVED: "resolved",
-             bl.NOT_REASSESSED: "not_reassessed"}
+    names = {
+        bl.NEW: "introduced",
+        bl.UNCHANGED: "unchanged",
+        bl.RESOLVED: "resolved",
+        bl.NOT_REASSESSED: "not_reassessed",
+    }
     assert reviewed == {k: names[v] for k, v in expected.items()}
     assert [(r.check_id, r.resource_id) for r in outcome.not_reassessed] == [("efs_policy_missing", FS)]
     assert ("efs_policy_missing", FS) not in {(r.check_id, r.resource_id) for r in outcome.resolved}

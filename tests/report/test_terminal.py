@@ -23,7 +23,9 @@ def estate_runs():
     from auditor.pipeline import evaluate
 
     cat = catalog.load()
-    return {e: evaluate(load(ESTATES / e / "snapshot.json"), catalogue=cat) for e in ("production", "hostile")}, cat
+    return {
+        e: evaluate(load(ESTATES / e / "snapshot.json"), catalogue=cat) for e in ("production", "hostile")
+    }, cat
 
 
 def _reasons(text: str) -> str:
@@ -33,8 +35,9 @@ def _reasons(text: str) -> str:
         if re.match(r"^status\s+resource\s+reason\s*$", line):
             start = line.index("reason")
             continue
-        if start is not None and (not line.strip() or not line.startswith((" ", "FAIL", "NOT_ASSESSED", "WAIVED",
-                                                                            "PASS", "─"))):
+        if start is not None and (
+            not line.strip() or not line.startswith((" ", "FAIL", "NOT_ASSESSED", "WAIVED", "PASS", "─"))
+        ):
             start = None
         if start is not None and not line.startswith("─"):
             out.append(line[start:].strip())
@@ -79,13 +82,16 @@ def test_coverage_says_no_with_the_issue_count(estate_runs):
 
 
 def test_waived_rows_and_unused_waivers_in_the_table(run, cat):
-    extra = WAIVER_YAML + """
+    extra = (
+        WAIVER_YAML
+        + """
   - checks: [efs_backup_enabled]
     resources: ["arn:aws:elasticfilesystem:*:999999999999:file-system/*"]
     reason: Nothing matches this one
     owner: nobody@example.com
     expires: 2027-01-31
 """
+    )
     waivers = parse(extra, "waivers.yaml", today=TODAY)
     text = render("table", run, cat, ReportOptions(waivers=waivers, width=120))
     assert "Results: 9 (4 FAIL, 1 NOT_ASSESSED, 1 WAIVED, 3 PASS)" in text

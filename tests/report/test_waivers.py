@@ -13,8 +13,12 @@ from tests.report.report_fixtures import ACCOUNT, TODAY, WAIVER_YAML, ap
 def test_parse(waivers):
     (w,) = waivers
     assert (w.checks, w.resources, w.owner, w.expires, w.label) == (
-        ("efs_access_point_tagged",), (f"arn:aws:elasticfilesystem:*:{ACCOUNT}:access-point/fsap-fail-*",),
-        "storage-team@example.com", date(2027, 3, 31), "waivers.yaml#0")
+        ("efs_access_point_tagged",),
+        (f"arn:aws:elasticfilesystem:*:{ACCOUNT}:access-point/fsap-fail-*",),
+        "storage-team@example.com",
+        date(2027, 3, 31),
+        "waivers.yaml#0",
+    )
 
 
 def test_applied_at_report_time(run, cat, waivers):
@@ -28,29 +32,45 @@ def test_applied_at_report_time(run, cat, waivers):
 
 
 def test_pass_is_never_waived_and_unused_waivers_are_reported(run, cat):
-    ws = wv.parse(f"""
+    ws = wv.parse(
+        """
 - checks: [efs_access_point_root_identity]
   resources: ["*fsap-pass-*"]
   reason: r
   owner: o
   expires: 2027-01-01
-""", "w.yaml", today=TODAY)
+""",
+        "w.yaml",
+        today=TODAY,
+    )
     view = build(run, cat, ReportOptions(waivers=ws))
     assert [r.shown for r in view.rows if r.result.resource_id == ap("pass-app-a")] == ["PASS"]
     assert view.unused_waivers == ws
 
 
-@pytest.mark.parametrize("text,expect", [
-    (WAIVER_YAML.replace("    owner: storage-team@example.com\n", ""), "w.yaml: waivers[0].owner: missing"),
-    (WAIVER_YAML.replace("2027-03-31", "next year"), "w.yaml: waivers[0].expires: 'next year' is not a date"),
-    (WAIVER_YAML.replace("reason:", "because:"), "w.yaml: waivers[0].reason: missing"),
-    (WAIVER_YAML + "  - checks: [efs_backup_enabled]\n    resources: 7\n    reason: r\n    owner: o\n"
-                   "    expires: 2027-01-01\n", "w.yaml: waivers[1].resources: expected a list of strings"),
-    (WAIVER_YAML + "    ticket: SEC-1\n", "w.yaml: waivers[0].ticket: unknown field"),
-    ("waivers: {a: 1}", "w.yaml: waivers: expected a list"),
-    ("waivers: [\n", "w.yaml: not valid YAML"),
-    ("- !!python/object/apply:os.system [true]\n", "w.yaml: not valid YAML"),
-])
+@pytest.mark.parametrize(
+    "text,expect",
+    [
+        (
+            WAIVER_YAML.replace("    owner: storage-team@example.com\n", ""),
+            "w.yaml: waivers[0].owner: missing",
+        ),
+        (
+            WAIVER_YAML.replace("2027-03-31", "next year"),
+            "w.yaml: waivers[0].expires: 'next year' is not a date",
+        ),
+        (WAIVER_YAML.replace("reason:", "because:"), "w.yaml: waivers[0].reason: missing"),
+        (
+            WAIVER_YAML + "  - checks: [efs_backup_enabled]\n    resources: 7\n    reason: r\n    owner: o\n"
+            "    expires: 2027-01-01\n",
+            "w.yaml: waivers[1].resources: expected a list of strings",
+        ),
+        (WAIVER_YAML + "    ticket: SEC-1\n", "w.yaml: waivers[0].ticket: unknown field"),
+        ("waivers: {a: 1}", "w.yaml: waivers: expected a list"),
+        ("waivers: [\n", "w.yaml: not valid YAML"),
+        ("- !!python/object/apply:os.system [true]\n", "w.yaml: not valid YAML"),
+    ],
+)
 def test_bad_waivers_name_file_index_and_field(text, expect):
     with pytest.raises(InputError) as err:
         wv.parse(text, "w.yaml", today=TODAY)

@@ -17,17 +17,66 @@ from auditor.review.loader import json_document, plain, yaml_documents
 
 ROOT = Path(__file__).resolve().parents[2] / "samples" / "review"
 SEEDS = sorted(p for p in ROOT.rglob("*") if p.suffix in (".yaml", ".json"))
-SETTINGS = settings(max_examples=int(__import__("os").environ.get("FUZZ_EXAMPLES", "150")), deadline=None, suppress_health_check=list(HealthCheck))
+SETTINGS = settings(
+    max_examples=int(__import__("os").environ.get("FUZZ_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-3, 70000), st.text(max_size=12),
-                    st.sampled_from(["fs-0123456789abcdef0", "fsap-0123456789abcdef0", "ENABLED", "tcp", "-1",
-                                     "arn:aws:iam::123456789012:role/x", "AWS::NoValue", "Condition", "Ref"]))
-keys = st.sampled_from(["Ref", "Fn::Sub", "Fn::Join", "Fn::If", "Fn::GetAtt", "Fn::ImportValue", "Fn::Select",
-                        "Fn::FindInMap", "Fn::Split", "Fn::Equals", "Condition", "Type", "Properties", "Resources",
-                        "FileSystemId", "PosixUser", "Uid", "Volumes", "EFSVolumeConfiguration", "values",
-                        "containerDefinitions", "family", "FunctionName", "FileSystemConfigs", "Arn", "x"])
-values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                       st.dictionaries(keys, inner, max_size=4)), max_leaves=25)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 70000),
+    st.text(max_size=12),
+    st.sampled_from(
+        [
+            "fs-0123456789abcdef0",
+            "fsap-0123456789abcdef0",
+            "ENABLED",
+            "tcp",
+            "-1",
+            "arn:aws:iam::123456789012:role/x",
+            "AWS::NoValue",
+            "Condition",
+            "Ref",
+        ]
+    ),
+)
+keys = st.sampled_from(
+    [
+        "Ref",
+        "Fn::Sub",
+        "Fn::Join",
+        "Fn::If",
+        "Fn::GetAtt",
+        "Fn::ImportValue",
+        "Fn::Select",
+        "Fn::FindInMap",
+        "Fn::Split",
+        "Fn::Equals",
+        "Condition",
+        "Type",
+        "Properties",
+        "Resources",
+        "FileSystemId",
+        "PosixUser",
+        "Uid",
+        "Volumes",
+        "EFSVolumeConfiguration",
+        "values",
+        "containerDefinitions",
+        "family",
+        "FunctionName",
+        "FileSystemConfigs",
+        "Arn",
+        "x",
+    ]
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(keys, inner, max_size=4)),
+    max_leaves=25,
+)
 
 
 def _check(tmp_path: Path, name: str, text: str) -> None:
@@ -87,15 +136,25 @@ def test_mutated_samples(tmp_path_factory, data):
 
 
 @SETTINGS
-@given(doc=st.dictionaries(keys, values, max_size=5), kind=st.sampled_from(["cfn", "tf", "ecs", "lambda", "raw"]))
+@given(
+    doc=st.dictionaries(keys, values, max_size=5), kind=st.sampled_from(["cfn", "tf", "ecs", "lambda", "raw"])
+)
 def test_random_documents(tmp_path_factory, doc, kind):
     tmp = tmp_path_factory.mktemp("fuzz")
     if kind == "cfn":
         doc = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": doc}
     elif kind == "tf":
-        doc = {"format_version": "1.2", "planned_values": {"root_module": {"resources": [
-            {"address": "aws_efs_file_system.a", "type": "aws_efs_file_system", "values": doc}]}},
-            "resource_changes": [{"address": "aws_efs_file_system.a", "change": {"after_unknown": doc}}]}
+        doc = {
+            "format_version": "1.2",
+            "planned_values": {
+                "root_module": {
+                    "resources": [
+                        {"address": "aws_efs_file_system.a", "type": "aws_efs_file_system", "values": doc}
+                    ]
+                }
+            },
+            "resource_changes": [{"address": "aws_efs_file_system.a", "change": {"after_unknown": doc}}],
+        }
     elif kind == "ecs":
         doc = {"family": "f", "containerDefinitions": doc.get("Volumes", []), "volumes": doc.get("x", [])}
     elif kind == "lambda":

@@ -11,8 +11,12 @@ def collect(unit: Unit) -> dict:
     """``{"protected": set of resource ARNs}``, or ``None`` for the set when it could not be read."""
     api = unit.api(SERVICE)
     try:
-        arns = {r["ResourceArn"] for page in api.pages("ListProtectedResources")
-                for r in page.get("Results", []) if r.get("ResourceArn")}
+        arns = {
+            r["ResourceArn"]
+            for page in api.pages("ListProtectedResources")
+            for r in page.get("Results", [])
+            if r.get("ResourceArn")
+        }
     except CALL_ERRORS as exc:
         unit.failed(SERVICE, "ListProtectedResources", exc)
         arns = None

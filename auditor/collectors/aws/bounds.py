@@ -44,9 +44,12 @@ class Limits:
     max_pool_connections: int = 16
 
     def config(self) -> Config:
-        return Config(connect_timeout=self.connect_timeout, read_timeout=self.read_timeout,
-                      retries={"mode": self.retry_mode, "total_max_attempts": self.max_attempts},
-                      max_pool_connections=self.max_pool_connections)
+        return Config(
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            retries={"mode": self.retry_mode, "total_max_attempts": self.max_attempts},
+            max_pool_connections=self.max_pool_connections,
+        )
 
 
 class CallTimeout(HTTPClientError):
@@ -82,14 +85,21 @@ def _install_retries(made, name: str, limits: Limits, deadline: float | None) ->
     handler = standard.RetryHandler(
         retry_policy=standard.RetryPolicy(
             retry_checker=standard.StandardRetryConditions(max_attempts=limits.max_attempts),
-            retry_backoff=_Backoff(limits.throttle_base, service_name=name, throttling_detector=detector)),
-        retry_event_adapter=adapter, retry_quota=checker, service_name=name)
+            retry_backoff=_Backoff(limits.throttle_base, service_name=name, throttling_detector=detector),
+        ),
+        retry_event_adapter=adapter,
+        retry_quota=checker,
+        service_name=name,
+    )
 
     def needs_retry(**kwargs):
         delay = handler.needs_retry(**kwargs)
         if delay is None:
             return None
-        if isinstance(kwargs.get("caught_exception"), TIMEOUTS) and kwargs["attempts"] >= limits.timeout_attempts:
+        if (
+            isinstance(kwargs.get("caught_exception"), TIMEOUTS)
+            and kwargs["attempts"] >= limits.timeout_attempts
+        ):
             return None
         if deadline is not None and time.monotonic() + delay >= deadline:
             return None  # the last answer stands; no sleep past the run's end
@@ -97,8 +107,9 @@ def _install_retries(made, name: str, limits: Limits, deadline: float | None) ->
 
     made.meta.events.unregister(f"needs-retry.{name}", unique_id=f"retry-config-{name}")
     made.meta.events.register(f"needs-retry.{name}", needs_retry, unique_id=f"efs-audit-retry-{name}")
-    made.meta.events.register(f"after-call.{name}", checker.release_retry_quota,
-                              unique_id=f"efs-audit-retry-quota-{name}")
+    made.meta.events.register(
+        f"after-call.{name}", checker.release_retry_quota, unique_id=f"efs-audit-retry-quota-{name}"
+    )
 
 
 class _Backoff(standard.ExponentialBackoff):
@@ -106,7 +117,10 @@ class _Backoff(standard.ExponentialBackoff):
 
     def __init__(self, throttle_base: float, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._DEFAULT_BACKOFF_CONFIG = {**self._DEFAULT_BACKOFF_CONFIG, "throttling_base_scale": throttle_base}
+        self._DEFAULT_BACKOFF_CONFIG = {
+            **self._DEFAULT_BACKOFF_CONFIG,
+            "throttling_base_scale": throttle_base,
+        }
 
 
 def _bounded_send(http, request, limits: Limits, deadline: float | None):

@@ -12,15 +12,37 @@ from __future__ import annotations
 from auditor.model.snapshot import CollectionIssue, InputError, Snapshot
 
 NO_CREDENTIALS = {"NoCredentialsError", "PartialCredentialsError", "CredentialRetrievalError"}
-EXPIRED = {"ExpiredToken", "ExpiredTokenException", "RequestExpired", "TokenRefreshRequired",
-           "UnauthorizedSSOTokenError", "SSOTokenLoadError"}
-REJECTED = {"InvalidClientTokenId", "UnrecognizedClientException", "SignatureDoesNotMatch", "IncompleteSignature",
-            "AuthFailure", "InvalidAccessKeyId", "InvalidToken"}
-UNREACHABLE = {"EndpointConnectionError", "ConnectTimeoutError", "ConnectionClosedError", "Timeout",
-               "ProxyConnectionError", "SSLError", "HTTPClientError"}
+EXPIRED = {
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "RequestExpired",
+    "TokenRefreshRequired",
+    "UnauthorizedSSOTokenError",
+    "SSOTokenLoadError",
+}
+REJECTED = {
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "SignatureDoesNotMatch",
+    "IncompleteSignature",
+    "AuthFailure",
+    "InvalidAccessKeyId",
+    "InvalidToken",
+}
+UNREACHABLE = {
+    "EndpointConnectionError",
+    "ConnectTimeoutError",
+    "ConnectionClosedError",
+    "Timeout",
+    "ProxyConnectionError",
+    "SSLError",
+    "HTTPClientError",
+}
 REGION_REFUSED = REJECTED | {"OptInRequired"}
-SETUP = "run `aws configure` (or `aws sso login`), set AWS_PROFILE or pass --profile, or export " \
-        "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+SETUP = (
+    "run `aws configure` (or `aws sso login`), set AWS_PROFILE or pass --profile, or export "
+    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+)
 
 
 class CredentialsError(InputError):
@@ -33,10 +55,14 @@ def profile_error(profile: str | None, exc: Exception) -> CredentialsError:
     if name == "ProfileNotFound":
         known = _profiles()
         hint = f" (profiles found: {', '.join(known)})" if known else " (no profiles are configured)"
-        return CredentialsError(f"AWS profile {profile!r} not found in the AWS config or credentials file{hint}: "
-                                f"create it with `aws configure --profile {profile}` or pass an existing --profile")
-    return CredentialsError(f"AWS configuration cannot be read ({name}: {_short(exc)}): fix the AWS config file "
-                            "(AWS_CONFIG_FILE, ~/.aws/config) or the credentials file")
+        return CredentialsError(
+            f"AWS profile {profile!r} not found in the AWS config or credentials file{hint}: "
+            f"create it with `aws configure --profile {profile}` or pass an existing --profile"
+        )
+    return CredentialsError(
+        f"AWS configuration cannot be read ({name}: {_short(exc)}): fix the AWS config file "
+        "(AWS_CONFIG_FILE, ~/.aws/config) or the credentials file"
+    )
 
 
 def unusable(snapshot: Snapshot, regions: tuple[str, ...] = ()) -> str | None:
@@ -51,13 +77,20 @@ def unusable(snapshot: Snapshot, regions: tuple[str, ...] = ()) -> str | None:
     refused: dict[tuple[str, str], set[str]] = {}
     for issue in snapshot.issues:
         parts = issue.scope.split(":")
-        if len(parts) == 3 and parts[0] == "aws" and parts[2] != "global" and issue.error_code in REGION_REFUSED:
+        if (
+            len(parts) == 3
+            and parts[0] == "aws"
+            and parts[2] != "global"
+            and issue.error_code in REGION_REFUSED
+        ):
             refused.setdefault((parts[1], parts[2]), set()).add(issue.service)
     for (account, region), services in sorted(refused.items()):
         if {"efs", "ec2"} <= services and (not regions or region in regions):
-            return (f"region {region} is not enabled for account {account} (AWS refused there the credentials "
-                    f"it accepts elsewhere): enable the region (AWS console > Account > AWS Regions) or leave it "
-                    f"out of --region")
+            return (
+                f"region {region} is not enabled for account {account} (AWS refused there the credentials "
+                f"it accepts elsewhere): enable the region (AWS console > Account > AWS Regions) or leave it "
+                f"out of --region"
+            )
     return None
 
 
@@ -67,14 +100,20 @@ def _caller(issue: CollectionIssue) -> str | None:
     if code in NO_CREDENTIALS:
         return f"no usable AWS credentials {what}: {SETUP}"
     if code in EXPIRED:
-        return (f"the AWS credentials have expired {what}: refresh them (`aws sso login`, or new temporary "
-                "credentials) and run again")
+        return (
+            f"the AWS credentials have expired {what}: refresh them (`aws sso login`, or new temporary "
+            "credentials) and run again"
+        )
     if code in REJECTED:
-        return (f"AWS rejected the credentials{role} {what}: check the access key, secret and session token "
-                "(`aws sts get-caller-identity` shows whether they work)")
+        return (
+            f"AWS rejected the credentials{role} {what}: check the access key, secret and session token "
+            "(`aws sts get-caller-identity` shows whether they work)"
+        )
     if code in UNREACHABLE:
-        return (f"cannot reach the AWS endpoint {what}: check the network and proxy settings, the region name "
-                "and AWS_ENDPOINT_URL if it is set")
+        return (
+            f"cannot reach the AWS endpoint {what}: check the network and proxy settings, the region name "
+            "and AWS_ENDPOINT_URL if it is set"
+        )
     return None
 
 
@@ -89,10 +128,10 @@ def _profiles() -> list[str]:
         import botocore.session
 
         return sorted(botocore.session.Session().available_profiles)[:10]
-    except Exception:  # noqa: BLE001 - only a hint; an unreadable config is reported by the caller
+    except Exception:
         return []
 
 
 def _short(exc: object, limit: int = 200) -> str:
     text = " ".join(str(exc).split())
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -28,8 +28,11 @@ def collect(unit: Unit) -> dict:
     services = _services(unit, api)
     definitions: dict[str, TaskDefinition] = {}
     try:
-        families = [f for page in api.pages("ListTaskDefinitionFamilies", status="ACTIVE")
-                    for f in page.get("families", [])]
+        families = [
+            f
+            for page in api.pages("ListTaskDefinitionFamilies", status="ACTIVE")
+            for f in page.get("families", [])
+        ]
     except CALL_ERRORS as exc:
         unit.failed(SERVICE, "ListTaskDefinitionFamilies", exc)
         families = []
@@ -55,12 +58,14 @@ def _services(unit: Unit, api) -> list[EcsService]:
     out = []
     for cluster in clusters:
         try:
-            arns = [s for page in api.pages("ListServices", cluster=cluster) for s in page.get("serviceArns", [])]
+            arns = [
+                s for page in api.pages("ListServices", cluster=cluster) for s in page.get("serviceArns", [])
+            ]
         except CALL_ERRORS as exc:
             unit.failed(SERVICE, "ListServices", exc, cluster)
             continue
         for i in range(0, len(arns), DESCRIBE_BATCH):
-            batch = arns[i:i + DESCRIBE_BATCH]
+            batch = arns[i : i + DESCRIBE_BATCH]
             try:
                 resp = api.call("DescribeServices", cluster=cluster, services=batch, include=["TAGS"])
             except CALL_ERRORS as exc:
@@ -69,8 +74,13 @@ def _services(unit: Unit, api) -> list[EcsService]:
                 continue
             out += [service(unit.account_id, unit.region, s) for s in resp.get("services", [])]
             for failure in resp.get("failures", []):
-                unit.issue(SERVICE, "DescribeServices", failure.get("reason") or "Failure",
-                           failure.get("detail") or "service could not be described", failure.get("arn"))
+                unit.issue(
+                    SERVICE,
+                    "DescribeServices",
+                    failure.get("reason") or "Failure",
+                    failure.get("detail") or "service could not be described",
+                    failure.get("arn"),
+                )
     return out
 
 
@@ -86,9 +96,15 @@ def _describe(unit: Unit, api, ref: str) -> TaskDefinition | None:
 def service(account_id: str, region: str, s: dict) -> EcsService:
     vpc = (s.get("networkConfiguration") or {}).get("awsvpcConfiguration")
     return EcsService(
-        arn=s["serviceArn"], name=s["serviceName"], cluster_arn=s["clusterArn"], account_id=account_id,
-        region=region, task_definition_arn=s.get("taskDefinition"), desired_count=s.get("desiredCount"),
-        launch_type=s.get("launchType"), platform_version=s.get("platformVersion"),
+        arn=s["serviceArn"],
+        name=s["serviceName"],
+        cluster_arn=s["clusterArn"],
+        account_id=account_id,
+        region=region,
+        task_definition_arn=s.get("taskDefinition"),
+        desired_count=s.get("desiredCount"),
+        launch_type=s.get("launchType"),
+        platform_version=s.get("platformVersion"),
         security_group_ids=list(vpc.get("securityGroups", [])) if vpc else None,
         subnet_ids=list(vpc.get("subnets", [])) if vpc else None,
         tags=_tags(s.get("tags")),
@@ -97,9 +113,15 @@ def service(account_id: str, region: str, s: dict) -> EcsService:
 
 def task_definition(account_id: str, region: str, td: dict, tags: list[dict] | None) -> TaskDefinition:
     return TaskDefinition(
-        arn=td["taskDefinitionArn"], family=td["family"], revision=td["revision"], account_id=account_id,
-        region=region, status=td.get("status"), task_role_arn=td.get("taskRoleArn"),
-        execution_role_arn=td.get("executionRoleArn"), network_mode=td.get("networkMode"),
+        arn=td["taskDefinitionArn"],
+        family=td["family"],
+        revision=td["revision"],
+        account_id=account_id,
+        region=region,
+        status=td.get("status"),
+        task_role_arn=td.get("taskRoleArn"),
+        execution_role_arn=td.get("executionRoleArn"),
+        network_mode=td.get("networkMode"),
         requires_compatibilities=td.get("requiresCompatibilities"),
         volumes=[volume(v) for v in td.get("volumes", [])],
         containers=[container(c) for c in td.get("containerDefinitions", [])],
@@ -114,12 +136,20 @@ def volume(v: dict) -> EcsVolume:
     return EcsVolume(
         name=v["name"],
         efs=EfsVolumeConfiguration(
-            file_system_id=efs["fileSystemId"], root_directory=efs.get("rootDirectory"),
-            transit_encryption=efs.get("transitEncryption"), transit_encryption_port=efs.get("transitEncryptionPort"),
-            access_point_id=auth.get("accessPointId"), iam=auth.get("iam"),
-        ) if efs else None,
-        docker=DockerVolumeConfiguration(driver=docker.get("driver"), scope=docker.get("scope"),
-                                         driver_opts=docker.get("driverOpts")) if docker else None,
+            file_system_id=efs["fileSystemId"],
+            root_directory=efs.get("rootDirectory"),
+            transit_encryption=efs.get("transitEncryption"),
+            transit_encryption_port=efs.get("transitEncryptionPort"),
+            access_point_id=auth.get("accessPointId"),
+            iam=auth.get("iam"),
+        )
+        if efs
+        else None,
+        docker=DockerVolumeConfiguration(
+            driver=docker.get("driver"), scope=docker.get("scope"), driver_opts=docker.get("driverOpts")
+        )
+        if docker
+        else None,
         host_source_path=(v.get("host") or {}).get("sourcePath"),
     )
 
@@ -128,10 +158,20 @@ def container(c: dict) -> EcsContainer:
     """Identity and mount fields only: environment, secrets and the rest are not read."""
     caps = ((c.get("linuxParameters") or {}).get("capabilities")) or {}
     return EcsContainer(
-        name=c["name"], image=c.get("image"), user=c.get("user"), privileged=c.get("privileged"),
-        capabilities_add=caps.get("add"), capabilities_drop=caps.get("drop"),
-        mount_points=[EcsMountPoint(source_volume=m["sourceVolume"], container_path=m.get("containerPath"),
-                                    read_only=m.get("readOnly")) for m in c.get("mountPoints", [])],
+        name=c["name"],
+        image=c.get("image"),
+        user=c.get("user"),
+        privileged=c.get("privileged"),
+        capabilities_add=caps.get("add"),
+        capabilities_drop=caps.get("drop"),
+        mount_points=[
+            EcsMountPoint(
+                source_volume=m["sourceVolume"],
+                container_path=m.get("containerPath"),
+                read_only=m.get("readOnly"),
+            )
+            for m in c.get("mountPoints", [])
+        ],
     )
 
 

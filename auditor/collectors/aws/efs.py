@@ -37,14 +37,26 @@ def collect(unit: Unit) -> dict:
 def _file_system(unit: Unit, api, fs: dict) -> FileSystem:
     """``Name`` mirrors the Name tag; an empty value (moto sends "" when there is no tag) is no name."""
     fs_id = fs["FileSystemId"]
-    arn = fs.get("FileSystemArn") or f"arn:{unit.account.partition}:elasticfilesystem:{unit.region}:{unit.account_id}:file-system/{fs_id}"
+    arn = (
+        fs.get("FileSystemArn")
+        or f"arn:{unit.account.partition}:elasticfilesystem:{unit.region}:{unit.account_id}:file-system/{fs_id}"
+    )
     status, policy = _policy(unit, api, fs_id, arn)
     return FileSystem(
-        arn=arn, file_system_id=fs_id, account_id=fs.get("OwnerId") or unit.account_id, region=unit.region,
-        name=fs.get("Name") or None, encrypted=fs.get("Encrypted"), kms_key_id=fs.get("KmsKeyId"),
-        availability_zone_name=fs.get("AvailabilityZoneName"), life_cycle_state=fs.get("LifeCycleState"),
-        policy_status=status, policy=policy, backup_policy_status=_backup_policy(unit, api, fs_id, arn),
-        mount_targets=_mount_targets(unit, api, fs_id, arn), tags=tag_dict(fs.get("Tags")),
+        arn=arn,
+        file_system_id=fs_id,
+        account_id=fs.get("OwnerId") or unit.account_id,
+        region=unit.region,
+        name=fs.get("Name") or None,
+        encrypted=fs.get("Encrypted"),
+        kms_key_id=fs.get("KmsKeyId"),
+        availability_zone_name=fs.get("AvailabilityZoneName"),
+        life_cycle_state=fs.get("LifeCycleState"),
+        policy_status=status,
+        policy=policy,
+        backup_policy_status=_backup_policy(unit, api, fs_id, arn),
+        mount_targets=_mount_targets(unit, api, fs_id, arn),
+        tags=tag_dict(fs.get("Tags")),
     )
 
 
@@ -63,7 +75,9 @@ def _policy(unit: Unit, api, fs_id: str, arn: str) -> tuple[PolicyStatus, dict |
         unit.issue(SERVICE, "DescribeFileSystemPolicy", "InvalidPolicyDocument", str(exc), arn)
         return PolicyStatus.UNKNOWN, None
     if not isinstance(document, dict):
-        unit.issue(SERVICE, "DescribeFileSystemPolicy", "InvalidPolicyDocument", "policy is not a JSON object", arn)
+        unit.issue(
+            SERVICE, "DescribeFileSystemPolicy", "InvalidPolicyDocument", "policy is not a JSON object", arn
+        )
         return PolicyStatus.UNKNOWN, None
     return PolicyStatus.PRESENT, document
 
@@ -82,8 +96,11 @@ def _backup_policy(unit: Unit, api, fs_id: str, arn: str) -> str | None:
 
 def _mount_targets(unit: Unit, api, fs_id: str, arn: str) -> list[MountTarget] | None:
     try:
-        raw = [mt for page in api.pages("DescribeMountTargets", FileSystemId=fs_id)
-               for mt in page.get("MountTargets", [])]
+        raw = [
+            mt
+            for page in api.pages("DescribeMountTargets", FileSystemId=fs_id)
+            for mt in page.get("MountTargets", [])
+        ]
     except CALL_ERRORS as exc:
         unit.failed(SERVICE, "DescribeMountTargets", exc, arn)
         return None
@@ -91,15 +108,24 @@ def _mount_targets(unit: Unit, api, fs_id: str, arn: str) -> list[MountTarget] |
     for mt in raw:
         mt_id = mt["MountTargetId"]
         try:
-            groups = api.call("DescribeMountTargetSecurityGroups", MountTargetId=mt_id).get("SecurityGroups", [])
+            groups = api.call("DescribeMountTargetSecurityGroups", MountTargetId=mt_id).get(
+                "SecurityGroups", []
+            )
         except CALL_ERRORS as exc:
             unit.failed(SERVICE, "DescribeMountTargetSecurityGroups", exc, mt_id)
             groups = None
-        out.append(MountTarget(
-            mount_target_id=mt_id, file_system_id=mt.get("FileSystemId", fs_id), subnet_id=mt.get("SubnetId"),
-            vpc_id=mt.get("VpcId"), availability_zone=mt.get("AvailabilityZoneName"),
-            ip_address=mt.get("IpAddress"), owner_id=mt.get("OwnerId"), security_group_ids=groups,
-        ))
+        out.append(
+            MountTarget(
+                mount_target_id=mt_id,
+                file_system_id=mt.get("FileSystemId", fs_id),
+                subnet_id=mt.get("SubnetId"),
+                vpc_id=mt.get("VpcId"),
+                availability_zone=mt.get("AvailabilityZoneName"),
+                ip_address=mt.get("IpAddress"),
+                owner_id=mt.get("OwnerId"),
+                security_group_ids=groups,
+            )
+        )
     return out
 
 
@@ -117,14 +143,29 @@ def access_point(account_id: str, region: str, ap: dict) -> AccessPoint:
     root = ap.get("RootDirectory")
     creation = (root or {}).get("CreationInfo")
     return AccessPoint(
-        arn=ap["AccessPointArn"], access_point_id=ap["AccessPointId"], file_system_id=ap["FileSystemId"],
-        account_id=ap.get("OwnerId") or account_id, region=region, name=ap.get("Name"),
-        posix_user=PosixUser(uid=posix["Uid"], gid=posix["Gid"], secondary_gids=list(posix.get("SecondaryGids") or []))
-        if posix else None,
+        arn=ap["AccessPointArn"],
+        access_point_id=ap["AccessPointId"],
+        file_system_id=ap["FileSystemId"],
+        account_id=ap.get("OwnerId") or account_id,
+        region=region,
+        name=ap.get("Name"),
+        posix_user=PosixUser(
+            uid=posix["Uid"], gid=posix["Gid"], secondary_gids=list(posix.get("SecondaryGids") or [])
+        )
+        if posix
+        else None,
         root_directory=RootDirectory(
             path=root.get("Path"),
-            creation_info=CreationInfo(owner_uid=creation["OwnerUid"], owner_gid=creation["OwnerGid"],
-                                       permissions=creation["Permissions"]) if creation else None,
-        ) if root is not None else None,
-        life_cycle_state=ap.get("LifeCycleState"), tags=tag_dict(ap.get("Tags")),
+            creation_info=CreationInfo(
+                owner_uid=creation["OwnerUid"],
+                owner_gid=creation["OwnerGid"],
+                permissions=creation["Permissions"],
+            )
+            if creation
+            else None,
+        )
+        if root is not None
+        else None,
+        life_cycle_state=ap.get("LifeCycleState"),
+        tags=tag_dict(ap.get("Tags")),
     )

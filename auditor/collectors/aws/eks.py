@@ -30,14 +30,21 @@ def _cluster(unit: Unit, api, name: str) -> K8sCluster:
     except CALL_ERRORS as exc:
         unit.failed(SERVICE, "DescribeCluster", exc, name)
         arn = None
-    return K8sCluster(name=name, account_id=unit.account_id, region=unit.region, eks_arn=arn,
-                      node_role_arns=_node_roles(unit, api, name, arn or name),
-                      pod_identity_associations=_associations(unit, api, name, arn or name))
+    return K8sCluster(
+        name=name,
+        account_id=unit.account_id,
+        region=unit.region,
+        eks_arn=arn,
+        node_role_arns=_node_roles(unit, api, name, arn or name),
+        pod_identity_associations=_associations(unit, api, name, arn or name),
+    )
 
 
 def _node_roles(unit: Unit, api, name: str, ref: str) -> list[str] | None:
     try:
-        groups = [g for page in api.pages("ListNodegroups", clusterName=name) for g in page.get("nodegroups", [])]
+        groups = [
+            g for page in api.pages("ListNodegroups", clusterName=name) for g in page.get("nodegroups", [])
+        ]
     except CALL_ERRORS as exc:
         unit.failed(SERVICE, "ListNodegroups", exc, ref)
         return None
@@ -45,7 +52,9 @@ def _node_roles(unit: Unit, api, name: str, ref: str) -> list[str] | None:
     complete = True
     for group in groups:
         try:
-            role = api.call("DescribeNodegroup", clusterName=name, nodegroupName=group)["nodegroup"].get("nodeRole")
+            role = api.call("DescribeNodegroup", clusterName=name, nodegroupName=group)["nodegroup"].get(
+                "nodeRole"
+            )
         except CALL_ERRORS as exc:
             unit.failed(SERVICE, "DescribeNodegroup", exc, f"{ref}/nodegroup/{group}")
             complete = False
@@ -57,8 +66,11 @@ def _node_roles(unit: Unit, api, name: str, ref: str) -> list[str] | None:
 
 def _associations(unit: Unit, api, name: str, ref: str) -> list[PodIdentityAssociation] | None:
     try:
-        listed = [a for page in api.pages("ListPodIdentityAssociations", clusterName=name)
-                  for a in page.get("associations", [])]
+        listed = [
+            a
+            for page in api.pages("ListPodIdentityAssociations", clusterName=name)
+            for a in page.get("associations", [])
+        ]
     except CALL_ERRORS as exc:
         unit.failed(SERVICE, "ListPodIdentityAssociations", exc, ref)
         return None
@@ -66,12 +78,21 @@ def _associations(unit: Unit, api, name: str, ref: str) -> list[PodIdentityAssoc
     complete = True
     for a in listed:
         try:
-            full = api.call("DescribePodIdentityAssociation", clusterName=name,
-                            associationId=a["associationId"])["association"]
+            full = api.call(
+                "DescribePodIdentityAssociation", clusterName=name, associationId=a["associationId"]
+            )["association"]
         except CALL_ERRORS as exc:
-            unit.failed(SERVICE, "DescribePodIdentityAssociation", exc, a.get("associationArn") or a["associationId"])
+            unit.failed(
+                SERVICE, "DescribePodIdentityAssociation", exc, a.get("associationArn") or a["associationId"]
+            )
             complete = False
             continue
-        out.append(PodIdentityAssociation(namespace=full["namespace"], service_account=full["serviceAccount"],
-                                          role_arn=full["roleArn"], association_arn=full.get("associationArn")))
+        out.append(
+            PodIdentityAssociation(
+                namespace=full["namespace"],
+                service_account=full["serviceAccount"],
+                role_arn=full["roleArn"],
+                association_arn=full.get("associationArn"),
+            )
+        )
     return sorted(out, key=lambda p: (p.namespace, p.service_account)) if complete else None

@@ -18,8 +18,13 @@ from auditor.collectors.aws.unit import CALL_ERRORS, Unit, tag_dict
 from auditor.model.aws import IamRole, ManagedPolicy
 
 SERVICE = "iam"
-WORKLOAD_SERVICES = {"ecs-tasks.amazonaws.com", "lambda.amazonaws.com", "pods.eks.amazonaws.com",
-                     "ec2.amazonaws.com", "eks.amazonaws.com"}
+WORKLOAD_SERVICES = {
+    "ecs-tasks.amazonaws.com",
+    "lambda.amazonaws.com",
+    "pods.eks.amazonaws.com",
+    "ec2.amazonaws.com",
+    "eks.amazonaws.com",
+}
 
 
 def collect(unit: Unit) -> tuple[list[IamRole], dict[str, ManagedPolicy]] | None:
@@ -35,8 +40,14 @@ def collect(unit: Unit) -> tuple[list[IamRole], dict[str, ManagedPolicy]] | None
         unit.failed(SERVICE, "GetAccountAuthorizationDetails", exc)
         return None
     policies = dict(local)
-    wanted = sorted({a for r in roles for a in (r.attached_policy_arns or []) + [r.permissions_boundary_arn or ""]
-                     if a and a not in local})
+    wanted = sorted(
+        {
+            a
+            for r in roles
+            for a in (r.attached_policy_arns or []) + [r.permissions_boundary_arn or ""]
+            if a and a not in local
+        }
+    )
     for arn in wanted:
         policies[arn] = _managed_policy(unit, api, arn)
     return roles, policies
@@ -44,9 +55,15 @@ def collect(unit: Unit) -> tuple[list[IamRole], dict[str, ManagedPolicy]] | None
 
 def role(account_id: str, r: dict) -> IamRole:
     return IamRole(
-        arn=r["Arn"], role_name=r["RoleName"], account_id=account_id, role_id=r.get("RoleId"),
-        path=r.get("Path"), trust_policy=document(r.get("AssumeRolePolicyDocument")),
-        inline_policies={p["PolicyName"]: document(p.get("PolicyDocument")) for p in r.get("RolePolicyList", [])},
+        arn=r["Arn"],
+        role_name=r["RoleName"],
+        account_id=account_id,
+        role_id=r.get("RoleId"),
+        path=r.get("Path"),
+        trust_policy=document(r.get("AssumeRolePolicyDocument")),
+        inline_policies={
+            p["PolicyName"]: document(p.get("PolicyDocument")) for p in r.get("RolePolicyList", [])
+        },
         attached_policy_arns=[p["PolicyArn"] for p in r.get("AttachedManagedPolicies", [])],
         permissions_boundary_arn=(r.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn"),
         tags=tag_dict(r.get("Tags")),
@@ -56,9 +73,12 @@ def role(account_id: str, r: dict) -> IamRole:
 def local_policy(p: dict) -> ManagedPolicy:
     default = next((v for v in p.get("PolicyVersionList", []) if v.get("IsDefaultVersion")), None)
     # The name is the ARN's last segment; it is read from there when the response omits it (moto does).
-    return ManagedPolicy(arn=p["Arn"], name=p.get("PolicyName") or p["Arn"].rsplit("/", 1)[-1],
-                         default_version_id=p.get("DefaultVersionId"),
-                         document=document(default.get("Document")) if default else None)
+    return ManagedPolicy(
+        arn=p["Arn"],
+        name=p.get("PolicyName") or p["Arn"].rsplit("/", 1)[-1],
+        default_version_id=p.get("DefaultVersionId"),
+        document=document(default.get("Document")) if default else None,
+    )
 
 
 def _managed_policy(unit: Unit, api, arn: str) -> ManagedPolicy:
@@ -73,7 +93,9 @@ def _managed_policy(unit: Unit, api, arn: str) -> ManagedPolicy:
     except CALL_ERRORS as exc:
         unit.failed(SERVICE, "GetPolicyVersion", exc, arn)
         doc = None
-    return ManagedPolicy(arn=arn, name=meta.get("PolicyName"), default_version_id=version, document=document(doc))
+    return ManagedPolicy(
+        arn=arn, name=meta.get("PolicyName"), default_version_id=version, document=document(doc)
+    )
 
 
 def document(value) -> dict | None:
@@ -87,9 +109,12 @@ def document(value) -> dict | None:
     return parsed if isinstance(parsed, dict) else None
 
 
-def select(roles: list[IamRole], policies: dict[str, ManagedPolicy],
-           referenced: set[str]) -> tuple[list[IamRole], list[ManagedPolicy]]:
-    kept = [r for r in roles if r.arn in referenced or _assumable_by_workloads(r) or _mentions_efs(r, policies)]
+def select(
+    roles: list[IamRole], policies: dict[str, ManagedPolicy], referenced: set[str]
+) -> tuple[list[IamRole], list[ManagedPolicy]]:
+    kept = [
+        r for r in roles if r.arn in referenced or _assumable_by_workloads(r) or _mentions_efs(r, policies)
+    ]
     used = {a for r in kept for a in (r.attached_policy_arns or []) + [r.permissions_boundary_arn or ""] if a}
     return kept, [policies[a] for a in sorted(used) if a in policies]
 
@@ -99,7 +124,10 @@ def _assumable_by_workloads(r: IamRole) -> bool:
         principal = st.get("Principal") or {}
         if not isinstance(principal, dict):
             continue
-        if _as_list(principal.get("Federated")) or set(_as_list(principal.get("Service"))) & WORKLOAD_SERVICES:
+        if (
+            _as_list(principal.get("Federated"))
+            or set(_as_list(principal.get("Service"))) & WORKLOAD_SERVICES
+        ):
             return True
     return False
 

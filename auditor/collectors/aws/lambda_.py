@@ -33,11 +33,16 @@ def collect(unit: Unit) -> dict:
 def function(account_id: str, region: str, f: dict, tags: dict[str, str] | None) -> LambdaFunction:
     vpc = f.get("VpcConfig") or {}
     return LambdaFunction(
-        arn=f["FunctionArn"], name=f["FunctionName"], account_id=account_id, region=region,
+        arn=f["FunctionArn"],
+        name=f["FunctionName"],
+        account_id=account_id,
+        region=region,
         role_arn=f.get("Role"),
         # Absent from the response means the function has no file system configured.
-        file_system_configs=[LambdaFileSystemConfig(arn=c["Arn"], local_mount_path=c.get("LocalMountPath"))
-                             for c in f.get("FileSystemConfigs", [])],
+        file_system_configs=[
+            LambdaFileSystemConfig(arn=c["Arn"], local_mount_path=c.get("LocalMountPath"))
+            for c in f.get("FileSystemConfigs", [])
+        ],
         security_group_ids=list(vpc.get("SecurityGroupIds", [])),
         subnet_ids=list(vpc.get("SubnetIds", [])),
         tags=dict(tags) if tags is not None else None,

@@ -83,7 +83,9 @@ class CallCounter:
         self._lock = threading.Lock()
 
     def attach(self, boto_session) -> None:
-        boto_session.events.register("before-call.*.*", self._on_call, unique_id=f"efs-audit-count-{id(self)}")
+        boto_session.events.register(
+            "before-call.*.*", self._on_call, unique_id=f"efs-audit-count-{id(self)}"
+        )
 
     def _on_call(self, model, **_kwargs) -> None:
         key = (model.service_model.service_name, model.name)
@@ -118,7 +120,9 @@ class Api:
     answer (each page) is checked against validate.SHAPES: a malformed one is asked for again, then
     raised as MalformedResponse."""
 
-    def __init__(self, client, service: str, page_size: int | None = None, deadline: float | None = None) -> None:
+    def __init__(
+        self, client, service: str, page_size: int | None = None, deadline: float | None = None
+    ) -> None:
         self.client = client
         self.service = service
         self.page_size = page_size
@@ -144,8 +148,10 @@ class Api:
             except PARSE_ERRORS as exc:
                 if attempt == MALFORMED_ATTEMPTS:
                     text = " ".join(str(exc).split())
-                    raise MalformedResponse(operation=f"{self.service}:{operation}",
-                                            problem=f"the answer could not be parsed: {text[:200]}") from None
+                    raise MalformedResponse(
+                        operation=f"{self.service}:{operation}",
+                        problem=f"the answer could not be parsed: {text[:200]}",
+                    ) from None
         raise AssertionError("not reached")
 
     def call(self, operation: str, **params) -> dict:

@@ -23,8 +23,12 @@ from auditor.model.snapshot import CollectionIssue, CollectionUnit, InputError, 
 
 # Explicit registry of region services, in the order their results are assembled.
 REGION_SERVICES: dict[str, Callable[[Unit], dict]] = {
-    "efs": efs.collect, "ec2": ec2.collect, "ecs": ecs.collect, "lambda": lambda_.collect,
-    "eks": eks.collect, "backup": backup.collect,
+    "efs": efs.collect,
+    "ec2": ec2.collect,
+    "ecs": ecs.collect,
+    "lambda": lambda_.collect,
+    "eks": eks.collect,
+    "backup": backup.collect,
 }
 DEFAULT_API_REGION = "us-east-1"
 
@@ -40,10 +44,20 @@ class RoleTarget:
         """``ARN[,EXTERNAL_ID[,SESSION_NAME]]``; an empty or missing part takes the given default."""
         parts = [p.strip() for p in value.split(",")]
         arn = parse_arn(parts[0])
-        if (len(parts) > 3 or arn is None or arn.service != "iam" or arn.region or not arn.account.isdigit()
-                or len(arn.account) != 12 or not arn.resource.startswith("role/") or arn.resource == "role/"):
-            raise InputError(f"--role-arn: {value!r} is not ARN[,EXTERNAL_ID[,SESSION_NAME]] with an IAM "
-                             "role ARN (arn:aws:iam::<12-digit account>:role/<name>)")
+        if (
+            len(parts) > 3
+            or arn is None
+            or arn.service != "iam"
+            or arn.region
+            or not arn.account.isdigit()
+            or len(arn.account) != 12
+            or not arn.resource.startswith("role/")
+            or arn.resource == "role/"
+        ):
+            raise InputError(
+                f"--role-arn: {value!r} is not ARN[,EXTERNAL_ID[,SESSION_NAME]] with an IAM "
+                "role ARN (arn:aws:iam::<12-digit account>:role/<name>)"
+            )
         parts += ["", ""]
         return cls(parts[0], parts[1] or external_id, parts[2] or session_name)
 
@@ -65,10 +79,16 @@ class AwsSettings:
     retry_mode: str = bounds.Limits.retry_mode  # "standard"; "adaptive" only to measure botocore's own
 
     def limits(self) -> bounds.Limits:
-        return bounds.Limits(connect_timeout=self.connect_timeout, read_timeout=self.read_timeout,
-                             call_timeout=self.call_timeout, max_attempts=self.max_attempts,
-                             retry_quota=self.retry_quota, throttle_base=self.throttle_base,
-                             retry_mode=self.retry_mode, max_pool_connections=max(10, self.max_workers * 2))
+        return bounds.Limits(
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            call_timeout=self.call_timeout,
+            max_attempts=self.max_attempts,
+            retry_quota=self.retry_quota,
+            throttle_base=self.throttle_base,
+            retry_mode=self.retry_mode,
+            max_pool_connections=max(10, self.max_workers * 2),
+        )
 
 
 _last = {"counter": CallCounter()}
@@ -111,14 +131,20 @@ def collect_aws(settings: AwsSettings, progress: Callable[[str], None] | None = 
         if account is not None:
             _plan_units(run, account)
             regions = [u.region for u in run.units if u.account is account and u.region != "global"]
-            say(f"reading account {account.account_id} as {account.caller_arn}: "
-                f"{', '.join(regions) or 'no region'}")
-    tasks = [(unit, svc) for unit in run.units for svc in unit.services if svc in REGION_SERVICES or svc == "iam"]
+            say(
+                f"reading account {account.account_id} as {account.caller_arn}: "
+                f"{', '.join(regions) or 'no region'}"
+            )
+    tasks = [
+        (unit, svc) for unit in run.units for svc in unit.services if svc in REGION_SERVICES or svc == "iam"
+    ]
     results: dict[tuple[int, str], object] = {}
     # Two bounded pools: one runs (unit, service) tasks, the other the per-resource calls those tasks
     # fan out (per file system). Fan-out work never submits further work, so the pools cannot deadlock.
-    with ThreadPoolExecutor(max_workers=max(1, settings.max_workers)) as pool, \
-            ThreadPoolExecutor(max_workers=max(1, settings.max_workers)) as fanout:
+    with (
+        ThreadPoolExecutor(max_workers=max(1, settings.max_workers)) as pool,
+        ThreadPoolExecutor(max_workers=max(1, settings.max_workers)) as fanout,
+    ):
         for unit in run.units:
             unit.fanout = fanout
         futures = {pool.submit(_run_task, unit, svc): (unit, svc) for unit, svc in tasks}
@@ -148,14 +174,19 @@ def _open_account(run: _Run, base, target: RoleTarget | None) -> Account | None:
         try:  # the one call outside OPERATIONS: granted by the target role's trust policy (operations.ASSUME_ROLE)
             sts = bounds.client(base, "sts", home, run.limits, deadline)
             answer = Api(sts, "sts", deadline=deadline)._checked(
-                "AssumeRole", lambda: sts.assume_role(**params))
+                "AssumeRole", lambda: sts.assume_role(**params)
+            )
             creds = answer["Credentials"]
         except CALL_ERRORS as exc:
             _unit_failure(run, scope, "sts", "AssumeRole", exc, target.arn)
             return None
-        session = boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-                                aws_session_token=creds["SessionToken"], region_name=home,
-                                botocore_session=_sharing_loader(base))
+        session = boto3.Session(
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+            region_name=home,
+            botocore_session=_sharing_loader(base),
+        )
         run.counter.attach(session)
     else:
         scope = "aws:unknown:global"
@@ -166,9 +197,16 @@ def _open_account(run: _Run, base, target: RoleTarget | None) -> Account | None:
         _unit_failure(run, scope, "sts", "GetCallerIdentity", exc, target.arn if target else None)
         return None
     arn = parse_arn(ident["Arn"])
-    return Account(session=session, account_id=ident["Account"], partition=arn.partition if arn else "aws",
-                   caller_arn=ident["Arn"], config=None, page_size=run.settings.page_size, limits=run.limits,
-                   deadline=run.settings.deadline)
+    return Account(
+        session=session,
+        account_id=ident["Account"],
+        partition=arn.partition if arn else "aws",
+        caller_arn=ident["Arn"],
+        config=None,
+        page_size=run.settings.page_size,
+        limits=run.limits,
+        deadline=run.settings.deadline,
+    )
 
 
 def _sharing_loader(base):
@@ -210,7 +248,7 @@ def _run_task(unit: Unit, service: str):
         if service == "iam":
             return iam.collect(unit)
         return REGION_SERVICES[service](unit)
-    except Exception as exc:  # noqa: BLE001 - a collector bug must not stop other units; recorded, never silent
+    except Exception as exc:
         code, message = error_of(exc)
         unit.issue(service, "*", "CollectorError", f"{code}: {message}")
         unit.complete = False
@@ -220,8 +258,19 @@ def _run_task(unit: Unit, service: str):
 
 
 def _assemble(run: _Run, results: dict) -> Snapshot:
-    data: dict[str, list] = {k: [] for k in ("file_systems", "access_points", "security_groups", "subnets",
-                                             "task_definitions", "ecs_services", "lambda_functions", "clusters")}
+    data: dict[str, list] = {
+        k: []
+        for k in (
+            "file_systems",
+            "access_points",
+            "security_groups",
+            "subnets",
+            "task_definitions",
+            "ecs_services",
+            "lambda_functions",
+            "clusters",
+        )
+    }
     referenced: dict[str, set[str]] = {}
     for unit in run.units:
         if unit.region == "global":
@@ -251,8 +300,9 @@ def _assemble(run: _Run, results: dict) -> Snapshot:
             policies.update({p.arn: p for p in used})
     units = [_unit_record(u) for u in run.units] + run.failed_units
     issues = run.issues + [i for u in run.units for i in u.issues]
-    return Snapshot(units=units, issues=issues, roles=roles, managed_policies=list(policies.values()),
-                    **data).normalised()
+    return Snapshot(
+        units=units, issues=issues, roles=roles, managed_policies=list(policies.values()), **data
+    ).normalised()
 
 
 def _with_backup(fs, protected: set[str] | None):
@@ -260,22 +310,46 @@ def _with_backup(fs, protected: set[str] | None):
 
 
 def _unit_record(unit: Unit) -> CollectionUnit:
-    return CollectionUnit(scope=unit.scope, method="aws-api", started_at=unit.started_at,
-                          finished_at=unit.finished_at, tool_version=__version__,
-                          collector=unit.account.caller_arn, services=list(unit.services), complete=unit.complete)
+    return CollectionUnit(
+        scope=unit.scope,
+        method="aws-api",
+        started_at=unit.started_at,
+        finished_at=unit.finished_at,
+        tool_version=__version__,
+        collector=unit.account.caller_arn,
+        services=list(unit.services),
+        complete=unit.complete,
+    )
 
 
-def _unit_failure(run: _Run, scope: str, service: str, operation: str, exc: Exception,
-                  resource_id: str | None) -> None:
+def _unit_failure(
+    run: _Run, scope: str, service: str, operation: str, exc: Exception, resource_id: str | None
+) -> None:
     """An account that could not be opened: one incomplete unit and the issue that explains it."""
     code, message = error_of(exc)
-    run.issues.append(CollectionIssue(scope=scope, service=service, operation=operation, resource_id=resource_id,
-                                      error_code=code, message=one_line(message)))
+    run.issues.append(
+        CollectionIssue(
+            scope=scope,
+            service=service,
+            operation=operation,
+            resource_id=resource_id,
+            error_code=code,
+            message=one_line(message),
+        )
+    )
     if not any(u.scope == scope for u in run.failed_units):
         now = _now()
-        run.failed_units.append(CollectionUnit(scope=scope, method="aws-api", started_at=now, finished_at=now,
-                                               tool_version=__version__, services=[service],
-                                               complete=False))
+        run.failed_units.append(
+            CollectionUnit(
+                scope=scope,
+                method="aws-api",
+                started_at=now,
+                finished_at=now,
+                tool_version=__version__,
+                services=[service],
+                complete=False,
+            )
+        )
 
 
 def _now() -> datetime:

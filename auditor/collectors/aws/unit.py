@@ -42,9 +42,11 @@ class Account:
         key = (service, region)
         with self._lock:  # boto3 sessions are not safe for concurrent client creation
             if key not in self._clients:
-                self._clients[key] = (bounds.client(self.session, service, region, self.limits, self.deadline)
-                                      if self.limits is not None else
-                                      self.session.client(service, region_name=region, config=self.config))
+                self._clients[key] = (
+                    bounds.client(self.session, service, region, self.limits, self.deadline)
+                    if self.limits is not None
+                    else self.session.client(service, region_name=region, config=self.config)
+                )
             return Api(self._clients[key], service, self.page_size, deadline)
 
 
@@ -71,7 +73,9 @@ class Unit:
         return self.account.account_id
 
     def api(self, service: str) -> Api:
-        return self.account.api(service, self.api_region, self.deadline)  # no call, not even a next page, after it
+        return self.account.api(
+            service, self.api_region, self.deadline
+        )  # no call, not even a next page, after it
 
     def map(self, fn, items) -> list:
         """``[fn(x) for x in items]``, spread over the run's fan-out pool when there is one."""
@@ -89,12 +93,20 @@ class Unit:
     def expired(self) -> bool:
         return self.deadline is not None and time.monotonic() >= self.deadline
 
-    def issue(self, service: str, operation: str, error_code: str, message: str,
-              resource_id: str | None = None) -> None:
+    def issue(
+        self, service: str, operation: str, error_code: str, message: str, resource_id: str | None = None
+    ) -> None:
         with self._lock:
-            self.issues.append(CollectionIssue(scope=self.scope, service=service, operation=operation,
-                                               resource_id=resource_id, error_code=error_code,
-                                               message=one_line(message)))
+            self.issues.append(
+                CollectionIssue(
+                    scope=self.scope,
+                    service=service,
+                    operation=operation,
+                    resource_id=resource_id,
+                    error_code=error_code,
+                    message=one_line(message),
+                )
+            )
 
     def failed(self, service: str, operation: str, exc: Exception, resource_id: str | None = None) -> str:
         """Record a failed call; returns its error code."""
@@ -121,7 +133,7 @@ def error_of(exc: Exception) -> tuple[str, str]:
 def one_line(text: str, limit: int = 500) -> str:
     """Messages are one line (an HTML error page from a proxy is many)."""
     text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def error_code(exc: Exception) -> str:

@@ -27,7 +27,9 @@ SHAPES: dict[tuple[str, str], dict[str, tuple[type, tuple[str, ...]]]] = {
     ("efs", "DescribeFileSystems"): {"FileSystems": (LIST, ("FileSystemId",))},
     ("efs", "DescribeFileSystemPolicy"): {"Policy": (STR, ())},
     ("efs", "DescribeBackupPolicy"): {"BackupPolicy": (DICT, ())},
-    ("efs", "DescribeAccessPoints"): {"AccessPoints": (LIST, ("AccessPointArn", "AccessPointId", "FileSystemId"))},
+    ("efs", "DescribeAccessPoints"): {
+        "AccessPoints": (LIST, ("AccessPointArn", "AccessPointId", "FileSystemId"))
+    },
     ("efs", "DescribeMountTargets"): {"MountTargets": (LIST, ("MountTargetId",))},
     ("efs", "DescribeMountTargetSecurityGroups"): {"SecurityGroups": (LIST, ())},
     ("iam", "GetAccountAuthorizationDetails"): {"RoleDetailList": (LIST, ("Arn", "RoleName"))},
@@ -37,7 +39,9 @@ SHAPES: dict[tuple[str, str], dict[str, tuple[type, tuple[str, ...]]]] = {
     ("ecs", "ListServices"): {"serviceArns": (LIST, ())},
     ("ecs", "DescribeServices"): {"services": (LIST, ("serviceArn", "serviceName", "clusterArn"))},
     ("ecs", "ListTaskDefinitionFamilies"): {"families": (LIST, ())},
-    ("ecs", "DescribeTaskDefinition"): {"taskDefinition": (DICT, ("taskDefinitionArn", "family", "revision"))},
+    ("ecs", "DescribeTaskDefinition"): {
+        "taskDefinition": (DICT, ("taskDefinitionArn", "family", "revision"))
+    },
     ("lambda", "ListFunctions"): {"Functions": (LIST, ("FunctionArn", "FunctionName"))},
     ("lambda", "ListTags"): {"Tags": (DICT, ())},
     ("eks", "ListClusters"): {"clusters": (LIST, ())},
@@ -46,7 +50,8 @@ SHAPES: dict[tuple[str, str], dict[str, tuple[type, tuple[str, ...]]]] = {
     ("eks", "DescribeNodegroup"): {"nodegroup": (DICT, ())},
     ("eks", "ListPodIdentityAssociations"): {"associations": (LIST, ("associationId",))},
     ("eks", "DescribePodIdentityAssociation"): {
-        "association": (DICT, ("namespace", "serviceAccount", "roleArn"))},
+        "association": (DICT, ("namespace", "serviceAccount", "roleArn"))
+    },
     ("backup", "ListProtectedResources"): {"Results": (LIST, ())},
 }
 # Keys that may be absent, but must have this type when present.
@@ -67,25 +72,36 @@ def check(service: str, operation: str, response) -> dict:
     """``response`` if it has the shape of ``operation``'s answer, else MalformedResponse."""
     name = f"{service}:{operation}"
     if not isinstance(response, dict):
-        raise MalformedResponse(operation=name, problem=f"the answer is a {type(response).__name__}, not an object")
+        raise MalformedResponse(
+            operation=name, problem=f"the answer is a {type(response).__name__}, not an object"
+        )
     for key, (kind, item_keys) in SHAPES.get((service, operation), {}).items():
         if key not in response:
             raise MalformedResponse(operation=name, problem=f"the answer has no {key}{_hint(response)}")
         value = response[key]
         if not isinstance(value, kind):
-            raise MalformedResponse(operation=name, problem=f"{key} is a {type(value).__name__}, not a {kind.__name__}")
+            raise MalformedResponse(
+                operation=name, problem=f"{key} is a {type(value).__name__}, not a {kind.__name__}"
+            )
         items = value if kind is LIST else [value] if item_keys else []
         for n, item in enumerate(items):
             where = f"{key}[{n}]" if kind is LIST else key
             if item_keys and not isinstance(item, dict):
-                raise MalformedResponse(operation=name, problem=f"{where} is a {type(item).__name__}, not an object")
-            missing = [k for k in item_keys if not isinstance(item.get(k), (str, int)) or isinstance(item.get(k), bool)]
+                raise MalformedResponse(
+                    operation=name, problem=f"{where} is a {type(item).__name__}, not an object"
+                )
+            missing = [
+                k
+                for k in item_keys
+                if not isinstance(item.get(k), (str, int)) or isinstance(item.get(k), bool)
+            ]
             if missing:
                 raise MalformedResponse(operation=name, problem=f"{where} has no {missing[0]}")
     for key, kind in OPTIONAL.get((service, operation), {}).items():
         if key in response and response[key] is not None and not isinstance(response[key], kind):
-            raise MalformedResponse(operation=name, problem=f"{key} is a {type(response[key]).__name__}, "
-                                                            f"not a {kind.__name__}")
+            raise MalformedResponse(
+                operation=name, problem=f"{key} is a {type(response[key]).__name__}, not a {kind.__name__}"
+            )
     return response
 
 
@@ -96,4 +112,6 @@ def _hint(response: dict) -> str:
         text = " ".join(body.split())
         return f" (body: {text[:80]!r})" if text else " (empty body)"
     keys = sorted(k for k in response if k != "ResponseMetadata")
-    return f" (keys: {', '.join(keys[:5])})" if keys else " (the body was empty or not this operation's answer)"
+    return (
+        f" (keys: {', '.join(keys[:5])})" if keys else " (the body was empty or not this operation's answer)"
+    )

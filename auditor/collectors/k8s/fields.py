@@ -46,7 +46,7 @@ def describe(value: Any) -> str:
 class Node:
     """A position in one object: the value and the dotted path that leads to it."""
 
-    __slots__ = ("value", "path")
+    __slots__ = ("path", "value")
 
     def __init__(self, value: Any, path: str = ""):
         self.value = value
@@ -205,8 +205,11 @@ def nfs_source(node: Node) -> NfsSource | None:
     node.mapping()
     if node.value is None:
         return None
-    return NfsSource(server=node.get("server").str(required=True), path=node.get("path").str(),
-                     read_only=node.get("readOnly").bool())
+    return NfsSource(
+        server=node.get("server").str(required=True),
+        path=node.get("path").str(),
+        read_only=node.get("readOnly").bool(),
+    )
 
 
 def pod_volume(node: Node, pod_name: str | None) -> PodVolume | None:
@@ -219,8 +222,11 @@ def pod_volume(node: Node, pod_name: str | None) -> PodVolume | None:
     csi = csi_source(node.get("csi"), with_handle=False)
     ephemeral = node.get("ephemeral").mapping()
     if pvc.value is not None:
-        return PodVolume(name=name, claim_name=pvc.get("claimName").str(required=True),  # type: ignore[arg-type]
-                         read_only=pvc.get("readOnly").bool())
+        return PodVolume(
+            name=name,
+            claim_name=pvc.get("claimName").str(required=True),  # type: ignore[arg-type]
+            read_only=pvc.get("readOnly").bool(),
+        )
     if nfs or csi:
         return PodVolume(name=name, nfs=nfs, csi=csi)  # type: ignore[arg-type]
     if ephemeral.value is not None:
@@ -233,15 +239,26 @@ def container(node: Node, init: bool, keep: set[str]) -> Container:
     for m in node.get("volumeMounts").items():
         vname = m.get("name").str(required=True)
         if vname in keep:
-            mounts.append(VolumeMount(name=vname, mount_path=m.get("mountPath").str(),  # type: ignore[arg-type]
-                                      sub_path=m.get("subPath").str(), read_only=m.get("readOnly").bool()))
-    return Container(name=node.get("name").str(required=True), image=node.get("image").str(), init=init,  # type: ignore[arg-type]
-                     security_context=security_context(node.get("securityContext"), pod_level=False),
-                     volume_mounts=mounts)
+            mounts.append(
+                VolumeMount(
+                    name=vname,
+                    mount_path=m.get("mountPath").str(),  # type: ignore[arg-type]
+                    sub_path=m.get("subPath").str(),
+                    read_only=m.get("readOnly").bool(),
+                )
+            )
+    return Container(
+        name=node.get("name").str(required=True),
+        image=node.get("image").str(),
+        init=init,  # type: ignore[arg-type]
+        security_context=security_context(node.get("securityContext"), pod_level=False),
+        volume_mounts=mounts,
+    )
 
 
-def pod_template(template: Node, pod_name: str | None = None,
-                 claim_templates: list[tuple[str, str]] | None = None) -> PodTemplate:
+def pod_template(
+    template: Node, pod_name: str | None = None, claim_templates: list[tuple[str, str]] | None = None
+) -> PodTemplate:
     """A pod template (``spec.template``) or a pod (whole object, ``pod_name`` set).
 
     ``claim_templates``: StatefulSet volumeClaimTemplates as (template name, representative PVC
@@ -259,6 +276,11 @@ def pod_template(template: Node, pod_name: str | None = None,
     containers += [container(n, False, keep) for n in spec.get("ephemeralContainers").items()]
     sa = spec.get("serviceAccountName").str() or spec.get("serviceAccount").str()
     selector = spec.get("nodeSelector").str_map()
-    return PodTemplate(service_account_name=sa, security_context=security_context(spec.get("securityContext"), True),
-                       containers=containers, volumes=volumes, node_selector=selector,
-                       labels=template.get("metadata").mapping().get("labels").str_map())
+    return PodTemplate(
+        service_account_name=sa,
+        security_context=security_context(spec.get("securityContext"), True),
+        containers=containers,
+        volumes=volumes,
+        node_selector=selector,
+        labels=template.get("metadata").mapping().get("labels").str_map(),
+    )

@@ -13,7 +13,7 @@ import json
 import os
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from auditor.collectors.k8s.transform import cluster_from_objects
@@ -21,23 +21,79 @@ from auditor.model.snapshot import CollectionIssue, CollectionUnit, InputError, 
 
 # (API group, version, resource, kind, client API class, list method, K8sCluster fields it feeds)
 LISTS: tuple[tuple[str, str, str, str, str, str, tuple[str, ...]], ...] = (
-    ("", "v1", "persistentvolumes", "PersistentVolume", "CoreV1Api", "list_persistent_volume",
-     ("persistent_volumes",)),
-    ("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", "CoreV1Api",
-     "list_persistent_volume_claim_for_all_namespaces", ("persistent_volume_claims",)),
-    ("storage.k8s.io", "v1", "storageclasses", "StorageClass", "StorageV1Api", "list_storage_class",
-     ("storage_classes",)),
-    ("", "v1", "serviceaccounts", "ServiceAccount", "CoreV1Api", "list_service_account_for_all_namespaces",
-     ("service_accounts",)),
+    (
+        "",
+        "v1",
+        "persistentvolumes",
+        "PersistentVolume",
+        "CoreV1Api",
+        "list_persistent_volume",
+        ("persistent_volumes",),
+    ),
+    (
+        "",
+        "v1",
+        "persistentvolumeclaims",
+        "PersistentVolumeClaim",
+        "CoreV1Api",
+        "list_persistent_volume_claim_for_all_namespaces",
+        ("persistent_volume_claims",),
+    ),
+    (
+        "storage.k8s.io",
+        "v1",
+        "storageclasses",
+        "StorageClass",
+        "StorageV1Api",
+        "list_storage_class",
+        ("storage_classes",),
+    ),
+    (
+        "",
+        "v1",
+        "serviceaccounts",
+        "ServiceAccount",
+        "CoreV1Api",
+        "list_service_account_for_all_namespaces",
+        ("service_accounts",),
+    ),
     ("", "v1", "pods", "Pod", "CoreV1Api", "list_pod_for_all_namespaces", ("workloads",)),
-    ("apps", "v1", "deployments", "Deployment", "AppsV1Api", "list_deployment_for_all_namespaces",
-     ("workloads", "csi_controller")),
-    ("apps", "v1", "statefulsets", "StatefulSet", "AppsV1Api", "list_stateful_set_for_all_namespaces",
-     ("workloads",)),
-    ("apps", "v1", "daemonsets", "DaemonSet", "AppsV1Api", "list_daemon_set_for_all_namespaces",
-     ("workloads", "csi_node")),
-    ("apps", "v1", "replicasets", "ReplicaSet", "AppsV1Api", "list_replica_set_for_all_namespaces",
-     ("workloads",)),
+    (
+        "apps",
+        "v1",
+        "deployments",
+        "Deployment",
+        "AppsV1Api",
+        "list_deployment_for_all_namespaces",
+        ("workloads", "csi_controller"),
+    ),
+    (
+        "apps",
+        "v1",
+        "statefulsets",
+        "StatefulSet",
+        "AppsV1Api",
+        "list_stateful_set_for_all_namespaces",
+        ("workloads",),
+    ),
+    (
+        "apps",
+        "v1",
+        "daemonsets",
+        "DaemonSet",
+        "AppsV1Api",
+        "list_daemon_set_for_all_namespaces",
+        ("workloads", "csi_node"),
+    ),
+    (
+        "apps",
+        "v1",
+        "replicasets",
+        "ReplicaSet",
+        "AppsV1Api",
+        "list_replica_set_for_all_namespaces",
+        ("workloads",),
+    ),
     ("batch", "v1", "jobs", "Job", "BatchV1Api", "list_job_for_all_namespaces", ("workloads",)),
     ("batch", "v1", "cronjobs", "CronJob", "BatchV1Api", "list_cron_job_for_all_namespaces", ("workloads",)),
 )
@@ -50,9 +106,16 @@ class Unreachable(Exception):
     pass
 
 
-def collect_cluster(*, kubeconfig: str | None = None, context: str | None = None, cluster_name: str | None = None,
-                    in_cluster: bool | None = None, page_size: int = 500,
-                    progress: Callable[[str, int], None] | None = None, deadline: float | None = None) -> Snapshot:
+def collect_cluster(
+    *,
+    kubeconfig: str | None = None,
+    context: str | None = None,
+    cluster_name: str | None = None,
+    in_cluster: bool | None = None,
+    page_size: int = 500,
+    progress: Callable[[str, int], None] | None = None,
+    deadline: float | None = None,
+) -> Snapshot:
     """``deadline`` (a ``time.monotonic()`` value) ends the collection, also a list in flight: what was
     not read by then is a ``Timeout`` issue and its fields stay None."""
     from kubernetes import client
@@ -61,7 +124,7 @@ def collect_cluster(*, kubeconfig: str | None = None, context: str | None = None
         in_cluster = bool(os.environ.get("KUBERNETES_SERVICE_HOST")) and not kubeconfig
     configuration, name, who = _configure(kubeconfig, context, cluster_name, in_cluster)
     scope = f"k8s:{name}"
-    started = datetime.now(timezone.utc).replace(microsecond=0)
+    started = datetime.now(UTC).replace(microsecond=0)
     objects: list[tuple[dict, None, None]] = []
     issues: list[CollectionIssue] = []
     failed: set[str] = set()
@@ -71,8 +134,15 @@ def collect_cluster(*, kubeconfig: str | None = None, context: str | None = None
         for group, version, resource, kind, api_class, method, fields in LISTS:
             operation = f"list {resource}"
             if unreachable is not None:
-                issues.append(CollectionIssue(scope=scope, service="k8s", operation=operation, error_code="Unreachable",
-                                              message=f"not attempted: {unreachable}"))
+                issues.append(
+                    CollectionIssue(
+                        scope=scope,
+                        service="k8s",
+                        operation=operation,
+                        error_code="Unreachable",
+                        message=f"not attempted: {unreachable}",
+                    )
+                )
                 failed.update(fields)
                 continue
             api = apis.setdefault(api_class, getattr(client, api_class)(api_client))
@@ -93,14 +163,22 @@ def collect_cluster(*, kubeconfig: str | None = None, context: str | None = None
                 if progress is not None:
                     progress(operation, len(items))
                 continue
-            issues.append(CollectionIssue(scope=scope, service="k8s", operation=operation, error_code=code,
-                                          message=message))
+            issues.append(
+                CollectionIssue(
+                    scope=scope, service="k8s", operation=operation, error_code=code, message=message
+                )
+            )
             failed.update(fields)
     cluster, more = cluster_from_objects(name, objects)
-    cluster = cluster.model_copy(update={f: None for f in failed})
-    unit = CollectionUnit(scope=scope, method="k8s-api", started_at=started,
-                          finished_at=datetime.now(timezone.utc).replace(microsecond=0),
-                          collector=who, services=["k8s"])
+    cluster = cluster.model_copy(update=dict.fromkeys(failed))
+    unit = CollectionUnit(
+        scope=scope,
+        method="k8s-api",
+        started_at=started,
+        finished_at=datetime.now(UTC).replace(microsecond=0),
+        collector=who,
+        services=["k8s"],
+    )
     return Snapshot(units=[unit], issues=issues + more, clusters=[cluster])
 
 
@@ -118,14 +196,19 @@ def list_all(method: Callable[..., Any], page_size: int, deadline: float | None 
                 left = end - time.monotonic()
                 if left <= 0:
                     raise _api_exception()(status=504, reason="deadline reached before this list was read")
-                kwargs: dict[str, Any] = {"limit": page_size, "_preload_content": False,
-                                          "_request_timeout": (REQUEST_TIMEOUT[0], min(REQUEST_TIMEOUT[1], left))}
+                kwargs: dict[str, Any] = {
+                    "limit": page_size,
+                    "_preload_content": False,
+                    "_request_timeout": (REQUEST_TIMEOUT[0], min(REQUEST_TIMEOUT[1], left)),
+                }
                 if token:
                     kwargs["_continue"] = token
                 page = _read(method(**kwargs), end)
                 batch = page.get("items")
                 if not isinstance(batch, list):
-                    raise _api_exception()(status=0, reason=f"the list answer has no items list ({_keys(page)})")
+                    raise _api_exception()(
+                        status=0, reason=f"the list answer has no items list ({_keys(page)})"
+                    )
                 if not all(isinstance(item, dict) for item in batch):
                     raise _api_exception()(status=0, reason="an item of the list answer is not an object")
                 meta = page.get("metadata", {})
@@ -141,7 +224,9 @@ def list_all(method: Callable[..., Any], page_size: int, deadline: float | None 
             raise
         except Exception as exc:  # connection refused, TLS, DNS, timeouts
             if _is_read_timeout(exc):
-                raise _api_exception()(status=504, reason=f"read timed out after {REQUEST_TIMEOUT[1]} s") from None
+                raise _api_exception()(
+                    status=504, reason=f"read timed out after {REQUEST_TIMEOUT[1]} s"
+                ) from None
             if _is_transport_error(exc):
                 raise Unreachable(f"{type(exc).__name__}: {_short(str(exc))}") from None
             raise
@@ -153,7 +238,9 @@ def _read(response: Any, end: float) -> dict:
     try:
         page = json.loads(page)
     except (ValueError, UnicodeDecodeError):
-        raise _api_exception()(status=0, reason=f"the answer is not JSON ({_short(repr(page[:60]))})") from None
+        raise _api_exception()(
+            status=0, reason=f"the answer is not JSON ({_short(repr(page[:60]))})"
+        ) from None
     if not isinstance(page, dict):
         raise _api_exception()(status=0, reason="the answer is not a JSON object")
     return page
@@ -198,7 +285,9 @@ def _is_read_timeout(exc: Exception) -> bool:
     import urllib3.exceptions
 
     reason = getattr(exc, "reason", None)
-    return isinstance(exc, urllib3.exceptions.ReadTimeoutError) or isinstance(reason, urllib3.exceptions.ReadTimeoutError)
+    return isinstance(exc, urllib3.exceptions.ReadTimeoutError) or isinstance(
+        reason, urllib3.exceptions.ReadTimeoutError
+    )
 
 
 def _is_transport_error(exc: Exception) -> bool:
@@ -207,8 +296,17 @@ def _is_transport_error(exc: Exception) -> bool:
     return isinstance(exc, (urllib3.exceptions.HTTPError, OSError))
 
 
-ERROR_CODES = {0: "MalformedResponse", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 410: "Expired", 429: "TooManyRequests",
-               500: "InternalError", 503: "ServiceUnavailable", 504: "Timeout"}
+ERROR_CODES = {
+    0: "MalformedResponse",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    410: "Expired",
+    429: "TooManyRequests",
+    500: "InternalError",
+    503: "ServiceUnavailable",
+    504: "Timeout",
+}
 
 
 def _describe(exc: Any) -> tuple[str, str]:
@@ -230,8 +328,9 @@ def _short(text: str) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
-def _configure(kubeconfig: str | None, context: str | None, cluster_name: str | None,
-               in_cluster: bool) -> tuple[Any, str, str]:
+def _configure(
+    kubeconfig: str | None, context: str | None, cluster_name: str | None, in_cluster: bool
+) -> tuple[Any, str, str]:
     """A private client Configuration (the module-global default is never touched), the cluster
     name (given, else the kubeconfig context's cluster; an EKS ARN becomes its name) and who collects."""
     from kubernetes import client, config
@@ -244,8 +343,9 @@ def _configure(kubeconfig: str | None, context: str | None, cluster_name: str | 
             if not cluster_name:
                 raise InputError("in-cluster collection needs the cluster name (the EKS cluster's name)")
             return configuration, cluster_name, "in-cluster service account"
-        config.load_kube_config(config_file=kubeconfig, context=context, client_configuration=configuration,
-                                persist_config=False)
+        config.load_kube_config(
+            config_file=kubeconfig, context=context, client_configuration=configuration, persist_config=False
+        )
         contexts, active = config.list_kube_config_contexts(config_file=kubeconfig)
     except ConfigException as exc:
         raise InputError(f"kubeconfig: {_short(str(exc))}") from None
@@ -257,5 +357,9 @@ def _configure(kubeconfig: str | None, context: str | None, cluster_name: str | 
         cluster = ((chosen or {}).get("context") or {}).get("cluster")
         if not cluster:
             raise InputError(f"kubeconfig context {ctx_name}: names no cluster; pass the cluster name")
-        cluster_name = cluster.split(":cluster/", 1)[1] if cluster.startswith("arn:") and ":cluster/" in cluster else cluster
+        cluster_name = (
+            cluster.split(":cluster/", 1)[1]
+            if cluster.startswith("arn:") and ":cluster/" in cluster
+            else cluster
+        )
     return configuration, cluster_name, f"kubeconfig context {ctx_name}"

@@ -10,7 +10,7 @@ and the field.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -26,7 +26,7 @@ MAX_VALUES = 20_000_000  # values of one document once YAML aliases are expanded
 
 
 def load_manifests(paths: Sequence[Path], cluster_name: str) -> Snapshot:
-    started = datetime.now(timezone.utc).replace(microsecond=0)
+    started = datetime.now(UTC).replace(microsecond=0)
     objects: list[tuple[dict, str, int | None]] = []
     for path, label in manifest_files(paths):
         for obj, doc, line, where in read_objects(path, label):
@@ -39,9 +39,14 @@ def load_manifests(paths: Sequence[Path], cluster_name: str) -> Snapshot:
             if len(objects) > MAX_OBJECTS:
                 raise InputError(f"{label}: more than {MAX_OBJECTS} objects")
     cluster, issues = cluster_from_objects(cluster_name, objects)
-    unit = CollectionUnit(scope=f"k8s:{cluster_name}", method="k8s-manifests", started_at=started,
-                          finished_at=datetime.now(timezone.utc).replace(microsecond=0),
-                          collector=", ".join(str(p) for p in paths), services=["k8s"])
+    unit = CollectionUnit(
+        scope=f"k8s:{cluster_name}",
+        method="k8s-manifests",
+        started_at=started,
+        finished_at=datetime.now(UTC).replace(microsecond=0),
+        collector=", ".join(str(p) for p in paths),
+        services=["k8s"],
+    )
     return Snapshot(units=[unit], issues=issues, clusters=[cluster])
 
 
@@ -60,7 +65,10 @@ def manifest_files(paths: Sequence[Path]) -> list[tuple[Path, str]]:
             if not found:
                 raise InputError(f"{given}: no *.yaml, *.yml or *.json files in this folder")
             base = given.resolve().name
-            out += [(p, str(Path(base) / p.relative_to(given)) if base else str(p.relative_to(given))) for p in found]
+            out += [
+                (p, str(Path(base) / p.relative_to(given)) if base else str(p.relative_to(given)))
+                for p in found
+            ]
         elif given.exists() or given.is_symlink():
             out.append((given, str(given)))  # not a regular file: the reader says what it is
         else:
@@ -74,18 +82,24 @@ def read_objects(path: Path, label: str) -> Iterator[tuple[dict, int, int | None
 
     is_json = path.suffix.lower() == ".json"
     text = read_text(path, "a manifest file", yaml_input=not is_json, label=label, bom=True)
-    documents = _json_documents(text, label) if path.suffix.lower() == ".json" else _yaml_documents(text, label)
+    documents = (
+        _json_documents(text, label) if path.suffix.lower() == ".json" else _yaml_documents(text, label)
+    )
     for doc, (value, node) in enumerate(documents, start=1):
         if value is None:
             continue  # empty documents (Helm prints them for disabled templates)
         line = node.start_mark.line + 1 if node is not None else None
         if not isinstance(value, dict):
-            raise InputError(f"{label}: document {doc}{f' (line {line})' if line else ''}: expected a "
-                             f"Kubernetes object (a mapping), found {describe(value)}")
+            raise InputError(
+                f"{label}: document {doc}{f' (line {line})' if line else ''}: expected a "
+                f"Kubernetes object (a mapping), found {describe(value)}"
+            )
         kind = value.get("kind")
         if kind is not None and not isinstance(kind, str):
-            raise InputError(f"{label}: document {doc}{f' (line {line})' if line else ''}: kind: expected a "
-                             f"string, found {describe(kind)}")
+            raise InputError(
+                f"{label}: document {doc}{f' (line {line})' if line else ''}: kind: expected a "
+                f"string, found {describe(kind)}"
+            )
         if isinstance(kind, str) and kind.endswith("List") and "items" in value:
             yield from _list_items(value, node, label, doc, line)
         else:
@@ -97,17 +111,23 @@ def _list_items(value: dict, node, label: str, doc: int, line: int | None):
     if items is None:
         return
     if not isinstance(items, list):
-        raise InputError(f"{label}: document {doc}{f' (line {line})' if line else ''}: items: expected a list, "
-                         f"found {describe(items)}")
+        raise InputError(
+            f"{label}: document {doc}{f' (line {line})' if line else ''}: items: expected a list, "
+            f"found {describe(items)}"
+        )
     lines = _item_lines(node)
     # A typed list straight from the API (PodList, ...) leaves kind and apiVersion off its items.
     kind, version = value["kind"], value.get("apiVersion")
-    defaults = {"kind": kind[:-4], "apiVersion": version} if kind != "List" and isinstance(version, str) else {}
+    defaults = (
+        {"kind": kind[:-4], "apiVersion": version} if kind != "List" and isinstance(version, str) else {}
+    )
     for i, item in enumerate(items):
         at = lines[i] if lines and i < len(lines) else line
         if not isinstance(item, dict):
-            raise InputError(f"{label}: document {doc}{f' (line {at})' if at else ''}: items[{i}]: expected a "
-                             f"Kubernetes object (a mapping), found {describe(item)}")
+            raise InputError(
+                f"{label}: document {doc}{f' (line {at})' if at else ''}: items[{i}]: expected a "
+                f"Kubernetes object (a mapping), found {describe(item)}"
+            )
         if defaults and "kind" not in item:
             item = defaults | item
         yield item, doc, at, f"items[{i}]."
@@ -132,8 +152,9 @@ def _yaml_documents(text: str, label: str) -> list[tuple[object, object]]:
             node = loader.get_node()
             value = loader.construct_document(node)
             if _expanded_size(value, {}) > MAX_VALUES:
-                raise InputError(f"{label}: document {len(out) + 1}: YAML aliases expand to more than "
-                                 f"{MAX_VALUES} values")
+                raise InputError(
+                    f"{label}: document {len(out) + 1}: YAML aliases expand to more than {MAX_VALUES} values"
+                )
             check_depth(value, f"{label}: document {len(out) + 1}")
             out.append((value, node))
     except yaml.MarkedYAMLError as exc:

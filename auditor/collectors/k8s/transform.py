@@ -47,11 +47,21 @@ CSI_CONTROLLER_NAME = "efs-csi-controller"
 # name (a CRD called Job, say) are not these objects and are ignored. CSIDriver is recognised but
 # the model keeps nothing of it (no field for fsGroupPolicy), so it is read and dropped.
 KINDS = {
-    ("", "PersistentVolume"), ("", "PersistentVolumeClaim"), ("", "Pod"), ("", "ServiceAccount"),
-    ("storage.k8s.io", "StorageClass"), ("storage.k8s.io", "CSIDriver"),
-    ("apps", "Deployment"), ("apps", "StatefulSet"), ("apps", "DaemonSet"), ("apps", "ReplicaSet"),
-    ("extensions", "Deployment"), ("extensions", "DaemonSet"), ("extensions", "ReplicaSet"),
-    ("batch", "Job"), ("batch", "CronJob"),
+    ("", "PersistentVolume"),
+    ("", "PersistentVolumeClaim"),
+    ("", "Pod"),
+    ("", "ServiceAccount"),
+    ("storage.k8s.io", "StorageClass"),
+    ("storage.k8s.io", "CSIDriver"),
+    ("apps", "Deployment"),
+    ("apps", "StatefulSet"),
+    ("apps", "DaemonSet"),
+    ("apps", "ReplicaSet"),
+    ("extensions", "Deployment"),
+    ("extensions", "DaemonSet"),
+    ("extensions", "ReplicaSet"),
+    ("batch", "Job"),
+    ("batch", "CronJob"),
 }
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod")
 
@@ -92,21 +102,35 @@ def parse_object(obj: dict) -> object | None:
         _, name, labels, ann = meta(root, namespaced=False)
         claim = spec.get("claimRef").mapping()
         return PersistentVolume(
-            name=name, storage_class_name=spec.get("storageClassName").str(),
-            access_modes=spec.get("accessModes").str_list(), mount_options=spec.get("mountOptions").str_list(),
-            csi=csi_source(spec.get("csi"), with_handle=True), nfs=nfs_source(spec.get("nfs")),
-            claim_namespace=claim.get("namespace").str(), claim_name=claim.get("name").str(),
-            provisioned_by=ann.mapping().get("pv.kubernetes.io/provisioned-by").str(), labels=labels)
+            name=name,
+            storage_class_name=spec.get("storageClassName").str(),
+            access_modes=spec.get("accessModes").str_list(),
+            mount_options=spec.get("mountOptions").str_list(),
+            csi=csi_source(spec.get("csi"), with_handle=True),
+            nfs=nfs_source(spec.get("nfs")),
+            claim_namespace=claim.get("namespace").str(),
+            claim_name=claim.get("name").str(),
+            provisioned_by=ann.mapping().get("pv.kubernetes.io/provisioned-by").str(),
+            labels=labels,
+        )
     if kind == "PersistentVolumeClaim":
         ns, name, labels, _ = meta(root, namespaced=True)
         return PersistentVolumeClaim(
-            namespace=ns, name=name, storage_class_name=spec.get("storageClassName").str(),
-            volume_name=spec.get("volumeName").str(), access_modes=spec.get("accessModes").str_list(), labels=labels)
+            namespace=ns,
+            name=name,
+            storage_class_name=spec.get("storageClassName").str(),
+            volume_name=spec.get("volumeName").str(),
+            access_modes=spec.get("accessModes").str_list(),
+            labels=labels,
+        )
     if kind == "StorageClass":
         _, name, _, _ = meta(root, namespaced=False)
-        return StorageClass(name=name, provisioner=root.get("provisioner").str(),
-                            parameters=root.get("parameters").str_map(),
-                            mount_options=root.get("mountOptions").str_list())
+        return StorageClass(
+            name=name,
+            provisioner=root.get("provisioner").str(),
+            parameters=root.get("parameters").str_map(),
+            mount_options=root.get("mountOptions").str_list(),
+        )
     if kind == "ServiceAccount":
         ns, name, _, ann = meta(root, namespaced=True)
         return ServiceAccount(namespace=ns, name=name, irsa_role_arn=ann.mapping().get(IRSA_ANNOTATION).str())
@@ -162,9 +186,16 @@ def cluster_from_objects(
             if source is not None:
                 at = f" (line {line})" if line else ""
                 raise InputError(f"{source}{at}: {kind} {_label((kind, ns, oname))}: {exc}") from None
-            issues.append(CollectionIssue(scope=scope, service="k8s", operation=f"read {kind}",
-                                          resource_id=k8s_id(name, ns or None, kind, oname),
-                                          error_code="InvalidObject", message=str(exc)))
+            issues.append(
+                CollectionIssue(
+                    scope=scope,
+                    service="k8s",
+                    operation=f"read {kind}",
+                    resource_id=k8s_id(name, ns or None, kind, oname),
+                    error_code="InvalidObject",
+                    message=str(exc),
+                )
+            )
             continue
         if parsed is None:
             continue
@@ -172,11 +203,20 @@ def cluster_from_objects(
         if key in found:
             first = found[key][1:]
             if source is not None:
-                raise InputError(f"{source}{f' (line {line})' if line else ''}: {key[0]} {_label(key)} is defined "
-                                 f"twice (first in {first[0]}{f' line {first[1]}' if first[1] else ''})")
-            issues.append(CollectionIssue(scope=scope, service="k8s", operation=f"read {key[0]}",
-                                          resource_id=k8s_id(name, key[1] or None, key[0], key[2]),
-                                          error_code="Duplicate", message="listed twice; the first copy was kept"))
+                raise InputError(
+                    f"{source}{f' (line {line})' if line else ''}: {key[0]} {_label(key)} is defined "
+                    f"twice (first in {first[0]}{f' line {first[1]}' if first[1] else ''})"
+                )
+            issues.append(
+                CollectionIssue(
+                    scope=scope,
+                    service="k8s",
+                    operation=f"read {key[0]}",
+                    resource_id=k8s_id(name, key[1] or None, key[0], key[2]),
+                    error_code="Duplicate",
+                    message="listed twice; the first copy was kept",
+                )
+            )
             continue
         if isinstance(parsed, Draft):
             parsed.workload = parsed.workload.model_copy(update={"source_file": source, "source_line": line})
@@ -223,7 +263,10 @@ def fold(drafts: list[Draft]) -> list[Workload]:
         d = index.get((kind, ns, name))
         if d is not None and kind in ("ReplicaSet", "Job") and d.owner:
             parent = index.get((d.owner[0], ns, d.owner[1]))
-            if parent is not None and (kind, parent.workload.kind) in (("ReplicaSet", "Deployment"), ("Job", "CronJob")):
+            if parent is not None and (kind, parent.workload.kind) in (
+                ("ReplicaSet", "Deployment"),
+                ("Job", "CronJob"),
+            ):
                 return parent
         return d
 
@@ -235,7 +278,10 @@ def fold(drafts: list[Draft]) -> list[Workload]:
             continue
         owner = top(d.owner[0], w.namespace, d.owner[1])
         if w.kind in ("ReplicaSet", "Job"):
-            if owner is None or (w.kind, owner.workload.kind) not in (("ReplicaSet", "Deployment"), ("Job", "CronJob")):
+            if owner is None or (w.kind, owner.workload.kind) not in (
+                ("ReplicaSet", "Deployment"),
+                ("Job", "CronJob"),
+            ):
                 out.append(w)
         elif w.kind == "Pod":
             if owner is None or identity_of(owner.workload.template) != identity_of(w.template):
@@ -251,7 +297,8 @@ def identity_of(t: PodTemplate) -> tuple:
     (StatefulSet replicas, ephemeral volumes) and containers that mount nothing are left out."""
     containers = sorted(
         (c.name, c.init, c.security_context, tuple(sorted(m.name for m in c.volume_mounts)))
-        for c in t.containers if c.volume_mounts
+        for c in t.containers
+        if c.volume_mounts
     )
     return (t.service_account_name or "default", t.security_context, tuple(containers))
 
@@ -259,6 +306,7 @@ def identity_of(t: PodTemplate) -> tuple:
 def _csi_component(drafts: list[Draft], wanted: str, mode: str) -> CsiComponent | None:
     """The EFS CSI node DaemonSet / controller Deployment: by its usual name, else by a container
     that runs the driver image with the ``node`` / ``controller`` argument."""
+
     def runs_driver(d: Draft) -> tuple[str | None, list[str]] | None:
         for image, args in d.images_args:
             if image and DRIVER_IMAGE in image and (mode in args or not args):
@@ -272,5 +320,11 @@ def _csi_component(drafts: list[Draft], wanted: str, mode: str) -> CsiComponent 
         return None
     image, args = runs_driver(chosen) or (chosen.images_args[0] if chosen.images_args else (None, []))
     w = chosen.workload
-    return CsiComponent(kind=w.kind, namespace=w.namespace, name=w.name,
-                        service_account=w.template.service_account_name, image=image, args=args or None)
+    return CsiComponent(
+        kind=w.kind,
+        namespace=w.namespace,
+        name=w.name,
+        service_account=w.template.service_account_name,
+        image=image,
+        args=args or None,
+    )

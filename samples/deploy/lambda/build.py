@@ -71,10 +71,28 @@ def stage_project(dest: Path, root: Path = ROOT) -> None:
 
 
 def install_dependencies(dest: Path, requirements: list[str], arch: str, python_version: str) -> None:
-    cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-           "--no-compile", "--target", str(dest), "--platform", PLATFORMS[arch], "--implementation", "cp",
-           "--python-version", python_version, "--only-binary=:all:", "--upgrade", "-c", str(CONSTRAINTS),
-           *requirements]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-compile",
+        "--target",
+        str(dest),
+        "--platform",
+        PLATFORMS[arch],
+        "--implementation",
+        "cp",
+        "--python-version",
+        python_version,
+        "--only-binary=:all:",
+        "--upgrade",
+        "-c",
+        str(CONSTRAINTS),
+        *requirements,
+    ]
     subprocess.run(cmd, check=True)
     shutil.rmtree(dest / "bin", ignore_errors=True)
     for cache in list(dest.rglob("__pycache__")):
@@ -109,8 +127,10 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copyfile(args.waivers, stage / "waivers.yaml")
     count = write_zip(stage, args.out / ZIP_NAME)
     size = (args.out / ZIP_NAME).stat().st_size
-    print(f"{args.out / ZIP_NAME}: {count} files, {size / 1e6:.1f} MB "
-          f"(python{args.python_version}, {args.arch})")
+    print(
+        f"{args.out / ZIP_NAME}: {count} files, {size / 1e6:.1f} MB "
+        f"(python{args.python_version}, {args.arch})"
+    )
     return 0
 
 
