@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from auditor.analysis.access import Analysis
 from auditor.checks.base import Finding
+from auditor.model.arn import Arn
 from auditor.model.facts import ESTATE_FILE_SYSTEMS, ESTATE_WORKLOADS, fact_id, short
 
 # Kinds of resource a check evaluates (Finding.resource_type -> kind).
@@ -253,7 +254,7 @@ class Resolver:
 
     def _role_policies(self, kind: str, f: Finding) -> Iterator[str]:
         for arn in self._principals(kind, f):
-            account = arn.split(":")[4] if arn.count(":") >= 5 else "unknown"
+            account = parsed.account if (parsed := Arn.maybe(arn)) else "unknown"
             scope = f"aws:{account}:global"
             yield fact_id(scope, "iam", "GetAccountAuthorizationDetails", short(arn))
             role = self.a.idx.role(arn)

@@ -11,7 +11,9 @@ from auditor.analysis.authz import Grant
 from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, Status, finding
 from auditor.iam import Principal
 from auditor.iam.queries import condition_keys, named_principals
+from auditor.model.arn import Arn
 from auditor.model.aws import FileSystem, PolicyStatus
+from auditor.model.ids import arn_partition
 
 RTYPE = "AwsEfsFileSystem"
 ENFORCED_KEYS = {
@@ -138,7 +140,9 @@ def policy_cross_account(a: Analysis) -> Iterator[Finding]:
 
     def judge(fs: FileSystem) -> Verdict:
         probe = (
-            Principal(kind="role", arn=f"arn:aws:iam::{FOREIGN_ACCOUNT}:role/any-role"),
+            Principal(
+                kind="role", arn=str(Arn(arn_partition(fs.arn), "iam", "", FOREIGN_ACCOUNT, "role/any-role"))
+            ),
             [("identity policy allowing elasticfilesystem:Client*", ALL_CLIENT)],
             None,
             (),
@@ -222,7 +226,7 @@ def _all_principals(policy) -> set[str]:
 def _account(principal: str) -> str | None:
     if re.fullmatch(r"\d{12}", principal):
         return principal
-    parts = principal.split(":")
-    if len(parts) >= 5 and parts[0] == "arn" and re.fullmatch(r"\d{12}", parts[4]):
-        return parts[4]
+    arn = Arn.maybe(principal)
+    if arn and re.fullmatch(r"\d{12}", arn.account):
+        return arn.account
     return None

@@ -17,8 +17,9 @@ from auditor.graph.build import csi_controller, csi_node, dir_chain
 from auditor.graph.links import mount_ref
 from auditor.graph.reach import principal_node, reach, root_capable
 from auditor.iam import Principal
+from auditor.model.arn import Arn
 from auditor.model.aws import FileSystem, PolicyStatus
-from auditor.model.ids import dir_id
+from auditor.model.ids import arn_partition, dir_id
 
 CID = "efs_root_squash_gap"
 MOUNT_ONLY = {
@@ -52,7 +53,9 @@ def _file_systems(a: Analysis) -> Iterator[Finding]:
             continue
         anon_root, anon_missing = _root_contexts(a, None, fs)
         probe = (
-            Principal(kind="role", arn=f"arn:aws:iam::{fs.account_id}:role/any-role"),
+            Principal(
+                kind="role", arn=str(Arn(arn_partition(fs.arn), "iam", "", fs.account_id, "role/any-role"))
+            ),
             [("identity policy allowing only elasticfilesystem:ClientMount", MOUNT_ONLY)],
             None,
             (),
@@ -263,7 +266,7 @@ def _roles(a: Analysis) -> Iterator[Finding]:
         scope = (
             f"aws:{role.account_id}:global"
             if role
-            else f"aws:{principal.split(':')[4] if principal.count(':') >= 5 else 'unknown'}:global"
+            else f"aws:{getattr(Arn.maybe(principal), 'account', 'unknown')}:global"
         )
         found, missing = [], []
         for fs_arn in sorted(candidates[principal]):

@@ -19,6 +19,7 @@ from collections import defaultdict
 import boto3
 from botocore.config import Config
 
+from auditor.model.arn import Arn
 from auditor.model.aws import FileSystem
 from auditor.model.ids import parse_arn
 from auditor.model.snapshot import Snapshot
@@ -219,13 +220,9 @@ def _iam(snap: Snapshot, iam, ids: dict[str, str]) -> None:
         parsed = parse_arn(p.arn)
         if parsed is None or parsed.account == "aws" or p.document is None:
             continue  # AWS managed policies come with moto (MOTO_IAM_LOAD_MANAGED_POLICIES=true)
-        path = (
-            "/" + parsed.resource.split("/", 1)[1].rsplit("/", 1)[0] + "/"
-            if parsed.resource.count("/") > 1
-            else "/"
-        )
+        path = parsed.path
         iam.create_policy(
-            PolicyName=p.name or parsed.resource.rsplit("/", 1)[1],
+            PolicyName=p.name or parsed.name,
             Path=path,
             PolicyDocument=json.dumps(live(p.document, ids)),
         )
@@ -281,7 +278,7 @@ def _ecs(snap: Snapshot, region: str, ecs, ids: dict[str, str]) -> None:
     for svc in (s for s in snap.ecs_services if s.region == region):
         clusters[svc.cluster_arn].append(svc)
     for cluster_arn, services in clusters.items():
-        name = cluster_arn.rsplit("/", 1)[1]
+        name = Arn.parse(cluster_arn).name
         ecs.create_cluster(clusterName=name)
         for s in services:
             params: dict = {
@@ -392,7 +389,10 @@ def _lambda(snap: Snapshot, region: str, lam, ids: dict[str, str]) -> None:
 def _eks(snap: Snapshot, region: str, eks, ids: dict[str, str]) -> None:
     subnets = [ids[s.subnet_id] for s in snap.subnets if s.region == region and s.subnet_id in ids][:2]
     for c in (c for c in snap.clusters if c.region == region and c.eks_arn):
-        role = (c.node_role_arns or [f"arn:aws:iam::{c.account_id}:role/eks-cluster"])[0]
+        role = (
+            c.node_role_arns
+            or [str(Arn(Arn.parse(c.eks_arn).partition, "iam", "", c.account_id, "role/eks-cluster"))]
+        )[0]
         eks.create_cluster(name=c.name, roleArn=role, resourcesVpcConfig={"subnetIds": subnets})
         for i, node_role in enumerate(c.node_role_arns or []):
             eks.create_nodegroup(

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from auditor.model.arn import Arn
 from auditor.model.result import AuditRun, Severity, Status
 from auditor.params import Params
 
@@ -129,7 +130,7 @@ def load_settings(env: Mapping[str, str], event: Mapping[str, Any] | None = None
         kw["regions"] = _list(raw, "EFS_AUDIT_REGIONS")
     if "EFS_AUDIT_ROLE_ARNS" in raw:
         kw["role_arns"] = _list(raw, "EFS_AUDIT_ROLE_ARNS")
-        bad = [a for a in kw["role_arns"] if not (a.startswith("arn:") and ":role/" in a)]
+        bad = [a for a in kw["role_arns"] if not ((arn := Arn.maybe(a)) and arn.resource.startswith("role/"))]
         if bad:
             raise SettingsError(f"EFS_AUDIT_ROLE_ARNS: {bad[0]!r} is not an IAM role ARN")
     if "EFS_AUDIT_PREFIX" in raw:
@@ -442,7 +443,7 @@ def import_security_hub(session, run: AuditRun, catalogue, options) -> dict[str,
     account = session.client("sts", config=DELIVERY_CONFIG()).get_caller_identity()["Account"]
     hub = session.client("securityhub", config=DELIVERY_CONFIG())
     region, partition = hub.meta.region_name, hub.meta.partition
-    product = f"arn:{partition}:securityhub:{region}:{account}:product/{account}/default"
+    product = str(Arn(partition, "securityhub", region, account, f"product/{account}/default"))
     own = [{**f, "ProductArn": product} for f in findings if f.get("AwsAccountId") == account]
     imported = failed = 0
     for start in range(0, len(own), 100):

@@ -17,6 +17,7 @@ from pathlib import Path
 import typer
 
 from auditor.entrypoints.report_cmds import PlainUsage
+from auditor.model.arn import Arn
 from auditor.model.snapshot import InputError
 
 SNAPSHOT = typer.Argument(
@@ -46,9 +47,8 @@ def _yn(v: bool | None) -> str:
 def _short(node: str | None) -> str:
     if not node:
         return "-"
-    if node.startswith("arn:"):
-        rest = node.split(":", 5)[-1]
-        return rest.split("/", 1)[-1] if "/" in rest else rest
+    if arn := Arn.maybe(node):
+        return arn.resource.split("/", 1)[-1]
     return node.removeprefix("k8s://")
 
 

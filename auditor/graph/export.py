@@ -12,6 +12,7 @@ import networkx as nx
 from auditor.analysis.access import Analysis
 from auditor.graph.build import _dirs, build
 from auditor.graph.query import carriers, possible, possible_edges
+from auditor.model.arn import Arn
 from auditor.model.snapshot import InputError
 
 FORMATS = ("graphml", "dot", "json", "mermaid")
@@ -137,10 +138,8 @@ def dot(g: nx.MultiDiGraph) -> str:
 
 
 def _short(node: str) -> str:
-    if node.startswith("arn:"):
-        parts = node.split(":", 5)
-        return f"{parts[2]}:{parts[5]}" if len(parts) == 6 else node
-    return node
+    arn = Arn.maybe(node)
+    return f"{arn.service}:{arn.resource}" if arn else node
 
 
 def _mermaid_label(text: str) -> str:

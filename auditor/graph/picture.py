@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from auditor.analysis.access import Analysis
+from auditor.model.arn import Arn
 from auditor.model.ids import dir_id
 
 COLUMNS = ("principals", "workloads", "access points", "directories")
@@ -38,7 +39,7 @@ def pictures(a: Analysis) -> tuple[Picture, ...]:
             w = m.workload
             cols[1][w.id] = f"{w.name} [{w.app}]"
             for p in (m.principal_arns if m.iam else ()) or ("principal://anonymous",):
-                cols[0][p] = p.rsplit("/", 1)[-1] if p.startswith("arn:") else "anonymous"
+                cols[0][p] = arn.name if (arn := Arn.maybe(p)) else "anonymous"
                 edges.add((p, w.id))
             d = dir_id(fs.file_system_id, m.base_path)
             cols[3][d] = m.base_path
@@ -108,11 +109,12 @@ def highlight(pics: tuple[Picture, ...], run) -> tuple[Picture, ...]:
                 continue
             if (
                 kind == "root"
-                and path[0].startswith("arn:aws:iam:")
+                and (arn := Arn.maybe(path[0]))
+                and arn.service == "iam"
                 and path[0] not in drawn
                 and len(columns[0]) < CAP
             ):
-                columns[0].append((path[0], path[0].rsplit("/", 1)[-1], ""))
+                columns[0].append((path[0], arn.name, ""))
                 drawn.add(path[0])
             for n in path:
                 if n in drawn:

@@ -33,6 +33,7 @@ from auditor.iam.operators import (
     string_like,
 )
 from auditor.iam.patterns import Globs, glob_regex
+from auditor.model.arn import arn_fields
 
 if TYPE_CHECKING:
     from auditor.iam.policy import Condition
@@ -272,7 +273,7 @@ def _fast_test(
     if compare is string_like:
         return Globs(values).match, negated
     if compare is arn_like:
-        arns = (tuple(glob_regex(part, False) for part in v.split(":", 5)) for v in values)
+        arns = (tuple(glob_regex(part, False) for part in arn_fields(v)) for v in values)
         return partial(_arn_in, tuple(parts for parts in arns if len(parts) == 6)), negated
     if compare is bool_equals and all(v.lower() in _BOOLS for v in values):
         # "true" / "false" as EFS sends them; any other spelling is left to evaluate_condition
@@ -286,7 +287,7 @@ def _folded_in(folded: frozenset[str], r: str) -> bool:
 
 def _arn_in(arns: tuple[tuple[re.Pattern[str], ...], ...], r: str) -> bool:
     """ArnLike with each pattern split into its six parts beforehand (``arn_like``)."""
-    rp = r.split(":", 5)
+    rp = arn_fields(r)
     return len(rp) == 6 and any(all(rx.fullmatch(b) for rx, b in zip(parts, rp)) for parts in arns)
 
 

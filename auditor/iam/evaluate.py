@@ -18,6 +18,7 @@ from auditor.iam.logic import FALSE, TRUE, UNKNOWN, Tri, and_, or_
 from auditor.iam.policy import Policy, PolicyError, full_action, parse_policy
 from auditor.iam.principals import Principal
 from auditor.iam.statements import Side, evaluate_policies
+from auditor.model.ids import account_of
 
 FS_POLICY = "file system policy"
 DEFAULT_POLICY = (
@@ -208,7 +209,7 @@ def _decide(allowed: Tri, denied: Tri, sides: list[Side], act: str, rule: str, m
 
 @lru_cache(maxsize=1024)
 def _account_of(file_system_arn: str) -> str | None:
-    return file_system_arn.split(":")[4] if file_system_arn.count(":") >= 5 else None
+    return account_of(file_system_arn)
 
 
 def _parsed(document: dict | Policy, label: str) -> Policy:

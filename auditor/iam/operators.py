@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from auditor.iam.logic import FALSE, UNKNOWN, Tri
 from auditor.iam.patterns import glob_match
+from auditor.model.arn import arn_fields
 
 Compare = Callable[[str, str], Tri]  # (policy value, request value)
 
@@ -32,7 +33,7 @@ def string_like(p: str, r: str) -> Tri:
 
 def arn_like(p: str, r: str) -> Tri:
     """ArnEquals and ArnLike behave alike: each of the six colon-separated parts matched with wildcards."""
-    pp, rp = p.split(":", 5), r.split(":", 5)
+    pp, rp = arn_fields(p), arn_fields(r)
     if len(pp) != 6 or len(rp) != 6:
         return FALSE
     return Tri.of(all(glob_match(a, b) for a, b in zip(pp, rp, strict=True)))

@@ -9,11 +9,10 @@ from functools import cached_property
 from typing import ClassVar, Literal
 
 from auditor.iam.logic import FALSE, TRUE, UNKNOWN, Tri
+from auditor.model.arn import Arn
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
-ACCOUNT_ROOT = re.compile(r"^arn:[^:]+:iam::(\d{12}):root$")
 UNIQUE_ID = re.compile(r"^A(RO|ID|IP|NP|GP|KI|SC|NV|CC)A[A-Z0-9]+$")
-SESSION = re.compile(r"^arn:([^:]+):sts::(\d{12}):assumed-role/([^/]+)/(.+)$")
 
 
 @dataclass(frozen=True)
@@ -31,17 +30,17 @@ class Principal:
     @cached_property
     def account(self) -> str | None:
         for arn in (self.arn, self.session_arn):
-            parts = arn.split(":") if arn else []
-            if len(parts) >= 6 and ACCOUNT_ID.match(parts[4]):
-                return parts[4]
+            parsed = Arn.maybe(arn)
+            if parsed and ACCOUNT_ID.match(parsed.account):
+                return parsed.account
         return None
 
     @cached_property
     def role_name(self) -> str | None:
-        if self.arn and ":role/" in self.arn:
-            return self.arn.rsplit("/", 1)[-1]
-        m = SESSION.match(self.session_arn or "")
-        return m.group(3) if m else None
+        if (parsed := Arn.maybe(self.arn)) and parsed.resource.startswith("role/"):
+            return parsed.name
+        session = _session(self.session_arn)
+        return session[1] if session else None
 
 
 Principal.ANONYMOUS = Principal(kind="anonymous")
@@ -51,8 +50,23 @@ def account_of_principal(name: str) -> str | None:
     """The account an account principal (``arn:aws:iam::ACCT:root`` or bare ``ACCT``) names, else None."""
     if ACCOUNT_ID.match(name):
         return name
-    m = ACCOUNT_ROOT.match(name)
-    return m.group(1) if m else None
+    arn = Arn.maybe(name)
+    if (
+        arn
+        and arn.service == "iam"
+        and not arn.region
+        and arn.resource == "root"
+        and ACCOUNT_ID.match(arn.account)
+    ):
+        return arn.account
+    return None
+
+
+def _session(name: str | None) -> tuple[str, str] | None:
+    """(account, role name) of an STS session ARN ``arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION``."""
+    arn = Arn.maybe(name)
+    session = arn.session() if arn and not arn.region and ACCOUNT_ID.match(arn.account) else None
+    return (arn.account, session[0]) if session else None
 
 
 def _names_caller(name: str, who: Principal) -> Tri:
@@ -63,13 +77,13 @@ def _names_caller(name: str, who: Principal) -> Tri:
         return Tri.of(name == who.role_id)
     if who.arn is not None and name == who.arn:
         return TRUE
-    m = SESSION.match(name)
-    if m is None:
+    session = _session(name)
+    if session is None:
         return FALSE
     if who.session_arn is not None:
         return Tri.of(name == who.session_arn)
     # A session of the caller's role whose session name is not known.
-    same_role = m.group(3) == who.role_name and m.group(2) == who.account
+    same_role = session[1] == who.role_name and session[0] == who.account
     return UNKNOWN if same_role else FALSE
 
 
@@ -84,8 +98,8 @@ class PrincipalSet:
         self.everyone = "*" in names
         self.unique_ids = frozenset(n for n in names if UNIQUE_ID.match(n))
         self.plain = names - self.unique_ids
-        sessions = ((n, SESSION.match(n)) for n in self.plain)
-        self.sessions = tuple((n, m.group(2), m.group(3)) for n, m in sessions if m is not None)
+        sessions = ((n, _session(n)) for n in self.plain)
+        self.sessions = tuple((n, *s) for n, s in sessions if s is not None)
         self.accounts = frozenset(a for a in map(account_of_principal, names) if a is not None)
 
     def names_caller(self, who: Principal) -> Tri:

@@ -6,33 +6,26 @@ import posixpath
 import re
 from dataclasses import dataclass
 
+from auditor.model.arn import Arn
+
 FS_ID = re.compile(r"^fs-[0-9a-f]{8,40}$")
 AP_ID = re.compile(r"^fsap-[0-9a-f]{8,40}$")
 EFS_FS_IN_TEXT = re.compile(r"\bfs-[0-9a-f]{8,40}\b")
 
 
-@dataclass(frozen=True)
-class Arn:
-    partition: str
-    service: str
-    region: str
-    account: str
-    resource: str
-
-    def __str__(self) -> str:
-        return f"arn:{self.partition}:{self.service}:{self.region}:{self.account}:{self.resource}"
-
-
 def parse_arn(text: str) -> Arn | None:
-    parts = text.split(":", 5)
-    if len(parts) != 6 or parts[0] != "arn":
-        return None
-    return Arn(*parts[1:])
+    return Arn.maybe(text)
 
 
 def account_of(arn: str) -> str | None:
-    parsed = parse_arn(arn)
+    parsed = Arn.maybe(arn)
     return parsed.account if parsed else None
+
+
+def arn_partition(arn: str) -> str:
+    """The partition an ARN names; ``aws`` when it is no ARN."""
+    parsed = Arn.maybe(arn)
+    return parsed.partition if parsed else "aws"
 
 
 def partition_of(region: str) -> str:
@@ -41,25 +34,25 @@ def partition_of(region: str) -> str:
 
 
 def fs_arn(partition: str, region: str, account: str, fs_id: str) -> str:
-    return f"arn:{partition}:elasticfilesystem:{region}:{account}:file-system/{fs_id}"
+    return str(Arn(partition, "elasticfilesystem", region, account, f"file-system/{fs_id}"))
 
 
 def ap_arn(partition: str, region: str, account: str, ap_id: str) -> str:
-    return f"arn:{partition}:elasticfilesystem:{region}:{account}:access-point/{ap_id}"
+    return str(Arn(partition, "elasticfilesystem", region, account, f"access-point/{ap_id}"))
 
 
 def mount_target_id(fs_arn_: str, mt_id: str) -> str:
     """Mount targets have no ARN; the auditor names them after their file system's ARN."""
-    parsed = parse_arn(fs_arn_)
+    parsed = Arn.maybe(fs_arn_)
     if parsed is None:
         return mt_id
-    return f"arn:{parsed.partition}:elasticfilesystem:{parsed.region}:{parsed.account}:mount-target/{mt_id}"
+    return str(parsed.with_resource(f"mount-target/{mt_id}", service="elasticfilesystem"))
 
 
 def ap_id_of(arn: str) -> str | None:
-    parsed = parse_arn(arn)
-    if parsed and parsed.service == "elasticfilesystem" and parsed.resource.startswith("access-point/"):
-        return parsed.resource.split("/", 1)[1]
+    parsed = Arn.maybe(arn)
+    if parsed and parsed.service == "elasticfilesystem" and parsed.resource_type == "access-point":
+        return parsed.resource_id
     return None
 
 
@@ -68,17 +61,17 @@ def role_arn_of_session(arn: str) -> str:
 
     Role paths are not part of a session ARN; callers match roles by name within the account.
     """
-    parsed = parse_arn(arn)
-    if parsed and parsed.service == "sts" and parsed.resource.startswith("assumed-role/"):
-        role = parsed.resource.split("/")[1]
-        return f"arn:{parsed.partition}:iam::{parsed.account}:role/{role}"
+    parsed = Arn.maybe(arn)
+    if parsed and parsed.service == "sts" and parsed.resource_type == "assumed-role":
+        role = parsed.segments[0]
+        return str(parsed.with_resource(f"role/{role}", service="iam", region=""))
     return arn
 
 
 def role_name_of(arn: str) -> str | None:
-    parsed = parse_arn(arn)
-    if parsed and parsed.service == "iam" and parsed.resource.startswith("role/"):
-        return parsed.resource.rsplit("/", 1)[1]
+    parsed = Arn.maybe(arn)
+    if parsed and parsed.service == "iam" and parsed.resource_type == "role":
+        return parsed.name
     return None
 
 

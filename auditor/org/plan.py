@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from auditor.model.arn import Arn
 from auditor.model.plan import Plan, PlannedAccount, SkippedAccount
 from auditor.model.snapshot import InputError, describe_validation_error, read_text, write_atomic
 
@@ -61,7 +62,7 @@ def parse_shard(value: str) -> tuple[int, int]:
 
 
 def role_arn(partition: str, account_id: str, role_name: str) -> str:
-    return f"arn:{partition}:iam::{account_id}:role/{role_name.strip('/')}"
+    return str(Arn(partition, "iam", "", account_id, f"role/{role_name.strip('/')}"))
 
 
 def check_role_name(name: str) -> str:

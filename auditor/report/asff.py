@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 
+from auditor.model.arn import Arn
 from auditor.model.result import Status
 from auditor.model.snapshot import InputError
 from auditor.report.view import ReportOptions, Row, View, arn_partition, build, scope_parts
@@ -48,10 +49,9 @@ def _where(view: View, row: Row) -> tuple[str, str, str]:
     """(account, region, partition) of a result: its scope, else its ARN, else the run's AWS unit."""
     r = row.result
     account, region = scope_parts(r.scope)
-    if r.resource_id.startswith("arn:"):
-        parts = r.resource_id.split(":")
-        account = account or (parts[4] if len(parts) > 4 and parts[4] else None)
-        region = region or (parts[3] or None)
+    if arn := Arn.maybe(r.resource_id):
+        account = account or arn.account or None
+        region = region or arn.region or None
     for u in view.run.units:
         a, g = scope_parts(u.scope)
         account, region = account or a, region or g
@@ -75,7 +75,7 @@ def finding(view: View, row: Row) -> dict:
     out: dict = {
         "SchemaVersion": SCHEMA_VERSION,
         "Id": f"efs-audit/{r.check_id}/{r.fingerprint}",
-        "ProductArn": f"arn:{partition}:securityhub:{region}:{account}:product/{account}/default",
+        "ProductArn": str(Arn(partition, "securityhub", region, account, f"product/{account}/default")),
         "GeneratorId": f"efs-audit/{r.check_id}",
         "AwsAccountId": account,
         "Types": [TYPE],

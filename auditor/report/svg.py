@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 from html import escape
 
+from auditor.model.arn import Arn
+
 BOX_W, BOX_H, GAP = 620, 36, 22
 KIND_COLOURS = {
     "workload": "#dbeafe",
@@ -37,8 +39,8 @@ def node_kind(node: str) -> str:
             return "identity"
         return "workload"
     if node.startswith("arn:"):
-        rest = node.split(":", 5)[-1]
-        service = node.split(":")[2] if len(node.split(":")) > 2 else ""
+        arn = Arn.maybe(node)
+        rest, service = (arn.resource, arn.service) if arn else ("", "")
         if service == "elasticfilesystem":
             return "access point" if rest.startswith("access-point") else "file system"
         if service == "iam":
@@ -53,9 +55,8 @@ def node_kind(node: str) -> str:
 
 def _label(node: str, width: int = 84) -> str:
     text = node
-    if node.startswith("arn:"):
-        parts = node.split(":", 5)
-        text = f"{parts[2]}:{parts[5]}" if len(parts) == 6 else node
+    if arn := Arn.maybe(node):
+        text = f"{arn.service}:{arn.resource}"
     return text if len(text) <= width else "…" + text[-(width - 1) :]
 
 

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from auditor.model.arn import Arn
 from auditor.model.result import AuditRun
 from auditor.report.view import SHOWN_STATUSES, ReportOptions, Row, View, build, scope_parts
 
@@ -204,9 +205,8 @@ def _details(con: Console, rows, view: View | None, options: ReportOptions, keep
 
 
 def _resource(rid: str) -> str:
-    if rid.startswith("arn:"):
-        parts = rid.split(":", 5)
-        return parts[5] if len(parts) == 6 else rid
+    if arn := Arn.maybe(rid):
+        return arn.resource
     return rid.removeprefix("k8s://")
 
 

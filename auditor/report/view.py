@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from auditor.catalog import Catalogue, CheckMeta
+from auditor.model.arn import Arn
 from auditor.model.result import AuditRun, Result
 from auditor.report.baseline import Comparison, compare
 from auditor.report.waivers import Waiver, expired_match, match
@@ -152,5 +153,5 @@ def scope_parts(scope: str) -> tuple[str | None, str | None]:
 
 
 def arn_partition(resource_id: str) -> str:
-    parts = resource_id.split(":")
-    return parts[1] if resource_id.startswith("arn:") and len(parts) > 2 and parts[1] else "aws"
+    arn = Arn.maybe(resource_id)
+    return arn.partition if arn else "aws"

@@ -4,6 +4,7 @@ output). These carry literal values only: nothing to resolve, so identifiers are
 
 from __future__ import annotations
 
+from auditor.model.arn import Arn
 from auditor.model.snapshot import InputError
 from auditor.review import build
 from auditor.review.build import Sink
@@ -65,7 +66,8 @@ def read_lambda(doc: dict, label: str, sink: Sink) -> None:
             raise FieldError("FunctionName", "required")
         arn = as_str(get(body, "FunctionArn"), "FunctionArn")
         if name.startswith("arn:"):
-            arn, name = arn or name, name.split(":")[6] if len(name.split(":")) > 6 else name
+            parsed = Arn.maybe(name)
+            arn, name = arn or name, parsed.name if parsed and ":" in parsed.resource else name
         arn = arn or sink.arn("lambda", f"function:{name}")
         vpc = get(body, "VpcConfig") or {}
         tags = doc.get("Tags") if isinstance(doc.get("Tags"), dict) else get(body, "Tags")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from auditor.model.arn import Arn
 from auditor.model.aws import (
     DockerVolumeConfiguration,
     EcsContainer,
@@ -102,11 +103,11 @@ class Sink:
 
         accounts, regions = Counter(), Counter()
         for arn in arns:
-            parts = arn.split(":", 5) if isinstance(arn, str) else []
-            if len(parts) == 6 and parts[0] == "arn" and parts[4].isdigit() and len(parts[4]) == 12:
-                accounts[parts[4]] += 1
-                if parts[3]:
-                    regions[parts[3]] += 1
+            parsed = Arn.maybe(arn)
+            if parsed and parsed.account.isdigit() and len(parsed.account) == 12:
+                accounts[parsed.account] += 1
+                if parsed.region:
+                    regions[parsed.region] += 1
         pick = lambda c: min(c, key=lambda k: (-c[k], k)) if c else None  # noqa: E731
         self.adopt(pick(accounts), pick(regions))
 
@@ -126,7 +127,7 @@ class Sink:
     def arn(self, service: str, resource: str, region: str | None = None) -> str:
         region = self.region if region is None else region
         account = "" if service == "s3" else self.account
-        return f"arn:{self.partition}:{service}:{region}:{account}:{resource}"
+        return str(Arn(self.partition, service, region, account, resource))
 
     def add(self, kind: str, item, label: str, line: int, service: str) -> None:
         self.data[kind].append(item)

@@ -10,6 +10,7 @@ console's defaults differ), and an omitted ``FileSystemPolicy`` means no policy 
 
 from __future__ import annotations
 
+from auditor.model.arn import Arn
 from auditor.model.aws import (
     AccessPoint,
     CreationInfo,
@@ -138,11 +139,11 @@ class Template:
             return {"Ref": lid, "GroupId": lid}
         if kind == "AWS::IAM::Role":
             name, path = self.name(lid, "RoleName", lid), self.name(lid, "Path", "/")
-            arn = first_unknown([name, path]) or f"arn:{s.partition}:iam::{s.account}:role{path}{name}"
+            arn = first_unknown([name, path]) or s.arn("iam", f"role{path}{name}", region="")
             return {"Ref": name, "Arn": arn}
         if kind == "AWS::IAM::ManagedPolicy":
             name, path = self.name(lid, "ManagedPolicyName", lid), self.name(lid, "Path", "/")
-            arn = first_unknown([name, path]) or f"arn:{s.partition}:iam::{s.account}:policy{path}{name}"
+            arn = first_unknown([name, path]) or s.arn("iam", f"policy{path}{name}", region="")
             return {"Ref": arn, "PolicyArn": arn}
         if kind == "AWS::ECS::TaskDefinition":
             family = self.name(lid, "Family", lid)
@@ -168,8 +169,8 @@ class Template:
 
     def cluster_name(self, lid: str):
         value = self.r.resolve(self.props(lid).get("Cluster", "default"))
-        if isinstance(value, str) and value.startswith("arn:"):
-            return value.rsplit("/", 1)[-1]
+        if isinstance(value, str) and (arn := Arn.maybe(value)):
+            return arn.name
         return value if isinstance(value, Unknown) else str(value)
 
     def ref(self, lid: str):
@@ -279,7 +280,7 @@ class Template:
             s.add("roles", role(s, ident["Arn"], ident["Ref"], p), self.label, line, "iam")
         elif kind == "AWS::ECS::TaskDefinition":
             family = ident["TaskDefinitionArn"]
-            fam = family.split("task-definition/", 1)[1].rsplit(":", 1)[0] if isinstance(family, str) else lid
+            fam = Arn.parse(family).name if isinstance(family, str) else lid
             arn = family if isinstance(family, str) else s.arn("ecs", f"task-definition/{lid}:1")
             td = build.task_definition(
                 s,
@@ -330,7 +331,7 @@ class Template:
             fn = build.lambda_function(
                 s,
                 arn,
-                name=arn.rsplit(":", 1)[1],
+                name=Arn.parse(arn).name,
                 role=role_arn,
                 fs_configs=p.get("FileSystemConfigs"),
                 security_groups=get(vpc, "SecurityGroupIds"),
@@ -382,7 +383,7 @@ class Template:
                     "managed_policies",
                     ManagedPolicy(
                         arn=policy_arn,
-                        name=policy_arn.rsplit("/", 1)[1],
+                        name=Arn.parse(policy_arn).name,
                         document=s.document(policy_arn, doc, "PolicyDocument"),
                     ),
                     self.label,
@@ -476,7 +477,7 @@ def replace(
         reason = f"{what}: its target matches {len(live)} resources of the --against snapshot; NOT_ASSESSED"
     target = None
     if kind == "roles" and role_name:
-        target = f"arn:{s.partition}:iam::{s.account}:role/{role_name}"
+        target = s.arn("iam", f"role/{role_name}", region="")
         stand_in = IamRole(arn=target, role_name=role_name, account_id=s.account)  # policies unknown (None)
         s.add("roles", stand_in, site[0], site[1], "iam")
     s.unsupported(target, reason)

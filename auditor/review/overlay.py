@@ -9,6 +9,7 @@ compares that family before and after.
 
 from __future__ import annotations
 
+from auditor.model.arn import Arn
 from auditor.model.k8s import K8sCluster
 from auditor.model.snapshot import Snapshot
 
@@ -55,7 +56,7 @@ def rename_task_definitions(declared: Snapshot, renames: dict[str, str]) -> Snap
     for td in declared.task_definitions:
         if td.arn in renames:
             arn = renames[td.arn]
-            td = td.model_copy(update={"arn": arn, "revision": int(arn.rsplit(":", 1)[1])})
+            td = td.model_copy(update={"arn": arn, "revision": int(Arn.parse(arn).qualifier or "")})
         tds.append(td)
     svcs = [
         s.model_copy(

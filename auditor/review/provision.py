@@ -32,7 +32,7 @@ import hashlib
 import re
 
 from auditor.model.aws import AccessPoint, CreationInfo, PosixUser, RootDirectory
-from auditor.model.ids import clean_path, k8s_id, partition_of
+from auditor.model.ids import ap_arn, clean_path, k8s_id, partition_of
 from auditor.model.k8s import EFS_CSI_DRIVER, CsiSource, K8sCluster, PersistentVolume, PersistentVolumeClaim
 from auditor.model.snapshot import CollectionIssue, Snapshot
 
@@ -202,7 +202,7 @@ def _access_point(
         else None
     )
     return AccessPoint(
-        arn=f"arn:{partition}:elasticfilesystem:{region}:{account}:access-point/{ap_id}",
+        arn=ap_arn(partition, region, account, ap_id),
         access_point_id=ap_id,
         file_system_id=fs_id,
         account_id=account,

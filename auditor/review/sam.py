@@ -9,13 +9,14 @@ templates other than the EFS ones leave the inline policies unknown (NOT_ASSESSE
 
 from __future__ import annotations
 
+from auditor.model.arn import Arn
 from auditor.model.aws import IamRole, ManagedPolicy
 from auditor.review.values import FieldError, Unknown, first_unknown
 
 LOGS = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
-BASIC = ("arn:{p}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole", "v1", LOGS)
+BASIC = ("service-role/AWSLambdaBasicExecutionRole", "v1", LOGS)  # AWS managed policies: name, version
 VPC = (
-    "arn:{p}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole",
+    "service-role/AWSLambdaVPCAccessExecutionRole",
     "v3",
     LOGS
     + [
@@ -50,7 +51,7 @@ def implicit_role_owner(template, name: str) -> str | None:
 def implicit_role(template, lid: str, props: dict, line: int) -> str:
     s = template.sink
     name = f"{lid}Role"
-    arn = f"arn:{s.partition}:iam::{s.account}:role/{name}"
+    arn = s.arn("iam", f"role/{name}", region="")
     attached = [_managed(s, BASIC)]
     if props.get("VpcConfig"):
         attached.append(_managed(s, VPC))
@@ -64,7 +65,9 @@ def implicit_role(template, lid: str, props: dict, line: int) -> str:
             s.unresolved(arn, where, pol)
             inline = None
         elif isinstance(pol, str):
-            attached.append(pol if pol.startswith("arn:") else f"arn:{s.partition}:iam::aws:policy/{pol}")
+            attached.append(
+                pol if pol.startswith("arn:") else str(Arn(s.partition, "iam", "", "aws", f"policy/{pol}"))
+            )
         elif isinstance(pol, dict) and "Statement" in pol:
             doc = s.document(arn, pol, where)
             if doc is None or inline is None:
@@ -102,13 +105,13 @@ def implicit_role(template, lid: str, props: dict, line: int) -> str:
 
 
 def _managed(s, spec) -> str:
-    arn, version, actions = spec
-    arn = arn.format(p=s.partition)
+    name, version, actions = spec
+    arn = str(Arn(s.partition, "iam", "", "aws", f"policy/{name}"))
     if not any(p.arn == arn for p in s.data["managed_policies"]):
         s.data["managed_policies"].append(
             ManagedPolicy(
                 arn=arn,
-                name=arn.rsplit("/", 1)[1],
+                name=name.rsplit("/", 1)[-1],
                 default_version_id=version,
                 document={
                     "Version": "2012-10-17",
@@ -131,15 +134,16 @@ def _template(s, name: str, args, where: str):
         return bad
     if fs is None or ap is None:
         raise FieldError(f"{where}.{name}", "FileSystem and AccessPoint are required")
-    base = f"arn:{s.partition}:elasticfilesystem:{s.region}:{s.account}"
     return {
         "Statement": [
             {
                 "Effect": "Allow",
                 "Action": EFS_TEMPLATES[name],
-                "Resource": f"{base}:file-system/{fs}",
+                "Resource": s.arn("elasticfilesystem", f"file-system/{fs}"),
                 "Condition": {
-                    "StringEquals": {"elasticfilesystem:AccessPointArn": f"{base}:access-point/{ap}"}
+                    "StringEquals": {
+                        "elasticfilesystem:AccessPointArn": s.arn("elasticfilesystem", f"access-point/{ap}")
+                    }
                 },
             }
         ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from auditor.model.arn import Arn
 from auditor.model.aws import FileSystem, IamRole, MountTarget, PolicyStatus, SecurityGroup
 from auditor.model.snapshot import InputError
 from auditor.review import build
@@ -167,12 +168,13 @@ class Plan:
                 ident = {
                     "id": name,
                     "name": name,
-                    "arn": known.get("arn") or f"arn:{s.partition}:iam::{s.account}:role{path}{name}",
+                    "arn": known.get("arn") or s.arn("iam", f"role{path}{name}", region=""),
                 }
             elif kind == "aws_ecs_task_definition":
                 family = v.get("family") if isinstance(v.get("family"), str) else address
                 arn = known.get("arn") or s.arn("ecs", f"task-definition/{family}:{v.get('revision') or 1}")
-                ident = {"id": family, "arn": arn, "arn_without_revision": arn.rsplit(":", 1)[0]}
+                unqualified = str(parsed.unqualified()) if (parsed := Arn.maybe(arn)) else arn
+                ident = {"id": family, "arn": arn, "arn_without_revision": unqualified}
             elif kind == "aws_lambda_function":
                 name = v.get("function_name") if isinstance(v.get("function_name"), str) else address
                 ident = {"id": name, "arn": known.get("arn") or s.arn("lambda", f"function:{name}")}
@@ -310,13 +312,12 @@ class Plan:
                     raise FieldError(
                         "container_definitions", "not a JSON list of container definitions"
                     ) from None
+            parsed = Arn.maybe(ident["arn"])
             td = build.task_definition(
                 s,
                 ident["arn"],
                 family=ident["id"],
-                revision=int(ident["arn"].rsplit(":", 1)[1])
-                if ident["arn"].rsplit(":", 1)[1].isdigit()
-                else 1,
+                revision=int(parsed.qualifier) if parsed and (parsed.qualifier or "").isdigit() else 1,
                 task_role=v.get("task_role_arn"),
                 execution_role=v.get("execution_role_arn"),
                 network_mode=v.get("network_mode"),

@@ -19,6 +19,7 @@ from auditor.model.aws import (
     PosixUser,
     RootDirectory,
 )
+from auditor.model.ids import fs_arn
 
 SERVICE = "efs"
 
@@ -37,10 +38,7 @@ def collect(unit: Unit) -> dict:
 def _file_system(unit: Unit, api, fs: dict) -> FileSystem:
     """``Name`` mirrors the Name tag; an empty value (moto sends "" when there is no tag) is no name."""
     fs_id = fs["FileSystemId"]
-    arn = (
-        fs.get("FileSystemArn")
-        or f"arn:{unit.account.partition}:elasticfilesystem:{unit.region}:{unit.account_id}:file-system/{fs_id}"
-    )
+    arn = fs.get("FileSystemArn") or fs_arn(unit.account.partition, unit.region, unit.account_id, fs_id)
     status, policy = _policy(unit, api, fs_id, arn)
     return FileSystem(
         arn=arn,

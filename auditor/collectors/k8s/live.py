@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from auditor.collectors.k8s.transform import cluster_from_objects
+from auditor.model.arn import Arn
 from auditor.model.snapshot import CollectionIssue, CollectionUnit, InputError, Snapshot
 
 # (API group, version, resource, kind, client API class, list method, K8sCluster fields it feeds)
@@ -357,9 +358,6 @@ def _configure(
         cluster = ((chosen or {}).get("context") or {}).get("cluster")
         if not cluster:
             raise InputError(f"kubeconfig context {ctx_name}: names no cluster; pass the cluster name")
-        cluster_name = (
-            cluster.split(":cluster/", 1)[1]
-            if cluster.startswith("arn:") and ":cluster/" in cluster
-            else cluster
-        )
+        arn = Arn.maybe(cluster)
+        cluster_name = arn.resource_id if arn and arn.resource_type == "cluster" else cluster
     return configuration, cluster_name, f"kubeconfig context {ctx_name}"
