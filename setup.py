@@ -17,4 +17,4 @@ for package, directory in DATA_DIRS.items():
         where=directory, exclude=["*.__pycache__", "__pycache__"])]
 
 setup(packages=packages + data_packages, package_dir=DATA_DIRS,
-      package_data={"auditor": ["py.typed", "report/schema/*.json"], **{p: DATA_FILES for p in data_packages}})
+      package_data={"auditor": ["py.typed", "report/schema/*.json", "report/templates/*"], **{p: DATA_FILES for p in data_packages}})

@@ -77,6 +77,10 @@ def test_the_wheel_carries_the_catalogue_and_the_estates(installed):
     assert sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("auditor/policies/checks/")) == checks
     assert "auditor/estates/production/snapshot.json" in names
     assert "auditor/report/schema/run.schema.json" in names
+    templates = sorted(p.name for p in (ROOT / "auditor" / "report" / "templates").iterdir())
+    assert (
+        sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("auditor/report/templates/")) == templates
+    )
 
 
 @pytest.mark.slow

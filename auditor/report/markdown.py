@@ -3,6 +3,8 @@ findings with evidence, waivers, the baseline comparison, a framework view and t
 
 from __future__ import annotations
 
+from tabulate import DataRow, TableFormat, tabulate
+
 from auditor.report import framework as fw_view
 from auditor.report.evidence import pairs
 from auditor.report.table import header
@@ -19,10 +21,24 @@ def _code(text: object) -> str:
     return f"`{s}`"
 
 
+# tabulate's pipe table, minus the padding of cells to their column's width: rows stay as written and the
+# rule under the header stays |---| however long an id grows (small diffs between reports).
+PIPE = TableFormat(
+    lineabove=None,
+    linebelowheader=lambda widths, _aligns: "|" + "|".join("---" for _ in widths) + "|",
+    linebetweenrows=None,
+    linebelow=None,
+    headerrow=DataRow("|", "|", "|"),
+    datarow=DataRow("|", "|", "|"),
+    padding=1,
+    with_header_hide=None,
+)
+
+
 def _table(headers: list[str], rows: list[list[object]]) -> list[str]:
-    out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
-    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
-    return out
+    """Cells are already escaped (_esc, _code) and are neither aligned nor parsed as numbers."""
+    text = tabulate(rows, headers=headers, tablefmt=PIPE, stralign=None, numalign=None, disable_numparse=True)
+    return text.splitlines()
 
 
 def render(run, catalogue, options: ReportOptions | None = None) -> str:

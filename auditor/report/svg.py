@@ -1,10 +1,10 @@
-"""Inline SVG pictures for the HTML report: the graph path behind a finding and the status bar.
-No external assets, no script: plain SVG text."""
+"""The geometry of the HTML report's inline SVG pictures: the graph path behind a finding, the status
+bar and the estate per file system. The templates (auditor/report/templates/*.svg.j2) draw them: no
+external assets, no script, plain SVG text."""
 
 from __future__ import annotations
 
 import hashlib
-from html import escape
 
 from auditor.model.arn import Arn
 
@@ -60,69 +60,64 @@ def _label(node: str, width: int = 84) -> str:
     return text if len(text) <= width else "…" + text[-(width - 1) :]
 
 
-def path_svg(path: list[str], title: str = "") -> str:
-    """A top-down chain of the path's nodes, each box named by kind, the full id in a tooltip."""
+def path_picture(path: list[str], title: str = "") -> dict | None:
+    """The geometry of a top-down chain of the path's nodes, each box named by kind, the full id in a
+    tooltip (templates/path.svg.j2 draws it)."""
     if not path:
-        return ""
-    mid = "arrow-" + hashlib.sha256((title + "\x00".join(path)).encode()).hexdigest()[:12]
-    height = len(path) * (BOX_H + GAP) - GAP + 4
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="path" role="img" width="{BOX_W + 140}" '
-        f'height="{height}" viewBox="0 0 {BOX_W + 140} {height}">',
-        f"<title>{escape(title or 'graph path')}</title>",
-        f'<defs><marker id="{mid}" viewBox="0 0 10 10" refX="5" refY="5" markerWidth="7" markerHeight="7" '
-        'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#374151"/></marker></defs>',
-    ]
+        return None
+    boxes = []
     for i, node in enumerate(path):
         y = i * (BOX_H + GAP) + 2
         kind = node_kind(node)
-        colour = KIND_COLOURS.get(kind, "#f3f4f6")
-        parts.append(
-            f"<g><title>{escape(node)}</title>"
-            f'<rect x="130" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6" fill="{colour}" '
-            f'stroke="#374151" stroke-width="1"/>'
-            f'<text x="120" y="{y + BOX_H / 2 + 4}" text-anchor="end" font-size="11" '
-            f'fill="#4b5563">{escape(kind)}</text>'
-            f'<text x="140" y="{y + BOX_H / 2 + 4}" font-size="12" font-family="monospace" '
-            f'fill="#111827">{escape(_label(node))}</text></g>'
+        boxes.append(
+            {
+                "node": node,
+                "kind": kind,
+                "label": _label(node),
+                "colour": KIND_COLOURS.get(kind, "#f3f4f6"),
+                "y": y,
+                "text_y": y + BOX_H / 2 + 4,
+                "arrow": (y + BOX_H, y + BOX_H + GAP - 3) if i + 1 < len(path) else None,
+            }
         )
-        if i + 1 < len(path):
-            x = 130 + BOX_W / 2
-            parts.append(
-                f'<line x1="{x}" y1="{y + BOX_H}" x2="{x}" y2="{y + BOX_H + GAP - 3}" '
-                f'stroke="#374151" stroke-width="1.5" marker-end="url(#{mid})"/>'
-            )
-    parts.append("</svg>")
-    return "".join(parts)
+    return {
+        "title": title or "graph path",
+        "marker": "arrow-" + hashlib.sha256((title + "\x00".join(path)).encode()).hexdigest()[:12],
+        "width": BOX_W + 140,
+        "height": len(path) * (BOX_H + GAP) - GAP + 4,
+        "box_w": BOX_W,
+        "box_h": BOX_H,
+        "arrow_x": 130 + BOX_W / 2,
+        "boxes": boxes,
+    }
 
 
-def status_bar(counts: dict[str, int], width: int = 640, height: int = 22) -> str:
-    """One horizontal bar split by status, with a legend underneath."""
+def status_bar(counts: dict[str, int], width: int = 640, height: int = 22) -> dict:
+    """The geometry of one horizontal bar split by status, with a legend underneath."""
     total = sum(counts.values()) or 1
-    x = 0.0
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="bar" role="img" width="{width}" '
-        f'height="{height + 22}" viewBox="0 0 {width} {height + 22}"><title>results by status</title>'
+    x, segments = 0.0, []
+    for status, n in counts.items():
+        if n:
+            w = width * n / total
+            segments.append({"status": status, "n": n, "x": x, "w": w, "colour": _status_colour(status)})
+            x += w
+    legend = [
+        {"status": status, "n": n, "x": 150 * i, "text_x": 150 * i + 14, "colour": _status_colour(status)}
+        for i, (status, n) in enumerate(counts.items())
     ]
-    for status, n in counts.items():
-        if not n:
-            continue
-        w = width * n / total
-        parts.append(
-            f'<rect x="{x:.1f}" y="0" width="{w:.1f}" height="{height}" '
-            f'fill="{STATUS_COLOURS.get(status, "#9ca3af")}"><title>{escape(status)}: {n}</title></rect>'
-        )
-        x += w
-    lx = 0
-    for status, n in counts.items():
-        parts.append(
-            f'<rect x="{lx}" y="{height + 8}" width="10" height="10" '
-            f'fill="{STATUS_COLOURS.get(status, "#9ca3af")}"/>'
-            f'<text x="{lx + 14}" y="{height + 17}" font-size="11">{escape(status)} {n}</text>'
-        )
-        lx += 150
-    parts.append("</svg>")
-    return "".join(parts)
+    return {
+        "width": width,
+        "height": height,
+        "svg_height": height + 22,
+        "legend_y": height + 8,
+        "legend_text_y": height + 17,
+        "segments": segments,
+        "legend": legend,
+    }
+
+
+def _status_colour(status: str) -> str:
+    return STATUS_COLOURS.get(status, "#9ca3af")
 
 
 # --- the estate per file system ------------------------------------------------------------------------
@@ -141,73 +136,83 @@ def _clip(text: str, width: int = 36) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def estate_svg(pic) -> str:
-    """A layered drawing of one file system: columns principals -> workloads -> access points ->
-    directories, highlighted FAIL paths and a legend. Positions depend only on the (sorted) data."""
+def estate_picture(pic) -> dict:
+    """The geometry of one file system's drawing: columns principals -> workloads -> access points ->
+    directories, highlighted FAIL paths and a legend (templates/estate.svg.j2 draws it). Positions depend
+    only on the (sorted) data."""
     rows = max([len(c) + (1 if m else 0) for c, m in zip(pic.columns, pic.more)] + [1])
     height = TOP + rows * ROW_H + 70
-    width = COL_W * 4
-    pos: dict[str, tuple[float, float]] = {}
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="estate" role="img" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" data-file-system="{escape(pic.file_system)}">',
-        f"<title>who reaches what on {escape(pic.file_system)}</title>",
-    ]
-    for i, title in enumerate(
-        ("principals", "workloads [application]", "access points [application]", "directories")
-    ):
-        parts.append(
-            f'<text x="{i * COL_W + 10}" y="18" font-size="13" font-weight="bold" fill="#111827">'
-            f"{escape(title)}</text>"
-        )
-    nodes = []
-    for i, (col, more) in enumerate(zip(pic.columns, pic.more)):
+    pos: dict[str, tuple[int, int]] = {}
+    nodes: list[dict] = []
+    for i, (col, left_out) in enumerate(zip(pic.columns, pic.more)):
         x = i * COL_W + 10
         for j, (node, label, mark) in enumerate(col):
-            y = TOP + j * ROW_H
-            pos[node] = (x, y)
-            colour = KIND_COLOURS.get(COLUMN_KINDS[i], "#f3f4f6")
-            stroke = HIGHLIGHT.get(mark, "#374151")
-            sw = 2.5 if mark else 1
+            pos[node] = (x, TOP + j * ROW_H)
             nodes.append(
-                f'<g class="node{" " + mark if mark else ""}" data-id="{escape(node)}"><title>{escape(node)}'
-                f'</title><rect x="{x}" y="{y}" width="{NODE_W}" height="{NODE_H}" rx="5" fill="{colour}" '
-                f'stroke="{stroke}" stroke-width="{sw}"/><text x="{x + 6}" y="{y + 16}" font-size="11" '
-                f'font-family="monospace" fill="#111827">{escape(_clip(label))}</text></g>'
+                {
+                    "node": node,
+                    "label": _clip(label),
+                    "mark": mark,
+                    "x": x,
+                    "y": TOP + j * ROW_H,
+                    "text_x": x + 6,
+                    "text_y": TOP + j * ROW_H + 16,
+                    "colour": KIND_COLOURS.get(COLUMN_KINDS[i], "#f3f4f6"),
+                    "stroke": HIGHLIGHT.get(mark, "#374151"),
+                    "stroke_width": 2.5 if mark else 1,
+                }
             )
-        if more:
+        if left_out:
             y = TOP + len(col) * ROW_H
-            nodes.append(
-                f'<g class="node more"><rect x="{x}" y="{y}" width="{NODE_W}" height="{NODE_H}" rx="5" '
-                f'fill="#ffffff" stroke="#9ca3af" stroke-dasharray="4 3"/><text x="{x + 6}" y="{y + 16}" '
-                f'font-size="11" fill="#4b5563">+{more} more</text></g>'
-            )
-    lines = []
+            nodes.append({"more": left_out, "x": x, "y": y, "text_x": x + 6, "text_y": y + 16})
+    edges = []
     for u, v, mark in sorted(pic.edges, key=lambda e: (bool(e[2]), e)):  # highlighted drawn last, on top
         if u not in pos or v not in pos:
             continue
         (x1, y1), (x2, y2) = pos[u], pos[v]
         x1, y1, x2, y2 = x1 + NODE_W, y1 + NODE_H / 2, x2, y2 + NODE_H / 2
-        colour = HIGHLIGHT.get(mark, "#9ca3af")
-        dash = ' stroke-dasharray="6 4"' if x2 - x1 > COL_W else ""
-        mid = (x1 + x2) / 2
-        lines.append(
-            f'<path class="edge{" " + mark if mark else ""}" d="M {x1:.0f} {y1:.0f} C {mid:.0f} {y1:.0f} '
-            f'{mid:.0f} {y2:.0f} {x2:.0f} {y2:.0f}" fill="none" stroke="{colour}" '
-            f'stroke-width="{2.5 if mark else 1}"{dash}/>'
+        edges.append(
+            {
+                "mark": mark,
+                "points": (x1, y1, (x1 + x2) / 2, x2, y2),
+                "colour": HIGHLIGHT.get(mark, "#9ca3af"),
+                "stroke_width": 2.5 if mark else 1,
+                "dashed": x2 - x1 > COL_W,
+            }
         )
-    ly = height - 40
-    legend = ['<g class="legend">']
-    for k, (mark, text) in enumerate(LEGEND):
-        lx = 10 + k * 420
-        legend.append(
-            f'<line x1="{lx}" y1="{ly}" x2="{lx + 30}" y2="{ly}" stroke="{HIGHLIGHT[mark]}" stroke-width="3"/>'
-            f'<text x="{lx + 36}" y="{ly + 4}" font-size="11" fill="#111827">{escape(text)}</text>'
-        )
-    legend.append(
-        f'<text x="10" y="{ly + 24}" font-size="11" fill="#4b5563">grey: configured mounts and access '
-        f"point roots; dashed: reaches a directory beyond the next column; a column shows at most "
-        f'{CAP} boxes, the rest as "+N more"</text>'
-    )
-    legend.append("</g>")
-    return "".join(parts + lines + nodes + legend + ["</svg>"])
+    return {
+        "file_system": pic.file_system,
+        "width": COL_W * 4,
+        "height": height,
+        "titles": [
+            {"x": i * COL_W + 10, "text": t}
+            for i, t in enumerate(
+                ("principals", "workloads [application]", "access points [application]", "directories")
+            )
+        ],
+        "node_w": NODE_W,
+        "node_h": NODE_H,
+        "edges": edges,
+        "nodes": nodes,
+        "legend_y": height - 40,
+        "legend_text_y": height - 36,
+        "note_y": height - 16,
+        "legend": [
+            {
+                "x": 10 + k * 420,
+                "x2": 40 + k * 420,
+                "text_x": 46 + k * 420,
+                "colour": HIGHLIGHT[mark],
+                "text": text,
+            }
+            for k, (mark, text) in enumerate(LEGEND)
+        ],
+        "cap": CAP,
+    }
+
+
+def estate_svg(pic):
+    """One file system's drawing as inline SVG markup."""
+    from auditor.report.templating import macro
+
+    return macro("estate.svg.j2", "estate")(estate_picture(pic))

@@ -43,6 +43,11 @@ def test_zip_carries_the_handler_and_the_catalogue_and_is_reproducible(tmp_path)
     assert module.replace(".", "/") + ".py" in names and function == "handler"
     checks = sorted(p.name for p in (ROOT / "policies" / "checks").glob("*.yaml"))
     assert checks and sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("policies/checks/")) == checks
+    templates = sorted(p.name for p in (ROOT / "auditor" / "report" / "templates").iterdir())
+    assert "report.html.j2" in templates  # the HTML report (bundle format) renders from these
+    assert (
+        sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("auditor/report/templates/")) == templates
+    )
 
 
 def test_build_targets_the_templates_runtime():
