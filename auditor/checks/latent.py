@@ -342,7 +342,7 @@ def _principals_by_app(a: Analysis) -> dict[str, set[str]]:
 def _collision_reach(
     a: Analysis, r, ap: AccessPoint, other: AccessPoint, principals_of, own, mounted, memo
 ) -> tuple[list | None, dict | None, str]:
-    """§10.19, §10.20, edges 19, 20: the shared identity matters once someone reaches the other
+    """§10, edges 19 and 20: the shared identity matters once someone reaches the other
     application's tree: a mount without an access point (any uid), a principal of this application that
     may mount the other access point, or an access point whose root directory is a common ancestor of
     both applications' directories, mounted or mountable. The path is walked in the identity graph and
