@@ -141,6 +141,12 @@ def _steps(g, node: str, kinds, forward: bool):
 def _leg(g, start: str, end: str, kinds) -> list[str] | None:
     if start == end:
         return [start]
+    direct = g._succ[start].get(end)
+    if direct and any(_ok(d, kinds, False) for d in direct.values()):
+        return [start, end]  # one hop: the common case, whatever the two nodes' degrees
+    back_edge = g._pred[start].get(end)
+    if back_edge and any(_ok(d, kinds, True) for d in back_edge.values()):
+        return [start, end]
     before: dict[str, str | None] = {start: None}  # reached from the start: node -> previous
     after: dict[str, str | None] = {end: None}  # reaching the end: node -> next
     fwd, back = [start], [end]
