@@ -22,6 +22,10 @@ class Params(Model):
     # §2.4 UNVERIFIED: a statement conditioned on a key EFS does not enforce (or aws:SourceIp) may
     # apply when it allows and may not apply when it denies. True = count it as reach.
     indeterminate_allows_reach: bool = True
+    # §2.5 UNVERIFIED: IAM limits a same-account resource-policy grant to a role ARN by the role's
+    # permissions boundary; whether EFS does is not documented. True (conservative): the file system
+    # policy's grant counts past the boundary. False: the boundary limits it too.
+    fs_policy_grant_ignores_boundary: bool = True
     # §5 UNVERIFIED: the Lambda sandbox user (observed 993); never root.
     lambda_sandbox_uid: int | None = None
     # §6.9 UNVERIFIED: the IAM identity an `iam` mount of an EKS Fargate pod presents is not documented.

@@ -74,7 +74,7 @@ def _evaluate(
     analysis = Analysis(snapshot, params)
     coverage = Coverage(snapshot)
     facts = Resolver(analysis)
-    graph_of(analysis)  # the identity graph and its reach, read by the authorization checks
+    graph_of(analysis)  # the identity graph and its reach: every FAIL's path is a walk in it
     units = {u.scope: u for u in snapshot.units}
     results: list[Result] = []
     shared: dict = {}
@@ -82,7 +82,6 @@ def _evaluate(
     for n, check_id in enumerate(order):
         if n == len(AUTHORIZATION_CHECKS):
             analysis.release_authorization()
-            drop_graph(analysis)
         if check_id in skip:
             continue
         check = CHECKS[check_id]

@@ -13,28 +13,35 @@ import pytest
 
 from auditor.analysis.access import Analysis
 from auditor.checks import CHECKS
-from auditor.graph import graph_of
+from auditor.graph import graph_of, links
 from auditor.model.result import Status
 from auditor.model.snapshot import load
 
 ESTATES = Path(__file__).resolve().parent.parent / "samples" / "estates"
-BACKWARD = {
-    "within",
-    "enforces_uid",
-    "enforces_gid",
-    "enforces_group",
-    "owned_by_gid",
-    "runs_as_uid",
-    "runs_as_gid",
-    "runs_with_group",
-    "same_id",
-}
+BACKWARD = links.BACKWARD
+# Checks whose FAIL joins the resource to another one (a principal, a directory, an identity, a subnet,
+# a security group and the range it admits): its path has at least two nodes. Every other FAIL's path
+# is its resource's node (a setting of the resource itself), still a node of the graph.
 MUST_WALK = (
     "efs_cross_app_reach",
     "efs_root_squash_gap",
     "efs_access_point_nested_root",
     "efs_access_point_identity_collision",
+    "efs_access_point_no_user_identity",
+    "efs_access_point_root_identity",
+    "efs_access_point_root_directory",
+    "efs_access_point_world_writable",
+    "efs_mount_target_public_subnet",
+    "efs_mount_target_nfs_open",
+    "efs_policy_missing",
+    "efs_policy_anonymous_access",
+    "efs_policy_no_secure_transport",
+    "efs_policy_dangling_principal",
+    "efs_unencrypted_mount",
+    "efs_workload_runs_as_root",
+    "efs_workload_volume_unmountable",
 )
+SINGLE = ("efs_policy_cross_account", "efs_root_squash_gap")  # some of their FAILs rest on a probe principal
 
 
 def _broken_hops(g, path: list[str]) -> list[tuple[str, str]]:
@@ -52,8 +59,9 @@ def _paths(f) -> list[list[str]]:
     out = [f.path]
     for key in ("reached", "root_on"):
         out.extend(row["path"] for row in f.evidence.get(key, []) if isinstance(row, dict) and "path" in row)
-    if f.evidence.get("reach_path"):
-        out.append(f.evidence["reach_path"])
+    for key in ("reach_path", "collision_path"):
+        if f.evidence.get(key):
+            out.append(f.evidence[key])
     return out
 
 
@@ -63,20 +71,30 @@ def test_every_fail_path_is_a_walk_in_the_graph(name):
     g = graph_of(a)
     broken, walked = [], 0
     for check_id, check in sorted(CHECKS.items()):
-        for f in check.run(a) if check_id in MUST_WALK else ():
+        for f in check.run(a):
             if f.status is not Status.FAIL:
                 continue
+            assert f.path and f.path[0] in g, (check_id, f.resource_id, f.path)
             for path in _paths(f):
-                if check_id in MUST_WALK and f.resource_type != "AwsEfsFileSystem":  # a policy-wide finding
+                if check_id in MUST_WALK and not (
+                    check_id in SINGLE and f.resource_type == "AwsEfsFileSystem"
+                ):
                     assert len(path) >= 2, (check_id, f.resource_id, path)
-                if len(path) < 2:
-                    continue
                 assert all(n in g for n in path), (check_id, f.resource_id, [n for n in path if n not in g])
                 walked += 1
                 broken.extend((check_id, f.resource_id, hop) for hop in _broken_hops(g, path))
     assert broken == [], "\n".join(map(str, broken))
     if name != "wellconfigured":
         assert walked > 0
+
+
+def test_every_check_has_a_fail_in_some_sample_estate():
+    """So that the walk above covers every check's FAIL paths."""
+    failing = set()
+    for name in ("production", "hostile"):
+        a = Analysis(load(ESTATES / name / "snapshot.json"))
+        failing |= {cid for cid, c in CHECKS.items() if any(f.status is Status.FAIL for f in c.run(a))}
+    assert sorted(set(CHECKS) - failing) == []
 
 
 def test_the_walk_rejects_a_path_that_skips_a_hop():

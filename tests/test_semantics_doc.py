@@ -67,6 +67,7 @@ def test_each_rule_section_cites_aws_documentation():
         "lambda_sandbox_uid",
         "fargate_iam_principal_unknown",
         "nfs_max_groups",
+        "fs_policy_grant_ignores_boundary",
     ):
         assert f"`{parameter}`" in text  # every named assumption is explained where its rule is
 

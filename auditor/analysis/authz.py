@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor.analysis.index import Index
-from auditor.iam import Decision, Evaluation, PolicyError, Principal, RequestContext, authorize, parse_policy
+from auditor.iam import Answer, Decision, Evaluation, PolicyError, Principal, can, parse_policy
 from auditor.iam.evaluate import FS_POLICY
 from auditor.iam.queries import access_point_condition_values, glob_match, is_pattern, widen_variables
 from auditor.model.aws import AccessPoint, FileSystem, PolicyStatus
@@ -170,22 +170,24 @@ class Authz:
         if key in self._cache:
             return self._cache[key]
         principal, docs, boundary, missing = extra_identity or self.principal(principal_arn)
-        ctx = RequestContext(secure_transport=tls, access_point_arn=ap_arn)
+        past_boundary = self.params.fs_policy_grant_ignores_boundary
         policy = None
         if fs.policy_status is PolicyStatus.PRESENT:
             policy = self._fs_policies.get(fs.arn)
             if policy is None:
                 policy = self._fs_policies[fs.arn] = _parse_once(fs.policy or {}, FS_POLICY)
 
-        def decide(action: str) -> Evaluation:
-            return authorize(
-                action,
+        def decide(action: str) -> Answer:
+            return can(
                 principal,
-                ctx,
-                file_system_arn=fs.arn,
-                resource_policy=policy,
+                action,
+                fs,
+                ap_arn,
+                transport_secure=tls,
                 identity_policies=docs,
                 permissions_boundary=boundary,
+                file_system_policy=policy,
+                fs_grant_past_boundary=past_boundary,
             )
 
         g = self._cache[key] = Grant(decide, (), tuple(missing))

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 
 from auditor.analysis.access import Analysis
 from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
+from auditor.graph.links import path_in_graph
 from auditor.model.aws import AccessPoint, FileSystem
-from auditor.model.ids import mount_target_id
+from auditor.model.ids import dir_id, mount_target_id
 
 FS, AP, MT = "AwsEfsFileSystem", "AwsEfsAccessPoint", "AwsEfsMountTarget"
 
@@ -33,6 +34,7 @@ def encrypted_at_rest(a: Analysis) -> Iterator[Finding]:
                 FS,
                 _scope(fs),
                 "not encrypted at rest (cannot be changed: copy to a new encrypted file system)",
+                path_in_graph(a, fs.arn),
                 encrypted=False,
                 rule="§3.1",
             )
@@ -82,6 +84,7 @@ def backup_enabled(a: Analysis) -> Iterator[Finding]:
                 FS,
                 _scope(fs),
                 f"automatic backups {fs.backup_policy_status} and not protected by an AWS Backup plan",
+                path_in_graph(a, fs.arn),
                 **ev,
             )
 
@@ -114,9 +117,15 @@ def automatic_backups_enabled(a: Analysis) -> Iterator[Finding]:
                 FS,
                 _scope(fs),
                 f"automatic backups {status}",
+                path_in_graph(a, fs.arn),
                 backup_policy_status=status,
                 aws_backup_protected=fs.backup_protected,
             )
+
+
+def _exposes(a: Analysis, ap: AccessPoint) -> list[str]:
+    """Access point -> the directory it exposes."""
+    return path_in_graph(a, ap.arn, dir_id(ap.file_system_id, ap.path), kinds={"exposes"})
 
 
 def access_point_no_user_identity(a: Analysis) -> Iterator[Finding]:
@@ -130,6 +139,8 @@ def access_point_no_user_identity(a: Analysis) -> Iterator[Finding]:
                 AP,
                 _scope(ap),
                 "no PosixUser: clients keep their own uid and gid, root included (§1.4, edge 17)",
+                _exposes(a, ap),
+                root_directory=ap.path,
             )
         else:
             yield finding(
@@ -162,6 +173,12 @@ def access_point_root_identity(a: Analysis) -> Iterator[Finding]:
                 AP,
                 _scope(ap),
                 f"enforces {' and '.join(root)} 0 at {ap.path}",
+                path_in_graph(
+                    a,
+                    ap.arn,
+                    "posix://uid/0" if pu.uid == 0 else "posix://gid/0",
+                    kinds={"enforces_uid", "enforces_gid", "enforces_group"},
+                ),
                 posix_user=pu.model_dump(),
                 root_directory=ap.path,
                 rule="§1.3, §1.4, edge 16",
@@ -183,6 +200,7 @@ def access_point_root_directory(a: Analysis) -> Iterator[Finding]:
                 AP,
                 _scope(ap),
                 "root directory is / : the whole file system",
+                path_in_graph(a, ap.arn, dir_id(ap.file_system_id, "/"), kinds={"exposes"}),
                 root_directory="/",
             )
         else:
@@ -216,6 +234,7 @@ def access_point_world_writable(a: Analysis) -> Iterator[Finding]:
                 AP,
                 _scope(ap),
                 f"CreationInfo permissions {perms} are world-writable",
+                _exposes(a, ap),
                 creation_info=ci.model_dump(),
             )
         else:
@@ -238,7 +257,7 @@ def access_point_tagged(a: Analysis) -> Iterator[Finding]:
         elif ap.tags:
             yield finding(cid, PASS, ap.arn, AP, _scope(ap), f"{len(ap.tags)} tags", tag_keys=sorted(ap.tags))
         else:
-            yield finding(cid, FAIL, ap.arn, AP, _scope(ap), "no tags")
+            yield finding(cid, FAIL, ap.arn, AP, _scope(ap), "no tags", path_in_graph(a, ap.arn))
 
 
 def _mount_targets(a: Analysis):
@@ -265,7 +284,16 @@ def mount_target_public_subnet(a: Analysis) -> Iterator[Finding]:
             "note": "mount targets have no public IP; a public subnet is a hygiene signal, not internet exposure (edge 39)",
         }
         if sn.map_public_ip_on_launch or sn.routes_to_internet_gateway:
-            yield finding(cid, FAIL, rid, MT, _scope(fs), f"in public subnet {sn.subnet_id}", path, **ev)
+            yield finding(
+                cid,
+                FAIL,
+                rid,
+                MT,
+                _scope(fs),
+                f"in public subnet {sn.subnet_id}",
+                path_in_graph(a, rid, f"subnet:{sn.subnet_id}", kinds={"in_subnet"}),
+                **ev,
+            )
         elif sn.map_public_ip_on_launch is None or sn.routes_to_internet_gateway is None:
             yield finding(cid, NOT_ASSESSED, rid, MT, _scope(fs), "subnet only partly collected", path, **ev)
         else:
@@ -335,7 +363,7 @@ def mount_target_nfs_open(a: Analysis) -> Iterator[Finding]:
                             "broad_cidrs": wide,
                         }
                     )
-        path = [rid, fs.arn] + [f"sg:{g}" for g in mt.security_group_ids]
+        path = [rid, fs.arn]
         ev = {
             "admitted_cidrs": sorted(set(cidrs)),
             "admitted_security_groups": sorted(set(groups)),
@@ -352,7 +380,13 @@ def mount_target_nfs_open(a: Analysis) -> Iterator[Finding]:
                 MT,
                 _scope(fs),
                 f"TCP 2049 open to {open_rules[0]['broad_cidrs'][0]}",
-                path,
+                path_in_graph(
+                    a,
+                    rid,
+                    f"sg:{open_rules[0]['security_group']}",
+                    f"net:{open_rules[0]['broad_cidrs'][0]}",
+                    kinds={"protected_by", "admits"},
+                ),
                 rules=open_rules,
                 rule="§7, edge 39",
                 note="reachable from every peered, Transit Gateway, VPN and Direct Connect network the range "

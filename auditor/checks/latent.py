@@ -24,9 +24,12 @@ from collections.abc import Iterator
 
 from auditor.analysis.access import Analysis
 from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
+from auditor.graph import graph_of
 from auditor.graph.build import dir_chain
+from auditor.graph.links import walk
 from auditor.graph.reach import reach
 from auditor.model.aws import AccessPoint
+from auditor.model.ids import dir_id
 
 NESTED, COLLISION = "efs_access_point_nested_root", "efs_access_point_identity_collision"
 AP = "AwsEfsAccessPoint"
@@ -89,18 +92,27 @@ def _mounted_by(a: Analysis) -> dict[str, list]:
     return out
 
 
-def _reach_to(a: Analysis, ap: AccessPoint, mounts: list) -> tuple[list[str] | None, str]:
-    """A path by which someone reaches ``ap`` today: a workload mounting it (configured), a principal
-    that may mount it, or one that may mount its file system without an access point."""
+def _mounted_or_mountable(a: Analysis, ap: AccessPoint, mounts: list) -> tuple[list[str] | None, str]:
+    """A path by which someone reaches ``ap`` itself today: a workload mounting it (configured) or a
+    principal that may mount it (possible)."""
     for m in mounts:
         conn = a.connection(m)
         if conn.can("mount", a.params):
             return m.path + ([ap.arn] if ap.arn not in m.path else []), f"{m.workload.id} mounts it"
-    r = reach(a)
-    found = r.may_mount(ap)
+    found = reach(a).may_mount(ap)
     if found:
         node, path = found[0]
         return path, f"{node} may mount it"
+    return None, ""
+
+
+def _reach_to(a: Analysis, ap: AccessPoint, mounts: list) -> tuple[list[str] | None, str]:
+    """A path by which someone reaches ``ap`` today: a workload mounting it (configured), a principal
+    that may mount it, or one that may mount its file system without an access point."""
+    path, why = _mounted_or_mountable(a, ap, mounts)
+    if path is not None:
+        return path, why
+    r = reach(a)
     opened = r.open_to(ap.file_system_id)
     if opened:
         return [opened[0]] + dir_chain(
@@ -211,6 +223,7 @@ def identity_collision(a: Analysis) -> Iterator[Finding]:
     holders = _identity_holders(a)
     principals_of = _principals_by_app(a)
     r = reach(a)
+    memo: dict = {}
     for ap in a.snapshot.access_points:
         own = a.apps_by_ap.get(ap.access_point_id, set())
         ev = {"applications": sorted(own)}
@@ -281,16 +294,18 @@ def identity_collision(a: Analysis) -> Iterator[Finding]:
         mine = f"posix://{'uid' if first['identity'] == 'uid' else 'gid'}/{first['id']}"
         theirs = f"posix://{'uid' if first['matches'] == 'uid' else 'gid'}/{first['id']}"
         path = [ap.arn, mine] + ([theirs] if theirs != mine else []) + [other_ap.arn]
-        reach_path, why = _collision_reach(a, r, ap, other_ap, principals_of, own)
+        reach_path, via, why = _collision_reach(a, r, ap, other_ap, principals_of, own, mounted, memo)
         ev.update(
             collisions=found,
+            collision_path=path,
             mounted_by=sorted({m.workload.id for m in mounted.get(ap.arn, [])}),
             rule="§1.2, §1.4, §10, edges 19, 20",
         )
         what = f"{first['identity']} {first['id']} is {first['other_application']}'s {first['matches']}"
         if reach_path is not None:
-            ev.update(reachable_now=True, reach_path=reach_path, reach=why)
+            ev.update(reachable_now=True, reach_path=reach_path, reach_via=via, reach=why)
             msg = f"{what}; reachable now: {why}"
+            path = reach_path
         else:
             ev.update(reachable_now=False, not_reachable_because=why)
             msg = f"latent: {what}; not reachable now"
@@ -325,22 +340,77 @@ def _principals_by_app(a: Analysis) -> dict[str, set[str]]:
 
 
 def _collision_reach(
-    a: Analysis, r, ap: AccessPoint, other: AccessPoint, principals_of, own
-) -> tuple[list | None, str]:
-    """§10, edge 19: the shared identity matters once someone acting as it reaches the other tree: a mount
-    without an access point, or a principal of this application that may mount the other access point."""
-    opened = r.open_to(ap.file_system_id)
-    if opened:
-        return (
-            [opened[0]] + dir_chain(ap.file_system_id, "/", other.path),
-            f"{opened[0]} may mount {ap.file_system_id} without an access point and act as any uid",
-        )
+    a: Analysis, r, ap: AccessPoint, other: AccessPoint, principals_of, own, mounted, memo
+) -> tuple[list | None, dict | None, str]:
+    """§10, edges 19 and 20: the shared identity matters once someone reaches the other
+    application's tree: a mount without an access point (any uid), a principal of this application that
+    may mount the other access point, or an access point whose root directory is a common ancestor of
+    both applications' directories, mounted or mountable. The path is walked in the identity graph and
+    ends at the other application's directory (or access point); ``via`` names it by ids."""
+    g = graph_of(a)
+    fs_id = ap.file_system_id
+    theirs = dir_id(fs_id, other.path)
+    base = {"file_system": fs_id, "directory": other.path}
+    for node in r.open_to(fs_id)[:1]:
+        path = walk(g, node, dir_id(fs_id, "/"), theirs)
+        if path is not None:
+            via = {"kind": "mount_without_access_point", "principal": node, **base}
+            return path, via, f"{node} may mount {fs_id} without an access point and act as any uid"
     mine = set().union(*(principals_of.get(app, set()) for app in own)) if own else set()
-    found = r.may_mount(other, mine)
-    if found:
-        node, path = found[0]
-        return path, f"{node}, a principal of this application, may mount {other.access_point_id}"
-    return None, (
-        "no evaluated principal may mount the file system without an access point, and no principal of "
-        "this application may mount the other application's access point"
+    for node, hops in r.may_mount(other, mine)[:1]:
+        path = walk(g, *hops)
+        if path is not None:
+            via = {
+                "kind": "principal_mounts_other_access_point",
+                "principal": node,
+                "access_point": other.arn,
+                **base,
+            }
+            return path, via, f"{node}, a principal of this application, may mount {other.access_point_id}"
+    found = _ancestor_access_point(a, fs_id, _common_dir(ap.path, other.path), mounted, memo)
+    if found is not None:
+        anc, hops, who = found
+        path = walk(g, *hops, dir_id(fs_id, anc.path), theirs)
+        if path is not None:
+            via = {"kind": "common_ancestor_access_point", "access_point": anc.arn, "by": hops[0], **base}
+            return (
+                path,
+                via,
+                f"{who}: access point {anc.access_point_id} at {anc.path} holds both applications' directories",
+            )
+    return (
+        None,
+        None,
+        "no evaluated principal may mount the file system without an access point, no principal of this "
+        "application may mount the other application's access point, and no access point whose root "
+        "directory holds both applications' directories is mounted or mountable",
     )
+
+
+def _common_dir(p: str, q: str) -> str:
+    """The deepest directory holding both ``p`` and ``q``."""
+    same = []
+    for x, y in zip(p.strip("/").split("/"), q.strip("/").split("/")):
+        if x != y:
+            break
+        same.append(x)
+    return "/" + "/".join(same).strip("/")
+
+
+def _ancestor_access_point(a: Analysis, fs_id: str, directory: str, mounted, memo: dict):
+    """The first access point at ``directory`` or above it that is mounted or mountable, with the path to
+    it and who reaches it; remembered per (file system, directory), so each access point is looked at once."""
+    index = a.idx.paths_by_fs.get(fs_id)
+    cur = directory
+    while True:
+        key = (fs_id, cur)
+        if key not in memo:
+            memo[key] = None
+            for x in index.by_path.get(cur, []) if index is not None else []:
+                hops, who = _mounted_or_mountable(a, x, mounted.get(x.arn, []))
+                if hops is not None:
+                    memo[key] = (x, hops, who)
+                    break
+        if memo[key] is not None or cur == "/":
+            return memo[key]
+        cur = cur.rsplit("/", 1)[0] or "/"

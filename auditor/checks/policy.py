@@ -9,11 +9,13 @@ from collections.abc import Callable, Iterator
 from auditor.analysis.access import Analysis
 from auditor.analysis.authz import Grant
 from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, Status, finding
+from auditor.graph.links import path_in_graph
+from auditor.graph.reach import ANONYMOUS, class_node
 from auditor.iam import Principal
 from auditor.iam.queries import condition_keys, named_principals
 from auditor.model.arn import Arn
 from auditor.model.aws import FileSystem, PolicyStatus
-from auditor.model.ids import arn_partition
+from auditor.model.ids import arn_partition, dir_id
 
 RTYPE = "AwsEfsFileSystem"
 ENFORCED_KEYS = {
@@ -33,7 +35,7 @@ def _scope(fs: FileSystem) -> str:
     return f"aws:{fs.account_id}:{fs.region}"
 
 
-Verdict = tuple[Status, str, dict]  # status, message, evidence
+Verdict = tuple[Status, str, dict]  # status, message, evidence; evidence["path"]: the result's path
 
 
 def _per_file_system(cid: str, a: Analysis, judge: Callable[[FileSystem], Verdict]) -> Iterator[Finding]:
@@ -48,6 +50,7 @@ def _per_file_system(cid: str, a: Analysis, judge: Callable[[FileSystem], Verdic
             )
         else:
             status, message, evidence = judge(fs)
+        path = evidence.pop("path", None) if status is FAIL else None
         yield finding(
             check_id=cid,
             status=status,
@@ -55,34 +58,41 @@ def _per_file_system(cid: str, a: Analysis, judge: Callable[[FileSystem], Verdic
             resource_type=RTYPE,
             scope=_scope(fs),
             message=message,
+            path=path or path_in_graph(a, fs.arn),
             **evidence,
         )
 
 
-def _contexts(a: Analysis, fs: FileSystem, principal: str | None, probe=None) -> list[tuple[str, Grant]]:
+def _contexts(
+    a: Analysis, fs: FileSystem, principal: str | None, probe=None
+) -> list[tuple[str, Grant, tuple[str, ...]]]:
     """The connections a principal could attempt: without an access point (TLS and plaintext) and
-    through each class of access points."""
+    through each class of access points, each with the graph nodes its reach path goes through."""
     grant = a.authz.grant
+    root = (dir_id(fs.file_system_id, "/"),)
     out = [
-        ("no access point, TLS", grant(fs, principal, True, None, probe)),
-        ("no access point, plaintext", grant(fs, principal, False, None, probe)),
+        ("no access point, TLS", grant(fs, principal, True, None, probe), root),
+        ("no access point, plaintext", grant(fs, principal, False, None, probe), root),
     ]
     for cls in a.authz.ap_classes(fs, principal):
         n = cls.count()
         label = f"access point {cls.rep.access_point_id}" + (f" (and {n - 1} alike)" if n > 1 else "")
-        out.append((label, grant(fs, principal, True, cls.rep.arn, probe)))
+        via = tuple(dict.fromkeys((class_node(cls), cls.rep.arn)))
+        out.append((label, grant(fs, principal, True, cls.rep.arn, probe), via))
     return out
 
 
-def _mountable(a: Analysis, contexts) -> tuple[list[dict], list[str]]:
-    allowed, missing = [], []
-    for label, g in contexts:
+def _mountable(a: Analysis, contexts) -> tuple[list[dict], list[str], list[tuple[str, ...]]]:
+    """Connections allowed (evidence rows), why some could not be assessed, and the allowed ones' hops."""
+    allowed, missing, via = [], [], []
+    for label, g, hops in contexts:
         ok = g.can_mount(a.params)
         if ok:
             allowed.append({"connection": label, **g.evidence()})
+            via.append(hops)
         elif ok is None:
             missing.extend(g.missing)
-    return allowed, missing
+    return allowed, missing, via
 
 
 def policy_missing(a: Analysis) -> Iterator[Finding]:
@@ -91,7 +101,11 @@ def policy_missing(a: Analysis) -> Iterator[Finding]:
             return (
                 FAIL,
                 "no file system policy: the default policy gives every reachable client mount, write and root",
-                {"policy_status": "absent (PolicyNotFound)", "rule": "§2.2, edge 1"},
+                {
+                    "policy_status": "absent (PolicyNotFound)",
+                    "rule": "§2.2, edge 1",
+                    "path": path_in_graph(a, ANONYMOUS, dir_id(fs.file_system_id, "/"), fs.arn, alone=fs.arn),
+                },
             )
         return PASS, "a file system policy is set", {"policy_status": "present"}
 
@@ -100,12 +114,16 @@ def policy_missing(a: Analysis) -> Iterator[Finding]:
 
 def policy_anonymous_access(a: Analysis) -> Iterator[Finding]:
     def judge(fs: FileSystem) -> Verdict:
-        allowed, missing = _mountable(a, _contexts(a, fs, None))
+        allowed, missing, via = _mountable(a, _contexts(a, fs, None))
         if allowed:
             return (
                 FAIL,
                 f"anonymous clients can mount ({allowed[0]['connection']})",
-                {"anonymous_connections_allowed": allowed, "rule": "§2.3, edges 1, 2, 7"},
+                {
+                    "anonymous_connections_allowed": allowed,
+                    "rule": "§2.3, edges 1, 2, 7",
+                    "path": path_in_graph(a, ANONYMOUS, *via[0], fs.arn, alone=fs.arn),
+                },
             )
         if missing:
             return NOT_ASSESSED, "could not evaluate", {"reason": missing}
@@ -122,7 +140,11 @@ def policy_no_secure_transport(a: Analysis) -> Iterator[Finding]:
             return (
                 FAIL,
                 "plaintext (non-TLS) anonymous mounts are allowed",
-                {"plaintext_connection": g.evidence(), "rule": "§3.2, §2.7, edge 38"},
+                {
+                    "plaintext_connection": g.evidence(),
+                    "rule": "§3.2, §2.7, edge 38",
+                    "path": path_in_graph(a, ANONYMOUS, dir_id(fs.file_system_id, "/"), fs.arn, alone=fs.arn),
+                },
             )
         if ok is None:
             return NOT_ASSESSED, "could not evaluate", {"reason": list(g.missing)}
@@ -147,7 +169,7 @@ def policy_cross_account(a: Analysis) -> Iterator[Finding]:
             None,
             (),
         )
-        allowed, missing = _mountable(
+        allowed, missing, _ = _mountable(
             a, [c for c in _contexts(a, fs, f"probe:{FOREIGN_ACCOUNT}", probe) if "plaintext" not in c[0]]
         )
         named = sorted(
@@ -165,6 +187,7 @@ def policy_cross_account(a: Analysis) -> Iterator[Finding]:
                     "any_untrusted_account_can_mount": allowed,
                     "trusted_accounts": sorted(trusted),
                     "rule": "§2.5, §8, edge 40",
+                    "path": path_in_graph(a, named[0], fs.arn, alone=fs.arn) if named else None,
                 },
             )
         if missing:
@@ -205,7 +228,11 @@ def policy_dangling_principal(a: Analysis) -> Iterator[Finding]:
             return (
                 FAIL,
                 f"the policy names {dangling[0]}, the unique id of a deleted principal",
-                {"dangling_principals": dangling, "rule": "§2.5, edge 13"},
+                {
+                    "dangling_principals": dangling,
+                    "rule": "§2.5, edge 13",
+                    "path": path_in_graph(a, dangling[0], fs.arn, alone=fs.arn),
+                },
             )
         return PASS, "no dangling principals", {}
 

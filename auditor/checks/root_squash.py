@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from auditor.analysis.access import Analysis
 from auditor.analysis.mounts import Mount, csi_file_systems
 from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
-from auditor.graph.build import csi_controller, csi_node, dir_chain
-from auditor.graph.links import mount_ref
+from auditor.graph.build import csi_controller, csi_node
+from auditor.graph.links import mount_path, mount_ref, path_in_graph
 from auditor.graph.reach import principal_node, reach, root_capable
 from auditor.iam import Principal
 from auditor.model.arn import Arn
@@ -82,6 +82,7 @@ def _file_systems(a: Analysis) -> Iterator[Finding]:
                 "AwsEfsFileSystem",
                 _scope(fs),
                 "any principal of the account that holds ClientMount also gets ClientRootAccess from this policy",
+                path_in_graph(a, fs.arn),
                 principal_with_client_mount=member.evidence(),
                 rule="§2.7, edge 5",
             )
@@ -163,7 +164,7 @@ def _workloads(a: Analysis) -> Iterator[Finding]:
                 ref.resource_type,
                 ref.scope,
                 f"acts as root on {m.fs_id} via {via}: ClientRootAccess is granted",
-                _to_file_system(m),
+                mount_path(a, m),
                 rule="§1.3, §1.4, §2.5, edges 3, 16",
                 principals=[p or "anonymous" for p in a.connection(m).principals],
                 access_point=m.ap_id,
@@ -197,16 +198,6 @@ def _workloads(a: Analysis) -> Iterator[Finding]:
             )
 
 
-def _to_file_system(m: Mount) -> list[str]:
-    """Workload -> volume declarations -> access point -> file system, or -> the directory a mount
-    without an access point names -> its parents -> the file system."""
-    fs_node = m.fs.arn if m.fs else m.fs_id or ""
-    if m.ap is not None:
-        return m.path + ([m.ap.arn] if m.ap.arn not in m.path else []) + [fs_node]
-    up = list(reversed(dir_chain(m.fs_id or "", "/", m.base_path)))
-    return m.path + up + [fs_node]
-
-
 def _root_contexts(a: Analysis, principal: str | None, fs: FileSystem) -> tuple[list[dict], list[str]]:
     """Connections through which ``principal`` gets root on ``fs``: no access point (client uid 0),
     an access point without PosixUser, or one enforcing uid/gid 0. Each found one carries its graph
@@ -227,10 +218,10 @@ def _root_contexts(a: Analysis, principal: str | None, fs: FileSystem) -> tuple[
             rows = reach(a)
             rows.possible(principal, fs)  # adds the may_mount edges the path walks
             if cls is None:
-                path = [node, dir_id(fs.file_system_id, "/"), fs.arn]
+                via = [dir_id(fs.file_system_id, "/")]
             else:
-                cnode = rows.include(cls, ap)
-                path = [node, cnode] + ([ap.arn] if cnode != ap.arn else []) + [fs.arn]
+                via = list(dict.fromkeys([rows.include(cls, ap), ap.arn]))
+            path = path_in_graph(a, node, *via, fs.arn)
             found.append(
                 {
                     "file_system": fs.file_system_id,

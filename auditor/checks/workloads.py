@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from auditor.analysis.access import Analysis
 from auditor.analysis.mounts import Mount, WorkloadRef
 from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
+from auditor.graph.links import mount_path
 
 
 def _volume(m: Mount) -> dict:
@@ -35,7 +36,7 @@ def unencrypted_mount(a: Analysis) -> Iterator[Finding]:
                 FAIL,
                 ref,
                 f"volume {plain[0].volume} mounts {plain[0].fs_id} without TLS ({plain[0].tls_reason})",
-                plain[0].path + [_fs_node(plain[0])],
+                mount_path(a, plain[0]),
                 volumes=vols,
                 rule="§3.2, §11",
             )
@@ -131,7 +132,7 @@ def workload_runs_as_root(a: Analysis) -> Iterator[Finding]:
                 FAIL,
                 ref,
                 f"container {container} runs as {what} on {m.fs_id} without an enforced identity",
-                m.path + [_fs_node(m)],
+                mount_path(a, m),
                 mounts=rows,
                 gid0_is_root=gid0,
                 rule="§1.3, §4.2, §6.6, edges 25, 26",
@@ -208,7 +209,7 @@ def workload_volume_unmountable(a: Analysis) -> Iterator[Finding]:
                 FAIL,
                 ref,
                 f"volume {m.volume} cannot mount {m.fs_id}: {row['why']}",
-                m.path + [_fs_node(m)],
+                mount_path(a, m),
                 volumes=rows,
                 rule="§0 layer 4, §4.1, §5, §6.5, edges 23, 24",
             )
@@ -244,7 +245,3 @@ def _mountable(a: Analysis, m: Mount) -> tuple[dict, bool | None, list[str]]:
         who = ", ".join(row["principal"])
         row.update(cause="authorization", why=f"ClientMount is denied to {who} ({m.principal_note})")
     return row, ok, []
-
-
-def _fs_node(m: Mount) -> str:
-    return m.fs.arn if m.fs else f"efs:{m.fs_id}"

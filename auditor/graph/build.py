@@ -367,7 +367,73 @@ def same_ids(g: nx.MultiDiGraph, a: Analysis) -> None:
                 )
 
 
-BUILDERS = (file_systems, roles, access_points, mounts, kubernetes, grants, principals, same_ids, untyped)
+def network(g: nx.MultiDiGraph, a: Analysis) -> None:
+    """Mount target -> subnet (``in_subnet``), and security group -> the sources its ingress rules admit
+    (``admits``: ``net:CIDR``, ``sg:ID``, ``pl:ID``), each with the snapshot field it came from (§7)."""
+    for fs in a.snapshot.file_systems:
+        for mt in fs.mount_targets or []:
+            if not mt.subnet_id:
+                continue
+            node = f"subnet:{mt.subnet_id}"
+            sn = a.idx.subnet.get((fs.account_id, mt.subnet_id))
+            g.add_node(
+                node,
+                kind="subnet",
+                id=mt.subnet_id,
+                collected=sn is not None,
+                map_public_ip_on_launch=sn.map_public_ip_on_launch if sn else None,
+                routes_to_internet_gateway=sn.routes_to_internet_gateway if sn else None,
+                field="DescribeSubnets, DescribeRouteTables",
+            )
+            edge(g, mount_target_id(fs.arn, mt.mount_target_id), node, kind="in_subnet", field="SubnetId")
+    for sg in a.snapshot.security_groups:
+        node = f"sg:{sg.group_id}"
+        g.add_node(node, kind="security_group", id=sg.group_id, collected=sg.ingress is not None)
+        for rule in sg.ingress or []:
+            ports = {"protocol": rule.protocol, "from_port": rule.from_port, "to_port": rule.to_port}
+            for src in (
+                [f"net:{c}" for c in rule.cidrs]
+                + [f"sg:{x}" for x in rule.source_groups]
+                + [f"pl:{x}" for x in rule.prefix_lists]
+            ):
+                edge(g, node, src, kind="admits", field="IpPermissions", **ports)
+
+
+def file_system_facts(g: nx.MultiDiGraph, a: Analysis) -> None:
+    """The file system's own settings on its node, each named by the snapshot field it came from; and
+    principal -> file system ``named_in_policy`` edges for the AWS principals its policy names."""
+    from auditor.iam.queries import named_principals
+
+    for fs in a.snapshot.file_systems:
+        g.nodes[fs.arn].update(
+            encrypted=fs.encrypted,
+            kms_key_id=fs.kms_key_id,
+            backup_policy_status=fs.backup_policy_status,
+            backup_protected=fs.backup_protected,
+            fields="Encrypted, KmsKeyId, BackupPolicy.Status, AWS Backup protected resources",
+        )
+        if fs.policy is None:
+            continue
+        for effect in ("Allow", "Deny"):
+            for p in sorted(named_principals(fs.policy, effect) - {"*"}):
+                if p not in g:
+                    g.add_node(p, kind="policy_principal", principal=True, collected=False)
+                edge(g, p, fs.arn, kind="named_in_policy", effect=effect, field="FileSystemPolicy Principal")
+
+
+BUILDERS = (
+    file_systems,
+    roles,
+    access_points,
+    mounts,
+    kubernetes,
+    grants,
+    network,
+    file_system_facts,
+    principals,
+    same_ids,
+    untyped,
+)
 
 
 def build(a: Analysis) -> nx.MultiDiGraph:

@@ -1,6 +1,7 @@
 """EFS IAM evaluator: ALLOW / DENY / UNKNOWN for elasticfilesystem:ClientMount, ClientWrite and
 ClientRootAccess (semantics §2). Pure: no I/O, nothing done at import time."""
 
+from auditor.iam.can import Answer, can
 from auditor.iam.conditions import OPERATORS, evaluate_condition, evaluate_conditions
 from auditor.iam.evaluate import Decision, Evaluation, RequestContext, authorize
 from auditor.iam.logic import Tri, and_, not_, or_
@@ -9,6 +10,7 @@ from auditor.iam.principals import Principal
 
 __all__ = [
     "OPERATORS",
+    "Answer",
     "Decision",
     "Evaluation",
     "Policy",
@@ -20,6 +22,7 @@ __all__ = [
     "action_matches",
     "and_",
     "authorize",
+    "can",
     "evaluate_condition",
     "evaluate_conditions",
     "not_",

@@ -67,9 +67,12 @@ def authorize(
     resource_policy: dict | None,
     identity_policies: Sequence[tuple[str, dict]] | None,
     permissions_boundary: tuple[str, dict | None] | None = None,
+    fs_grant_past_boundary: bool = True,
 ) -> Evaluation:
     """Decide one Client* action for one connection (§2.5). ``resource_policy`` None = the default policy;
     ``identity_policies`` None = they could not be read; a boundary document None = unreadable.
+    ``fs_grant_past_boundary``: whether a same-account file system policy grant counts past the role's
+    permissions boundary (UNVERIFIED; conservative True, Params.fs_policy_grant_ignores_boundary).
     Raises PolicyError for a malformed document."""
     act = full_action(action)
     request = efs_request_values(
@@ -126,15 +129,20 @@ def authorize(
     fs_account, account = _account_of(file_system_arn), principal.account
     same_acct = UNKNOWN if account is None or not fs_account else TRUE if account == fs_account else FALSE
     outcomes = []
+    res_grant = res.allow
     if same_acct is not FALSE:  # same account: either side suffices (§2.5)
         if bounded is not TRUE and res.allow is not FALSE:
-            res.notes.append(
-                "IAM limits a file system policy grant to a role ARN by the permissions boundary; "
-                "whether EFS does is UNVERIFIED, the grant is counted (§2.5)"
-            )
+            if fs_grant_past_boundary:
+                res.notes.append(
+                    "IAM limits a file system policy grant to a role ARN by the permissions boundary; "
+                    "whether EFS does is UNVERIFIED, the grant is counted (§2.5, "
+                    "setting fs_policy_grant_ignores_boundary)"
+                )
+            else:
+                res_grant = and_(res.allow, bounded)
         outcomes.append(
             _decide(
-                or_(res.allow, id_allow),
+                or_(res_grant, id_allow),
                 denied,
                 sides,
                 act,
