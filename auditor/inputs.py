@@ -19,7 +19,9 @@ from __future__ import annotations
 import json
 import os
 import stat
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -189,6 +191,7 @@ def check_depth(value, label: str, limit: int = MAX_DEPTH) -> None:
     seen: dict[int, int] = {}  # a node shared through YAML aliases is walked again only when met deeper
     while stack:
         node, depth = stack.pop()
+        children: Iterable[Any]
         if isinstance(node, dict):
             children = node.values()
         elif isinstance(node, list):
@@ -237,7 +240,7 @@ def expanded_size(value, limit: int = MAX_YAML_VALUES) -> int:
 def yaml_documents(text: str, label: str, loader=yaml.SafeLoader) -> list:
     """Every document of a YAML stream (None for empty ones), read with the safe loader, nesting and
     alias expansion bounded."""
-    docs = []
+    docs: list[Any] = []
     instance = None
     try:
         instance = loader(text)

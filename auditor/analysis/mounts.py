@@ -175,7 +175,7 @@ def ecs_mounts(
 
 
 def _docker_nfs(opts: dict | None) -> bool:
-    return bool(opts) and opts.get("type", "").startswith("nfs")
+    return opts is not None and opts.get("type", "").startswith("nfs")
 
 
 def _fs_in(opts: dict | None, idx: Index) -> str | None:
@@ -302,8 +302,10 @@ def k8s_mounts(
             out.append(
                 _csi_mount(ref, vol.name, path, pv, idx, ids, csi_principals, fargate, params, version)
             )
-        elif (pv is not None and pv.nfs is not None) or vol.nfs is not None:
+        else:
             nfs = pv.nfs if pv is not None and pv.nfs is not None else vol.nfs
+            if nfs is None:
+                continue
             m = _nfs_mount(ref, vol.name, path, nfs, idx, ids)
             if m is not None:
                 out.append(m)
@@ -350,9 +352,11 @@ def _csi_mount(
     params,
     driver_version=None,
 ) -> Mount:
+    csi = pv.csi
+    assert csi is not None  # the caller passes EFS CSI volumes only
     flags = mount_option_flags(pv.mount_options)
     try:
-        handle = parse_volume_handle(pv.csi.volume_handle or "")
+        handle = parse_volume_handle(csi.volume_handle or "")
     except VolumeHandleError as exc:
         return _unresolved(ref, name, path, ids, f"PV {pv.name}: {exc}")
     opt_ap = mount_option_access_point(pv.mount_options)
@@ -363,7 +367,7 @@ def _csi_mount(
             f"access point {opt_ap} in mountOptions conflicts with {handle.access_point_id} in the volumeHandle (§6.3)"
         )
     ap = idx.access_point(ap_id)
-    tls, why = ident.csi_tls(pv.csi.volume_attributes, flags, ap_id is not None, driver_version)
+    tls, why = ident.csi_tls(csi.volume_attributes, flags, ap_id is not None, driver_version)
     if not tls and "iam" in flags:
         invalid.append("iam requires tls (§6.3)")
     if not tls and ap_id:
@@ -403,7 +407,7 @@ def _csi_mount(
         principals,
         note,
         identities,
-        pv.csi.read_only,
+        csi.read_only,
         invalid,
     )
     if ap_id and ap is None:
@@ -477,6 +481,7 @@ def csi_file_systems(cluster: K8sCluster) -> set[str]:
         if pv.csi and pv.csi.driver == EFS_CSI_DRIVER and pv.csi.volume_handle:
             fs_ids.add(pv.csi.volume_handle.removeprefix("efs:").split(":")[0])
     for sc in cluster.storage_classes or []:
-        if sc.provisioner == EFS_CSI_DRIVER and (sc.parameters or {}).get("fileSystemId"):
-            fs_ids.add(sc.parameters["fileSystemId"])
+        fs_id = (sc.parameters or {}).get("fileSystemId")
+        if sc.provisioner == EFS_CSI_DRIVER and fs_id:
+            fs_ids.add(fs_id)
     return fs_ids

@@ -20,6 +20,7 @@ from auditor.graph.build import csi_node, dir_chain
 from auditor.graph.links import mount_ref
 from auditor.graph.reach import class_node, principal_node, reach
 from auditor.graph.reach import reach as reach_of
+from auditor.model.aws import FileSystem
 from auditor.model.ids import dir_id, k8s_id
 from auditor.model.k8s import EFS_CSI_DRIVER
 
@@ -42,11 +43,11 @@ def _workloads(a: Analysis) -> Iterator[Finding]:
             if m.fs is None:
                 unknown.extend(m.unresolved or [f"file system {m.fs_id} is not in the snapshot"])
                 continue
-            _configured(a, m, reached, unknown)
+            _configured(a, m, m.fs, reached, unknown)
             if (
                 m.workload.platform != "k8s"
             ):  # a pod cannot choose its mount: its volumes are its reach (§6.5, §6.7)
-                _possible(a, m, reached, unknown)
+                _possible(a, m, m.fs, reached, unknown)
             _identity(a, m, ids, reached)
             reached.extend(shared_sc.get((m.workload.id, m.volume), []))
         ev = {
@@ -150,7 +151,7 @@ def _whole_fs(
         reached.append(row)
 
 
-def _configured(a: Analysis, m: Mount, reached: list[dict], unknown: list[str]) -> None:
+def _configured(a: Analysis, m: Mount, fs: FileSystem, reached: list[dict], unknown: list[str]) -> None:
     conn = a.connection(m)
     ok = conn.can("mount", a.params)
     if ok is None:
@@ -162,9 +163,10 @@ def _configured(a: Analysis, m: Mount, reached: list[dict], unknown: list[str]) 
     if m.ap is None and m.base_path == "/":
         _whole_fs(a, m, "mounts the file-system root without an access point", "configured", reached)
         return
-    paths = a.idx.paths_by_fs[m.fs_id].within(m.base_path) if m.fs_id in a.idx.paths_by_fs else []
+    fs_id = fs.file_system_id
+    paths = a.idx.paths_by_fs[fs_id].within(m.base_path) if fs_id in a.idx.paths_by_fs else []
     for path in paths:
-        for other in sorted(a.apps_at(m.fs_id, path) - {own}):
+        for other in sorted(a.apps_at(fs_id, path) - {own}):
             how = (
                 "shares the access point root"
                 if path == m.base_path
@@ -173,16 +175,16 @@ def _configured(a: Analysis, m: Mount, reached: list[dict], unknown: list[str]) 
             reached.append(_entry(m, other, path, how, "configured", rule="edge 18"))
 
 
-def _possible(a: Analysis, m: Mount, reached: list[dict], unknown: list[str]) -> None:
+def _possible(a: Analysis, m: Mount, fs: FileSystem, reached: list[dict], unknown: list[str]) -> None:
     principals: list[str | None] = list(dict.fromkeys(list(m.principal_arns if m.iam else ()) + [None]))
     for p in principals:
         who = p or "anonymous client"
-        reach = a.possible_reach(p, m.fs)
+        reach = a.possible_reach(p, fs)
         ok = reach.without_access_point.can_mount(a.params)
         if ok is None:
             unknown.extend(reach.without_access_point.missing)
         elif ok:
-            reach_of(a).possible(p, m.fs)  # the may_mount edge the path walks
+            reach_of(a).possible(p, fs)  # the may_mount edge the path walks
             _whole_fs(
                 a,
                 m,
@@ -204,7 +206,7 @@ def _possible(a: Analysis, m: Mount, reached: list[dict], unknown: list[str]) ->
             total, examples = a.other_apps(cls, m.workload.app)
             if total:
                 r = reach_of(a)
-                r.possible(p, m.fs)  # the may_mount edge the path walks
+                r.possible(p, fs)  # the may_mount edge the path walks
                 ap = r.app_member(cls, examples[0]) or cls.rep
                 row = _entry(
                     m,
@@ -303,8 +305,8 @@ def _storage_class_sharing(a: Analysis) -> dict[tuple[str, str], list[dict]]:
     by_claim: dict[tuple[str, str, str], list[Mount]] = defaultdict(list)
     for m in a.mounts:
         if m.workload.platform == "k8s" and len(m.path) > 1 and "/PersistentVolumeClaim/" in m.path[1]:
-            cluster, ns, _, name = m.path[1].removeprefix("k8s://").split("/", 3)
-            by_claim[(cluster, ns, name)].append(m)
+            cluster_name, ns, _, name = m.path[1].removeprefix("k8s://").split("/", 3)
+            by_claim[(cluster_name, ns, name)].append(m)
     for cluster in a.snapshot.clusters:
         scs = {s.name: s for s in cluster.storage_classes or [] if s.provisioner == EFS_CSI_DRIVER}
         groups: dict[tuple[str, str], list] = defaultdict(list)
@@ -384,7 +386,8 @@ def _csi_drivers(a: Analysis) -> Iterator[Finding]:
                 CID, NOT_ASSESSED, rid, "KubernetesEfsCsiDriver", scope, note, [rid], reason=[note], **ev
             )
             continue
-        reached, unknown = [], []
+        reached: list[dict] = []
+        unknown: list[str] = []
         for p in principals:
             for fs_id in sorted(csi_file_systems(cluster)):
                 fs = a.idx.fs_by_id.get(fs_id)

@@ -141,8 +141,8 @@ class Resolver:
                 if not by_evidence:
                     self._memo[key] = found  # a resource's facts are the same for every check
             ids.update(found)
-        key = tuple(sorted(ids))
-        return self._tuples.setdefault(key, key)
+        ordered = tuple(sorted(ids))
+        return self._tuples.setdefault(ordered, ordered)
 
     # --- what a finding is about ----------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from typing import Any
 
 from auditor.analysis.access import Analysis
 from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
@@ -124,7 +125,7 @@ def nested_root(a: Analysis) -> Iterator[Finding]:
         own = a.apps_by_ap.get(ap.access_point_id, set())
         inside = subtree.get((ap.file_system_id, ap.path), [])
         others = [x for x in inside if x not in own]
-        ev = {"applications": sorted(own), "root_directory": ap.path}
+        ev: dict[str, Any] = {"applications": sorted(own), "root_directory": ap.path}
         if not own and len(others) == 1:
             # an access point of no known application spans applications only when it holds two
             yield finding(
@@ -213,7 +214,7 @@ def identity_collision(a: Analysis) -> Iterator[Finding]:
     r = reach(a)
     for ap in a.snapshot.access_points:
         own = a.apps_by_ap.get(ap.access_point_id, set())
-        ev = {"applications": sorted(own)}
+        ev: dict[str, Any] = {"applications": sorted(own)}
         pu = ap.posix_user
         if pu is None:
             yield _pass(
@@ -250,7 +251,7 @@ def identity_collision(a: Analysis) -> Iterator[Finding]:
                     a, COLLISION, ap, cache, f"uid {pu.uid} and gid {pu.gid} are no application's", **ev
                 )
             continue
-        found = []
+        found: list[dict[str, Any]] = []
         for mine, n, theirs in [("uid", pu.uid, "uid"), ("gid", pu.gid, "gid")] + [
             ("secondary gid", g, kind) for g in pu.secondary_gids for kind in ("uid", "gid", "owner gid")
         ]:

@@ -9,15 +9,17 @@ anonymous clients or to any principal holding ClientMount, §2.2, §2.7, edges 1
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from auditor.analysis.access import Analysis
+from auditor.analysis.authz import APClass, Grant
 from auditor.analysis.mounts import Mount, csi_file_systems
 from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
 from auditor.graph.build import csi_controller, csi_node, dir_chain
 from auditor.graph.links import mount_ref
 from auditor.graph.reach import principal_node, reach, root_capable
 from auditor.iam import Principal
-from auditor.model.aws import FileSystem, PolicyStatus
+from auditor.model.aws import AccessPoint, FileSystem, PolicyStatus
 from auditor.model.ids import dir_id
 
 CID = "efs_root_squash_gap"
@@ -114,7 +116,7 @@ def _workloads(a: Analysis) -> Iterator[Finding]:
             mount_ok = conn.can("mount", a.params)
             root_ok = conn.can("root", a.params) if rooty and mount_ok is not False else None
             actions = ("ClientMount", "ClientRootAccess") if rooty else ("ClientMount",)
-            row = {
+            row: dict[str, Any] = {
                 "volume": m.volume,
                 "file_system": m.fs_id,
                 "access_point": m.ap_id,
@@ -143,7 +145,7 @@ def _workloads(a: Analysis) -> Iterator[Finding]:
                     f"root is squashed to uid {a.params.squash_uid} (target UNVERIFIED, setting squash_uid); "
                     "a root client can still switch to any other uid (edge 4)"
                 )
-        ev = {"application": ref.app, "mounts": rows}
+        ev: dict[str, Any] = {"application": ref.app, "mounts": rows}
         if ref.source:
             ev["source_file"], ev["source_line"] = ref.source
         if roots:
@@ -210,20 +212,23 @@ def _root_contexts(a: Analysis, principal: str | None, fs: FileSystem) -> tuple[
     path from the principal to the file system."""
     pr = a.possible_reach(principal, fs)
     p = a.params
-    found, missing = [], []
+    found: list[dict] = []
+    missing: list[str] = []
     node = principal_node(principal)
-    candidates = [("no access point", pr.without_access_point, None, None)]
-    for cls, g in pr.through:
-        rootish = a.class_root_aps(cls)
+    candidates: list[tuple[str, Grant, APClass | None, AccessPoint | None]] = [
+        ("no access point", pr.without_access_point, None, None)
+    ]
+    for group, grant in pr.through:
+        rootish = a.class_root_aps(group)
         if rootish:
-            candidates.append((f"access point {rootish[0].access_point_id}", g, cls, rootish[0]))
+            candidates.append((f"access point {rootish[0].access_point_id}", grant, group, rootish[0]))
     for label, g, cls, ap in candidates:
         m = g.can_mount(p)
         r = g.can_root(p) if m is not False else False
         if m and r:
             rows = reach(a)
             rows.possible(principal, fs)  # adds the may_mount edges the path walks
-            if cls is None:
+            if cls is None or ap is None:
                 path = [node, dir_id(fs.file_system_id, "/"), fs.arn]
             else:
                 cnode = rows.include(cls, ap)
@@ -250,11 +255,11 @@ def _roles(a: Analysis) -> Iterator[Finding]:
                 candidates.setdefault(p, set()).add(m.fs.arn)
             carried.setdefault(p, []).append(m)
     unreadable: dict[str, list[str]] = {}  # a policy not read may grant root anywhere: never a PASS
-    for role in a.snapshot.roles:
-        docs, not_read = a.idx.identity_policies(role)
+    for known in a.snapshot.roles:
+        docs, not_read = a.idx.identity_policies(known)
         if docs is None:
-            unreadable[role.arn] = not_read
-            candidates.setdefault(role.arn, set())
+            unreadable[known.arn] = not_read
+            candidates.setdefault(known.arn, set())
     for arn, fs in root_capable(a):
         candidates.setdefault(arn, set()).add(fs.arn)
     for principal in sorted(candidates):
@@ -265,11 +270,12 @@ def _roles(a: Analysis) -> Iterator[Finding]:
             if role
             else f"aws:{principal.split(':')[4] if principal.count(':') >= 5 else 'unknown'}:global"
         )
-        found, missing = [], []
+        found: list[dict] = []
+        missing: list[str] = []
         for fs_arn in sorted(candidates[principal]):
-            f, m = _root_contexts(a, principal, a.idx.fs_by_arn[fs_arn])
+            f, miss = _root_contexts(a, principal, a.idx.fs_by_arn[fs_arn])
             found.extend(f)
-            missing.extend(m)
+            missing.extend(miss)
         if found:
             mounts = carried.get(principal, [])
             yield finding(
@@ -348,7 +354,8 @@ def _csi_result(a, cluster, rid, principals, note, fs_ids, why, carried) -> Find
     scope = f"k8s:{cluster}"
     if not principals:
         return finding(CID, NOT_ASSESSED, rid, "KubernetesEfsCsiDriver", scope, note, reason=[note])
-    found, missing = [], []
+    found: list[dict] = []
+    missing: list[str] = []
     for p in principals:
         for fs_id in sorted(fs_ids):
             fs = a.idx.fs_by_id.get(fs_id)

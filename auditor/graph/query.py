@@ -117,7 +117,7 @@ def configured(a: Analysis, m: Mount) -> list[Reach]:
     target = dir_id(m.fs_id or "", m.base_path)
     hops = list(m.path) + tail + [target]  # edges uses, through_access_point, exposes|subpath|direct_mount
     enforced = _enforced(m.ap)
-    if enforced:
+    if enforced and m.ap is not None:
         identity, may_root = enforced, _ap_is_root(m.ap, p.gid0_is_root)
     else:
         parts = sorted({f"uid={i.evidence()['uid']} gid={i.evidence()['gid']}" for _, i in m.identities})
