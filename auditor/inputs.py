@@ -206,11 +206,6 @@ def check_depth(value, label: str, limit: int = MAX_DEPTH) -> None:
         stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
 
 
-def load_json(path: str | Path, what: str, label: str | None = None):
-    label = label or str(path)
-    return json_loads(read_text(path, what, label=label), label)
-
-
 # --- YAML ------------------------------------------------------------------------------------------
 
 
@@ -268,12 +263,3 @@ def yaml_documents(text: str, label: str, loader=yaml.SafeLoader) -> list:
         if instance is not None:
             instance.dispose()
     return docs
-
-
-def load_yaml(path: str | Path, what: str, label: str | None = None):
-    """The single document of a YAML file (None when empty)."""
-    label = label or str(path)
-    docs = yaml_documents(read_text(path, what, yaml_input=True, label=label, bom=True), label)
-    if len(docs) > 1:
-        raise InputError(f"{label}: expected one YAML document, found {len(docs)}")
-    return docs[0] if docs else None

@@ -22,7 +22,6 @@ from auditor.iam import Decision, Evaluation, PolicyError, Principal, RequestCon
 from auditor.iam.evaluate import FS_POLICY
 from auditor.iam.queries import access_point_condition_values, glob_match, is_pattern, widen_variables
 from auditor.model.aws import AccessPoint, FileSystem, PolicyStatus
-from auditor.model.ids import account_of
 from auditor.params import Params
 
 ACTIONS = ("ClientMount", "ClientWrite", "ClientRootAccess")
@@ -267,7 +266,3 @@ def _parse_once(document: dict, label: str):
         return parse_policy(document, label)
     except PolicyError:
         return document
-
-
-def same_account(principal_arn: str | None, fs: FileSystem) -> bool:
-    return principal_arn is not None and account_of(principal_arn) == fs.account_id

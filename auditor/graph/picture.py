@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from auditor.analysis.access import Analysis
 from auditor.model.ids import dir_id
 
-COLUMNS = ("principals", "workloads", "access points", "directories")
 CAP = 12  # nodes per column and file system; the rest become one "+N more" node
 NO_AP = "no-access-point"
 HIGHLIGHT_CHECKS = {"efs_cross_app_reach": "cross", "efs_root_squash_gap": "root"}

@@ -89,9 +89,6 @@ class Reach:
     def of(self, subject: str) -> list[Reached]:
         return self.by_subject.get(subject, [])
 
-    def subjects(self) -> list[str]:
-        return sorted(self.by_subject)
-
     # --- configured: a workload's volumes --------------------------------------------------------------
 
     def configured(self) -> None:

@@ -63,18 +63,6 @@ def ap_id_of(arn: str) -> str | None:
     return None
 
 
-def role_arn_of_session(arn: str) -> str:
-    """``arn:aws:sts::1:assumed-role/R/S`` -> ``arn:aws:iam::1:role/R``; other ARNs unchanged.
-
-    Role paths are not part of a session ARN; callers match roles by name within the account.
-    """
-    parsed = parse_arn(arn)
-    if parsed and parsed.service == "sts" and parsed.resource.startswith("assumed-role/"):
-        role = parsed.resource.split("/")[1]
-        return f"arn:{parsed.partition}:iam::{parsed.account}:role/{role}"
-    return arn
-
-
 def role_name_of(arn: str) -> str | None:
     parsed = parse_arn(arn)
     if parsed and parsed.service == "iam" and parsed.resource.startswith("role/"):
@@ -126,12 +114,6 @@ def clean_path(path: str) -> str:
     """Normalise a directory path to an absolute, clean form (``/`` for the root)."""
     cleaned = posixpath.normpath("/" + path.strip())
     return "/" + cleaned.lstrip("/") if cleaned != "/" else "/"
-
-
-def join_path(base: str, sub: str | None) -> str:
-    if not sub or clean_path(sub) == "/":
-        return clean_path(base)
-    return clean_path(clean_path(base) + "/" + clean_path(sub))
 
 
 def is_within(path: str, ancestor: str) -> bool:

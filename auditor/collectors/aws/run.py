@@ -171,7 +171,7 @@ def _open_account(run: _Run, base, target: RoleTarget | None) -> Account | None:
         params = {"RoleArn": target.arn, "RoleSessionName": target.session_name}
         if target.external_id:
             params["ExternalId"] = target.external_id
-        try:  # the one call outside OPERATIONS: granted by the target role's trust policy (operations.ASSUME_ROLE)
+        try:  # the one call outside OPERATIONS: granted by the target role's trust policy (see operations.py)
             sts = bounds.client(base, "sts", home, run.limits, deadline)
             answer = Api(sts, "sts", deadline=deadline)._checked(
                 "AssumeRole", lambda: sts.assume_role(**params)
