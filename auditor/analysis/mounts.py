@@ -26,7 +26,7 @@ from auditor.model.k8s import EFS_CSI_DRIVER, K8sCluster, NfsSource, PersistentV
 from auditor.params import Params
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class WorkloadRef:
     id: str  # ARN or k8s:// reference
     resource_type: str
@@ -37,7 +37,7 @@ class WorkloadRef:
     source: tuple[str, int] | None = None
 
 
-@dataclass
+@dataclass(kw_only=True, slots=True)
 class Mount:
     workload: WorkloadRef
     volume: str  # volume name as the workload declares it
@@ -87,12 +87,12 @@ def ecs_mounts(
         or (services[0] if services else td.family)
     )
     ref = WorkloadRef(
-        td.arn,
-        "AwsEcsTaskDefinition",
-        "ecs",
-        f"{td.family}:{td.revision}",
-        app,
-        aws_scope(td.account_id, td.region),
+        id=td.arn,
+        resource_type="AwsEcsTaskDefinition",
+        platform="ecs",
+        name=f"{td.family}:{td.revision}",
+        app=app,
+        scope=aws_scope(td.account_id, td.region),
     )
     out: list[Mount] = []
     for vol in td.volumes:
@@ -129,22 +129,22 @@ def ecs_mounts(
             enforced = ident.from_access_point(ap) if ap else None
             vol_ids = [(c, enforced) for c, _ in ids] if enforced else ids
             m = Mount(
-                ref,
-                vol.name,
-                [td.arn, vnode],
-                e.file_system_id,
-                idx.file_system(e.file_system_id),
-                e.access_point_id,
-                ap,
-                base,
-                tls,
-                why,
-                iam,
-                principals,
-                note,
-                vol_ids,
-                ro,
-                invalid,
+                workload=ref,
+                volume=vol.name,
+                path=[td.arn, vnode],
+                fs_id=e.file_system_id,
+                fs=idx.file_system(e.file_system_id),
+                ap_id=e.access_point_id,
+                ap=ap,
+                base_path=base,
+                tls=tls,
+                tls_reason=why,
+                iam=iam,
+                principal_arns=principals,
+                principal_note=note,
+                identities=vol_ids,
+                read_only=ro,
+                invalid=invalid,
             )
             if e.access_point_id and ap is None:
                 m.unresolved.append(f"access point {e.access_point_id} is not in the snapshot")
@@ -153,21 +153,23 @@ def ecs_mounts(
             fs_id = _fs_in(vol.docker.driver_opts, idx)
             out.append(
                 Mount(
-                    ref,
-                    vol.name,
-                    [td.arn, vnode],
-                    fs_id,
-                    idx.file_system(fs_id),
-                    None,
-                    None,
-                    clean_path((vol.docker.driver_opts or {}).get("device", "/").lstrip(":") or "/"),
-                    False,
-                    "docker local volume with NFS options: plaintext (§4.3)",
-                    False,
-                    (),
-                    "anonymous: plain NFS (§4.3)",
-                    ids,
-                    ro,
+                    workload=ref,
+                    volume=vol.name,
+                    path=[td.arn, vnode],
+                    fs_id=fs_id,
+                    fs=idx.file_system(fs_id),
+                    ap_id=None,
+                    ap=None,
+                    base_path=clean_path(
+                        (vol.docker.driver_opts or {}).get("device", "/").lstrip(":") or "/"
+                    ),
+                    tls=False,
+                    tls_reason="docker local volume with NFS options: plaintext (§4.3)",
+                    iam=False,
+                    principal_arns=(),
+                    principal_note="anonymous: plain NFS (§4.3)",
+                    identities=ids,
+                    read_only=ro,
                     unresolved=[] if fs_id else ["NFS server is not a known EFS file system"],
                 )
             )
@@ -194,12 +196,12 @@ def _fs_in(opts: dict | None, idx: Index) -> str | None:
 
 def lambda_mounts(fn: LambdaFunction, idx: Index, params: Params) -> list[Mount]:
     ref = WorkloadRef(
-        fn.arn,
-        "AwsLambdaFunction",
-        "lambda",
-        fn.name,
-        app_name(fn.tags, params) or fn.name,
-        aws_scope(fn.account_id, fn.region),
+        id=fn.arn,
+        resource_type="AwsLambdaFunction",
+        platform="lambda",
+        name=fn.name,
+        app=app_name(fn.tags, params) or fn.name,
+        scope=aws_scope(fn.account_id, fn.region),
     )
     out = []
     for i, cfg in enumerate(fn.file_system_configs or []):
@@ -213,20 +215,20 @@ def lambda_mounts(fn: LambdaFunction, idx: Index, params: Params) -> list[Mount]
         )
         principals = (fn.role_arn,) if fn.role_arn else ()
         m = Mount(
-            ref,
-            cfg.local_mount_path or f"config{i}",
-            [fn.arn, cfg.arn],
-            fs_id,
-            idx.file_system(fs_id),
-            ap_id,
-            ap,
-            ap.path if ap else "/",
-            True,
-            "Lambda encrypts all traffic to EFS (§5)",
-            True,
-            principals,
-            "execution role (§5)",
-            ids,
+            workload=ref,
+            volume=cfg.local_mount_path or f"config{i}",
+            path=[fn.arn, cfg.arn],
+            fs_id=fs_id,
+            fs=idx.file_system(fs_id),
+            ap_id=ap_id,
+            ap=ap,
+            base_path=ap.path if ap else "/",
+            tls=True,
+            tls_reason="Lambda encrypts all traffic to EFS (§5)",
+            iam=True,
+            principal_arns=principals,
+            principal_note="execution role (§5)",
+            identities=ids,
         )
         if ap is None:
             m.unresolved.append(f"access point {cfg.arn} is not in the snapshot")
@@ -257,13 +259,13 @@ def k8s_mounts(
     labels = wl.labels or wl.template.labels
     app = app_name(wl.template.labels, params) or app_name(wl.labels, params) or f"{wl.namespace}/{wl.name}"
     ref = WorkloadRef(
-        wid,
-        f"Kubernetes{wl.kind}",
-        "k8s",
-        f"{wl.namespace}/{wl.name}",
-        app,
-        f"k8s:{cluster.name}",
-        (wl.source_file, wl.source_line or 0) if wl.source_file else None,
+        id=wid,
+        resource_type=f"Kubernetes{wl.kind}",
+        platform="k8s",
+        name=f"{wl.namespace}/{wl.name}",
+        app=app,
+        scope=f"k8s:{cluster.name}",
+        source=(wl.source_file, wl.source_line or 0) if wl.source_file else None,
     )
     del labels
     pvcs, pvs = volumes
@@ -322,20 +324,20 @@ def _is_efs_claim(claim, cluster: K8sCluster) -> bool:
 
 def _unresolved(ref, name, path, ids, why) -> Mount:
     return Mount(
-        ref,
-        name,
-        path,
-        None,
-        None,
-        None,
-        None,
-        "/",
-        None,
-        f"unknown: {why}",
-        False,
-        (),
-        "unknown: the volume was not resolved",
-        ids,
+        workload=ref,
+        volume=name,
+        path=path,
+        fs_id=None,
+        fs=None,
+        ap_id=None,
+        ap=None,
+        base_path="/",
+        tls=None,
+        tls_reason=f"unknown: {why}",
+        iam=False,
+        principal_arns=(),
+        principal_note="unknown: the volume was not resolved",
+        identities=ids,
         unresolved=[why],
     )
 
@@ -393,22 +395,22 @@ def _csi_mount(
         ]
     base = handle.subpath if ap is None else _join(ap.path, handle.subpath)
     m = Mount(
-        ref,
-        name,
-        path + ([ap.arn] if ap else []),
-        handle.file_system_id,
-        idx.file_system(handle.file_system_id),
-        ap_id,
-        ap,
-        base,
-        tls,
-        why,
-        iam,
-        principals,
-        note,
-        identities,
-        csi.read_only,
-        invalid,
+        workload=ref,
+        volume=name,
+        path=path + ([ap.arn] if ap else []),
+        fs_id=handle.file_system_id,
+        fs=idx.file_system(handle.file_system_id),
+        ap_id=ap_id,
+        ap=ap,
+        base_path=base,
+        tls=tls,
+        tls_reason=why,
+        iam=iam,
+        principal_arns=principals,
+        principal_note=note,
+        identities=identities,
+        read_only=csi.read_only,
+        invalid=invalid,
     )
     if ap_id and ap is None:
         m.unresolved.append(f"access point {ap_id} is not in the snapshot")
@@ -430,21 +432,21 @@ def _nfs_mount(ref, name, path, nfs: NfsSource, idx: Index, ids) -> Mount | None
     if fs_id is None:
         return None  # an NFS server that is not EFS is out of scope
     return Mount(
-        ref,
-        name,
-        path,
-        fs_id,
-        idx.file_system(fs_id),
-        None,
-        None,
-        clean_path(nfs.path or "/"),
-        False,
-        "nfs volume: kernel NFS client, plaintext (§6.8)",
-        False,
-        (),
-        "anonymous: plain NFS (§6.8)",
-        ids,
-        nfs.read_only,
+        workload=ref,
+        volume=name,
+        path=path,
+        fs_id=fs_id,
+        fs=idx.file_system(fs_id),
+        ap_id=None,
+        ap=None,
+        base_path=clean_path(nfs.path or "/"),
+        tls=False,
+        tls_reason="nfs volume: kernel NFS client, plaintext (§6.8)",
+        iam=False,
+        principal_arns=(),
+        principal_note="anonymous: plain NFS (§6.8)",
+        identities=ids,
+        read_only=nfs.read_only,
     )
 
 
