@@ -133,7 +133,3 @@ class Index:
             return None
         pol = self.policy_by_arn.get(role.permissions_boundary_arn)
         return (f"permissions boundary {role.permissions_boundary_arn}", pol.document if pol else None)
-
-
-def aws_scope(account: str, region: str) -> str:
-    return f"aws:{account}:{region}"

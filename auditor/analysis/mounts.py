@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from auditor.analysis import identity as ident
-from auditor.analysis.index import Index, aws_scope
+from auditor.analysis.index import Index
 from auditor.model.aws import AccessPoint, FileSystem, LambdaFunction, TaskDefinition
 from auditor.model.ids import (
     EFS_FS_IN_TEXT,
@@ -23,6 +23,7 @@ from auditor.model.ids import (
     parse_volume_handle,
 )
 from auditor.model.k8s import EFS_CSI_DRIVER, K8sCluster, NfsSource, PersistentVolume, Workload
+from auditor.model.scope import aws_scope, k8s_scope
 from auditor.params import Params
 
 
@@ -264,7 +265,7 @@ def k8s_mounts(
         platform="k8s",
         name=f"{wl.namespace}/{wl.name}",
         app=app,
-        scope=f"k8s:{cluster.name}",
+        scope=k8s_scope(cluster.name),
         source=(wl.source_file, wl.source_line or 0) if wl.source_file else None,
     )
     del labels

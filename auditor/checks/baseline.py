@@ -11,12 +11,13 @@ from auditor.analysis.access import Analysis
 from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
 from auditor.model.aws import AccessPoint, FileSystem
 from auditor.model.ids import mount_target_id
+from auditor.model.scope import aws_scope
 
 FS, AP, MT = "AwsEfsFileSystem", "AwsEfsAccessPoint", "AwsEfsMountTarget"
 
 
 def _scope(r: FileSystem | AccessPoint) -> str:
-    return f"aws:{r.account_id}:{r.region}"
+    return aws_scope(r.account_id, r.region)
 
 
 def encrypted_at_rest(a: Analysis) -> Iterator[Finding]:

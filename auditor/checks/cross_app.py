@@ -23,6 +23,7 @@ from auditor.graph.reach import reach as reach_of
 from auditor.model.aws import FileSystem
 from auditor.model.ids import dir_id, k8s_id
 from auditor.model.k8s import EFS_CSI_DRIVER
+from auditor.model.scope import k8s_scope
 
 CID = "efs_cross_app_reach"
 LIMIT = 20
@@ -302,21 +303,27 @@ def _storage_class_sharing(a: Analysis) -> dict[tuple[str, str], list[dict]]:
     """Edges 30 and 31: dynamic provisioning settings that make PVCs of different applications share
     an access point or a directory."""
     out: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    by_claim: dict[tuple[str, str, str], list[Mount]] = defaultdict(list)
+    by_volume: dict[tuple[str, str], list[Mount]] = defaultdict(list)
     for m in a.mounts:
-        if m.workload.platform == "k8s" and len(m.path) > 1 and "/PersistentVolumeClaim/" in m.path[1]:
-            cluster_name, ns, _, name = m.path[1].removeprefix("k8s://").split("/", 3)
-            by_claim[(cluster_name, ns, name)].append(m)
+        if m.workload.platform == "k8s":
+            by_volume[(m.workload.id, m.volume)].append(m)
     for cluster in a.snapshot.clusters:
+        by_claim: dict[tuple[str, str], list[Mount]] = defaultdict(list)  # (namespace, PVC name)
+        for wl in cluster.workloads or []:
+            wid = k8s_id(cluster.name, wl.namespace, wl.kind, wl.name)
+            for vol in wl.template.volumes:
+                if vol.claim_name:
+                    by_claim[(wl.namespace, vol.claim_name)].extend(by_volume.get((wid, vol.name), []))
         scs = {s.name: s for s in cluster.storage_classes or [] if s.provisioner == EFS_CSI_DRIVER}
-        groups: dict[tuple[str, str], list] = defaultdict(list)
+        # (StorageClass, edge, PVC name for edge 30 or the shared directory for edge 31) -> PVCs
+        groups: dict[tuple[str, int, str], list] = defaultdict(list)
         for pvc in cluster.persistent_volume_claims or []:
             sc = scs.get(pvc.storage_class_name or "")
             if sc is None:
                 continue
             params = sc.parameters or {}
             if params.get("reuseAccessPoint", "").lower() == "true":
-                groups[(sc.name, f"access point reused for every PVC named {pvc.name} (edge 30)")].append(pvc)
+                groups[(sc.name, 30, pvc.name)].append(pvc)
             if params.get("ensureUniqueDirectory", "true").lower() == "false":
                 pattern = params.get("subPathPattern", "${.PV.name}")
                 if "${.PV.name}" not in pattern:
@@ -327,34 +334,28 @@ def _storage_class_sharing(a: Analysis) -> dict[tuple[str, str], list[dict]]:
                         .replace("${.PVC.name}", pvc.name)
                         .lstrip("/")
                     )
-                    groups[(sc.name, f"directory {directory} shared by design (edge 31)")].append(pvc)
-        for (sc_name, how), pvcs in groups.items():
-            if "edge 30" in how:
-                by_name: dict[str, list] = defaultdict(list)
-                for pvc in pvcs:
-                    by_name[pvc.name].append(pvc)
-                buckets = list(by_name.values())
+                    groups[(sc.name, 31, directory)].append(pvc)
+        for (sc_name, edge, shared), pvcs in groups.items():
+            if edge == 30:
+                how = f"access point reused for every PVC named {shared} (edge 30)"
             else:
-                buckets = [pvcs]
-            for bucket in buckets:
-                mounts = [
-                    m for pvc in bucket for m in by_claim.get((cluster.name, pvc.namespace, pvc.name), [])
-                ]
-                apps = sorted({m.workload.app for m in mounts})
-                for m in mounts:
-                    others = [x for x in apps if x != m.workload.app]
-                    if others:
-                        out[(m.workload.id, m.volume)].append(
-                            _entry(
-                                m,
-                                others[0],
-                                how.split(" shared")[0] if "directory" in how else m.base_path,
-                                f"StorageClass {sc_name}: {how}",
-                                "configured",
-                                len(others) - 1,
-                                path=m.path[:2] + [k8s_id(cluster.name, None, "StorageClass", sc_name)],
-                            )
+                how = f"directory {shared} shared by design (edge 31)"
+            mounts = [m for pvc in pvcs for m in by_claim.get((pvc.namespace, pvc.name), [])]
+            apps = sorted({m.workload.app for m in mounts})
+            for m in mounts:
+                others = [x for x in apps if x != m.workload.app]
+                if others:
+                    out[(m.workload.id, m.volume)].append(
+                        _entry(
+                            m,
+                            others[0],
+                            shared if edge == 31 else m.base_path,
+                            f"StorageClass {sc_name}: {how}",
+                            "configured",
+                            len(others) - 1,
+                            path=m.path[:2] + [k8s_id(cluster.name, None, "StorageClass", sc_name)],
                         )
+                    )
     return out
 
 
@@ -363,15 +364,15 @@ def _csi_drivers(a: Analysis) -> Iterator[Finding]:
     create a PersistentVolume naming any path or access point then reaches) is its own finding."""
     mounts_by_cluster: dict[str, list[Mount]] = defaultdict(list)
     for m in a.mounts:
-        if m.workload.platform == "k8s" and m.workload.scope.startswith("k8s:") and not _is_nfs(m):
-            mounts_by_cluster[m.workload.scope.removeprefix("k8s:")].append(m)
+        if m.workload.platform == "k8s" and not _is_nfs(m):
+            mounts_by_cluster[m.workload.scope].append(m)
     r = reach(a)
     for cluster in a.snapshot.clusters:
         rid, principals, note = csi_node(cluster)
         if rid is None:
             continue
-        scope = f"k8s:{cluster.name}"
-        carried = mounts_by_cluster.get(cluster.name, [])
+        scope = k8s_scope(cluster.name)
+        carried = mounts_by_cluster.get(scope, [])
         ev = {
             "principals": list(principals),
             "identity_source": note,

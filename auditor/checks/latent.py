@@ -28,6 +28,7 @@ from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
 from auditor.graph.build import dir_chain
 from auditor.graph.reach import reach
 from auditor.model.aws import AccessPoint
+from auditor.model.scope import aws_scope, is_k8s_scope
 
 NESTED, COLLISION = "efs_access_point_nested_root", "efs_access_point_identity_collision"
 AP = "AwsEfsAccessPoint"
@@ -38,7 +39,7 @@ SERVICES = ("efs", "ecs", "lambda", "k8s", "eks")
 
 
 def _scope(ap: AccessPoint) -> str:
-    return f"aws:{ap.account_id}:{ap.region}"
+    return aws_scope(ap.account_id, ap.region)
 
 
 def _merge(into: list[str], more) -> list[str]:
@@ -50,12 +51,12 @@ def _gaps(a: Analysis, ap: AccessPoint, cache: dict) -> list[str]:
     (or the account's global scope), and any Kubernetes cluster."""
     scope = _scope(ap)
     if scope not in cache:
-        glob = ":".join(scope.split(":")[:2] + ["global"])
+        glob = aws_scope(ap.account_id)
         cache[scope] = sorted(
             {
                 f"{svc} in {sc}"
                 for (sc, svc) in a.idx.scope_issues
-                if svc in SERVICES and (sc in (scope, glob) or sc.startswith("k8s:"))
+                if svc in SERVICES and (sc in (scope, glob) or is_k8s_scope(sc))
             }
         )
     return cache[scope]

@@ -12,6 +12,7 @@ from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, Status, findi
 from auditor.iam import Principal
 from auditor.iam.queries import condition_keys, named_principals
 from auditor.model.aws import FileSystem, PolicyStatus
+from auditor.model.scope import aws_scope
 
 RTYPE = "AwsEfsFileSystem"
 ENFORCED_KEYS = {
@@ -28,7 +29,7 @@ ALL_CLIENT = {
 
 
 def _scope(fs: FileSystem) -> str:
-    return f"aws:{fs.account_id}:{fs.region}"
+    return aws_scope(fs.account_id, fs.region)
 
 
 Verdict = tuple[Status, str, dict]  # status, message, evidence

@@ -20,7 +20,8 @@ from auditor.graph.links import mount_ref
 from auditor.graph.reach import principal_node, reach, root_capable
 from auditor.iam import Principal
 from auditor.model.aws import AccessPoint, FileSystem, PolicyStatus
-from auditor.model.ids import dir_id
+from auditor.model.ids import account_of, dir_id
+from auditor.model.scope import UNKNOWN_ACCOUNT, aws_scope, k8s_scope
 
 CID = "efs_root_squash_gap"
 MOUNT_ONLY = {
@@ -37,7 +38,7 @@ def root_squash_gap(a: Analysis) -> Iterator[Finding]:
 
 
 def _scope(fs: FileSystem) -> str:
-    return f"aws:{fs.account_id}:{fs.region}"
+    return aws_scope(fs.account_id, fs.region)
 
 
 def _file_systems(a: Analysis) -> Iterator[Finding]:
@@ -265,11 +266,7 @@ def _roles(a: Analysis) -> Iterator[Finding]:
     for principal in sorted(candidates):
         role = a.idx.role(principal)
         rid = role.arn if role else principal
-        scope = (
-            f"aws:{role.account_id}:global"
-            if role
-            else f"aws:{principal.split(':')[4] if principal.count(':') >= 5 else 'unknown'}:global"
-        )
+        scope = aws_scope(role.account_id if role else account_of(principal) or UNKNOWN_ACCOUNT)
         found: list[dict] = []
         missing: list[str] = []
         for fs_arn in sorted(candidates[principal]):
@@ -324,7 +321,7 @@ def _csi(a: Analysis) -> Iterator[Finding]:
         if rid is None:
             continue
         fs_ids = csi_file_systems(cluster)
-        carried = [m for m in a.mounts if m.workload.scope == f"k8s:{cluster.name}" and m.principal_arns]
+        carried = [m for m in a.mounts if m.workload.scope == k8s_scope(cluster.name) and m.principal_arns]
         yield _csi_result(
             a,
             cluster.name,
@@ -351,7 +348,7 @@ def _csi(a: Analysis) -> Iterator[Finding]:
 
 
 def _csi_result(a, cluster, rid, principals, note, fs_ids, why, carried) -> Finding:
-    scope = f"k8s:{cluster}"
+    scope = k8s_scope(cluster)
     if not principals:
         return finding(CID, NOT_ASSESSED, rid, "KubernetesEfsCsiDriver", scope, note, reason=[note])
     found: list[dict] = []
