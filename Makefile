@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench bench-org clean browser constraints
+.PHONY: demo test lint bench bench-org clean browser constraints
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required") if sys.version_info < (3, 11) else None'
@@ -17,8 +17,16 @@ $(STAMP): pyproject.toml setup.py
 demo: $(STAMP)
 	$(BIN)/efs-audit demo
 
-test: $(STAMP) browser
+test: $(STAMP) browser lint
 	$(BIN)/python -m pytest -q
+
+# Style, dead code and types (configuration in pyproject.toml; vulture's exceptions in
+# .ci/vulture_whitelist.py, each with its reason).
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/vulture auditor tests benchmarks .ci/vulture_whitelist.py --min-confidence 60
+	$(BIN)/mypy
 
 # The HTML report tests render in headless Chromium and read its PDF with pdftotext (Debian's
 # chromium and poppler-utils). Installed when this machine lets us (root with apt-get); otherwise
@@ -42,4 +50,4 @@ bench-org: $(STAMP)
 	$(BIN)/python benchmarks/organization.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache build *.egg-info

@@ -13,8 +13,16 @@ DATA_FILES = ["*.yaml", "*.yml", "*.json"]
 packages = find_namespace_packages(include=["auditor", "auditor.*"], exclude=["*.__pycache__"])
 data_packages = []
 for package, directory in DATA_DIRS.items():
-    data_packages += [package] + [f"{package}.{p}" for p in find_namespace_packages(
-        where=directory, exclude=["*.__pycache__", "__pycache__"])]
+    data_packages += [package] + [
+        f"{package}.{p}"
+        for p in find_namespace_packages(where=directory, exclude=["*.__pycache__", "__pycache__"])
+    ]
 
-setup(packages=packages + data_packages, package_dir=DATA_DIRS,
-      package_data={"auditor": ["py.typed", "report/schema/*.json", "report/templates/*"], **{p: DATA_FILES for p in data_packages}})
+setup(
+    packages=packages + data_packages,
+    package_dir=DATA_DIRS,
+    package_data={
+        "auditor": ["py.typed", "report/schema/*.json", "report/templates/*"],
+        **dict.fromkeys(data_packages, DATA_FILES),
+    },
+)

@@ -8,6 +8,8 @@ a control its framework file does not list. YAML is read with yaml.safe_load onl
 
 from __future__ import annotations
 
+import copy
+import functools
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -93,21 +95,32 @@ def default_check_ids() -> tuple[str, ...]:
 
 
 def load(root: Path | None = None, check_ids: Iterable[str] | None = None) -> Catalogue:
+    """The catalogue of ``root`` for ``check_ids``. The files are read on every call (their digest is
+    the cache key), their YAML parsed once per distinct content: each caller gets its own copy."""
     root = Path(root) if root is not None else ROOT
-    ids = set(check_ids) if check_ids is not None else set(default_check_ids())
+    ids = frozenset(check_ids) if check_ids is not None else frozenset(default_check_ids())
     check_dir, fw_dir = root / "checks", root / "frameworks"
     for d in (check_dir, fw_dir):
         if not d.is_dir():
             raise InputError(f"{d}: catalogue directory not found")
-    check_files = sorted(check_dir.glob("*.yaml"))
-    fw_files = sorted(fw_dir.glob("*.yaml"))
-    every = sorted(fw_files + check_files, key=lambda p: p.relative_to(root).as_posix())
+    every = sorted(
+        [*fw_dir.glob("*.yaml"), *check_dir.glob("*.yaml")], key=lambda p: p.relative_to(root).as_posix()
+    )
     digest = hashlib.sha256()
     for path in every:
         digest.update(path.relative_to(root).as_posix().encode() + b"\x00")
         digest.update(path.read_bytes())
         digest.update(b"\x00")
+    return copy.deepcopy(_parsed(root, ids, digest.hexdigest()))
 
+
+@functools.lru_cache(maxsize=16)
+def _parsed(root: Path, ids: frozenset[str], digest: str) -> Catalogue:
+    """The catalogue parsed from YAML, once per root, check ids and file contents."""
+    check_dir, fw_dir = root / "checks", root / "frameworks"
+    check_files = sorted(check_dir.glob("*.yaml"))
+    fw_files = sorted(fw_dir.glob("*.yaml"))
+    every = sorted(fw_files + check_files, key=lambda p: p.relative_to(root).as_posix())
     frameworks = {fw.name: fw for fw in (_framework(p) for p in fw_files)}
     checks: dict[str, CheckMeta] = {}
     for path in check_files:
@@ -124,7 +137,7 @@ def load(root: Path | None = None, check_ids: Iterable[str] | None = None) -> Ca
     return Catalogue(
         checks=dict(sorted(checks.items())),
         frameworks=dict(sorted(frameworks.items())),
-        digest=digest.hexdigest(),
+        digest=digest,
         files=tuple(p.relative_to(root).as_posix() for p in every),
     )
 

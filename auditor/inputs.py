@@ -19,7 +19,9 @@ from __future__ import annotations
 import json
 import os
 import stat
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -189,6 +191,7 @@ def check_depth(value, label: str, limit: int = MAX_DEPTH) -> None:
     seen: dict[int, int] = {}  # a node shared through YAML aliases is walked again only when met deeper
     while stack:
         node, depth = stack.pop()
+        children: Iterable[Any]
         if isinstance(node, dict):
             children = node.values()
         elif isinstance(node, list):
@@ -201,11 +204,6 @@ def check_depth(value, label: str, limit: int = MAX_DEPTH) -> None:
         if depth > limit:
             raise InputError(f"{label}: not accepted: nested more than {limit} levels deep")
         stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
-
-
-def load_json(path: str | Path, what: str, label: str | None = None):
-    label = label or str(path)
-    return json_loads(read_text(path, what, label=label), label)
 
 
 # --- YAML ------------------------------------------------------------------------------------------
@@ -237,7 +235,7 @@ def expanded_size(value, limit: int = MAX_YAML_VALUES) -> int:
 def yaml_documents(text: str, label: str, loader=yaml.SafeLoader) -> list:
     """Every document of a YAML stream (None for empty ones), read with the safe loader, nesting and
     alias expansion bounded."""
-    docs = []
+    docs: list[Any] = []
     instance = None
     try:
         instance = loader(text)
@@ -265,12 +263,3 @@ def yaml_documents(text: str, label: str, loader=yaml.SafeLoader) -> list:
         if instance is not None:
             instance.dispose()
     return docs
-
-
-def load_yaml(path: str | Path, what: str, label: str | None = None):
-    """The single document of a YAML file (None when empty)."""
-    label = label or str(path)
-    docs = yaml_documents(read_text(path, what, yaml_input=True, label=label, bom=True), label)
-    if len(docs) > 1:
-        raise InputError(f"{label}: expected one YAML document, found {len(docs)}")
-    return docs[0] if docs else None

@@ -168,14 +168,14 @@ def _scope_gaps(check: Check, snapshot: Snapshot):
         if service in services or (scope, service) in every:
             first = issues[0]
             yield Finding(
-                check.id,
-                Status.NOT_ASSESSED,
-                f"{scope}/{service}",
-                "CollectionScope",
-                scope,
-                f"{service} could not be collected in {scope}: {first.error_code}",
-                {"issues": [i.model_dump() for i in issues]},
-                sorted({fact_of(i) for i in issues}),
+                check_id=check.id,
+                status=Status.NOT_ASSESSED,
+                resource_id=f"{scope}/{service}",
+                resource_type="CollectionScope",
+                scope=scope,
+                message=f"{service} could not be collected in {scope}: {first.error_code}",
+                evidence={"issues": [i.model_dump() for i in issues]},
+                path=sorted({fact_of(i) for i in issues}),
             )
 
 
@@ -190,14 +190,14 @@ def _listing_gaps(check: Check, coverage: Coverage):
         kind = wanted.get((service, name))
         if kind and resource:
             yield Finding(
-                check.id,
-                Status.NOT_ASSESSED,
-                fact,
-                "CollectionScope",
-                scope,
-                f"the {kind}s of {resource} could not be listed: {why[0]}",
-                {"facts_not_read": [{"fact": fact, "why": why}]},
-                [fact],
+                check_id=check.id,
+                status=Status.NOT_ASSESSED,
+                resource_id=fact,
+                resource_type="CollectionScope",
+                scope=scope,
+                message=f"the {kind}s of {resource} could not be listed: {why[0]}",
+                evidence={"facts_not_read": [{"fact": fact, "why": why}]},
+                path=[fact],
             )
 
 

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from auditor.model.arn import Arn, arn_fields
-from auditor.model.ids import ap_id_of, mount_target_id, role_arn_of_session, role_name_of
+from auditor.model.ids import ap_id_of, mount_target_id, role_name_of
 
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
 REGION = {"aws": "eu-west-1", "aws-cn": "cn-north-1", "aws-us-gov": "us-gov-west-1"}
@@ -74,8 +74,6 @@ def test_role_paths_sessions_and_qualifiers(partition):
 
 @pytest.mark.parametrize("partition", PARTITIONS)
 def test_id_helpers_keep_the_partition(partition):
-    session = arn(partition, "sts", "", "assumed-role/app/task-1")
-    assert role_arn_of_session(session) == arn(partition, "iam", "", "role/app")
     assert role_name_of(arn(partition, "iam", "", "role/team/app")) == "app"
     region = REGION[partition]
     fs = arn(partition, "elasticfilesystem", region, "file-system/fs-0123456789abcdef0")

@@ -189,7 +189,7 @@ class Analysis:
                 gone[app] += 1
         dead = {app for app, n in gone.items() if counts[app] <= n}
         total = len(counts) - len(dead) - (1 if own in counts and own not in dead else 0)
-        examples = []
+        examples: list[str] = []
         for app in ordered:
             if len(examples) >= limit:
                 break

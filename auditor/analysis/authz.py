@@ -22,10 +22,14 @@ from auditor.iam import Answer, Decision, Evaluation, PolicyError, Principal, ca
 from auditor.iam.evaluate import FS_POLICY
 from auditor.iam.queries import access_point_condition_values, glob_match, is_pattern, widen_variables
 from auditor.model.aws import AccessPoint, FileSystem, PolicyStatus
-from auditor.model.ids import account_of
 from auditor.params import Params
 
 ACTIONS = ("ClientMount", "ClientWrite", "ClientRootAccess")
+
+# What authorization needs of a principal: the principal, its identity policies as (label, document)
+# (None when they could not be read), its permissions boundary as (label, document) or None, and what
+# is missing from the snapshot.
+PrincipalFacts = tuple[Principal, list | None, Any, tuple[str, ...]]
 
 
 class Grant:
@@ -117,15 +121,16 @@ class Authz:
         self.idx = idx
         self.params = params
         self._cache: dict[tuple, Grant] = {}
-        self._principals: dict[str | None, tuple] = {}
+        self._principals: dict[str | None, PrincipalFacts] = {}
         self._partitions: dict[tuple, dict[tuple, list[AccessPoint]]] = {}
         self._fs_policies: dict[str, Any] = {}
 
     # --- principals -------------------------------------------------------------------------------
 
-    def principal(self, arn: str | None) -> tuple[Principal, list | None, Any, tuple[str, ...]]:
+    def principal(self, arn: str | None) -> PrincipalFacts:
         if arn in self._principals:
             return self._principals[arn]
+        out: PrincipalFacts
         if arn is None:
             out = (Principal.ANONYMOUS, [], None, ())
         else:
@@ -159,7 +164,7 @@ class Authz:
         principal_arn: str | None,
         tls: bool | None,
         ap_arn: str | None,
-        extra_identity: list | None = None,
+        extra_identity: PrincipalFacts | None = None,
     ) -> Grant:
         """Authorization of one connection. ``principal_arn`` None = anonymous."""
         if fs is None:
@@ -208,7 +213,8 @@ class Authz:
             + [d for _, d in (docs or [])]
             + ([boundary[1]] if boundary and boundary[1] else [])
         )
-        literals, wildcards = set(), set()
+        literals: set[str] = set()
+        wildcards: set[str] = set()
         for doc in docs_all:
             for value in access_point_condition_values(doc):
                 (wildcards if is_pattern(value) else literals).add(value)
@@ -262,7 +268,3 @@ def _parse_once(document: dict, label: str):
         return parse_policy(document, label)
     except PolicyError:
         return document
-
-
-def same_account(principal_arn: str | None, fs: FileSystem) -> bool:
-    return principal_arn is not None and account_of(principal_arn) == fs.account_id

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from auditor.model.aws import AccessPoint, FileSystem, IamRole, ManagedPolicy, SecurityGroup, Subnet
-from auditor.model.ids import account_of, parse_arn, role_name_of
+from auditor.model.ids import account_of, role_name_of
 from auditor.model.snapshot import CollectionIssue, CollectionUnit, Snapshot
 
 
@@ -36,14 +36,6 @@ class PathIndex:
             elif not p.startswith(root):
                 break
         return out
-
-    def ancestors(self, path: str) -> list[str]:
-        """AP root paths strictly above ``path``."""
-        if path == "/":
-            return []
-        parts = path.strip("/").split("/")
-        probes = ["/"] + ["/" + "/".join(parts[:i]) for i in range(1, len(parts))]
-        return [p for p in probes if p in self.by_path]
 
 
 class Index:
@@ -141,17 +133,3 @@ class Index:
             return None
         pol = self.policy_by_arn.get(role.permissions_boundary_arn)
         return (f"permissions boundary {role.permissions_boundary_arn}", pol.document if pol else None)
-
-    def unit_for(self, scope: str) -> CollectionUnit | None:
-        return self.units.get(scope)
-
-
-def aws_scope(account: str, region: str) -> str:
-    return f"aws:{account}:{region}"
-
-
-def scope_of_arn(arn: str) -> str:
-    parsed = parse_arn(arn)
-    if parsed is None:
-        return "unknown"
-    return aws_scope(parsed.account, parsed.region or "global")

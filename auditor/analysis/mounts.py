@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from auditor.analysis import identity as ident
-from auditor.analysis.index import Index, aws_scope
+from auditor.analysis.index import Index
 from auditor.model.aws import AccessPoint, FileSystem, LambdaFunction, TaskDefinition
 from auditor.model.ids import (
     EFS_FS_IN_TEXT,
@@ -23,10 +23,11 @@ from auditor.model.ids import (
     parse_volume_handle,
 )
 from auditor.model.k8s import EFS_CSI_DRIVER, K8sCluster, NfsSource, PersistentVolume, Workload
+from auditor.model.scope import aws_scope, k8s_scope
 from auditor.params import Params
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class WorkloadRef:
     id: str  # ARN or k8s:// reference
     resource_type: str
@@ -37,7 +38,7 @@ class WorkloadRef:
     source: tuple[str, int] | None = None
 
 
-@dataclass
+@dataclass(kw_only=True, slots=True)
 class Mount:
     workload: WorkloadRef
     volume: str  # volume name as the workload declares it
@@ -87,12 +88,12 @@ def ecs_mounts(
         or (services[0] if services else td.family)
     )
     ref = WorkloadRef(
-        td.arn,
-        "AwsEcsTaskDefinition",
-        "ecs",
-        f"{td.family}:{td.revision}",
-        app,
-        aws_scope(td.account_id, td.region),
+        id=td.arn,
+        resource_type="AwsEcsTaskDefinition",
+        platform="ecs",
+        name=f"{td.family}:{td.revision}",
+        app=app,
+        scope=aws_scope(td.account_id, td.region),
     )
     out: list[Mount] = []
     for vol in td.volumes:
@@ -129,22 +130,22 @@ def ecs_mounts(
             enforced = ident.from_access_point(ap) if ap else None
             vol_ids = [(c, enforced) for c, _ in ids] if enforced else ids
             m = Mount(
-                ref,
-                vol.name,
-                [td.arn, vnode],
-                e.file_system_id,
-                idx.file_system(e.file_system_id),
-                e.access_point_id,
-                ap,
-                base,
-                tls,
-                why,
-                iam,
-                principals,
-                note,
-                vol_ids,
-                ro,
-                invalid,
+                workload=ref,
+                volume=vol.name,
+                path=[td.arn, vnode],
+                fs_id=e.file_system_id,
+                fs=idx.file_system(e.file_system_id),
+                ap_id=e.access_point_id,
+                ap=ap,
+                base_path=base,
+                tls=tls,
+                tls_reason=why,
+                iam=iam,
+                principal_arns=principals,
+                principal_note=note,
+                identities=vol_ids,
+                read_only=ro,
+                invalid=invalid,
             )
             if e.access_point_id and ap is None:
                 m.unresolved.append(f"access point {e.access_point_id} is not in the snapshot")
@@ -153,21 +154,23 @@ def ecs_mounts(
             fs_id = _fs_in(vol.docker.driver_opts, idx)
             out.append(
                 Mount(
-                    ref,
-                    vol.name,
-                    [td.arn, vnode],
-                    fs_id,
-                    idx.file_system(fs_id),
-                    None,
-                    None,
-                    clean_path((vol.docker.driver_opts or {}).get("device", "/").lstrip(":") or "/"),
-                    False,
-                    "docker local volume with NFS options: plaintext (§4.3)",
-                    False,
-                    (),
-                    "anonymous: plain NFS (§4.3)",
-                    ids,
-                    ro,
+                    workload=ref,
+                    volume=vol.name,
+                    path=[td.arn, vnode],
+                    fs_id=fs_id,
+                    fs=idx.file_system(fs_id),
+                    ap_id=None,
+                    ap=None,
+                    base_path=clean_path(
+                        (vol.docker.driver_opts or {}).get("device", "/").lstrip(":") or "/"
+                    ),
+                    tls=False,
+                    tls_reason="docker local volume with NFS options: plaintext (§4.3)",
+                    iam=False,
+                    principal_arns=(),
+                    principal_note="anonymous: plain NFS (§4.3)",
+                    identities=ids,
+                    read_only=ro,
                     unresolved=[] if fs_id else ["NFS server is not a known EFS file system"],
                 )
             )
@@ -175,7 +178,7 @@ def ecs_mounts(
 
 
 def _docker_nfs(opts: dict | None) -> bool:
-    return bool(opts) and opts.get("type", "").startswith("nfs")
+    return opts is not None and opts.get("type", "").startswith("nfs")
 
 
 def _fs_in(opts: dict | None, idx: Index) -> str | None:
@@ -194,12 +197,12 @@ def _fs_in(opts: dict | None, idx: Index) -> str | None:
 
 def lambda_mounts(fn: LambdaFunction, idx: Index, params: Params) -> list[Mount]:
     ref = WorkloadRef(
-        fn.arn,
-        "AwsLambdaFunction",
-        "lambda",
-        fn.name,
-        app_name(fn.tags, params) or fn.name,
-        aws_scope(fn.account_id, fn.region),
+        id=fn.arn,
+        resource_type="AwsLambdaFunction",
+        platform="lambda",
+        name=fn.name,
+        app=app_name(fn.tags, params) or fn.name,
+        scope=aws_scope(fn.account_id, fn.region),
     )
     out = []
     for i, cfg in enumerate(fn.file_system_configs or []):
@@ -213,20 +216,20 @@ def lambda_mounts(fn: LambdaFunction, idx: Index, params: Params) -> list[Mount]
         )
         principals = (fn.role_arn,) if fn.role_arn else ()
         m = Mount(
-            ref,
-            cfg.local_mount_path or f"config{i}",
-            [fn.arn, cfg.arn],
-            fs_id,
-            idx.file_system(fs_id),
-            ap_id,
-            ap,
-            ap.path if ap else "/",
-            True,
-            "Lambda encrypts all traffic to EFS (§5)",
-            True,
-            principals,
-            "execution role (§5)",
-            ids,
+            workload=ref,
+            volume=cfg.local_mount_path or f"config{i}",
+            path=[fn.arn, cfg.arn],
+            fs_id=fs_id,
+            fs=idx.file_system(fs_id),
+            ap_id=ap_id,
+            ap=ap,
+            base_path=ap.path if ap else "/",
+            tls=True,
+            tls_reason="Lambda encrypts all traffic to EFS (§5)",
+            iam=True,
+            principal_arns=principals,
+            principal_note="execution role (§5)",
+            identities=ids,
         )
         if ap is None:
             m.unresolved.append(f"access point {cfg.arn} is not in the snapshot")
@@ -257,13 +260,13 @@ def k8s_mounts(
     labels = wl.labels or wl.template.labels
     app = app_name(wl.template.labels, params) or app_name(wl.labels, params) or f"{wl.namespace}/{wl.name}"
     ref = WorkloadRef(
-        wid,
-        f"Kubernetes{wl.kind}",
-        "k8s",
-        f"{wl.namespace}/{wl.name}",
-        app,
-        f"k8s:{cluster.name}",
-        (wl.source_file, wl.source_line or 0) if wl.source_file else None,
+        id=wid,
+        resource_type=f"Kubernetes{wl.kind}",
+        platform="k8s",
+        name=f"{wl.namespace}/{wl.name}",
+        app=app,
+        scope=k8s_scope(cluster.name),
+        source=(wl.source_file, wl.source_line or 0) if wl.source_file else None,
     )
     del labels
     pvcs, pvs = volumes
@@ -302,8 +305,10 @@ def k8s_mounts(
             out.append(
                 _csi_mount(ref, vol.name, path, pv, idx, ids, csi_principals, fargate, params, version)
             )
-        elif (pv is not None and pv.nfs is not None) or vol.nfs is not None:
+        else:
             nfs = pv.nfs if pv is not None and pv.nfs is not None else vol.nfs
+            if nfs is None:
+                continue
             m = _nfs_mount(ref, vol.name, path, nfs, idx, ids)
             if m is not None:
                 out.append(m)
@@ -320,20 +325,20 @@ def _is_efs_claim(claim, cluster: K8sCluster) -> bool:
 
 def _unresolved(ref, name, path, ids, why) -> Mount:
     return Mount(
-        ref,
-        name,
-        path,
-        None,
-        None,
-        None,
-        None,
-        "/",
-        None,
-        f"unknown: {why}",
-        False,
-        (),
-        "unknown: the volume was not resolved",
-        ids,
+        workload=ref,
+        volume=name,
+        path=path,
+        fs_id=None,
+        fs=None,
+        ap_id=None,
+        ap=None,
+        base_path="/",
+        tls=None,
+        tls_reason=f"unknown: {why}",
+        iam=False,
+        principal_arns=(),
+        principal_note="unknown: the volume was not resolved",
+        identities=ids,
         unresolved=[why],
     )
 
@@ -350,9 +355,11 @@ def _csi_mount(
     params,
     driver_version=None,
 ) -> Mount:
+    csi = pv.csi
+    assert csi is not None  # the caller passes EFS CSI volumes only
     flags = mount_option_flags(pv.mount_options)
     try:
-        handle = parse_volume_handle(pv.csi.volume_handle or "")
+        handle = parse_volume_handle(csi.volume_handle or "")
     except VolumeHandleError as exc:
         return _unresolved(ref, name, path, ids, f"PV {pv.name}: {exc}")
     opt_ap = mount_option_access_point(pv.mount_options)
@@ -363,7 +370,7 @@ def _csi_mount(
             f"access point {opt_ap} in mountOptions conflicts with {handle.access_point_id} in the volumeHandle (§6.3)"
         )
     ap = idx.access_point(ap_id)
-    tls, why = ident.csi_tls(pv.csi.volume_attributes, flags, ap_id is not None, driver_version)
+    tls, why = ident.csi_tls(csi.volume_attributes, flags, ap_id is not None, driver_version)
     if not tls and "iam" in flags:
         invalid.append("iam requires tls (§6.3)")
     if not tls and ap_id:
@@ -389,22 +396,22 @@ def _csi_mount(
         ]
     base = handle.subpath if ap is None else _join(ap.path, handle.subpath)
     m = Mount(
-        ref,
-        name,
-        path + ([ap.arn] if ap else []),
-        handle.file_system_id,
-        idx.file_system(handle.file_system_id),
-        ap_id,
-        ap,
-        base,
-        tls,
-        why,
-        iam,
-        principals,
-        note,
-        identities,
-        pv.csi.read_only,
-        invalid,
+        workload=ref,
+        volume=name,
+        path=path + ([ap.arn] if ap else []),
+        fs_id=handle.file_system_id,
+        fs=idx.file_system(handle.file_system_id),
+        ap_id=ap_id,
+        ap=ap,
+        base_path=base,
+        tls=tls,
+        tls_reason=why,
+        iam=iam,
+        principal_arns=principals,
+        principal_note=note,
+        identities=identities,
+        read_only=csi.read_only,
+        invalid=invalid,
     )
     if ap_id and ap is None:
         m.unresolved.append(f"access point {ap_id} is not in the snapshot")
@@ -426,21 +433,21 @@ def _nfs_mount(ref, name, path, nfs: NfsSource, idx: Index, ids) -> Mount | None
     if fs_id is None:
         return None  # an NFS server that is not EFS is out of scope
     return Mount(
-        ref,
-        name,
-        path,
-        fs_id,
-        idx.file_system(fs_id),
-        None,
-        None,
-        clean_path(nfs.path or "/"),
-        False,
-        "nfs volume: kernel NFS client, plaintext (§6.8)",
-        False,
-        (),
-        "anonymous: plain NFS (§6.8)",
-        ids,
-        nfs.read_only,
+        workload=ref,
+        volume=name,
+        path=path,
+        fs_id=fs_id,
+        fs=idx.file_system(fs_id),
+        ap_id=None,
+        ap=None,
+        base_path=clean_path(nfs.path or "/"),
+        tls=False,
+        tls_reason="nfs volume: kernel NFS client, plaintext (§6.8)",
+        iam=False,
+        principal_arns=(),
+        principal_note="anonymous: plain NFS (§6.8)",
+        identities=ids,
+        read_only=nfs.read_only,
     )
 
 
@@ -477,6 +484,7 @@ def csi_file_systems(cluster: K8sCluster) -> set[str]:
         if pv.csi and pv.csi.driver == EFS_CSI_DRIVER and pv.csi.volume_handle:
             fs_ids.add(pv.csi.volume_handle.removeprefix("efs:").split(":")[0])
     for sc in cluster.storage_classes or []:
-        if sc.provisioner == EFS_CSI_DRIVER and (sc.parameters or {}).get("fileSystemId"):
-            fs_ids.add(sc.parameters["fileSystemId"])
+        fs_id = (sc.parameters or {}).get("fileSystemId")
+        if sc.provisioner == EFS_CSI_DRIVER and fs_id:
+            fs_ids.add(fs_id)
     return fs_ids

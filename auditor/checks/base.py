@@ -10,7 +10,7 @@ from auditor.model.result import Status
 PASS, FAIL, NOT_ASSESSED = Status.PASS, Status.FAIL, Status.NOT_ASSESSED
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Finding:
     check_id: str
     status: Status
@@ -37,5 +37,12 @@ def finding(
     if status is NOT_ASSESSED and reasons and isinstance(reasons, list) and str(reasons[0]) not in message:
         message = f"{message}: {reasons[0]}"
     return Finding(
-        check_id, status, resource_id, resource_type, scope, message, evidence, path or [resource_id]
+        check_id=check_id,
+        status=status,
+        resource_id=resource_id,
+        resource_type=resource_type,
+        scope=scope,
+        message=message,
+        evidence=evidence,
+        path=path or [resource_id],
     )

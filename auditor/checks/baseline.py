@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator
+from typing import Any
 
 from auditor.analysis.access import Analysis
 from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
 from auditor.graph.links import path_in_graph
 from auditor.model.aws import AccessPoint, FileSystem
 from auditor.model.ids import dir_id, mount_target_id
+from auditor.model.scope import aws_scope
 
 FS, AP, MT = "AwsEfsFileSystem", "AwsEfsAccessPoint", "AwsEfsMountTarget"
 
 
 def _scope(r: FileSystem | AccessPoint) -> str:
-    return f"aws:{r.account_id}:{r.region}"
+    return aws_scope(r.account_id, r.region)
 
 
 def encrypted_at_rest(a: Analysis) -> Iterator[Finding]:
@@ -43,7 +45,10 @@ def encrypted_at_rest(a: Analysis) -> Iterator[Finding]:
 def backup_enabled(a: Analysis) -> Iterator[Finding]:
     cid = "efs_backup_enabled"
     for fs in a.snapshot.file_systems:
-        ev = {"backup_policy_status": fs.backup_policy_status, "aws_backup_protected": fs.backup_protected}
+        ev: dict[str, Any] = {
+            "backup_policy_status": fs.backup_policy_status,
+            "aws_backup_protected": fs.backup_protected,
+        }
         if fs.backup_policy_status == "ENABLED" or fs.backup_protected:
             yield finding(cid, PASS, fs.arn, FS, _scope(fs), "backed up", **ev)
         elif fs.backup_policy_status is None and fs.backup_protected is None:
@@ -277,7 +282,7 @@ def mount_target_public_subnet(a: Analysis) -> Iterator[Finding]:
                 cid, NOT_ASSESSED, rid, MT, _scope(fs), f"subnet {mt.subnet_id} not collected", path
             )
             continue
-        ev = {
+        ev: dict[str, Any] = {
             "subnet_id": sn.subnet_id,
             "map_public_ip_on_launch": sn.map_public_ip_on_launch,
             "routes_to_internet_gateway": sn.routes_to_internet_gateway,
@@ -310,7 +315,7 @@ def _admits_nfs(rule) -> bool:
     return lo <= 2049 <= hi
 
 
-RFC1918 = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 
 
 def _broad(cidr: str, v4: int, v6: int) -> bool:
@@ -319,7 +324,7 @@ def _broad(cidr: str, v4: int, v6: int) -> bool:
         net = ipaddress.ip_network(cidr, strict=False)
     except ValueError:
         return True  # a source that cannot be read is not proven narrow
-    if net.version == 6:
+    if isinstance(net, ipaddress.IPv6Network):
         return net.prefixlen < v6
     return net.prefixlen < v4 or any(block.subnet_of(net) for block in RFC1918)
 
@@ -364,7 +369,7 @@ def mount_target_nfs_open(a: Analysis) -> Iterator[Finding]:
                         }
                     )
         path = [rid, fs.arn]
-        ev = {
+        ev: dict[str, Any] = {
             "admitted_cidrs": sorted(set(cidrs)),
             "admitted_security_groups": sorted(set(groups)),
             "admitted_prefix_lists": sorted(set(lists)),

@@ -20,8 +20,10 @@ from auditor.graph.build import csi_node, dir_chain
 from auditor.graph.links import mount_ref
 from auditor.graph.reach import class_node, principal_node, reach
 from auditor.graph.reach import reach as reach_of
+from auditor.model.aws import FileSystem
 from auditor.model.ids import dir_id, k8s_id
 from auditor.model.k8s import EFS_CSI_DRIVER
+from auditor.model.scope import k8s_scope
 
 CID = "efs_cross_app_reach"
 LIMIT = 20
@@ -42,11 +44,11 @@ def _workloads(a: Analysis) -> Iterator[Finding]:
             if m.fs is None:
                 unknown.extend(m.unresolved or [f"file system {m.fs_id} is not in the snapshot"])
                 continue
-            _configured(a, m, reached, unknown)
+            _configured(a, m, m.fs, reached, unknown)
             if (
                 m.workload.platform != "k8s"
             ):  # a pod cannot choose its mount: its volumes are its reach (§6.5, §6.7)
-                _possible(a, m, reached, unknown)
+                _possible(a, m, m.fs, reached, unknown)
             _identity(a, m, ids, reached)
             reached.extend(shared_sc.get((m.workload.id, m.volume), []))
         ev = {
@@ -150,7 +152,7 @@ def _whole_fs(
         reached.append(row)
 
 
-def _configured(a: Analysis, m: Mount, reached: list[dict], unknown: list[str]) -> None:
+def _configured(a: Analysis, m: Mount, fs: FileSystem, reached: list[dict], unknown: list[str]) -> None:
     conn = a.connection(m)
     ok = conn.can("mount", a.params)
     if ok is None:
@@ -162,9 +164,10 @@ def _configured(a: Analysis, m: Mount, reached: list[dict], unknown: list[str]) 
     if m.ap is None and m.base_path == "/":
         _whole_fs(a, m, "mounts the file-system root without an access point", "configured", reached)
         return
-    paths = a.idx.paths_by_fs[m.fs_id].within(m.base_path) if m.fs_id in a.idx.paths_by_fs else []
+    fs_id = fs.file_system_id
+    paths = a.idx.paths_by_fs[fs_id].within(m.base_path) if fs_id in a.idx.paths_by_fs else []
     for path in paths:
-        for other in sorted(a.apps_at(m.fs_id, path) - {own}):
+        for other in sorted(a.apps_at(fs_id, path) - {own}):
             how = (
                 "shares the access point root"
                 if path == m.base_path
@@ -173,16 +176,16 @@ def _configured(a: Analysis, m: Mount, reached: list[dict], unknown: list[str]) 
             reached.append(_entry(m, other, path, how, "configured", rule="edge 18"))
 
 
-def _possible(a: Analysis, m: Mount, reached: list[dict], unknown: list[str]) -> None:
+def _possible(a: Analysis, m: Mount, fs: FileSystem, reached: list[dict], unknown: list[str]) -> None:
     principals: list[str | None] = list(dict.fromkeys(list(m.principal_arns if m.iam else ()) + [None]))
     for p in principals:
         who = p or "anonymous client"
-        reach = a.possible_reach(p, m.fs)
+        reach = a.possible_reach(p, fs)
         ok = reach.without_access_point.can_mount(a.params)
         if ok is None:
             unknown.extend(reach.without_access_point.missing)
         elif ok:
-            reach_of(a).possible(p, m.fs)  # the may_mount edge the path walks
+            reach_of(a).possible(p, fs)  # the may_mount edge the path walks
             _whole_fs(
                 a,
                 m,
@@ -204,7 +207,7 @@ def _possible(a: Analysis, m: Mount, reached: list[dict], unknown: list[str]) ->
             total, examples = a.other_apps(cls, m.workload.app)
             if total:
                 r = reach_of(a)
-                r.possible(p, m.fs)  # the may_mount edge the path walks
+                r.possible(p, fs)  # the may_mount edge the path walks
                 ap = r.app_member(cls, examples[0]) or cls.rep
                 row = _entry(
                     m,
@@ -300,21 +303,27 @@ def _storage_class_sharing(a: Analysis) -> dict[tuple[str, str], list[dict]]:
     """Edges 30 and 31: dynamic provisioning settings that make PVCs of different applications share
     an access point or a directory."""
     out: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    by_claim: dict[tuple[str, str, str], list[Mount]] = defaultdict(list)
+    by_volume: dict[tuple[str, str], list[Mount]] = defaultdict(list)
     for m in a.mounts:
-        if m.workload.platform == "k8s" and len(m.path) > 1 and "/PersistentVolumeClaim/" in m.path[1]:
-            cluster, ns, _, name = m.path[1].removeprefix("k8s://").split("/", 3)
-            by_claim[(cluster, ns, name)].append(m)
+        if m.workload.platform == "k8s":
+            by_volume[(m.workload.id, m.volume)].append(m)
     for cluster in a.snapshot.clusters:
+        by_claim: dict[tuple[str, str], list[Mount]] = defaultdict(list)  # (namespace, PVC name)
+        for wl in cluster.workloads or []:
+            wid = k8s_id(cluster.name, wl.namespace, wl.kind, wl.name)
+            for vol in wl.template.volumes:
+                if vol.claim_name:
+                    by_claim[(wl.namespace, vol.claim_name)].extend(by_volume.get((wid, vol.name), []))
         scs = {s.name: s for s in cluster.storage_classes or [] if s.provisioner == EFS_CSI_DRIVER}
-        groups: dict[tuple[str, str], list] = defaultdict(list)
+        # (StorageClass, edge, PVC name for edge 30 or the shared directory for edge 31) -> PVCs
+        groups: dict[tuple[str, int, str], list] = defaultdict(list)
         for pvc in cluster.persistent_volume_claims or []:
             sc = scs.get(pvc.storage_class_name or "")
             if sc is None:
                 continue
             params = sc.parameters or {}
             if params.get("reuseAccessPoint", "").lower() == "true":
-                groups[(sc.name, f"access point reused for every PVC named {pvc.name} (edge 30)")].append(pvc)
+                groups[(sc.name, 30, pvc.name)].append(pvc)
             if params.get("ensureUniqueDirectory", "true").lower() == "false":
                 pattern = params.get("subPathPattern", "${.PV.name}")
                 if "${.PV.name}" not in pattern:
@@ -325,34 +334,28 @@ def _storage_class_sharing(a: Analysis) -> dict[tuple[str, str], list[dict]]:
                         .replace("${.PVC.name}", pvc.name)
                         .lstrip("/")
                     )
-                    groups[(sc.name, f"directory {directory} shared by design (edge 31)")].append(pvc)
-        for (sc_name, how), pvcs in groups.items():
-            if "edge 30" in how:
-                by_name: dict[str, list] = defaultdict(list)
-                for pvc in pvcs:
-                    by_name[pvc.name].append(pvc)
-                buckets = list(by_name.values())
+                    groups[(sc.name, 31, directory)].append(pvc)
+        for (sc_name, edge, shared), pvcs in groups.items():
+            if edge == 30:
+                how = f"access point reused for every PVC named {shared} (edge 30)"
             else:
-                buckets = [pvcs]
-            for bucket in buckets:
-                mounts = [
-                    m for pvc in bucket for m in by_claim.get((cluster.name, pvc.namespace, pvc.name), [])
-                ]
-                apps = sorted({m.workload.app for m in mounts})
-                for m in mounts:
-                    others = [x for x in apps if x != m.workload.app]
-                    if others:
-                        out[(m.workload.id, m.volume)].append(
-                            _entry(
-                                m,
-                                others[0],
-                                how.split(" shared")[0] if "directory" in how else m.base_path,
-                                f"StorageClass {sc_name}: {how}",
-                                "configured",
-                                len(others) - 1,
-                                path=m.path[:2] + [k8s_id(cluster.name, None, "StorageClass", sc_name)],
-                            )
+                how = f"directory {shared} shared by design (edge 31)"
+            mounts = [m for pvc in pvcs for m in by_claim.get((pvc.namespace, pvc.name), [])]
+            apps = sorted({m.workload.app for m in mounts})
+            for m in mounts:
+                others = [x for x in apps if x != m.workload.app]
+                if others:
+                    out[(m.workload.id, m.volume)].append(
+                        _entry(
+                            m,
+                            others[0],
+                            shared if edge == 31 else m.base_path,
+                            f"StorageClass {sc_name}: {how}",
+                            "configured",
+                            len(others) - 1,
+                            path=m.path[:2] + [k8s_id(cluster.name, None, "StorageClass", sc_name)],
                         )
+                    )
     return out
 
 
@@ -361,15 +364,15 @@ def _csi_drivers(a: Analysis) -> Iterator[Finding]:
     create a PersistentVolume naming any path or access point then reaches) is its own finding."""
     mounts_by_cluster: dict[str, list[Mount]] = defaultdict(list)
     for m in a.mounts:
-        if m.workload.platform == "k8s" and m.workload.scope.startswith("k8s:") and not _is_nfs(m):
-            mounts_by_cluster[m.workload.scope.removeprefix("k8s:")].append(m)
+        if m.workload.platform == "k8s" and not _is_nfs(m):
+            mounts_by_cluster[m.workload.scope].append(m)
     r = reach(a)
     for cluster in a.snapshot.clusters:
         rid, principals, note = csi_node(cluster)
         if rid is None:
             continue
-        scope = f"k8s:{cluster.name}"
-        carried = mounts_by_cluster.get(cluster.name, [])
+        scope = k8s_scope(cluster.name)
+        carried = mounts_by_cluster.get(scope, [])
         ev = {
             "principals": list(principals),
             "identity_source": note,
@@ -384,7 +387,8 @@ def _csi_drivers(a: Analysis) -> Iterator[Finding]:
                 CID, NOT_ASSESSED, rid, "KubernetesEfsCsiDriver", scope, note, [rid], reason=[note], **ev
             )
             continue
-        reached, unknown = [], []
+        reached: list[dict] = []
+        unknown: list[str] = []
         for p in principals:
             for fs_id in sorted(csi_file_systems(cluster)):
                 fs = a.idx.fs_by_id.get(fs_id)

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from auditor.analysis.access import Analysis
 from auditor.checks.base import Finding
-from auditor.model.arn import Arn
 from auditor.model.facts import ESTATE_FILE_SYSTEMS, ESTATE_WORKLOADS, fact_id, short
+from auditor.model.ids import account_of, mount_target_id
+from auditor.model.scope import UNKNOWN_ACCOUNT, aws_scope, k8s_scope
 
 # Kinds of resource a check evaluates (Finding.resource_type -> kind).
 FILE_SYSTEM, ACCESS_POINT, MOUNT_TARGET = "file system", "access point", "mount target"
@@ -126,9 +127,10 @@ class Resolver:
         self._memo: dict[tuple[str, str], tuple[str, ...]] = {}
         self._methods: dict[str, str] = _METHODS
         self._mt: dict[str, tuple] = {}
+        self._clusters = {k8s_scope(c.name): c for c in a.snapshot.clusters}
         for fs in a.snapshot.file_systems:
             for mt in fs.mount_targets or []:
-                self._mt[mt.mount_target_id] = (fs, mt)
+                self._mt[mount_target_id(fs.arn, mt.mount_target_id)] = (fs, mt)  # by result id
 
     def depends_on(self, facts: Iterable[Fact], f: Finding) -> tuple[str, ...]:
         kind = kind_of(f.resource_type)
@@ -142,8 +144,8 @@ class Resolver:
                 if not by_evidence:
                     self._memo[key] = found  # a resource's facts are the same for every check
             ids.update(found)
-        key = tuple(sorted(ids))
-        return self._tuples.setdefault(key, key)
+        ordered = tuple(sorted(ids))
+        return self._tuples.setdefault(ordered, ordered)
 
     # --- what a finding is about ----------------------------------------------------------------
 
@@ -155,7 +157,7 @@ class Resolver:
             ap = idx.ap_by_arn.get(f.resource_id)
             return [idx.fs_by_id[ap.file_system_id]] if ap and ap.file_system_id in idx.fs_by_id else []
         if kind == MOUNT_TARGET:
-            found = self._mt.get(f.resource_id.rsplit("/", 1)[-1])
+            found = self._mt.get(f.resource_id)
             return [found[0]] if found else []
         if kind == WORKLOAD:
             return [m.fs for m in self._mounts(f) if m.fs is not None]
@@ -193,13 +195,13 @@ class Resolver:
         return set()
 
     def _cluster(self, kind: str, f: Finding):
-        if kind in (WORKLOAD, CSI_DRIVER) and f.scope.startswith("k8s:"):
-            return self.a.idx.clusters.get(f.scope[4:])
+        if kind in (WORKLOAD, CSI_DRIVER):
+            return self._clusters.get(f.scope)
         return None
 
     @staticmethod
     def _scope(r) -> str:
-        return f"aws:{r.account_id}:{r.region}"
+        return aws_scope(r.account_id, r.region)
 
     # --- one method per Fact ----------------------------------------------------------------------
 
@@ -230,7 +232,7 @@ class Resolver:
             yield fact_id(self._scope(fs), "efs", "DescribeMountTargets", fs.file_system_id)
 
     def _mount_target_security_groups(self, kind: str, f: Finding) -> Iterator[str]:
-        found = self._mt.get(f.resource_id.rsplit("/", 1)[-1]) if kind == MOUNT_TARGET else None
+        found = self._mt.get(f.resource_id) if kind == MOUNT_TARGET else None
         if found:
             yield fact_id(
                 self._scope(found[0]), "efs", "DescribeMountTargetSecurityGroups", found[1].mount_target_id
@@ -254,8 +256,7 @@ class Resolver:
 
     def _role_policies(self, kind: str, f: Finding) -> Iterator[str]:
         for arn in self._principals(kind, f):
-            account = parsed.account if (parsed := Arn.maybe(arn)) else "unknown"
-            scope = f"aws:{account}:global"
+            scope = aws_scope(account_of(arn) or UNKNOWN_ACCOUNT)
             yield fact_id(scope, "iam", "GetAccountAuthorizationDetails", short(arn))
             role = self.a.idx.role(arn)
             for policy in (
@@ -288,8 +289,8 @@ class Resolver:
         yield fact_id(f.scope, "k8s", "serviceaccounts")
         yield fact_id(f.scope, "k8s", "workloads")  # the CSI node DaemonSet and controller Deployment
         if cluster.account_id and cluster.region:
-            yield fact_id(f"aws:{cluster.account_id}:{cluster.region}", "eks", "ListClusters")
-            yield fact_id(f"aws:{cluster.account_id}:{cluster.region}", "eks", "cluster", cluster.name)
+            yield fact_id(aws_scope(cluster.account_id, cluster.region), "eks", "ListClusters")
+            yield fact_id(aws_scope(cluster.account_id, cluster.region), "eks", "cluster", cluster.name)
         else:  # its EKS half (Pod Identity, node roles) was not found: any region's cluster list may lack it
             for unit in self.a.snapshot.units:
                 if "eks" in unit.services:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from typing import Any
 
 from auditor.analysis.access import Analysis
 from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
@@ -30,6 +31,7 @@ from auditor.graph.links import walk
 from auditor.graph.reach import reach
 from auditor.model.aws import AccessPoint
 from auditor.model.ids import dir_id
+from auditor.model.scope import aws_scope, is_k8s_scope
 
 NESTED, COLLISION = "efs_access_point_nested_root", "efs_access_point_identity_collision"
 AP = "AwsEfsAccessPoint"
@@ -40,7 +42,7 @@ SERVICES = ("efs", "ecs", "lambda", "k8s", "eks")
 
 
 def _scope(ap: AccessPoint) -> str:
-    return f"aws:{ap.account_id}:{ap.region}"
+    return aws_scope(ap.account_id, ap.region)
 
 
 def _merge(into: list[str], more) -> list[str]:
@@ -52,12 +54,12 @@ def _gaps(a: Analysis, ap: AccessPoint, cache: dict) -> list[str]:
     (or the account's global scope), and any Kubernetes cluster."""
     scope = _scope(ap)
     if scope not in cache:
-        glob = ":".join(scope.split(":")[:2] + ["global"])
+        glob = aws_scope(ap.account_id)
         cache[scope] = sorted(
             {
                 f"{svc} in {sc}"
                 for (sc, svc) in a.idx.scope_issues
-                if svc in SERVICES and (sc in (scope, glob) or sc.startswith("k8s:"))
+                if svc in SERVICES and (sc in (scope, glob) or is_k8s_scope(sc))
             }
         )
     return cache[scope]
@@ -136,7 +138,7 @@ def nested_root(a: Analysis) -> Iterator[Finding]:
         own = a.apps_by_ap.get(ap.access_point_id, set())
         inside = subtree.get((ap.file_system_id, ap.path), [])
         others = [x for x in inside if x not in own]
-        ev = {"applications": sorted(own), "root_directory": ap.path}
+        ev: dict[str, Any] = {"applications": sorted(own), "root_directory": ap.path}
         if not own and len(others) == 1:
             # an access point of no known application spans applications only when it holds two
             yield finding(
@@ -226,7 +228,7 @@ def identity_collision(a: Analysis) -> Iterator[Finding]:
     memo: dict = {}
     for ap in a.snapshot.access_points:
         own = a.apps_by_ap.get(ap.access_point_id, set())
-        ev = {"applications": sorted(own)}
+        ev: dict[str, Any] = {"applications": sorted(own)}
         pu = ap.posix_user
         if pu is None:
             yield _pass(
@@ -263,7 +265,7 @@ def identity_collision(a: Analysis) -> Iterator[Finding]:
                     a, COLLISION, ap, cache, f"uid {pu.uid} and gid {pu.gid} are no application's", **ev
                 )
             continue
-        found = []
+        found: list[dict[str, Any]] = []
         for mine, n, theirs in [("uid", pu.uid, "uid"), ("gid", pu.gid, "gid")] + [
             ("secondary gid", g, kind) for g in pu.secondary_gids for kind in ("uid", "gid", "owner gid")
         ]:

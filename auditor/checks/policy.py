@@ -16,6 +16,7 @@ from auditor.iam.queries import condition_keys, named_principals
 from auditor.model.arn import Arn
 from auditor.model.aws import FileSystem, PolicyStatus
 from auditor.model.ids import arn_partition, dir_id
+from auditor.model.scope import aws_scope
 
 RTYPE = "AwsEfsFileSystem"
 ENFORCED_KEYS = {
@@ -32,7 +33,7 @@ ALL_CLIENT = {
 
 
 def _scope(fs: FileSystem) -> str:
-    return f"aws:{fs.account_id}:{fs.region}"
+    return aws_scope(fs.account_id, fs.region)
 
 
 Verdict = tuple[Status, str, dict]  # status, message, evidence; evidence["path"]: the result's path

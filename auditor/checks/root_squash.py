@@ -9,8 +9,10 @@ anonymous clients or to any principal holding ClientMount, §2.2, §2.7, edges 1
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from auditor.analysis.access import Analysis
+from auditor.analysis.authz import APClass, Grant
 from auditor.analysis.mounts import Mount, csi_file_systems
 from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
 from auditor.graph.build import csi_controller, csi_node
@@ -18,8 +20,9 @@ from auditor.graph.links import mount_path, mount_ref, path_in_graph
 from auditor.graph.reach import principal_node, reach, root_capable
 from auditor.iam import Principal
 from auditor.model.arn import Arn
-from auditor.model.aws import FileSystem, PolicyStatus
-from auditor.model.ids import arn_partition, dir_id
+from auditor.model.aws import AccessPoint, FileSystem, PolicyStatus
+from auditor.model.ids import account_of, arn_partition, dir_id
+from auditor.model.scope import UNKNOWN_ACCOUNT, aws_scope, k8s_scope
 
 CID = "efs_root_squash_gap"
 MOUNT_ONLY = {
@@ -36,7 +39,7 @@ def root_squash_gap(a: Analysis) -> Iterator[Finding]:
 
 
 def _scope(fs: FileSystem) -> str:
-    return f"aws:{fs.account_id}:{fs.region}"
+    return aws_scope(fs.account_id, fs.region)
 
 
 def _file_systems(a: Analysis) -> Iterator[Finding]:
@@ -118,7 +121,7 @@ def _workloads(a: Analysis) -> Iterator[Finding]:
             mount_ok = conn.can("mount", a.params)
             root_ok = conn.can("root", a.params) if rooty and mount_ok is not False else None
             actions = ("ClientMount", "ClientRootAccess") if rooty else ("ClientMount",)
-            row = {
+            row: dict[str, Any] = {
                 "volume": m.volume,
                 "file_system": m.fs_id,
                 "access_point": m.ap_id,
@@ -147,7 +150,7 @@ def _workloads(a: Analysis) -> Iterator[Finding]:
                     f"root is squashed to uid {a.params.squash_uid} (target UNVERIFIED, setting squash_uid); "
                     "a root client can still switch to any other uid (edge 4)"
                 )
-        ev = {"application": ref.app, "mounts": rows}
+        ev: dict[str, Any] = {"application": ref.app, "mounts": rows}
         if ref.source:
             ev["source_file"], ev["source_line"] = ref.source
         if roots:
@@ -204,20 +207,23 @@ def _root_contexts(a: Analysis, principal: str | None, fs: FileSystem) -> tuple[
     path from the principal to the file system."""
     pr = a.possible_reach(principal, fs)
     p = a.params
-    found, missing = [], []
+    found: list[dict] = []
+    missing: list[str] = []
     node = principal_node(principal)
-    candidates = [("no access point", pr.without_access_point, None, None)]
-    for cls, g in pr.through:
-        rootish = a.class_root_aps(cls)
+    candidates: list[tuple[str, Grant, APClass | None, AccessPoint | None]] = [
+        ("no access point", pr.without_access_point, None, None)
+    ]
+    for group, grant in pr.through:
+        rootish = a.class_root_aps(group)
         if rootish:
-            candidates.append((f"access point {rootish[0].access_point_id}", g, cls, rootish[0]))
+            candidates.append((f"access point {rootish[0].access_point_id}", grant, group, rootish[0]))
     for label, g, cls, ap in candidates:
         m = g.can_mount(p)
         r = g.can_root(p) if m is not False else False
         if m and r:
             rows = reach(a)
             rows.possible(principal, fs)  # adds the may_mount edges the path walks
-            if cls is None:
+            if cls is None or ap is None:
                 via = [dir_id(fs.file_system_id, "/")]
             else:
                 via = list(dict.fromkeys([rows.include(cls, ap), ap.arn]))
@@ -244,26 +250,23 @@ def _roles(a: Analysis) -> Iterator[Finding]:
                 candidates.setdefault(p, set()).add(m.fs.arn)
             carried.setdefault(p, []).append(m)
     unreadable: dict[str, list[str]] = {}  # a policy not read may grant root anywhere: never a PASS
-    for role in a.snapshot.roles:
-        docs, not_read = a.idx.identity_policies(role)
+    for known in a.snapshot.roles:
+        docs, not_read = a.idx.identity_policies(known)
         if docs is None:
-            unreadable[role.arn] = not_read
-            candidates.setdefault(role.arn, set())
+            unreadable[known.arn] = not_read
+            candidates.setdefault(known.arn, set())
     for arn, fs in root_capable(a):
         candidates.setdefault(arn, set()).add(fs.arn)
     for principal in sorted(candidates):
         role = a.idx.role(principal)
         rid = role.arn if role else principal
-        scope = (
-            f"aws:{role.account_id}:global"
-            if role
-            else f"aws:{getattr(Arn.maybe(principal), 'account', 'unknown')}:global"
-        )
-        found, missing = [], []
+        scope = aws_scope(role.account_id if role else account_of(principal) or UNKNOWN_ACCOUNT)
+        found: list[dict] = []
+        missing: list[str] = []
         for fs_arn in sorted(candidates[principal]):
-            f, m = _root_contexts(a, principal, a.idx.fs_by_arn[fs_arn])
+            f, miss = _root_contexts(a, principal, a.idx.fs_by_arn[fs_arn])
             found.extend(f)
-            missing.extend(m)
+            missing.extend(miss)
         if found:
             mounts = carried.get(principal, [])
             yield finding(
@@ -312,7 +315,7 @@ def _csi(a: Analysis) -> Iterator[Finding]:
         if rid is None:
             continue
         fs_ids = csi_file_systems(cluster)
-        carried = [m for m in a.mounts if m.workload.scope == f"k8s:{cluster.name}" and m.principal_arns]
+        carried = [m for m in a.mounts if m.workload.scope == k8s_scope(cluster.name) and m.principal_arns]
         yield _csi_result(
             a,
             cluster.name,
@@ -339,10 +342,11 @@ def _csi(a: Analysis) -> Iterator[Finding]:
 
 
 def _csi_result(a, cluster, rid, principals, note, fs_ids, why, carried) -> Finding:
-    scope = f"k8s:{cluster}"
+    scope = k8s_scope(cluster)
     if not principals:
         return finding(CID, NOT_ASSESSED, rid, "KubernetesEfsCsiDriver", scope, note, reason=[note])
-    found, missing = [], []
+    found: list[dict] = []
+    missing: list[str] = []
     for p in principals:
         for fs_id in sorted(fs_ids):
             fs = a.idx.fs_by_id.get(fs_id)

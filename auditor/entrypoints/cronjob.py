@@ -56,10 +56,11 @@ def collect_cluster(cluster_name: str, deadline: float | None = None, kubeconfig
     """The live Kubernetes collector through the pipeline, from the pod's service account (or
     ``kubeconfig``). Past the deadline it is not started: the cluster becomes an incomplete unit with a
     Timeout issue, so its checks are NOT_ASSESSED."""
+    from auditor.model.scope import k8s_scope
     from auditor.model.snapshot import CollectionIssue, CollectionUnit, Snapshot
 
     if deadline is not None and time.monotonic() >= deadline:
-        scope = f"k8s:{cluster_name}"
+        scope = k8s_scope(cluster_name)
         return Snapshot(
             units=[CollectionUnit(scope=scope, method="k8s-api", services=["k8s"], complete=False)],
             issues=[

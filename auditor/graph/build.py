@@ -228,11 +228,11 @@ def kubernetes(g: nx.MultiDiGraph, a: Analysis) -> None:
             for p in ctrl_principals:
                 edge(g, ctrl_id, p, kind="mounts_as", field="controller service account", rule="edge 33")
         for wl in c.workloads or []:
-            sa = wl.template.service_account_name or "default"
+            sa_name = wl.template.service_account_name or "default"
             edge(
                 g,
                 k8s_id(c.name, wl.namespace, wl.kind, wl.name),
-                k8s_id(c.name, wl.namespace, "ServiceAccount", sa),
+                k8s_id(c.name, wl.namespace, "ServiceAccount", sa_name),
                 kind="runs_with",
                 field="serviceAccountName",
             )

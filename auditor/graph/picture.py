@@ -10,7 +10,6 @@ from auditor.analysis.access import Analysis
 from auditor.model.arn import Arn
 from auditor.model.ids import dir_id
 
-COLUMNS = ("principals", "workloads", "access points", "directories")
 CAP = 12  # nodes per column and file system; the rest become one "+N more" node
 NO_AP = "no-access-point"
 HIGHLIGHT_CHECKS = {"efs_cross_app_reach": "cross", "efs_root_squash_gap": "root"}

@@ -39,7 +39,7 @@ NO_ACCESS_POINT = "no access point"
 CARRIED_LIMIT = 20
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Reach:
     file_system: str
     subtree: str
@@ -117,7 +117,7 @@ def configured(a: Analysis, m: Mount) -> list[Reach]:
     target = dir_id(m.fs_id or "", m.base_path)
     hops = list(m.path) + tail + [target]  # edges uses, through_access_point, exposes|subpath|direct_mount
     enforced = _enforced(m.ap)
-    if enforced:
+    if enforced and m.ap is not None:
         identity, may_root = enforced, _ap_is_root(m.ap, p.gid0_is_root)
     else:
         parts = sorted({f"uid={i.evidence()['uid']} gid={i.evidence()['gid']}" for _, i in m.identities})
@@ -133,19 +133,19 @@ def configured(a: Analysis, m: Mount) -> list[Reach]:
         root, squashed = _root(may_root, None if conn.not_assessed else grant.can_root(p))
         rows.append(
             Reach(
-                m.fs_id or "",
-                m.base_path,
-                _who(principal),
-                m.ap_id or NO_ACCESS_POINT,
-                identity,
-                "configured",
-                mount,
-                write,
-                root,
-                squashed,
-                m.workload.id,
-                m.workload.app,
-                tuple([_node(principal)] + hops),
+                file_system=m.fs_id or "",
+                subtree=m.base_path,
+                principal=_who(principal),
+                via=m.ap_id or NO_ACCESS_POINT,
+                identity=identity,
+                kind="configured",
+                mount=mount,
+                write=write,
+                root=root,
+                squashed=squashed,
+                workload=m.workload.id,
+                application=m.workload.app,
+                path=tuple([_node(principal)] + hops),
                 notes=notes,
             )
         )
@@ -222,16 +222,16 @@ def possible(
         root, squashed = _root(True, g.can_root(p))
         rows.append(
             Reach(
-                fs_id,
-                "/",
-                who,
-                NO_ACCESS_POINT,
-                CLIENT_CHOSEN,
-                "possible",
-                mount,
-                g.can_write(p),
-                root,
-                squashed,
+                file_system=fs_id,
+                subtree="/",
+                principal=who,
+                via=NO_ACCESS_POINT,
+                identity=CLIENT_CHOSEN,
+                kind="possible",
+                mount=mount,
+                write=g.can_write(p),
+                root=root,
+                squashed=squashed,
                 application=app,
                 path=(node, fs.arn, dir_id(fs_id, "/")),
                 carried_by=by,
@@ -251,16 +251,16 @@ def possible(
             root, squashed = _root(_ap_is_root(ap, p.gid0_is_root) if enforced else True, can_root)
             rows.append(
                 Reach(
-                    fs_id,
-                    ap.path,
-                    who,
-                    ap.access_point_id,
-                    enforced or CLIENT_CHOSEN,
-                    "possible",
-                    mount,
-                    write,
-                    root,
-                    squashed,
+                    file_system=fs_id,
+                    subtree=ap.path,
+                    principal=who,
+                    via=ap.access_point_id,
+                    identity=enforced or CLIENT_CHOSEN,
+                    kind="possible",
+                    mount=mount,
+                    write=write,
+                    root=root,
+                    squashed=squashed,
                     application=app,
                     path=(node, fs.arn, ap.arn, dir_id(fs_id, ap.path)),
                     carried_by=by,

@@ -37,7 +37,7 @@ from auditor.model.ids import dir_id
 ANONYMOUS = "principal://anonymous"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Reached:
     subject: str  # workload id, principal ARN, principal://anonymous or a CSI driver id
     file_system: str  # file system id
@@ -89,9 +89,6 @@ class Reach:
     def of(self, subject: str) -> list[Reached]:
         return self.by_subject.get(subject, [])
 
-    def subjects(self) -> list[str]:
-        return sorted(self.by_subject)
-
     # --- configured: a workload's volumes --------------------------------------------------------------
 
     def configured(self) -> None:
@@ -113,18 +110,18 @@ class Reach:
                 rooty = ident is not None and ident.may_be_root(a.params.gid0_is_root)
                 self._add(
                     Reached(
-                        m.workload.id,
-                        m.fs_id,
-                        m.base_path,
-                        m.ap_id,
-                        ident.uid if ident else None,
-                        ident.gid if ident else None,
-                        tuple(ident.groups) if ident else (),
-                        (None if root is None else not root) if rooty else False,
-                        writable,
-                        "configured",
-                        path,
-                        principal,
+                        subject=m.workload.id,
+                        file_system=m.fs_id,
+                        directory=m.base_path,
+                        access_point=m.ap_id,
+                        uid=ident.uid if ident else None,
+                        gid=ident.gid if ident else None,
+                        groups=tuple(ident.groups) if ident else (),
+                        squashed=(None if root is None else not root) if rooty else False,
+                        writable=writable,
+                        kind="configured",
+                        path=path,
+                        principal=principal,
                     )
                 )
 
@@ -145,17 +142,17 @@ class Reach:
             self._open.setdefault(fs.file_system_id, []).append(node)
             rows.append(
                 Reached(
-                    node,
-                    fs.file_system_id,
-                    "/",
-                    None,
-                    None,
-                    None,
-                    (),
-                    _not(g.can_root(p)),
-                    g.can_write(p),
-                    "possible",
-                    (node, root),
+                    subject=node,
+                    file_system=fs.file_system_id,
+                    directory="/",
+                    access_point=None,
+                    uid=None,
+                    gid=None,
+                    groups=(),
+                    squashed=_not(g.can_root(p)),
+                    writable=g.can_write(p),
+                    kind="possible",
+                    path=(node, root),
                 )
             )
         for cls, cg in pr.through:
@@ -180,17 +177,17 @@ class Reach:
             )
             rows.append(
                 Reached(
-                    node,
-                    fs.file_system_id,
-                    ap.path,
-                    ap.access_point_id,
-                    posix.uid if posix else None,
-                    posix.gid if posix else None,
-                    tuple(posix.secondary_gids) if posix else (),
-                    _not(cg.can_root(p)) if rooty else False,
-                    cg.can_write(p),
-                    "possible",
-                    path,
+                    subject=node,
+                    file_system=fs.file_system_id,
+                    directory=ap.path,
+                    access_point=ap.access_point_id,
+                    uid=posix.uid if posix else None,
+                    gid=posix.gid if posix else None,
+                    groups=tuple(posix.secondary_gids) if posix else (),
+                    squashed=_not(cg.can_root(p)) if rooty else False,
+                    writable=cg.can_write(p),
+                    kind="possible",
+                    path=path,
                 )
             )
         self._pairs[key] = rows

@@ -44,9 +44,10 @@ def relevant_principal(a: Analysis, fs: FileSystem) -> Callable[[str | None], bo
             return True  # undecidable here: the evaluation says what is missing
         docs = list(role.inline_policies.values())
         for p in role.attached_policy_arns:
-            if managed.get(p) is None:
+            doc = managed.get(p)
+            if doc is None:
                 return True
-            docs.append(managed[p])
+            docs.append(doc)
         return role.arn in named or any(may_allow_client_action(d, fs.arn) for d in docs)
 
     def relevant(arn: str | None) -> bool:

@@ -191,7 +191,6 @@ def evaluate_conditions(
 Outcome = tuple[Tri, "str | None"]
 _TRUE: Outcome = (TRUE, None)
 _FALSE: Outcome = (FALSE, None)
-_MISSING = object()
 _NO_NOTES: tuple[str, ...] = ()
 
 
@@ -206,6 +205,8 @@ class Check:
         self.key, self.written = key.lower(), key
         self.operator, self.values, self.expand = operator, values, expand
         fast = _fast_test(operator, values, expand)
+        self.test: Callable[[str], bool | None] | None
+        self.negated: bool
         self.test, self.negated = fast if fast is not None else (None, False)
         self.absent: Outcome | None = None  # the outcome for an ABSENT key, once asked for
 
@@ -234,14 +235,15 @@ def check_conditions(
     result = TRUE
     notes: list[str] | tuple[str, ...] = _NO_NOTES
     for check in checks:
-        value = request.get(check.key, _MISSING)
+        value = request.get(check.key)  # request values are never None
         if check.test is not None and type(value) is str:
             hit = check.test(value)  # the common case, answered without evaluate_condition
             if hit is not None:
                 if hit is check.negated:
                     return FALSE, _NO_NOTES
                 continue
-        if value is _MISSING:
+        note: str | None
+        if value is None:
             outcome, note = UNKNOWN, f"condition key {check.written} is not enforced for NFS clients (§2.4)"
         else:
             outcome, note = check.evaluate(value)

@@ -11,7 +11,6 @@ from functools import lru_cache
 from auditor.iam.logic import FALSE, TRUE, UNKNOWN, Tri
 
 SERVICE = "elasticfilesystem"
-WILDCARDS = ("*", "?")
 
 
 @lru_cache(maxsize=4096)

@@ -69,24 +69,6 @@ def _session(name: str | None) -> tuple[str, str] | None:
     return (arn.account, session[0]) if session else None
 
 
-def _names_caller(name: str, who: Principal) -> Tri:
-    """Whether one principal string names the caller's role or session (not its account)."""
-    if who.kind != "role":
-        return FALSE
-    if UNIQUE_ID.match(name):  # dangling unless it is the caller's own unique id (edge 13)
-        return Tri.of(name == who.role_id)
-    if who.arn is not None and name == who.arn:
-        return TRUE
-    session = _session(name)
-    if session is None:
-        return FALSE
-    if who.session_arn is not None:
-        return Tri.of(name == who.session_arn)
-    # A session of the caller's role whose session name is not known.
-    same_role = session[1] == who.role_name and session[0] == who.account
-    return UNKNOWN if same_role else FALSE
-
-
 class PrincipalSet:
     """A Principal element prepared for matching: the strings that could name the caller, sorted by
     how (unique ids, ARNs, session ARNs) and the accounts it names."""
@@ -103,7 +85,9 @@ class PrincipalSet:
         self.accounts = frozenset(a for a in map(account_of_principal, names) if a is not None)
 
     def names_caller(self, who: Principal) -> Tri:
-        """OR over the names of ``_names_caller``: whether one names the caller's role or session."""
+        """Whether one of the names names the caller's role or session (not its account): its unique id
+        (any other unique id is dangling, edge 13), its role ARN, or a session of it (UNKNOWN when the
+        caller's session name is not known)."""
         if who.kind != "role":
             return FALSE
         if who.role_id is not None and who.role_id in self.unique_ids:
@@ -122,22 +106,17 @@ class PrincipalSet:
         return who.account is not None and who.account in self.accounts
 
     def match(self, who: Principal) -> tuple[Tri, bool]:
-        """See ``match_principal``."""
+        """Principal element (§2.3, §2.5): (whether it names the caller, whether it names the caller's
+        account). A list is the OR of its entries, so both are answered and neither hides the other: ``*``
+        matches everyone including anonymous; a role ARN matches the role and its sessions; a session ARN
+        that session (UNKNOWN when the caller's session name is not known); an account principal delegates
+        to the account's identity policies; unique ids are dangling (edge 13); Service / Federated /
+        CanonicalUser principals match neither roles nor anonymous clients."""
         if self.everyone:
             return TRUE, False
         if who.kind != "role":
             return FALSE, False
         return self.names_caller(who), self.names_account_of(who)
-
-
-def match_principal(names: frozenset[str], who: Principal) -> tuple[Tri, bool]:
-    """Principal element (§2.3, §2.5): (whether it names the caller, whether it names the caller's account).
-    A list is the OR of its entries, so both are answered and neither hides the other: ``*`` matches
-    everyone including anonymous; a role ARN matches the role and its sessions; a session ARN that session
-    (UNKNOWN when the caller's session name is not known); an account principal delegates to the account's
-    identity policies; unique ids are dangling (edge 13); Service / Federated / CanonicalUser principals
-    match neither roles nor anonymous clients."""
-    return PrincipalSet(names).match(who)
 
 
 def match_not_principal(names: frozenset[str], who: Principal) -> tuple[Tri, str | None]:

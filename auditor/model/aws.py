@@ -99,10 +99,6 @@ class FileSystem(Model):
     mount_targets: list[MountTarget] | None = None
     tags: dict[str, str] | None = None
 
-    @property
-    def one_zone(self) -> bool:
-        return self.availability_zone_name is not None
-
 
 class AccessPoint(Model):
     arn: str

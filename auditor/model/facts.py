@@ -95,7 +95,7 @@ def fact_of(issue: CollectionIssue) -> str:
         return fact_id(issue.scope, service, name)
     name, per_resource = NAMES.get((service, op), (op, True))
     resource = short(issue.resource_id) if issue.resource_id and per_resource else None
-    if service == "eks" and resource and "/nodegroup/" in (issue.resource_id or ""):
+    if service == "eks" and resource and issue.resource_id and "/nodegroup/" in issue.resource_id:
         resource = short(issue.resource_id.split("/nodegroup/")[0])
     return fact_id(issue.scope, service, name, resource)
 

@@ -56,18 +56,6 @@ def ap_id_of(arn: str) -> str | None:
     return None
 
 
-def role_arn_of_session(arn: str) -> str:
-    """``arn:aws:sts::1:assumed-role/R/S`` -> ``arn:aws:iam::1:role/R``; other ARNs unchanged.
-
-    Role paths are not part of a session ARN; callers match roles by name within the account.
-    """
-    parsed = Arn.maybe(arn)
-    if parsed and parsed.service == "sts" and parsed.resource_type == "assumed-role":
-        role = parsed.segments[0]
-        return str(parsed.with_resource(f"role/{role}", service="iam", region=""))
-    return arn
-
-
 def role_name_of(arn: str) -> str | None:
     parsed = Arn.maybe(arn)
     if parsed and parsed.service == "iam" and parsed.resource_type == "role":
@@ -119,12 +107,6 @@ def clean_path(path: str) -> str:
     """Normalise a directory path to an absolute, clean form (``/`` for the root)."""
     cleaned = posixpath.normpath("/" + path.strip())
     return "/" + cleaned.lstrip("/") if cleaned != "/" else "/"
-
-
-def join_path(base: str, sub: str | None) -> str:
-    if not sub or clean_path(sub) == "/":
-        return clean_path(base)
-    return clean_path(clean_path(base) + "/" + clean_path(sub))
 
 
 def is_within(path: str, ancestor: str) -> bool:

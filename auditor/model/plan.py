@@ -3,13 +3,13 @@ covers. Built and read by auditor.org.plan; carried by shard and merged snapshot
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import Field
 
 from auditor.model.base import Model
 
-PLAN_SCHEMA_VERSION = "1"
+PLAN_SCHEMA_VERSION: Final = "1"
 
 
 class PlannedAccount(Model):

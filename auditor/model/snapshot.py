@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Final, Literal
 
 from pydantic import Field, ValidationError
 
@@ -29,7 +29,7 @@ from auditor.model.base import Model
 from auditor.model.k8s import K8sCluster
 from auditor.model.plan import Plan, ShardStamp
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION: Final = "1"
 
 
 class InputError(Exception):
@@ -142,8 +142,9 @@ def merge(*snapshots: Snapshot) -> Snapshot:
         key=lambda s: (s.shard or "", s.accounts),
     )
     clusters = _join_cluster_sides(list(merged.pop("clusters").values()))
+    records: dict[str, Any] = {name: list(bucket.values()) for name, bucket in merged.items()}
     return Snapshot(
-        **{name: list(bucket.values()) for name, bucket in merged.items()},
+        **records,
         clusters=clusters,
         declared_at=dict(sorted(declared_at.items())),
         plan=next(iter(plans.values()), None),

@@ -8,6 +8,7 @@ run exits 3. Service ``plan`` stands for "nothing of this scope": like a failed 
 
 from __future__ import annotations
 
+from auditor.model.scope import aws_scope, is_k8s_scope, k8s_scope
 from auditor.model.snapshot import CollectionIssue, Snapshot
 
 GLOBAL_SERVICES = ("iam",)
@@ -40,14 +41,14 @@ def plan_issues(snapshot: Snapshot) -> list[CollectionIssue]:
         label = f"account {a}" + (f" ({account.name})" if account.name else "")
         if a not in attempted:
             issue(
-                f"aws:{a}:global",
+                aws_scope(a),
                 "plan",
                 "ShardMissing",
                 f"{label} of plan {short} (role {account.role_arn}) was not delivered by any shard",
             )
             continue
-        scopes = [(f"aws:{a}:global", GLOBAL_SERVICES)] + [
-            (f"aws:{a}:{r}", REGION_SERVICES) for r in plan.regions
+        scopes = [(aws_scope(a), GLOBAL_SERVICES)] + [
+            (aws_scope(a, r), REGION_SERVICES) for r in plan.regions
         ]
         for scope, services in scopes:
             unit = units.get(scope)
@@ -63,7 +64,7 @@ def plan_issues(snapshot: Snapshot) -> list[CollectionIssue]:
                 if svc not in unit.services:
                     issue(scope, svc, "ServiceNotAttempted", f"{label}: {svc} was not attempted in {scope}")
     for cluster in plan.clusters:
-        scope = cluster if cluster.startswith("k8s:") else f"k8s:{cluster}"
+        scope = cluster if is_k8s_scope(cluster) else k8s_scope(cluster)
         if scope not in units:
             issue(scope, "k8s", "UnitMissing", f"cluster {cluster} of plan {short} was not collected")
     return out

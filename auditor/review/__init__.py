@@ -25,7 +25,7 @@ INTRODUCED, RESOLVED, UNCHANGED, NOT_REASSESSED = "introduced", "resolved", "unc
 NEW_NOT_ASSESSED = "not_assessed"  # NEW in the comparison, but NOT_ASSESSED: nothing introduced is proven
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ReviewOutcome:
     declared: Snapshot  # what the files declare, alone
     merged: Snapshot  # the live snapshot with the declared resources laid over it
@@ -111,15 +111,15 @@ def classify(declared: Snapshot, merged: Snapshot, before: AuditRun, after: Audi
             buckets[names[state]].append(annotate(was, names[state], merged.declared_at))
     run = after.model_copy(update={"results": results})
     return ReviewOutcome(
-        declared,
-        merged,
-        before,
-        run,
-        buckets[INTRODUCED],
-        buckets[RESOLVED],
-        buckets[UNCHANGED],
-        buckets[NOT_REASSESSED],
-        buckets[NEW_NOT_ASSESSED],
+        declared=declared,
+        merged=merged,
+        before=before,
+        run=run,
+        introduced=buckets[INTRODUCED],
+        resolved=buckets[RESOLVED],
+        unchanged=buckets[UNCHANGED],
+        not_reassessed=buckets[NOT_REASSESSED],
+        not_assessed=buckets[NEW_NOT_ASSESSED],
     )
 
 

@@ -24,6 +24,7 @@ from auditor.model.aws import (
     TaskDefinition,
 )
 from auditor.model.ids import partition_of
+from auditor.model.scope import aws_scope
 from auditor.model.snapshot import CollectionIssue, CollectionUnit, Snapshot
 from auditor.review.values import (
     FieldError,
@@ -122,7 +123,7 @@ class Sink:
 
     @property
     def scope(self) -> str:
-        return f"aws:{self.account}:{self.region}"
+        return aws_scope(self.account, self.region)
 
     def arn(self, service: str, resource: str, region: str | None = None) -> str:
         region = self.region if region is None else region
@@ -235,7 +236,7 @@ class Sink:
         if "iam" in self.services:
             units.append(
                 CollectionUnit(
-                    scope=f"aws:{self.account}:global",
+                    scope=aws_scope(self.account),
                     method="declared",
                     started_at=now,
                     finished_at=now,

@@ -34,6 +34,7 @@ import re
 from auditor.model.aws import AccessPoint, CreationInfo, PosixUser, RootDirectory
 from auditor.model.ids import ap_arn, clean_path, k8s_id, partition_of
 from auditor.model.k8s import EFS_CSI_DRIVER, CsiSource, K8sCluster, PersistentVolume, PersistentVolumeClaim
+from auditor.model.scope import aws_scope, k8s_scope
 from auditor.model.snapshot import CollectionIssue, Snapshot
 
 DEFAULT_GID_RANGE = (50000, 60000)  # the controller's defaults; any range is capped at start + 10000
@@ -83,7 +84,7 @@ def provision(snap: Snapshot, account: str, region: str) -> Snapshot:
             pv_name = f"pvc-planned-{_digest(cluster.name, pvc.namespace, pvc.name)[:12]}"
             if ap is None:
                 try:
-                    _check_file_system(params, fs_id, f"aws:{fs_account}:{fs_region}" in unlisted)
+                    _check_file_system(params, fs_id, aws_scope(fs_account, fs_region) in unlisted)
                     ap = _access_point(
                         params,
                         fs_id,
@@ -97,7 +98,7 @@ def provision(snap: Snapshot, account: str, region: str) -> Snapshot:
                 except Unplannable as exc:
                     issues.append(
                         CollectionIssue(
-                            scope=f"k8s:{cluster.name}",
+                            scope=k8s_scope(cluster.name),
                             service="review",
                             operation="provision",
                             resource_id=pvc_id,

@@ -120,7 +120,6 @@ class FakeContext:
 
     remaining_ms: int = 900_000
     aws_request_id: str = "00000000-0000-0000-0000-000000000000"
-    function_name: str = "efs-audit"
 
     def get_remaining_time_in_millis(self) -> int:
         return self.remaining_ms

@@ -16,7 +16,7 @@ from auditor.model import snapshot as snap
 from auditor.model.snapshot import InputError
 
 ESTATES = Path(__file__).resolve().parents[2] / "samples" / "estates"
-W, P, H = "111122223333", "123456789012", "444455556666"
+P = "123456789012"
 
 
 def analysis(estate: str) -> Analysis:

@@ -9,13 +9,13 @@ import json
 from pathlib import Path
 
 import pytest
+import xmlschema  # in the test extra
 
 from auditor.model.snapshot import dumps, load
 from auditor.report import ReportOptions, render
 from auditor.report.sarif import line_index
 from tests.report.report_fixtures import FS, SCHEMAS, ap, validator
 
-xmlschema = pytest.importorskip("xmlschema", reason="xmlschema is absent: pip install -e '.[test]'")
 ESTATES = Path(__file__).resolve().parents[2] / "samples" / "estates"
 
 

@@ -44,12 +44,6 @@ def test_json_keeps_raw_status_under_a_waiver(run, cat, waivers):
     assert {r["status"] for r in doc["results"] if r["check_id"] == "efs_access_point_tagged"} == {"FAIL"}
 
 
-def _props(schema: dict, defs: dict) -> set[str]:
-    if "$ref" in schema:
-        schema = defs[schema["$ref"].split("/")[-1]]
-    return set(schema.get("properties", {}))
-
-
 def test_run_schema_lists_exactly_the_model_fields():
     from auditor.model.result import Result
     from auditor.model.snapshot import CollectionIssue, CollectionUnit

@@ -7,21 +7,15 @@ hand-written JSON schema in tests/report/schemas rather than replacing it."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
+# py-ocsf-models is in the test extra: its absence is a broken environment, not a reason to skip.
+from py_ocsf_models.events.findings.compliance_finding import ComplianceFinding
+
 from auditor.model.snapshot import load
 from auditor.report import ReportOptions, render
-
-if os.environ.get("CI"):
-    from py_ocsf_models.events.findings.compliance_finding import ComplianceFinding  # required in CI
-else:
-    ComplianceFinding = pytest.importorskip(
-        "py_ocsf_models.events.findings.compliance_finding",
-        reason="py-ocsf-models is absent: pip install -e '.[test]'",
-    ).ComplianceFinding
 
 ESTATES = Path(__file__).resolve().parents[2] / "samples" / "estates"
 

@@ -63,8 +63,7 @@ def required_actions() -> set[str]:
 
 
 # sts:AssumeRole is used to reach RoleTarget accounts; it is a credential step, not a read, and is
-# granted by the target role's trust policy rather than by auditor-policy.json.
-ASSUME_ROLE = ("sts", "AssumeRole")
+# granted by the target role's trust policy rather than by auditor-policy.json (collectors/aws/run.py).
 
 
 class OperationNotAllowed(RuntimeError):

@@ -18,7 +18,8 @@ from auditor.collectors.aws import backup, bounds, ec2, ecs, efs, eks, iam, lamb
 from auditor.collectors.aws.credentials import profile_error
 from auditor.collectors.aws.operations import Api, CallCounter
 from auditor.collectors.aws.unit import CALL_ERRORS, Account, Unit, error_of, one_line
-from auditor.model.ids import parse_arn
+from auditor.model.ids import account_of, parse_arn
+from auditor.model.scope import UNKNOWN_ACCOUNT, aws_scope
 from auditor.model.snapshot import CollectionIssue, CollectionUnit, InputError, Snapshot
 
 # Explicit registry of region services, in the order their results are assembled.
@@ -167,11 +168,11 @@ def _open_account(run: _Run, base, target: RoleTarget | None) -> Account | None:
     deadline = _identity_deadline(run)
     session = base
     if target is not None:
-        scope = f"aws:{(parse_arn(target.arn).account if parse_arn(target.arn) else 'unknown')}:global"
+        scope = aws_scope(account_of(target.arn) or UNKNOWN_ACCOUNT)
         params = {"RoleArn": target.arn, "RoleSessionName": target.session_name}
         if target.external_id:
             params["ExternalId"] = target.external_id
-        try:  # the one call outside OPERATIONS: granted by the target role's trust policy (operations.ASSUME_ROLE)
+        try:  # the one call outside OPERATIONS: granted by the target role's trust policy (see operations.py)
             sts = bounds.client(base, "sts", home, run.limits, deadline)
             answer = Api(sts, "sts", deadline=deadline)._checked(
                 "AssumeRole", lambda: sts.assume_role(**params)
@@ -189,7 +190,7 @@ def _open_account(run: _Run, base, target: RoleTarget | None) -> Account | None:
         )
         run.counter.attach(session)
     else:
-        scope = "aws:unknown:global"
+        scope = aws_scope(UNKNOWN_ACCOUNT)
     try:
         sts = bounds.client(session, "sts", home, run.limits, deadline)
         ident = Api(sts, "sts", deadline=deadline).call("GetCallerIdentity")

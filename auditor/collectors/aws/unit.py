@@ -17,6 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError,
 from auditor.collectors.aws import bounds
 from auditor.collectors.aws.operations import Api, DeadlineReached
 from auditor.collectors.aws.validate import MalformedResponse
+from auditor.model.scope import aws_scope
 from auditor.model.snapshot import CollectionIssue
 
 # Errors an API call can raise that mean "this could not be read": recorded, never fatal.
@@ -66,7 +67,7 @@ class Unit:
 
     @property
     def scope(self) -> str:
-        return f"aws:{self.account.account_id}:{self.region}"
+        return aws_scope(self.account.account_id, self.region)
 
     @property
     def account_id(self) -> str:

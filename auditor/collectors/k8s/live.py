@@ -18,6 +18,7 @@ from typing import Any
 
 from auditor.collectors.k8s.transform import cluster_from_objects
 from auditor.model.arn import Arn
+from auditor.model.scope import k8s_scope
 from auditor.model.snapshot import CollectionIssue, CollectionUnit, InputError, Snapshot
 
 # (API group, version, resource, kind, client API class, list method, K8sCluster fields it feeds)
@@ -124,7 +125,7 @@ def collect_cluster(
     if in_cluster is None:
         in_cluster = bool(os.environ.get("KUBERNETES_SERVICE_HOST")) and not kubeconfig
     configuration, name, who = _configure(kubeconfig, context, cluster_name, in_cluster)
-    scope = f"k8s:{name}"
+    scope = k8s_scope(name)
     started = datetime.now(UTC).replace(microsecond=0)
     objects: list[tuple[dict, None, None]] = []
     issues: list[CollectionIssue] = []

@@ -18,6 +18,7 @@ import yaml
 from auditor.collectors.k8s.fields import FieldError, describe
 from auditor.collectors.k8s.transform import cluster_from_objects, parse_object
 from auditor.inputs import check_depth, json_loads
+from auditor.model.scope import k8s_scope
 from auditor.model.snapshot import CollectionUnit, InputError, Snapshot
 
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -40,7 +41,7 @@ def load_manifests(paths: Sequence[Path], cluster_name: str) -> Snapshot:
                 raise InputError(f"{label}: more than {MAX_OBJECTS} objects")
     cluster, issues = cluster_from_objects(cluster_name, objects)
     unit = CollectionUnit(
-        scope=f"k8s:{cluster_name}",
+        scope=k8s_scope(cluster_name),
         method="k8s-manifests",
         started_at=started,
         finished_at=datetime.now(UTC).replace(microsecond=0),

@@ -37,6 +37,7 @@ from auditor.model.k8s import (
     StorageClass,
     Workload,
 )
+from auditor.model.scope import k8s_scope
 from auditor.model.snapshot import CollectionIssue, InputError
 
 DRIVER_IMAGE = "aws-efs-csi-driver"
@@ -175,7 +176,7 @@ def cluster_from_objects(
     A malformed object read from a file raises ``InputError``; one from the API becomes a
     ``CollectionIssue`` (the rest of the cluster is still read).
     """
-    scope = f"k8s:{name}"
+    scope = k8s_scope(name)
     issues: list[CollectionIssue] = []
     found: dict[tuple[str, str, str], tuple[object, str | None, int | None]] = {}
     for obj, source, line in objects:
