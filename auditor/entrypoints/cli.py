@@ -84,8 +84,7 @@ def report(
     display: dict | None = None,
 ) -> None:
     from auditor import catalog
-    from auditor.report import emit
-    from auditor.report.output import parse_formats
+    from auditor.report.output import emit, parse_formats
 
     text = emit(
         run,
