@@ -1,6 +1,6 @@
 """The organization audit as Kubernetes Jobs: an Indexed Job whose pod I collects shard I of N into the
 evidence bucket, then one reduce Job that merges against the plan, evaluates and delivers the bundle
-(samples/deploy/kubernetes/org-*.yaml). The same modes as the Step Functions function (org_lambda).
+(samples/deploy/kubernetes/org-*.yaml). The same modes as the Step Functions function (auditor.scheduled.org).
 
     python -m auditor.entrypoints.org_job collect-shard   # JOB_COMPLETION_INDEX and EFS_AUDIT_SHARD_COUNT
     python -m auditor.entrypoints.org_job reduce
@@ -19,7 +19,7 @@ import os
 import sys
 import time
 
-from auditor.entrypoints import org_lambda
+from auditor.scheduled import org
 from auditor.scheduled.settings import SettingsError
 
 
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> in
         budget = env.get("EFS_AUDIT_TIME_BUDGET_SECONDS")
         context = _Budget(float(budget) if budget else None)
         os.environ.update({k: v for k, v in env.items() if k.startswith("EFS_AUDIT_")})
-        out = org_lambda.handler(event, context)
+        out = org.run(argv[0], event, context, dict(os.environ))
     except (SettingsError, ValueError) as exc:
         print(f"efs-audit: {exc}", file=sys.stderr)
         return 2
