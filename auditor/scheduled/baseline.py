@@ -7,8 +7,6 @@ from pathlib import Path
 
 from auditor.model.result import AuditRun
 from auditor.model.snapshot import InputError
-from auditor.report import baseline as baseline_mod
-from auditor.report.baseline import load_run, loads_run
 from auditor.scheduled.aws import listing
 from auditor.scheduled.settings import JobSettings, SettingsError
 
@@ -74,6 +72,8 @@ def load_baseline(job: JobSettings, s3=None) -> tuple[AuditRun | None, str | Non
 
 
 def _read_run(source: str, s3) -> AuditRun:
+    from auditor.report.baseline import load_run, loads_run
+
     if not source.startswith("s3://"):
         return load_run(source)
     bucket, _, key = source[5:].partition("/")
@@ -88,6 +88,8 @@ def _read_run(source: str, s3) -> AuditRun:
 def with_baseline(options, run: AuditRun, previous: AuditRun | None, source: str | None, note: str | None):
     """Report options comparing with the baseline, and the summary's baseline entry. A baseline that
     shares no scope with this run (the estate changed) is left out and said so, never compared."""
+    from auditor.report import baseline as baseline_mod
+
     if previous is None:
         return options, {"source": None, "note": note}
     try:

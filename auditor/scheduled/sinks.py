@@ -9,8 +9,6 @@ from datetime import datetime
 from pathlib import Path
 
 from auditor.model.result import AuditRun
-from auditor.report import render
-from auditor.report.history import put_index_s3
 from auditor.scheduled.aws import client, listing
 from auditor.scheduled.settings import JobSettings
 
@@ -58,6 +56,8 @@ def put_index(s3, job: JobSettings, bundle: Path, key_prefix: str) -> str:
     """The run's index entry (auditor.report.history) next to the uploaded bundle."""
     from botocore.exceptions import BotoCoreError, ClientError
 
+    from auditor.report.history import put_index_s3
+
     try:
         return put_index_s3(s3, job.bucket, job.prefix, bundle, key_prefix)
     except (ClientError, BotoCoreError) as exc:
@@ -85,6 +85,8 @@ def import_security_hub(session, run: AuditRun, catalogue, options) -> dict[str,
     account: those are imported under this account's and region's product ARN; findings about other
     (assumed-role) accounts are counted as ``other_accounts`` and left to their own deployment.
     """
+    from auditor.report import render
+
     # PASS results too: the import of a PASS is what turns the finding of a fixed problem PASSED
     findings = json.loads(render("asff", run, catalogue, replace(options, include_pass=True)))
     account = client(session, "sts").get_caller_identity()["Account"]
