@@ -70,6 +70,8 @@ _.client_address
 # html.parser.HTMLParser callbacks (tests/report/test_html.py).
 _.handle_starttag
 _.handle_data
+_.handle_startendtag
+_.handle_endtag
 # signal handler arguments (tests/fuzz/harness.py): the signature signal.signal requires.
 _.signum
 _.frame

@@ -25,7 +25,10 @@ from typing import Any
 
 import yaml
 
-from auditor.model.snapshot import InputError
+
+class InputError(Exception):
+    """Bad input: the message is one line naming the file and field or resource."""
+
 
 ENV_MAX_BYTES = "EFS_AUDIT_MAX_INPUT_BYTES"
 ENV_MAX_YAML_BYTES = "EFS_AUDIT_MAX_YAML_BYTES"

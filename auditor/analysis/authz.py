@@ -38,16 +38,16 @@ class Grant:
 
     def __init__(
         self,
-        decide: Callable[[str], Evaluation] | None,
+        decide: Callable[[str], Evaluation | Answer] | None,
         missing: tuple[str, ...] = (),
         identity_missing: tuple[str, ...] = (),
     ) -> None:
         self._decide = decide
-        self._evals: dict[str, Evaluation] = {}
+        self._evals: dict[str, Evaluation | Answer] = {}
         self._missing = missing  # the file system or its policy was not collected
         self._identity_missing = identity_missing  # matters only when a decision is UNKNOWN
 
-    def _eval(self, action: str) -> Evaluation:
+    def _eval(self, action: str) -> Evaluation | Answer:
         ev = self._evals.get(action)
         if ev is None:
             if self._decide is None:

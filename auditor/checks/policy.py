@@ -71,7 +71,7 @@ def _contexts(
     through each class of access points, each with the graph nodes its reach path goes through."""
     grant = a.authz.grant
     root = (dir_id(fs.file_system_id, "/"),)
-    out = [
+    out: list[tuple[str, Grant, tuple[str, ...]]] = [
         ("no access point, TLS", grant(fs, principal, True, None, probe), root),
         ("no access point, plaintext", grant(fs, principal, False, None, probe), root),
     ]

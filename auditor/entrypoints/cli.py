@@ -7,15 +7,16 @@ collection (a collection issue or an unfinished unit) unless --allow-partial.
 from __future__ import annotations
 
 import sys
-from enum import Enum
 from pathlib import Path
 
 import typer
 
+from auditor import gate
 from auditor.entrypoints import controls, graph_cmds, history_cmd, org_cmds, report_cmds, review_cmd
 from auditor.entrypoints.controls import OPTS as CONTROL
 from auditor.entrypoints.report_cmds import PlainUsage
-from auditor.model.result import AuditRun, Severity
+from auditor.gate import FailOn
+from auditor.model.result import AuditRun
 from auditor.model.snapshot import InputError
 
 app = typer.Typer(
@@ -37,27 +38,11 @@ def _samples() -> Path:
 SAMPLES = _samples()
 
 
-class FailOn(str, Enum):
-    critical = "critical"
-    high = "high"
-    medium = "medium"
-    low = "low"
-    info = "info"
-    never = "never"
-
-
 def exit_code(run: AuditRun, fail_on: str, allow_partial: bool, waivers: Path | None = None) -> int:
-    """3 when collection was incomplete (unless allowed), 1 when an unwaived FAIL reaches the threshold."""
-    if not run.complete and not allow_partial:
-        return 3
-    if fail_on != "never":
-        from auditor import catalog
-        from auditor.report.output import failing
+    """auditor.gate's code for the run, with the waiver file the report applied."""
+    from auditor.report.waivers import load
 
-        threshold = Severity(fail_on).rank
-        if any(r.severity.rank >= threshold for r in failing(run, catalog.load(), waivers=waivers)):
-            return 1
-    return 0
+    return gate.run_exit_code(run, fail_on, allow_partial, load(waivers) if waivers else ())
 
 
 def progress_printer(enabled: bool, settings=None):
@@ -99,8 +84,7 @@ def report(
     display: dict | None = None,
 ) -> None:
     from auditor import catalog
-    from auditor.report import emit
-    from auditor.report.output import parse_formats
+    from auditor.report.output import emit, parse_formats
 
     text = emit(
         run,

@@ -17,12 +17,12 @@ from pathlib import Path
 import typer
 import yaml
 
+from auditor.model.result import SEVERITY_ORDER as SEVERITIES
 from auditor.model.snapshot import InputError
 
 CONFIG_NAME = "efs-audit.yaml"
 CONFIG_KEYS = ("params", "checks", "skip_checks")
 STATUSES = ("FAIL", "NOT_ASSESSED", "WAIVED", "PASS")
-SEVERITIES = ("critical", "high", "medium", "low", "info")
 LEVELS = ("debug", "info", "warning", "error")
 
 

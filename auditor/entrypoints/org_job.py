@@ -1,6 +1,6 @@
 """The organization audit as Kubernetes Jobs: an Indexed Job whose pod I collects shard I of N into the
 evidence bucket, then one reduce Job that merges against the plan, evaluates and delivers the bundle
-(samples/deploy/kubernetes/org-*.yaml). The same modes as the Step Functions function (org_lambda).
+(samples/deploy/kubernetes/org-*.yaml). The same modes as the Step Functions function (auditor.scheduled.org).
 
     python -m auditor.entrypoints.org_job collect-shard   # JOB_COMPLETION_INDEX and EFS_AUDIT_SHARD_COUNT
     python -m auditor.entrypoints.org_job reduce
@@ -19,8 +19,8 @@ import os
 import sys
 import time
 
-from auditor.entrypoints import aws_lambda as job_lib
-from auditor.entrypoints import org_lambda
+from auditor.scheduled import org
+from auditor.scheduled.settings import SettingsError
 
 
 class _Budget:
@@ -38,12 +38,12 @@ def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> in
     env = dict(os.environ if env is None else env)
     try:
         if len(argv) != 1 or argv[0] not in ("collect-shard", "reduce"):
-            raise job_lib.SettingsError("usage: python -m auditor.entrypoints.org_job collect-shard|reduce")
+            raise SettingsError("usage: python -m auditor.entrypoints.org_job collect-shard|reduce")
         event = {"mode": argv[0], "plan_key": env.get("EFS_AUDIT_PLAN_KEY", "")}
         if argv[0] == "collect-shard":
             index, count = env.get("JOB_COMPLETION_INDEX", ""), env.get("EFS_AUDIT_SHARD_COUNT", "")
             if not (index.isdigit() and count.isdigit()):
-                raise job_lib.SettingsError(
+                raise SettingsError(
                     "JOB_COMPLETION_INDEX and EFS_AUDIT_SHARD_COUNT: whole numbers required "
                     "(an Indexed Job sets the first; set the second to its completions)"
                 )
@@ -51,8 +51,8 @@ def main(argv: list[str] | None = None, env: dict[str, str] | None = None) -> in
         budget = env.get("EFS_AUDIT_TIME_BUDGET_SECONDS")
         context = _Budget(float(budget) if budget else None)
         os.environ.update({k: v for k, v in env.items() if k.startswith("EFS_AUDIT_")})
-        out = org_lambda.handler(event, context)
-    except (job_lib.SettingsError, ValueError) as exc:
+        out = org.run(argv[0], event, context, dict(os.environ))
+    except (SettingsError, ValueError) as exc:
         print(f"efs-audit: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(out, sort_keys=True, default=str))

@@ -7,210 +7,23 @@ state machine (samples/deploy/stepfunctions/template.yaml) whose Distributed Map
                                                             the same verified bundle as the scheduled Lambda
     any other event                             -> the single-account scheduled audit (aws_lambda.handler)
 
-Settings are the scheduled Lambda's ``EFS_AUDIT_*`` variables plus, for plan mode,
-``EFS_AUDIT_ORG_ROLE_NAME`` (discover the organization's accounts and assume this role in each; else
-``EFS_AUDIT_ROLE_ARNS`` is the plan), ``EFS_AUDIT_ORG_OUS`` and ``EFS_AUDIT_ORG_EXCLUDE`` (comma separated).
+The modes and their settings are auditor.scheduled.org's.
 """
 
 from __future__ import annotations
 
 import os
-import re
-import tempfile
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from auditor.entrypoints import aws_lambda as job_lib
+from auditor.entrypoints import aws_lambda
+from auditor.scheduled import org
+from auditor.scheduled.settings import SettingsError
 
-MODES = ("plan", "collect-shard", "reduce")
-_RUN = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
+__all__ = ["SettingsError", "handler"]
 
 
 def handler(event: Any, context: Any, env: dict[str, str] | None = None) -> dict[str, Any]:
     mode = event.get("mode") if isinstance(event, dict) else None
     if mode is None:
-        return job_lib.handler(event, context)
-    if mode not in MODES:
-        raise job_lib.SettingsError(f"event: mode {mode!r} is not one of {', '.join(MODES)}")
-    env = dict(os.environ if env is None else env)
-    org_env = {k: v for k, v in env.items() if k.startswith("EFS_AUDIT_ORG_")}
-    job = job_lib.load_settings({k: v for k, v in env.items() if k not in org_env})
-    if not job.bucket:
-        raise job_lib.SettingsError(
-            "EFS_AUDIT_BUCKET: required (the bucket that receives plans, shards and bundles)"
-        )
-    import boto3
-
-    s3 = boto3.Session().client("s3", config=job_lib.DELIVERY_CONFIG())
-    if mode == "plan":
-        return plan_mode(job, org_env, event, s3)
-    if mode == "collect-shard":
-        return shard_mode(job, event, s3, context)
-    return reduce_mode(job, event, s3)
-
-
-def plan_mode(job, org_env: dict[str, str], event: dict, s3) -> dict[str, Any]:
-    import boto3
-
-    from auditor.org import plan as plans
-
-    run = str(event.get("run") or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"))
-    if not _RUN.match(run):
-        raise job_lib.SettingsError(f"event: run {run!r} is not a plain name")
-    role_name = org_env.get("EFS_AUDIT_ORG_ROLE_NAME", "").strip()
-    if role_name:
-        from auditor.org.discover import discover
-
-        made = discover(
-            boto3.Session(),
-            role_name,
-            _csv(org_env.get("EFS_AUDIT_ORG_OUS")),
-            (),
-            _csv(org_env.get("EFS_AUDIT_ORG_EXCLUDE")),
-            job.external_id,
-            job_lib.SESSION_NAME,
-            job.regions,
-        )
-    elif job.role_arns:
-        from auditor.collectors.aws.run import RoleTarget
-        from auditor.model.ids import parse_arn
-        from auditor.model.plan import PlannedAccount
-
-        targets = [RoleTarget.parse(a, job.external_id, job_lib.SESSION_NAME) for a in job.role_arns]
-        made = plans.make_plan(
-            "role-arns",
-            [
-                PlannedAccount(
-                    account_id=parse_arn(t.arn).account,
-                    role_arn=t.arn,
-                    external_id=t.external_id,
-                    session_name=t.session_name,
-                )
-                for t in targets
-            ],
-            [],
-            job.regions,
-        )
-    else:
-        raise job_lib.SettingsError(
-            "EFS_AUDIT_ORG_ROLE_NAME or EFS_AUDIT_ROLE_ARNS: one is required in plan mode"
-        )
-    run_prefix = f"{job.prefix}/org-runs/{run}/"
-    plan_key, items_key = run_prefix + "plan.json", run_prefix + "items.json"
-    count = len(made.accounts)
-    import json
-
-    s3.put_object(
-        Bucket=job.bucket, Key=plan_key, Body=plans.dumps(made).encode(), ContentType="application/json"
-    )
-    items = [{"shard": f"{i}/{count}"} for i in range(count)]  # one account per item
-    s3.put_object(
-        Bucket=job.bucket, Key=items_key, Body=json.dumps(items).encode(), ContentType="application/json"
-    )
-    job_lib.log(
-        "planned", accounts=count, skipped=len(made.skipped), digest=made.digest, run_prefix=run_prefix
-    )
-    return {
-        "bucket": job.bucket,
-        "plan_key": plan_key,
-        "items_key": items_key,
-        "run_prefix": run_prefix,
-        "accounts": count,
-        "digest": made.digest,
-    }
-
-
-def _load_plan(job, event: dict, s3):
-    from auditor.model.snapshot import InputError
-    from auditor.org import plan as plans
-
-    key = str(event.get("plan_key") or "")
-    if not key.startswith(f"{job.prefix}/org-runs/"):
-        raise job_lib.SettingsError(f"event: plan_key {key!r} is not under {job.prefix}/org-runs/")
-    with tempfile.TemporaryDirectory(prefix="efs-audit-plan-") as tmp:
-        path = Path(tmp) / "plan.json"
-        path.write_bytes(s3.get_object(Bucket=job.bucket, Key=key)["Body"].read())
-        try:
-            return plans.load(path), key.rsplit("/", 1)[0] + "/"
-        except InputError as exc:
-            raise job_lib.SettingsError(f"s3://{job.bucket}/{key}: {exc}") from None
-
-
-def shard_mode(job, event: dict, s3, context) -> dict[str, Any]:
-    from auditor.model import snapshot as snap
-    from auditor.org import plan as plans
-    from auditor.org.collect import ShardSettings, collect_shard
-
-    the_plan, run_prefix = _load_plan(job, event, s3)
-    index, count = plans.parse_shard(str(event.get("shard") or ""))
-    budget = job_lib.collection_budget(context, job.reserve_seconds)
-    got = collect_shard(
-        the_plan, index, count, ShardSettings(max_workers=job.max_workers, time_budget=budget)
-    )
-    key = f"{run_prefix}shards/shard-{index}.json"
-    s3.put_object(Bucket=job.bucket, Key=key, Body=snap.dumps(got).encode(), ContentType="application/json")
-    job_lib.log(
-        "shard",
-        shard=f"{index}/{count}",
-        accounts=got.shards[0].accounts,
-        units=len(got.units),
-        issues=len(got.issues),
-    )
-    return {"shard": f"{index}/{count}", "key": key, "issues": len(got.issues)}
-
-
-def reduce_mode(job, event: dict, s3) -> dict[str, Any]:
-    from auditor import catalog
-    from auditor.model import snapshot as snap
-    from auditor.org.collect import merge_shards
-    from auditor.pipeline import evaluate
-    from auditor.report.bundle import verify_bundle, write_bundle
-
-    started = datetime.now(UTC).replace(microsecond=0)
-    the_plan, run_prefix = _load_plan(job, event, s3)
-    shards, names = [], []
-    paginator = s3.get_paginator("list_objects_v2")
-    for page in paginator.paginate(Bucket=job.bucket, Prefix=f"{run_prefix}shards/"):
-        for obj in page.get("Contents", []):
-            body = s3.get_object(Bucket=job.bucket, Key=obj["Key"])["Body"].read().decode()
-            shards.append(snap.loads(body, f"s3://{job.bucket}/{obj['Key']}"))
-            names.append(obj["Key"])
-    merged = merge_shards(the_plan, shards, names)
-    catalogue = catalog.load()
-    run = evaluate(merged, job.params, catalogue)
-    counts, code = job_lib.status_counts(run), job_lib.exit_code(run, job)
-    key_prefix = job_lib.run_key_prefix(job.prefix, started)
-    with tempfile.TemporaryDirectory(prefix="efs-audit-") as tmp:
-        import boto3
-
-        bundle = write_bundle(
-            Path(tmp) / "bundle",
-            run,
-            snap.dumps(merged),
-            list(job.formats),
-            catalogue,
-            job_lib.report_options(catalogue, job),
-            job_lib.signer(job, boto3.Session),
-        )
-        problems = verify_bundle(bundle)
-        if problems:
-            raise job_lib.DeliveryError(f"bundle failed verification: {problems[0]}")
-        keys = job_lib.upload_bundle(s3, bundle, job.bucket, key_prefix)
-        index_key = job_lib.put_index(s3, job, bundle, key_prefix)
-    missing = sum(1 for i in merged.issues if i.operation == "Plan")
-    summary = {
-        "counts": counts,
-        "complete": run.complete,
-        "issues": len(run.issues),
-        "planned_missing": missing,
-        "shards": len(shards),
-        "exit_code": code,
-        "s3": {"bucket": job.bucket, "prefix": key_prefix, "objects": len(keys), "index": index_key},
-    }
-    job_lib.log("reduced", **summary)
-    return summary
-
-
-def _csv(value: str | None) -> list[str]:
-    return [v.strip() for v in (value or "").split(",") if v.strip()]
+        return aws_lambda.handler(event, context)
+    return org.run(mode, event, context, dict(os.environ if env is None else env))

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import typer
 
+from auditor import gate
 from auditor.entrypoints.report_cmds import PlainUsage
+from auditor.gate import FailOn
 from auditor.model.snapshot import InputError
-
-RANK = ["info", "low", "medium", "high", "critical"]
 
 
 class ReviewFormat(str, Enum):
@@ -31,23 +31,9 @@ class ReviewFormat(str, Enum):
     sarif = "sarif"
 
 
-class ReviewFailOn(str, Enum):
-    critical = "critical"
-    high = "high"
-    medium = "medium"
-    low = "low"
-    info = "info"
-    never = "never"
-
-
 def exit_code(outcome, fail_on: str, allow_partial: bool = False) -> int:
-    """1 for an introduced finding at or above fail_on; 3 when a declared resource was not assessed
-    (never a clean 0 for what was not evaluated) unless allow_partial; 0 otherwise."""
-    if fail_on != "never" and any(r.severity.rank >= RANK.index(fail_on) for r in outcome.introduced):
-        return 1
-    if not allow_partial and not_assessed(outcome):
-        return 3
-    return 0
+    """auditor.gate's code for a review: introduced findings, then declared resources NOT_ASSESSED."""
+    return gate.review_exit_code(outcome.introduced, not_assessed(outcome), fail_on, allow_partial)
 
 
 def not_assessed(outcome) -> list:
@@ -70,8 +56,8 @@ def register(app: typer.Typer) -> None:
             help="A live snapshot JSON: review the files laid over it and show what changes.",
         ),
         fmt: ReviewFormat = typer.Option(ReviewFormat.table, "--format", "-f", help="table, json or sarif."),
-        fail_on: ReviewFailOn = typer.Option(
-            ReviewFailOn.high,
+        fail_on: FailOn = typer.Option(
+            FailOn.high,
             "--fail-on",
             help="Exit 1 when an introduced FAIL at or above this severity exists.",
         ),

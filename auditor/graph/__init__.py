@@ -8,19 +8,10 @@ from __future__ import annotations
 
 
 def graph_of(analysis):
-    """The analysis's graph, built and its reach computed on first use."""
-    g = analysis.__dict__.get("graph")
-    if g is None:
-        from auditor.graph.build import build
-        from auditor.graph.reach import Reach
+    """The analysis's graph, built and its reach computed on first use (auditor.graph.reach.graph_of)."""
+    from auditor.graph.reach import graph_of as built
 
-        g = build(analysis)
-        analysis.__dict__["graph"] = g
-        r = Reach(analysis, g)
-        analysis.__dict__["reach"] = r
-        g.graph["reach"] = r
-        r.compute()
-    return g
+    return built(analysis)
 
 
 def drop(analysis) -> None:

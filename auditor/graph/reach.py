@@ -345,6 +345,20 @@ def reach(graph_or_analysis) -> Reach:
     the analysis (``graph.graph["reach"]``)."""
     if isinstance(graph_or_analysis, nx.Graph):
         return graph_or_analysis.graph["reach"]
-    from auditor.graph import graph_of
-
     return graph_of(graph_or_analysis).graph["reach"]
+
+
+def graph_of(analysis):
+    """The analysis's graph, built and its reach computed on first use; kept on the analysis as
+    ``analysis.graph`` / ``analysis.reach`` until auditor.graph.drop."""
+    g = analysis.__dict__.get("graph")
+    if g is None:
+        from auditor.graph.build import build
+
+        g = build(analysis)
+        analysis.__dict__["graph"] = g
+        r = Reach(analysis, g)
+        analysis.__dict__["reach"] = r
+        g.graph["reach"] = r
+        r.compute()
+    return g

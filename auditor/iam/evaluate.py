@@ -64,9 +64,9 @@ def authorize(
     context: RequestContext,
     *,
     file_system_arn: str,
-    resource_policy: dict | None,
-    identity_policies: Sequence[tuple[str, dict]] | None,
-    permissions_boundary: tuple[str, dict | None] | None = None,
+    resource_policy: dict | Policy | None,
+    identity_policies: Sequence[tuple[str, dict | Policy]] | None,
+    permissions_boundary: tuple[str, dict | Policy | None] | None = None,
     fs_grant_past_boundary: bool = True,
 ) -> Evaluation:
     """Decide one Client* action for one connection (§2.5). ``resource_policy`` None = the default policy;
@@ -179,7 +179,7 @@ def _default_policy(
     principal: Principal,
     fs_arn: str,
     request: dict[str, RequestValue],
-    identity_policies: Sequence[tuple[str, dict]] | None,
+    identity_policies: Sequence[tuple[str, dict | Policy]] | None,
 ) -> Evaluation:
     reasons = [DEFAULT_POLICY]
     if principal.kind == "role" and identity_policies:

@@ -66,7 +66,7 @@ def _session(name: str | None) -> tuple[str, str] | None:
     """(account, role name) of an STS session ARN ``arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION``."""
     arn = Arn.maybe(name)
     session = arn.session() if arn and not arn.region and ACCOUNT_ID.match(arn.account) else None
-    return (arn.account, session[0]) if session else None
+    return (arn.account, session[0]) if arn and session else None
 
 
 class PrincipalSet:

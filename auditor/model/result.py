@@ -22,6 +22,8 @@ class Status(str, Enum):
 
 
 class Severity(str, Enum):
+    """Declared from the most severe down: this order is the project's only severity order."""
+
     CRITICAL = "critical"
     HIGH = "high"
     MEDIUM = "medium"
@@ -30,7 +32,12 @@ class Severity(str, Enum):
 
     @property
     def rank(self) -> int:
-        return ["info", "low", "medium", "high", "critical"].index(self.value)
+        """0 for info up to 4 for critical: higher is more severe."""
+        return _RANK[self]
+
+
+_RANK = {s: i for i, s in enumerate(reversed(Severity))}
+SEVERITY_ORDER = tuple(s.value for s in Severity)  # most severe first
 
 
 class Result(Model):

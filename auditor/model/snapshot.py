@@ -14,6 +14,7 @@ from typing import Any, Final, Literal
 
 from pydantic import Field, ValidationError
 
+from auditor.inputs import InputError
 from auditor.model.aws import (
     AccessPoint,
     EcsService,
@@ -30,10 +31,6 @@ from auditor.model.k8s import K8sCluster
 from auditor.model.plan import Plan, ShardStamp
 
 SCHEMA_VERSION: Final = "1"
-
-
-class InputError(Exception):
-    """Bad input: the message is one line naming the file and field or resource."""
 
 
 class CollectionIssue(Model):

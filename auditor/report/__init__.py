@@ -39,11 +39,4 @@ def render(fmt: str, run, catalogue, options: ReportOptions | None = None) -> st
     return FORMATS[fmt](run, catalogue, options or ReportOptions())
 
 
-def emit(run, catalogue, **kwargs) -> str:
-    """See auditor.report.output.emit (kept here so front doors import one name)."""
-    from auditor.report.output import emit as _emit
-
-    return _emit(run, catalogue, **kwargs)
-
-
-__all__ = ["FORMATS", "HUMAN", "ReportOptions", "emit", "render"]
+__all__ = ["FORMATS", "HUMAN", "ReportOptions", "render"]

@@ -27,11 +27,10 @@ from pathlib import Path
 
 from auditor.model.result import AuditRun, Status
 from auditor.model.snapshot import InputError
+from auditor.report.signing import SELF_DIGEST, SIGNATURE, signature_document
 
 MANIFEST = "manifest.json"
-SIGNATURE = "manifest.sig"
 MANIFEST_VERSION = "2"
-SELF_DIGEST = "content_sha256"
 UNPROTECTED = (
     f"{MANIFEST}: version 1 manifest without {SELF_DIGEST}: its own fields (completeness, counts, "
     "versions, times) cannot be verified; only the files were checked"
@@ -205,8 +204,6 @@ def write_bundle(
         data = manifest(run, files, list(formats), options, catalogue, signing)
         _write(tmp, MANIFEST, manifest_text(data))
         if signer is not None:
-            from auditor.report.signing import signature_document
-
             _write(
                 tmp,
                 SIGNATURE,

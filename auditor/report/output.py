@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from auditor.gate import unwaived_failures
 from auditor.model.snapshot import InputError
 from auditor.report import FORMATS, HUMAN, render
 from auditor.report import baseline as baseline_mod
@@ -160,4 +161,4 @@ def failing(run, catalogue, *, waivers: Path | None = None, today=None) -> list:
     """FAIL results no waiver covers: what an exit-code gate should count once waivers apply."""
     options = options_from(catalogue, waivers=waivers, today=today)
     # What build(...).rows would show as FAIL, without a row per result (a million PASS rows at scale).
-    return [r for r in run.results if r.status.value == "FAIL" and not waivers_mod.match(options.waivers, r)]
+    return unwaived_failures(run.results, options.waivers)

@@ -29,6 +29,8 @@ from pathlib import Path
 from auditor.model.snapshot import InputError
 
 SIGNATURE_VERSION = "1"
+SIGNATURE = "manifest.sig"  # the signature's file, next to manifest.json
+SELF_DIGEST = "content_sha256"  # the manifest's digest of its own fields: what is signed
 ED25519, ECDSA, RSA_PSS = "ED25519", "ECDSA_SHA_256", "RSASSA_PSS_SHA_256"
 KMS_ALGORITHMS = (ECDSA, RSA_PSS)  # tried in this order: Sign needs no kms:DescribeKey / GetPublicKey
 
@@ -175,8 +177,6 @@ class Outcome:
 def check(directory: str | Path, manifest: dict, key: str | None, session_factory=None) -> Outcome | None:
     """Check manifest.sig against the manifest and, when ``key`` is given, cryptographically.
     None: the bundle is unsigned and no key was asked for."""
-    from auditor.report.bundle import SELF_DIGEST, SIGNATURE
-
     path = Path(directory) / SIGNATURE
     if not path.is_file():
         return None if key is None else Outcome(False, "not signed (no manifest.sig), but --key was given")

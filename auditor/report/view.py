@@ -9,13 +9,12 @@ from datetime import date
 
 from auditor.catalog import Catalogue, CheckMeta
 from auditor.model.arn import Arn
-from auditor.model.result import AuditRun, Result
+from auditor.model.result import SEVERITY_ORDER, AuditRun, Result
 from auditor.report.baseline import Comparison, compare
 from auditor.report.waivers import Waiver, expired_match, match
 
 WAIVED = "WAIVED"
 SHOWN_STATUSES = ("FAIL", "NOT_ASSESSED", WAIVED, "PASS")
-SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")
 
 
 @dataclass(frozen=True)

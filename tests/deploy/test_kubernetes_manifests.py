@@ -10,8 +10,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from auditor.entrypoints.aws_lambda import SETTINGS
-from auditor.entrypoints.cronjob import TIME_BUDGET
+from auditor.scheduled.settings import SETTINGS, TIME_BUDGET
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "samples" / "deploy" / "kubernetes"

@@ -12,9 +12,11 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from auditor.entrypoints import aws_lambda
-from auditor.entrypoints.aws_lambda import DeliveryError, SettingsError, handler, load_settings
+from auditor.entrypoints.aws_lambda import handler
 from auditor.model.result import Status
+from auditor.scheduled import baseline, settings, sinks
+from auditor.scheduled.settings import SettingsError, load_settings
+from auditor.scheduled.sinks import DeliveryError
 from tests.deploy.support import (
     BUCKET,
     ROOT,
@@ -94,7 +96,7 @@ def test_settings_parse_lists_booleans_and_reject_nonsense():
     )
     assert job.regions == ("eu-west-1", "us-east-1") and job.security_hub is True
     assert job.fail_on == "critical"
-    assert job.reserve_seconds == aws_lambda.DEFAULT_RESERVE_SECONDS
+    assert job.reserve_seconds == settings.DEFAULT_RESERVE_SECONDS
     for env in (
         {"EFS_AUDIT_FAIL_ON": "urgent"},
         {"EFS_AUDIT_SECURITY_HUB": "maybe"},
@@ -189,9 +191,9 @@ def test_waivers_apply_to_the_exit_code_as_in_scan(aws, estate, monkeypatch, tmp
 
 
 def test_collection_budget_keeps_the_reserve():
-    assert aws_lambda.collection_budget(None, 60) is None
-    assert aws_lambda.collection_budget(FakeContext(remaining_ms=90_000), 60) == 30.0
-    assert aws_lambda.collection_budget(FakeContext(remaining_ms=30_000), 60) == 0.0
+    assert settings.collection_budget(None, 60) is None
+    assert settings.collection_budget(FakeContext(remaining_ms=90_000), 60) == 30.0
+    assert settings.collection_budget(FakeContext(remaining_ms=30_000), 60) == 0.0
 
 
 def test_missing_bucket_is_a_failure_not_a_success(estate, monkeypatch, capsys):
@@ -233,9 +235,9 @@ def test_a_bundle_is_never_uploaded_over_another(aws, tmp_path):
     s3 = client(aws, "s3")
     s3.create_bucket(Bucket="bundles", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     (tmp_path / "manifest.json").write_text("{}")
-    assert aws_lambda.upload_bundle(s3, tmp_path, "bundles", "p/1/") == ["p/1/manifest.json"]
+    assert sinks.upload_bundle(s3, tmp_path, "bundles", "p/1/") == ["p/1/manifest.json"]
     with pytest.raises(DeliveryError, match="never overwritten"):
-        aws_lambda.upload_bundle(s3, tmp_path, "bundles", "p/1/")
+        sinks.upload_bundle(s3, tmp_path, "bundles", "p/1/")
 
 
 def test_security_hub_import(aws, estate, monkeypatch, capsys):
@@ -277,7 +279,7 @@ def test_security_hub_finding_of_a_fixed_problem_turns_passed(aws):
     first = run.model_copy(update={"results": [failed]})
     fixed = run.model_copy(update={"results": [failed.model_copy(update={"status": Status.PASS})]})
     for each in (first, fixed):
-        assert aws_lambda.import_security_hub(session, each, cat, ReportOptions())["imported"] == 1
+        assert sinks.import_security_hub(session, each, cat, ReportOptions())["imported"] == 1
     from auditor.report import render
 
     (passed,) = json.loads(render("asff", fixed, cat, ReportOptions(include_pass=True)))
@@ -308,7 +310,7 @@ def test_scheduled_runs_compare_with_the_previous_bundle(aws, estate, monkeypatc
     reads the newest earlier run.json under the prefix and reports NEW / UNCHANGED / RESOLVED."""
     runs = iter(range(1, 10))
     monkeypatch.setattr(
-        aws_lambda, "run_key_prefix", lambda prefix, started: f"{prefix}/2026/12/01/run{next(runs)}/"
+        sinks, "run_key_prefix", lambda prefix, started: f"{prefix}/2026/12/01/run{next(runs)}/"
     )
     monkeypatch.setenv("EFS_AUDIT_BASELINE", "previous")
     first = handler({}, FakeContext())
@@ -347,11 +349,11 @@ def test_previous_is_the_newest_complete_run_and_unreadable_runs_are_passed_over
         (tmp_path / stamp).mkdir()
         (tmp_path / stamp / "run.json").write_text(text)
     job = load_settings({"EFS_AUDIT_BASELINE": "previous", "EFS_AUDIT_OUTPUT_DIR": str(tmp_path)})
-    run, source, note = aws_lambda.load_baseline(job)
+    run, source, note = baseline.load_baseline(job)
     assert source == str(tmp_path / "20261201T031700Z" / "run.json") and run.complete
     assert note.startswith(f"{tmp_path / '20261203T031700Z' / 'run.json'}: ") and "not JSON" in note
     (tmp_path / "20261201T031700Z" / "run.json").unlink()
-    run, source, note = aws_lambda.load_baseline(job)
+    run, source, note = baseline.load_baseline(job)
     assert source.endswith("20261202T031700Z/run.json") and note.startswith("no complete run")
 
 

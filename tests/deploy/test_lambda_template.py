@@ -60,7 +60,7 @@ def test_function_runs_the_handler_on_a_schedule():
     params = _template()["Parameters"]
     assert 120 <= params["TimeoutSeconds"]["Default"] <= 900 and params["MemorySize"]["Default"] >= 512
     variables = props["Environment"]["Variables"]
-    from auditor.entrypoints.aws_lambda import SETTINGS
+    from auditor.scheduled.settings import SETTINGS
 
     assert set(variables) <= set(SETTINGS)
     (rule,) = _resources("AWS::Events::Rule").values()

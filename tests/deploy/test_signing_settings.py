@@ -9,7 +9,8 @@ import json
 import pytest
 import yaml
 
-from auditor.entrypoints.aws_lambda import SettingsError, handler, load_settings
+from auditor.entrypoints.aws_lambda import handler
+from auditor.scheduled.settings import SettingsError, load_settings
 from tests.deploy.support import BUCKET, ROOT, FakeContext, client, seed_estate
 from tests.deploy.test_lambda_template import _policies, _template
 

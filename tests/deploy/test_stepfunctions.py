@@ -149,11 +149,11 @@ def test_plan_collect_shard_and_reduce_modes_end_to_end(org_env):
 
 
 def test_a_plan_key_outside_the_prefix_is_refused(org_env):
-    with pytest.raises(org_lambda.job_lib.SettingsError, match="plan_key"):
+    with pytest.raises(org_lambda.SettingsError, match="plan_key"):
         org_lambda.handler(
             {"mode": "reduce", "plan_key": "elsewhere/plan.json", "run_prefix": "x"}, FakeContext()
         )
-    with pytest.raises(org_lambda.job_lib.SettingsError, match="mode"):
+    with pytest.raises(org_lambda.SettingsError, match="mode"):
         org_lambda.handler({"mode": "scan-everything"}, FakeContext())
 
 

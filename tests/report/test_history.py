@@ -226,7 +226,7 @@ def test_history_bad_input_is_one_line(tmp_path, capsys, monkeypatch, args, mess
 def test_history_reads_an_s3_prefix(aws, tmp_path, runs, capsys, monkeypatch):
     """The same series uploaded as the Lambda does (bundle under <prefix>/YYYY/MM/DD/<stamp>/, index under
     <prefix>/index/), read back over HTTP from moto's S3."""
-    from auditor.entrypoints.aws_lambda import run_key_prefix, upload_bundle
+    from auditor.scheduled.sinks import run_key_prefix, upload_bundle
 
     private, public = write_keys(tmp_path, "p256")
     stamps = build_folder(tmp_path / "evidence", runs, private)
