@@ -16,7 +16,7 @@ from auditor.checks.base import Finding
 from auditor.checks.declaration import Check
 from auditor.checks.facts import ENUMERATED_BY, Resolver, kind_of
 from auditor.graph import drop as drop_graph
-from auditor.graph import graph_of
+from auditor.graph import reach_of
 from auditor.graph.links import link
 from auditor.model.compact import share_fields_sets
 from auditor.model.construct import Builder
@@ -74,7 +74,7 @@ def _evaluate(
     analysis = Analysis(snapshot, params)
     coverage = Coverage(snapshot)
     facts = Resolver(analysis)
-    graph_of(analysis)  # the identity graph and its reach, read by the authorization checks
+    reach_of(analysis)  # the identity graph's reach, read by the authorization checks (not the graph)
     units = {u.scope: u for u in snapshot.units}
     results: list[Result] = []
     shared: dict = {}

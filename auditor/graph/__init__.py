@@ -23,6 +23,19 @@ def graph_of(analysis):
     return g
 
 
+def reach_of(analysis):
+    """The analysis's reach without the graph (what the checks read: ``check`` never reads the graph
+    itself, and building it cost a third of the analysis). The rows are those ``graph_of`` computes;
+    only the edges they would add to a graph are not recorded. A later ``graph_of`` builds both."""
+    r = analysis.__dict__.get("reach")
+    if r is None:
+        from auditor.graph.reach import Reach
+
+        r = analysis.__dict__["reach"] = Reach(analysis, None)
+        r.compute()
+    return r
+
+
 def drop(analysis) -> None:
     """Forget the analysis's graph and reach (the pipeline does so once the checks that read them
     have run, so that a large estate never holds the graph and every result at once)."""
