@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # this checkout's auditor package, whatever the environment installs
 
 
 class Clock:

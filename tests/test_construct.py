@@ -45,3 +45,19 @@ def test_left_out_fields_get_their_defaults_and_missing_required_ones_are_an_err
         Builder(Result)({k: v for k, v in values.items() if k != "check_id"})
     with pytest.raises(TypeError, match="unknown"):
         Builder(Result)({**values, "nope": 1})
+
+
+def test_instances_share_one_key_table_and_keep_the_field_order():
+    import sys
+
+    built = Builder(Result)(dict(reversed(list(_values().items()))))
+    assert list(built.__dict__) == list(Result.model_fields)
+    assert built.__dict__ == _values()
+    assert sys.getsizeof(built.__dict__) < sys.getsizeof(dict(built.__dict__))
+
+
+def test_as_many_fields_as_the_model_but_one_unknown_is_an_error():
+    values = _values()
+    values.pop("fingerprint")
+    with pytest.raises(TypeError, match="unknown"):
+        Builder(Result)({**values, "nope": 1})

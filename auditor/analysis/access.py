@@ -21,6 +21,7 @@ from auditor.analysis.mounts import (
     lambda_mounts,
 )
 from auditor.model.aws import AccessPoint, FileSystem
+from auditor.model.gc_pause import gc_paused
 from auditor.model.snapshot import Snapshot
 from auditor.params import Params
 
@@ -230,6 +231,7 @@ def _squashed(enforced: bool, root_ok: bool | None, idents: list[dict]) -> bool 
     return None if root_ok is None else not root_ok
 
 
+@gc_paused()  # many small objects, no cycles: the collector would re-scan the estate (auditor.model.gc_pause)
 def effective_access(a: Analysis) -> list[dict]:
     """One row per configured mount (semantics §0): principal, transport, POSIX identity, rights,
     the reachable subtree and why; plus what each principal could mount beyond it (possible reach)."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from auditor.analysis.access import Analysis
 from auditor.model.arn import Arn
+from auditor.model.gc_pause import gc_paused
 from auditor.model.ids import dir_id
 
 CAP = 12  # nodes per column and file system; the rest become one "+N more" node
@@ -26,6 +27,7 @@ class Picture:
     more: tuple[int, ...]  # nodes left out per column
 
 
+@gc_paused()  # it builds the analysis's mounts and grants: no cycles (auditor.model.gc_pause)
 def pictures(a: Analysis) -> tuple[Picture, ...]:
     out = []
     for fs in sorted(a.snapshot.file_systems, key=lambda f: f.file_system_id):

@@ -74,7 +74,7 @@ class Reach:
         # weak references: the analysis holds the graph and the graph holds this object, and a
         # run must leave no reference cycles (the pipeline pauses the cyclic collector)
         self._a = weakref.proxy(analysis)
-        self._g = weakref.proxy(graph)
+        self._g = weakref.proxy(graph) if graph is not None else None  # None: rows only (the pipeline)
         self.by_subject: dict[str, list[Reached]] = {}
         self._pairs: dict[tuple[str | None, str], list[Reached]] = {}
         self._classes: set[tuple] = set()
@@ -137,7 +137,11 @@ class Reach:
         pr = a.possible_reach(principal, fs)
         g = pr.without_access_point
         if g.can_mount(p):
-            root = directory_node(self._g, fs.arn, fs.file_system_id, "/")
+            root = (
+                directory_node(self._g, fs.arn, fs.file_system_id, "/")
+                if self._g is not None
+                else dir_id(fs.file_system_id, "/")
+            )
             self._edge(node, root, g, None)
             self._open.setdefault(fs.file_system_id, []).append(node)
             rows.append(
@@ -227,7 +231,7 @@ class Reach:
                 ),
                 None,
             )
-            if first is not None and class_node(cls) != first.arn:
+            if first is not None and class_node(cls) != first.arn and self._g is not None:
                 edge(
                     self._g,
                     class_node(cls),
@@ -240,11 +244,13 @@ class Reach:
     def include(self, cls: APClass, ap: AccessPoint) -> str:
         """The class's node, with an ``includes`` edge to ``ap`` (a member) when the class is not ``ap`` itself."""
         node = class_node(cls)
-        if node != ap.arn:
+        if node != ap.arn and self._g is not None:
             edge(self._g, node, ap.arn, kind="includes", field="elasticfilesystem:AccessPointArn conditions")
         return node
 
     def _edge(self, node: str, target: str, grant, cls: APClass | None) -> None:
+        if self._g is None:
+            return
         edge(
             self._g,
             node,
@@ -345,6 +351,9 @@ def reach(graph_or_analysis) -> Reach:
     the analysis (``graph.graph["reach"]``)."""
     if isinstance(graph_or_analysis, nx.Graph):
         return graph_or_analysis.graph["reach"]
+    got = graph_or_analysis.__dict__.get("reach")
+    if got is not None:
+        return got
     return graph_of(graph_or_analysis).graph["reach"]
 
 

@@ -7,7 +7,6 @@ different units merge by concatenation, and resources are keyed by ARN or by clu
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -256,7 +255,16 @@ def _make_parents(folder: Path) -> None:
         os.chmod(d, 0o700)
 
 
-_LONG_INTEGER = re.compile(r"\d{65}")  # auditor.inputs allows integers of at most 64 digits
+MAX_DIGITS_RUN = 64  # auditor.inputs allows integers of at most 64 digits
+_DIGITS_AS_NUL = bytes.maketrans(b"0123456789", bytes(10))
+
+
+def _long_digit_run(text: str) -> bool:
+    """Whether the text holds more than MAX_DIGITS_RUN ASCII digits in a row (as a JSON integer may).
+    The digits are mapped to NUL bytes and the run searched as a substring: at 10k access points this
+    took 0.75 s as a regular expression search (twice json.loads of the same text), a few hundredths
+    this way."""
+    return bytes(MAX_DIGITS_RUN + 1) in text.encode("utf-8", "surrogatepass").translate(_DIGITS_AS_NUL)
 
 
 def loads(text: str, source: str = "<snapshot>") -> Snapshot:
@@ -267,7 +275,7 @@ def loads(text: str, source: str = "<snapshot>") -> Snapshot:
     from auditor.inputs import json_loads
     from auditor.model.gc_pause import gc_paused
 
-    if _LONG_INTEGER.search(text) is None:
+    if not _long_digit_run(text):
         try:
             with gc_paused():  # a snapshot has no reference cycles: the collector would triple the time
                 snapshot = Snapshot.model_validate_json(text)
