@@ -11,6 +11,24 @@ import os
 import urllib.request
 
 import pytest
+from hypothesis import settings
+
+# Property tests name their example count for the `dev` profile (the default); the `ci` profile,
+# chosen when CI=true (HYPOTHESIS_PROFILE=dev|ci overrides), runs a quarter of it and at least 10.
+# A @given without a count runs 100 (dev) or 25 (ci) examples. No deadline in either: a loaded
+# machine must not fail a property.
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or (
+    "ci" if os.environ.get("CI", "").lower() in ("1", "true", "yes") else "dev"
+)
+settings.register_profile("dev", max_examples=100, deadline=None)
+settings.register_profile("ci", max_examples=25, deadline=None)
+settings.load_profile(PROFILE)
+
+
+def examples(dev: int) -> int:
+    """The example count of a property test that runs ``dev`` examples in the dev profile."""
+    return dev if PROFILE == "dev" else max(10, dev // 4)
+
 
 # The auditor never reads machine images: moto need not build its ~1,300 default AMIs for every
 # region it serves after every reset (about a second each time). Read when moto creates a backend.
