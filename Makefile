@@ -18,11 +18,11 @@ demo: $(STAMP)
 	$(BIN)/efs-audit demo
 
 # The suite runs on every core (pytest-xdist; TEST_WORKERS=0 runs it in one process). Each worker has
-# its own moto server; the fault matrices keep each module on one worker (one seeded estate each).
+# its own moto server and builds the module-scoped estates of the modules it runs.
 TEST_WORKERS ?= auto
 
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 # The HTML report tests render in headless Chromium and read its PDF with pdftotext (Debian's
 # chromium and poppler-utils). Installed when this machine lets us (root with apt-get); otherwise

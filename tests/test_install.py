@@ -13,9 +13,6 @@ from pathlib import Path
 
 import pytest
 
-# One worker runs this module: its module-scoped estate is built once (pytest-xdist, --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("install")
-
 ROOT = Path(__file__).resolve().parent.parent
 
 SKIP = shutil.ignore_patterns(

@@ -24,9 +24,6 @@ import pytest
 from auditor.demo import load_sample, seeded_snapshot
 from auditor.model.snapshot import dumps
 
-# One worker runs this module: its module-scoped estate is built once (pytest-xdist, --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("demo-seed")
-
 PRODUCTION = Path(__file__).resolve().parents[2] / "samples" / "estates" / "production"
 DEFAULT_VPC_SUBNETS = 3  # moto creates a default VPC with one subnet per AZ of eu-west-1
 

@@ -19,9 +19,6 @@ from auditor.report.bundle import verify_bundle
 from tests.deploy.support import BUCKET, FakeContext, download_prefix, seed_estate
 from tests.faults.conftest import add_gap_answers
 
-# One worker runs this module: its module-scoped estate is built once (pytest-xdist, --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("entrypoint-budgets")
-
 BUDGET = 10.0  # seconds of collection
 RESERVE = 8.0  # seconds kept for evaluation, the bundle and the upload
 FAULTS = {

@@ -22,9 +22,6 @@ from auditor.model.result import Status
 from auditor.pipeline import evaluate
 from tests.faults.conftest import add_gap_answers
 
-# One worker runs this module: its module-scoped estate is built once (pytest-xdist, --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("fault-matrix")
-
 REGION = "eu-west-1"
 BOUND = 60.0  # seconds: a case that has not finished by then has hung
 # Short per-attempt bounds so that slow and trickling answers are cut within seconds.

@@ -14,9 +14,6 @@ from auditor.pipeline import evaluate
 from tests.faults.conftest import add_gap_answers
 from tests.faults.test_fault_matrix import DENIED, _collect, _flips, _unnamed_losses
 
-# One worker runs this module: its module-scoped estate is built once (pytest-xdist, --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("fault-matrix-production")
-
 PRODUCTION = Path(__file__).resolve().parents[2] / "samples" / "estates" / "production"
 OPERATIONS = [
     ("efs", "DescribeFileSystems"),
