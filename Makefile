@@ -17,8 +17,12 @@ $(STAMP): pyproject.toml setup.py
 demo: $(STAMP)
 	$(BIN)/efs-audit demo
 
+# The suite runs on every core (pytest-xdist; TEST_WORKERS=0 runs it in one process). Each worker has
+# its own moto server and builds the module-scoped estates of the modules it runs.
+TEST_WORKERS ?= auto
+
 test: $(STAMP) browser lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 # Style, dead code and types (configuration in pyproject.toml; vulture's exceptions in
 # .ci/vulture_whitelist.py, each with its reason).

@@ -80,3 +80,4 @@ _.frame
 _.no_backoff
 _.short_timeouts
 _.umask_022
+_._shared_botocore_loader

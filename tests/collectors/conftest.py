@@ -1,27 +1,16 @@
-"""Shared fixtures for the collector tests: one moto server per session on 127.0.0.1 (port chosen by
-the OS), fake credentials, and a reset between tests. Nothing here reaches beyond 127.0.0.1."""
+"""Shared fixtures for the collector tests: the suite's moto server (tests/conftest.py, 127.0.0.1),
+fake credentials, and a reset between tests. Nothing here reaches beyond 127.0.0.1."""
 
 from __future__ import annotations
-
-import urllib.request
 
 import boto3
 import pytest
 from botocore.config import Config
 
+from tests.conftest import reset_moto
+
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"  # moto's default account
-
-
-@pytest.fixture(scope="session")
-def moto_endpoint():
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 @pytest.fixture
@@ -44,9 +33,7 @@ def aws(moto_endpoint, monkeypatch, tmp_path):
 
 
 def reset(endpoint: str) -> None:
-    req = urllib.request.Request(f"{endpoint}/moto-api/reset", data=b"", method="POST")
-    with urllib.request.urlopen(req, timeout=30) as resp:
-        resp.read()
+    reset_moto(endpoint)
 
 
 def client(service: str, region: str = REGION):
@@ -361,20 +348,6 @@ def seed_small_estate(region: str = REGION) -> dict:
         clusterName="prod-eks", nodegroupName="ng", nodeRole=ids["node_role"], subnets=[ids["private"]]
     )
     return ids
-
-
-@pytest.fixture
-def no_backoff(monkeypatch):
-    """Skip botocore's retry back-off sleeps (endpoint level) so throttling tests stay quick; the
-    retry decisions themselves are unchanged."""
-    import time
-    import types
-
-    import botocore.endpoint
-
-    monkeypatch.setattr(
-        botocore.endpoint, "time", types.SimpleNamespace(sleep=lambda _s: None, time=time.time)
-    )
 
 
 # --- botocore Stubber on collector units (response shapes from the AWS API reference) -----------

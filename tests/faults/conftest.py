@@ -1,9 +1,7 @@
-"""The fault matrix's world: one moto server (127.0.0.1, port chosen by the OS), the fault-injecting
+"""The fault matrix's world: the suite's moto server (tests/conftest.py, 127.0.0.1), the fault-injecting
 proxy in front of it, and boto3 pointed at the proxy with fake credentials."""
 
 from __future__ import annotations
-
-import logging
 
 import pytest
 
@@ -22,15 +20,8 @@ def add_gap_answers(proxy: FaultProxy) -> None:
 
 
 @pytest.fixture(scope="session")
-def upstream():
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+def upstream(moto_endpoint):
+    return moto_endpoint
 
 
 @pytest.fixture(scope="module")

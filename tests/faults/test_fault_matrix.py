@@ -244,7 +244,7 @@ CASES = _cases()
 
 
 @pytest.mark.parametrize("rules,lost", [pytest.param(r, lost, id=name) for name, r, lost in CASES])
-def test_fault_case(world, proxy, rules, lost, request):
+def test_fault_case(world, proxy, rules, lost, request, no_backoff):
     case = request.node.callspec.id
     proxy.clear()
     for fault, rule in rules:

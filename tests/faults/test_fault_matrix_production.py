@@ -83,7 +83,7 @@ def world(aws_env, proxy, upstream):
 
 
 @pytest.mark.parametrize("rules", _cases())
-def test_production_fault_case(world, proxy, rules):
+def test_production_fault_case(world, proxy, rules, no_backoff):
     proxy.clear()
     for fault, rule in rules:
         proxy.add(fault, **rule)

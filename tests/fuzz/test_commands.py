@@ -4,7 +4,7 @@ bytes and text, random JSON and YAML values, mutated real inputs, extreme nestin
 must end with exit 0, 1 or 3, or exit 2 with one line on stderr: zero tracebacks, and no hang (every
 example runs under an alarm; a hang fails the example).
 
-Example counts: the "ci" profile (default) runs EFS_AUDIT_FUZZ_EXAMPLES examples per test (default 10);
+Example counts: EFS_AUDIT_FUZZ_EXAMPLES examples per test (default 10) in every Hypothesis profile;
 set it higher for a longer campaign, e.g. EFS_AUDIT_FUZZ_EXAMPLES=300. Statistics:
 ``pytest tests/fuzz --hypothesis-show-statistics``.
 """
@@ -33,14 +33,12 @@ MANIFEST_SEEDS = sorted((ESTATES / "production" / "manifests").rglob("*.yaml"))
 REVIEW_SEEDS = sorted(p for p in (ROOT / "samples" / "review").rglob("*") if p.suffix in (".yaml", ".json"))
 SECONDS = 60  # per command run; far above any real run of these inputs
 
-settings.register_profile(
-    "ci",
+# Each example runs a command in a subprocess: few examples, the same in every profile.
+COMMANDS = settings(
     max_examples=int(os.environ.get("EFS_AUDIT_FUZZ_EXAMPLES", "10")),
     deadline=None,
     suppress_health_check=list(HealthCheck),
-    derandomize=False,
 )
-settings.load_profile("ci")
 
 scalars = st.one_of(
     st.none(),
@@ -175,6 +173,7 @@ FUZZ = pytest.mark.filterwarnings("ignore")
 
 
 @FUZZ
+@COMMANDS
 @given(data=contents([SNAPSHOT], "snapshot"), command=st.sampled_from(["check", "access", "load"]))
 def test_snapshot_readers(tmp_path_factory, data, command):
     path = _write(tmp_path_factory.mktemp("f"), "snap.json", data)
@@ -196,6 +195,7 @@ def run_json(tmp_path_factory) -> Path:
 
 
 @FUZZ
+@COMMANDS
 @given(data=st.data())
 def test_report_and_baseline(tmp_path_factory, run_json, data):
     path = _write(tmp_path_factory.mktemp("f"), "run.json", data.draw(contents([run_json], "run")))
@@ -205,6 +205,7 @@ def test_report_and_baseline(tmp_path_factory, run_json, data):
 
 
 @FUZZ
+@COMMANDS
 @given(data=contents([ROOT / "tests" / "fuzz" / "seeds" / "waivers.yaml"], "waivers"))
 def test_waivers(tmp_path_factory, data):
     path = _write(tmp_path_factory.mktemp("f"), "waivers.yaml", data)
@@ -212,6 +213,7 @@ def test_waivers(tmp_path_factory, data):
 
 
 @FUZZ
+@COMMANDS
 @given(data=contents(MANIFEST_SEEDS, "manifests"), suffix=st.sampled_from([".yaml", ".json"]))
 def test_manifests(tmp_path_factory, data, suffix):
     tmp = tmp_path_factory.mktemp("f")
@@ -232,6 +234,7 @@ def test_manifests(tmp_path_factory, data, suffix):
 
 
 @FUZZ
+@COMMANDS
 @given(data=contents(REVIEW_SEEDS, "review"), suffix=st.sampled_from([".yaml", ".json"]))
 def test_review(tmp_path_factory, data, suffix):
     path = _write(tmp_path_factory.mktemp("f"), "in" + suffix, data)
@@ -241,6 +244,7 @@ def test_review(tmp_path_factory, data, suffix):
 
 
 @FUZZ
+@COMMANDS
 @given(
     manifest=contents([ROOT / "tests" / "fuzz" / "seeds" / "manifest.json"], "manifest"),
     run_file=st.one_of(st.none(), contents([ROOT / "tests" / "fuzz" / "seeds" / "manifest.json"], "run")),

@@ -16,6 +16,7 @@ from auditor.iam import (
     authorize,
     parse_policy,
 )
+from tests.conftest import examples
 
 ACCT = "111122223333"
 FS = f"arn:aws:elasticfilesystem:us-east-1:{ACCT}:file-system/fs-0123456789abcdef0"
@@ -145,7 +146,7 @@ who = s.sampled_from(
         Principal(kind="role"),
     ]
 )
-FUZZ = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @FUZZ

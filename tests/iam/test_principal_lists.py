@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as s
 
 from auditor.iam import Decision, Principal, RequestContext, authorize
+from tests.conftest import examples
 
 ALLOW, DENY, UNKNOWN = Decision.ALLOW, Decision.DENY, Decision.UNKNOWN
 ACCT, OTHER = "111122223333", "444455556666"
@@ -105,7 +106,7 @@ name_lists = s.lists(s.sampled_from(NAMES), min_size=1, max_size=4, unique=True)
 others = s.lists(s.sampled_from(OTHER_STATEMENTS), max_size=2, unique_by=lambda d: repr(d))
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(
     names=name_lists,
     extra=s.sampled_from(NAMES),
@@ -125,7 +126,7 @@ def test_s2_5_adding_a_principal_to_an_allow_never_narrows(
     assert ORDER[after] >= ORDER[before], (names, extra, who, before, after)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(
     names=name_lists,
     extra=s.sampled_from(NAMES),
@@ -142,7 +143,7 @@ def test_s2_5_adding_a_principal_to_a_deny_never_widens(names, extra, condition,
     assert ORDER[after] <= ORDER[before], (names, extra, who, before, after)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(
     names=name_lists,
     effect=s.sampled_from(["Allow", "Deny"]),

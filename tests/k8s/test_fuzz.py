@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from auditor.collectors.k8s.manifests import load_manifests
 from auditor.model.snapshot import InputError, Snapshot
+from tests.conftest import examples
 
 BASE = list(
     yaml.safe_load_all("""
@@ -143,7 +144,7 @@ def test_the_base_documents_load():
     }
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(250), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(st.tuples(st.sampled_from(ALL_PATHS), values, st.booleans()), min_size=1, max_size=4),
     st.sampled_from([".yaml", ".json"]),
@@ -162,7 +163,7 @@ def test_mutated_documents_load_or_raise_input_error(mutations, suffix):
     load_text(text, suffix)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     st.one_of(
         st.text(max_size=200),
@@ -199,7 +200,7 @@ def test_random_text_loads_or_raises_input_error(text):
     load_text(text)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.binary(max_size=100))
 def test_random_bytes_load_or_raise_input_error(data):
     load_text(data)

@@ -1,14 +1,15 @@
-"""Helpers for the signing and history tests: the real front door in-process, local keys, and a moto
-server on 127.0.0.1 spoken to over HTTP (boto3 finds it through AWS_ENDPOINT_URL)."""
+"""Helpers for the signing and history tests: the real front door in-process, local keys, and the suite's
+moto server (tests/conftest.py, 127.0.0.1) spoken to over HTTP (boto3 finds it through AWS_ENDPOINT_URL)."""
 
 from __future__ import annotations
 
 import os
 import sys
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import reset_moto
 
 ROOT = Path(__file__).resolve().parents[2]
 ESTATES = ROOT / "samples" / "estates"
@@ -51,22 +52,10 @@ def write_keys(directory: Path, kind: str) -> tuple[Path, Path]:
     return private, public
 
 
-@pytest.fixture(scope="session")
-def moto_endpoint():
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @pytest.fixture
 def aws(moto_endpoint, monkeypatch):
     """A fresh moto state and an environment that can only reach it."""
-    request = urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")
-    urllib.request.urlopen(request).close()
+    reset_moto(moto_endpoint)
     for name in [n for n in os.environ if n.startswith(("AWS_", "EFS_AUDIT_"))]:
         monkeypatch.delenv(name)
     for name, value in {

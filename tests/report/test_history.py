@@ -14,7 +14,7 @@ import pytest
 from auditor.report import bundle as bundle_mod
 from auditor.report import history as hist
 from auditor.report.view import ReportOptions
-from tests.report.evidence_support import ESTATES, aws, client, efs_audit, moto_endpoint, write_keys  # noqa: F401
+from tests.report.evidence_support import ESTATES, aws, client, efs_audit, write_keys  # noqa: F401
 
 DAY1 = datetime(2026, 11, 1, 3, 17, tzinfo=UTC)
 PLAN = ["production", "wellconfigured", "hostile", "production", "production", "wellconfigured", "production"]

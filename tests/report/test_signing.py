@@ -12,7 +12,7 @@ import json
 import pytest
 
 from auditor.report import bundle
-from tests.report.evidence_support import ESTATES, aws, client, efs_audit, moto_endpoint, write_keys  # noqa: F401
+from tests.report.evidence_support import ESTATES, aws, client, efs_audit, write_keys  # noqa: F401
 
 SNAPSHOT = ESTATES / "production" / "snapshot.json"
 

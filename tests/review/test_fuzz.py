@@ -14,11 +14,12 @@ from hypothesis import strategies as st
 from auditor.model.snapshot import InputError, Snapshot
 from auditor.review import ReviewOutcome, review
 from auditor.review.loader import json_document, plain, yaml_documents
+from tests.conftest import examples
 
 ROOT = Path(__file__).resolve().parents[2] / "samples" / "review"
 SEEDS = sorted(p for p in ROOT.rglob("*") if p.suffix in (".yaml", ".json"))
 SETTINGS = settings(
-    max_examples=int(__import__("os").environ.get("FUZZ_EXAMPLES", "150")),
+    max_examples=int(__import__("os").environ.get("FUZZ_EXAMPLES", 0)) or examples(150),
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )

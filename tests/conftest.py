@@ -1,0 +1,80 @@
+"""Suite-wide fixtures: one moto server per test process on 127.0.0.1 (port chosen by the OS; under
+pytest-xdist every worker has its own), reset by the fixtures that need a clean state, and one
+botocore data loader shared by every boto3 session the tests open (the JSON service models are
+parsed once per process instead of once per session; what is read is the same)."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import urllib.request
+
+import pytest
+from hypothesis import settings
+
+# Property tests name their example count for the `dev` profile (the default); the `ci` profile,
+# chosen when CI=true (HYPOTHESIS_PROFILE=dev|ci overrides), runs a quarter of it and at least 10.
+# A @given without a count runs 100 (dev) or 25 (ci) examples. No deadline in either: a loaded
+# machine must not fail a property.
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or (
+    "ci" if os.environ.get("CI", "").lower() in ("1", "true", "yes") else "dev"
+)
+settings.register_profile("dev", max_examples=100, deadline=None)
+settings.register_profile("ci", max_examples=25, deadline=None)
+settings.load_profile(PROFILE)
+
+
+def examples(dev: int) -> int:
+    """The example count of a property test that runs ``dev`` examples in the dev profile."""
+    return dev if PROFILE == "dev" else max(10, dev // 4)
+
+
+# The auditor never reads machine images: moto need not build its ~1,300 default AMIs for every
+# region it serves after every reset (about a second each time). Read when moto creates a backend.
+os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_botocore_loader():
+    import botocore.loaders
+    import botocore.session
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(botocore.session, "create_loader", functools.cache(botocore.loaders.create_loader))
+        yield
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    """The URL of this process's moto server. Its state is whatever the last test left: fixtures
+    that need a clean estate call :func:`reset_moto` first."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def reset_moto(endpoint: str) -> None:
+    """Drop every resource moto holds (``POST /moto-api/reset``)."""
+    request = urllib.request.Request(f"{endpoint}/moto-api/reset", data=b"", method="POST")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()
+
+
+@pytest.fixture
+def no_backoff(monkeypatch):
+    """Skip botocore's retry back-off sleeps (endpoint level) so retried faults stay quick; the
+    retry decisions and counts themselves are unchanged."""
+    import time
+    import types
+
+    import botocore.endpoint
+
+    monkeypatch.setattr(
+        botocore.endpoint, "time", types.SimpleNamespace(sleep=lambda _s: None, time=time.time)
+    )
