@@ -23,6 +23,7 @@ class Finding:
 
 
 def finding(
+    *,
     check_id: str,
     status: Status,
     resource_id: str,

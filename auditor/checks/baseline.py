@@ -25,18 +25,33 @@ def encrypted_at_rest(a: Analysis) -> Iterator[Finding]:
     cid = "efs_encrypted_at_rest"
     for fs in a.snapshot.file_systems:
         if fs.encrypted is None:
-            yield finding(cid, NOT_ASSESSED, fs.arn, FS, _scope(fs), "encryption setting not collected")
+            yield finding(
+                check_id=cid,
+                status=NOT_ASSESSED,
+                resource_id=fs.arn,
+                resource_type=FS,
+                scope=_scope(fs),
+                message="encryption setting not collected",
+            )
         elif fs.encrypted:
-            yield finding(cid, PASS, fs.arn, FS, _scope(fs), "encrypted at rest", kms_key_id=fs.kms_key_id)
+            yield finding(
+                check_id=cid,
+                status=PASS,
+                resource_id=fs.arn,
+                resource_type=FS,
+                scope=_scope(fs),
+                message="encrypted at rest",
+                kms_key_id=fs.kms_key_id,
+            )
         else:
             yield finding(
-                cid,
-                FAIL,
-                fs.arn,
-                FS,
-                _scope(fs),
-                "not encrypted at rest (cannot be changed: copy to a new encrypted file system)",
-                path_in_graph(a, fs.arn),
+                check_id=cid,
+                status=FAIL,
+                resource_id=fs.arn,
+                resource_type=FS,
+                scope=_scope(fs),
+                message="not encrypted at rest (cannot be changed: copy to a new encrypted file system)",
+                path=path_in_graph(a, fs.arn),
                 encrypted=False,
                 rule="§3.1",
             )
@@ -50,46 +65,54 @@ def backup_enabled(a: Analysis) -> Iterator[Finding]:
             "aws_backup_protected": fs.backup_protected,
         }
         if fs.backup_policy_status == "ENABLED" or fs.backup_protected:
-            yield finding(cid, PASS, fs.arn, FS, _scope(fs), "backed up", **ev)
+            yield finding(
+                check_id=cid,
+                status=PASS,
+                resource_id=fs.arn,
+                resource_type=FS,
+                scope=_scope(fs),
+                message="backed up",
+                **ev,
+            )
         elif fs.backup_policy_status is None and fs.backup_protected is None:
             yield finding(
-                cid,
-                NOT_ASSESSED,
-                fs.arn,
-                FS,
-                _scope(fs),
-                "backup policy and AWS Backup coverage not collected",
+                check_id=cid,
+                status=NOT_ASSESSED,
+                resource_id=fs.arn,
+                resource_type=FS,
+                scope=_scope(fs),
+                message="backup policy and AWS Backup coverage not collected",
                 **ev,
             )
         elif fs.backup_policy_status is None:
             yield finding(
-                cid,
-                NOT_ASSESSED,
-                fs.arn,
-                FS,
-                _scope(fs),
-                "not an AWS Backup protected resource, and the automatic backup policy was not collected",
+                check_id=cid,
+                status=NOT_ASSESSED,
+                resource_id=fs.arn,
+                resource_type=FS,
+                scope=_scope(fs),
+                message="not an AWS Backup protected resource, and the automatic backup policy was not collected",
                 **ev,
             )
         elif fs.backup_protected is None:  # an AWS Backup plan may cover it: not known, so not a FAIL
             yield finding(
-                cid,
-                NOT_ASSESSED,
-                fs.arn,
-                FS,
-                _scope(fs),
-                f"automatic backups {fs.backup_policy_status}, and AWS Backup coverage was not collected",
+                check_id=cid,
+                status=NOT_ASSESSED,
+                resource_id=fs.arn,
+                resource_type=FS,
+                scope=_scope(fs),
+                message=f"automatic backups {fs.backup_policy_status}, and AWS Backup coverage was not collected",
                 **ev,
             )
         else:
             yield finding(
-                cid,
-                FAIL,
-                fs.arn,
-                FS,
-                _scope(fs),
-                f"automatic backups {fs.backup_policy_status} and not protected by an AWS Backup plan",
-                path_in_graph(a, fs.arn),
+                check_id=cid,
+                status=FAIL,
+                resource_id=fs.arn,
+                resource_type=FS,
+                scope=_scope(fs),
+                message=f"automatic backups {fs.backup_policy_status} and not protected by an AWS Backup plan",
+                path=path_in_graph(a, fs.arn),
                 **ev,
             )
 
@@ -102,27 +125,33 @@ def automatic_backups_enabled(a: Analysis) -> Iterator[Finding]:
         status = fs.backup_policy_status
         if status is None:
             yield finding(
-                cid,
-                NOT_ASSESSED,
-                fs.arn,
-                FS,
-                _scope(fs),
-                "the automatic backup policy was not collected",
+                check_id=cid,
+                status=NOT_ASSESSED,
+                resource_id=fs.arn,
+                resource_type=FS,
+                scope=_scope(fs),
+                message="the automatic backup policy was not collected",
                 backup_policy_status=None,
             )
         elif status == "ENABLED":
             yield finding(
-                cid, PASS, fs.arn, FS, _scope(fs), "automatic backups ENABLED", backup_policy_status=status
+                check_id=cid,
+                status=PASS,
+                resource_id=fs.arn,
+                resource_type=FS,
+                scope=_scope(fs),
+                message="automatic backups ENABLED",
+                backup_policy_status=status,
             )
         else:
             yield finding(
-                cid,
-                FAIL,
-                fs.arn,
-                FS,
-                _scope(fs),
-                f"automatic backups {status}",
-                path_in_graph(a, fs.arn),
+                check_id=cid,
+                status=FAIL,
+                resource_id=fs.arn,
+                resource_type=FS,
+                scope=_scope(fs),
+                message=f"automatic backups {status}",
+                path=path_in_graph(a, fs.arn),
                 backup_policy_status=status,
                 aws_backup_protected=fs.backup_protected,
             )
@@ -138,18 +167,23 @@ def access_point_no_user_identity(a: Analysis) -> Iterator[Finding]:
     for ap in a.snapshot.access_points:
         if ap.posix_user is None:
             yield finding(
-                cid,
-                FAIL,
-                ap.arn,
-                AP,
-                _scope(ap),
-                "no PosixUser: clients keep their own uid and gid, root included (§1.4, edge 17)",
-                _exposes(a, ap),
+                check_id=cid,
+                status=FAIL,
+                resource_id=ap.arn,
+                resource_type=AP,
+                scope=_scope(ap),
+                message="no PosixUser: clients keep their own uid and gid, root included (§1.4, edge 17)",
+                path=_exposes(a, ap),
                 root_directory=ap.path,
             )
         else:
             yield finding(
-                cid, PASS, ap.arn, AP, _scope(ap), f"enforces uid {ap.posix_user.uid} gid {ap.posix_user.gid}"
+                check_id=cid,
+                status=PASS,
+                resource_id=ap.arn,
+                resource_type=AP,
+                scope=_scope(ap),
+                message=f"enforces uid {ap.posix_user.uid} gid {ap.posix_user.gid}",
             )
 
 
@@ -159,12 +193,12 @@ def access_point_root_identity(a: Analysis) -> Iterator[Finding]:
         pu = ap.posix_user
         if pu is None:
             yield finding(
-                cid,
-                PASS,
-                ap.arn,
-                AP,
-                _scope(ap),
-                "enforces no identity (see efs_access_point_no_user_identity)",
+                check_id=cid,
+                status=PASS,
+                resource_id=ap.arn,
+                resource_type=AP,
+                scope=_scope(ap),
+                message="enforces no identity (see efs_access_point_no_user_identity)",
             )
             continue
         root = [n for n, v in (("uid", pu.uid), ("gid", pu.gid)) if v == 0]
@@ -172,13 +206,13 @@ def access_point_root_identity(a: Analysis) -> Iterator[Finding]:
             root.append("secondary gid")
         if root:
             yield finding(
-                cid,
-                FAIL,
-                ap.arn,
-                AP,
-                _scope(ap),
-                f"enforces {' and '.join(root)} 0 at {ap.path}",
-                path_in_graph(
+                check_id=cid,
+                status=FAIL,
+                resource_id=ap.arn,
+                resource_type=AP,
+                scope=_scope(ap),
+                message=f"enforces {' and '.join(root)} 0 at {ap.path}",
+                path=path_in_graph(
                     a,
                     ap.arn,
                     "posix://uid/0" if pu.uid == 0 else "posix://gid/0",
@@ -190,7 +224,13 @@ def access_point_root_identity(a: Analysis) -> Iterator[Finding]:
             )
         else:
             yield finding(
-                cid, PASS, ap.arn, AP, _scope(ap), "enforced identity is not root", posix_user=pu.model_dump()
+                check_id=cid,
+                status=PASS,
+                resource_id=ap.arn,
+                resource_type=AP,
+                scope=_scope(ap),
+                message="enforced identity is not root",
+                posix_user=pu.model_dump(),
             )
 
 
@@ -199,18 +239,24 @@ def access_point_root_directory(a: Analysis) -> Iterator[Finding]:
     for ap in a.snapshot.access_points:
         if ap.path == "/":
             yield finding(
-                cid,
-                FAIL,
-                ap.arn,
-                AP,
-                _scope(ap),
-                "root directory is / : the whole file system",
-                path_in_graph(a, ap.arn, dir_id(ap.file_system_id, "/"), kinds={"exposes"}),
+                check_id=cid,
+                status=FAIL,
+                resource_id=ap.arn,
+                resource_type=AP,
+                scope=_scope(ap),
+                message="root directory is / : the whole file system",
+                path=path_in_graph(a, ap.arn, dir_id(ap.file_system_id, "/"), kinds={"exposes"}),
                 root_directory="/",
             )
         else:
             yield finding(
-                cid, PASS, ap.arn, AP, _scope(ap), f"root directory {ap.path}", root_directory=ap.path
+                check_id=cid,
+                status=PASS,
+                resource_id=ap.arn,
+                resource_type=AP,
+                scope=_scope(ap),
+                message=f"root directory {ap.path}",
+                root_directory=ap.path,
             )
 
 
@@ -220,36 +266,43 @@ def access_point_world_writable(a: Analysis) -> Iterator[Finding]:
         ci = ap.root_directory.creation_info if ap.root_directory else None
         if ci is None:
             yield finding(
-                cid,
-                NOT_ASSESSED,
-                ap.arn,
-                AP,
-                _scope(ap),
-                "no CreationInfo: the directory's mode is not visible through the EFS API",
+                check_id=cid,
+                status=NOT_ASSESSED,
+                resource_id=ap.arn,
+                resource_type=AP,
+                scope=_scope(ap),
+                message="no CreationInfo: the directory's mode is not visible through the EFS API",
             )
             continue
         perms = ci.permissions.strip()
         if not perms.isdigit() or any(c > "7" for c in perms):
-            yield finding(cid, NOT_ASSESSED, ap.arn, AP, _scope(ap), f"permissions {perms!r} are not octal")
+            yield finding(
+                check_id=cid,
+                status=NOT_ASSESSED,
+                resource_id=ap.arn,
+                resource_type=AP,
+                scope=_scope(ap),
+                message=f"permissions {perms!r} are not octal",
+            )
         elif int(perms[-1]) & 2:
             yield finding(
-                cid,
-                FAIL,
-                ap.arn,
-                AP,
-                _scope(ap),
-                f"CreationInfo permissions {perms} are world-writable",
-                _exposes(a, ap),
+                check_id=cid,
+                status=FAIL,
+                resource_id=ap.arn,
+                resource_type=AP,
+                scope=_scope(ap),
+                message=f"CreationInfo permissions {perms} are world-writable",
+                path=_exposes(a, ap),
                 creation_info=ci.model_dump(),
             )
         else:
             yield finding(
-                cid,
-                PASS,
-                ap.arn,
-                AP,
-                _scope(ap),
-                f"CreationInfo permissions {perms}",
+                check_id=cid,
+                status=PASS,
+                resource_id=ap.arn,
+                resource_type=AP,
+                scope=_scope(ap),
+                message=f"CreationInfo permissions {perms}",
                 creation_info=ci.model_dump(),
             )
 
@@ -258,11 +311,34 @@ def access_point_tagged(a: Analysis) -> Iterator[Finding]:
     cid = "efs_access_point_tagged"
     for ap in a.snapshot.access_points:
         if ap.tags is None:
-            yield finding(cid, NOT_ASSESSED, ap.arn, AP, _scope(ap), "tags not collected")
+            yield finding(
+                check_id=cid,
+                status=NOT_ASSESSED,
+                resource_id=ap.arn,
+                resource_type=AP,
+                scope=_scope(ap),
+                message="tags not collected",
+            )
         elif ap.tags:
-            yield finding(cid, PASS, ap.arn, AP, _scope(ap), f"{len(ap.tags)} tags", tag_keys=sorted(ap.tags))
+            yield finding(
+                check_id=cid,
+                status=PASS,
+                resource_id=ap.arn,
+                resource_type=AP,
+                scope=_scope(ap),
+                message=f"{len(ap.tags)} tags",
+                tag_keys=sorted(ap.tags),
+            )
         else:
-            yield finding(cid, FAIL, ap.arn, AP, _scope(ap), "no tags", path_in_graph(a, ap.arn))
+            yield finding(
+                check_id=cid,
+                status=FAIL,
+                resource_id=ap.arn,
+                resource_type=AP,
+                scope=_scope(ap),
+                message="no tags",
+                path=path_in_graph(a, ap.arn),
+            )
 
 
 def _mount_targets(a: Analysis):
@@ -279,7 +355,13 @@ def mount_target_public_subnet(a: Analysis) -> Iterator[Finding]:
         path = [rid, fs.arn]
         if sn is None or (sn.map_public_ip_on_launch is None and sn.routes_to_internet_gateway is None):
             yield finding(
-                cid, NOT_ASSESSED, rid, MT, _scope(fs), f"subnet {mt.subnet_id} not collected", path
+                check_id=cid,
+                status=NOT_ASSESSED,
+                resource_id=rid,
+                resource_type=MT,
+                scope=_scope(fs),
+                message=f"subnet {mt.subnet_id} not collected",
+                path=path,
             )
             continue
         ev: dict[str, Any] = {
@@ -290,19 +372,37 @@ def mount_target_public_subnet(a: Analysis) -> Iterator[Finding]:
         }
         if sn.map_public_ip_on_launch or sn.routes_to_internet_gateway:
             yield finding(
-                cid,
-                FAIL,
-                rid,
-                MT,
-                _scope(fs),
-                f"in public subnet {sn.subnet_id}",
-                path_in_graph(a, rid, f"subnet:{sn.subnet_id}", kinds={"in_subnet"}),
+                check_id=cid,
+                status=FAIL,
+                resource_id=rid,
+                resource_type=MT,
+                scope=_scope(fs),
+                message=f"in public subnet {sn.subnet_id}",
+                path=path_in_graph(a, rid, f"subnet:{sn.subnet_id}", kinds={"in_subnet"}),
                 **ev,
             )
         elif sn.map_public_ip_on_launch is None or sn.routes_to_internet_gateway is None:
-            yield finding(cid, NOT_ASSESSED, rid, MT, _scope(fs), "subnet only partly collected", path, **ev)
+            yield finding(
+                check_id=cid,
+                status=NOT_ASSESSED,
+                resource_id=rid,
+                resource_type=MT,
+                scope=_scope(fs),
+                message="subnet only partly collected",
+                path=path,
+                **ev,
+            )
         else:
-            yield finding(cid, PASS, rid, MT, _scope(fs), f"private subnet {sn.subnet_id}", path, **ev)
+            yield finding(
+                check_id=cid,
+                status=PASS,
+                resource_id=rid,
+                resource_type=MT,
+                scope=_scope(fs),
+                message=f"private subnet {sn.subnet_id}",
+                path=path,
+                **ev,
+            )
 
 
 def _admits_nfs(rule) -> bool:
@@ -336,13 +436,13 @@ def mount_target_nfs_open(a: Analysis) -> Iterator[Finding]:
     for fs, mt, rid in _mount_targets(a):
         if mt.security_group_ids is None:
             yield finding(
-                cid,
-                NOT_ASSESSED,
-                rid,
-                MT,
-                _scope(fs),
-                "mount target security groups not collected",
-                [rid, fs.arn],
+                check_id=cid,
+                status=NOT_ASSESSED,
+                resource_id=rid,
+                resource_type=MT,
+                scope=_scope(fs),
+                message="mount target security groups not collected",
+                path=[rid, fs.arn],
             )
             continue
         open_rules, missing, cidrs, groups, lists = [], [], [], [], []
@@ -379,13 +479,13 @@ def mount_target_nfs_open(a: Analysis) -> Iterator[Finding]:
         }
         if open_rules:
             yield finding(
-                cid,
-                FAIL,
-                rid,
-                MT,
-                _scope(fs),
-                f"TCP 2049 open to {open_rules[0]['broad_cidrs'][0]}",
-                path_in_graph(
+                check_id=cid,
+                status=FAIL,
+                resource_id=rid,
+                resource_type=MT,
+                scope=_scope(fs),
+                message=f"TCP 2049 open to {open_rules[0]['broad_cidrs'][0]}",
+                path=path_in_graph(
                     a,
                     rid,
                     f"sg:{open_rules[0]['security_group']}",
@@ -400,24 +500,24 @@ def mount_target_nfs_open(a: Analysis) -> Iterator[Finding]:
             )
         elif missing:
             yield finding(
-                cid,
-                NOT_ASSESSED,
-                rid,
-                MT,
-                _scope(fs),
-                "security group rules not collected",
-                path,
+                check_id=cid,
+                status=NOT_ASSESSED,
+                resource_id=rid,
+                resource_type=MT,
+                scope=_scope(fs),
+                message="security group rules not collected",
+                path=path,
                 security_groups_not_collected=missing,
                 **ev,
             )
         else:
             yield finding(
-                cid,
-                PASS,
-                rid,
-                MT,
-                _scope(fs),
-                f"TCP 2049 is open to no range wider than /{v4} (IPv6 /{v6}) and to no whole RFC 1918 block",
-                path,
+                check_id=cid,
+                status=PASS,
+                resource_id=rid,
+                resource_type=MT,
+                scope=_scope(fs),
+                message=f"TCP 2049 is open to no range wider than /{v4} (IPv6 /{v6}) and to no whole RFC 1918 block",
+                path=path,
                 **ev,
             )

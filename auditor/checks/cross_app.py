@@ -62,36 +62,36 @@ def _workloads(a: Analysis) -> Iterator[Finding]:
         if reached:
             r = reached[0]
             yield finding(
-                CID,
-                FAIL,
-                ref.id,
-                ref.resource_type,
-                ref.scope,
-                f"{ref.app} can reach {r['other_application']}'s {r['directory']} on {r['file_system']} ({r['how']})",
-                r.get("path", [ref.id]),
+                check_id=CID,
+                status=FAIL,
+                resource_id=ref.id,
+                resource_type=ref.resource_type,
+                scope=ref.scope,
+                message=f"{ref.app} can reach {r['other_application']}'s {r['directory']} on {r['file_system']} ({r['how']})",
+                path=r.get("path", [ref.id]),
                 **ev,
             )
         elif unknown:
             yield finding(
-                CID,
-                NOT_ASSESSED,
-                ref.id,
-                ref.resource_type,
-                ref.scope,
-                "could not evaluate",
-                [ref.id],
+                check_id=CID,
+                status=NOT_ASSESSED,
+                resource_id=ref.id,
+                resource_type=ref.resource_type,
+                scope=ref.scope,
+                message="could not evaluate",
+                path=[ref.id],
                 reason=sorted(set(unknown)),
                 **ev,
             )
         else:
             yield finding(
-                CID,
-                PASS,
-                ref.id,
-                ref.resource_type,
-                ref.scope,
-                "reaches no directory of another application",
-                [ref.id],
+                check_id=CID,
+                status=PASS,
+                resource_id=ref.id,
+                resource_type=ref.resource_type,
+                scope=ref.scope,
+                message="reaches no directory of another application",
+                path=[ref.id],
                 **ev,
             )
 
@@ -384,7 +384,15 @@ def _csi_drivers(a: Analysis) -> Iterator[Finding]:
         }
         if not principals:
             yield finding(
-                CID, NOT_ASSESSED, rid, "KubernetesEfsCsiDriver", scope, note, [rid], reason=[note], **ev
+                check_id=CID,
+                status=NOT_ASSESSED,
+                resource_id=rid,
+                resource_type="KubernetesEfsCsiDriver",
+                scope=scope,
+                message=note,
+                path=[rid],
+                reason=[note],
+                **ev,
             )
             continue
         reached: list[dict] = []
@@ -399,14 +407,14 @@ def _csi_drivers(a: Analysis) -> Iterator[Finding]:
         if reached:
             first = reached[0]
             yield finding(
-                CID,
-                FAIL,
-                rid,
-                "KubernetesEfsCsiDriver",
-                scope,
-                f"{first['principal']} {first['how']} on {first['file_system']}: reaches "
+                check_id=CID,
+                status=FAIL,
+                resource_id=rid,
+                resource_type="KubernetesEfsCsiDriver",
+                scope=scope,
+                message=f"{first['principal']} {first['how']} on {first['file_system']}: reaches "
                 f"{first['other_application']}'s {first['directory']}",
-                first["path"],
+                path=first["path"],
                 reached=reached[:LIMIT],
                 reached_total=len(reached),
                 rule="§6.5, §6.7, §2.4",
@@ -414,25 +422,25 @@ def _csi_drivers(a: Analysis) -> Iterator[Finding]:
             )
         elif unknown:
             yield finding(
-                CID,
-                NOT_ASSESSED,
-                rid,
-                "KubernetesEfsCsiDriver",
-                scope,
-                "could not evaluate",
-                [rid],
+                check_id=CID,
+                status=NOT_ASSESSED,
+                resource_id=rid,
+                resource_type="KubernetesEfsCsiDriver",
+                scope=scope,
+                message="could not evaluate",
+                path=[rid],
                 reason=sorted(set(unknown)),
                 **ev,
             )
         else:
             yield finding(
-                CID,
-                PASS,
-                rid,
-                "KubernetesEfsCsiDriver",
-                scope,
-                "the CSI node identity cannot mount a file system of several applications without an access point",
-                [rid],
+                check_id=CID,
+                status=PASS,
+                resource_id=rid,
+                resource_type="KubernetesEfsCsiDriver",
+                scope=scope,
+                message="the CSI node identity cannot mount a file system of several applications without an access point",
+                path=[rid],
                 **ev,
             )
 

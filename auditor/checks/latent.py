@@ -70,12 +70,12 @@ def _pass(a: Analysis, cid: str, ap: AccessPoint, cache: dict, message: str, **e
     missing = _gaps(a, ap, cache)
     if missing:
         return finding(
-            cid,
-            NOT_ASSESSED,
-            ap.arn,
-            AP,
-            _scope(ap),
-            "could not evaluate",
+            check_id=cid,
+            status=NOT_ASSESSED,
+            resource_id=ap.arn,
+            resource_type=AP,
+            scope=_scope(ap),
+            message="could not evaluate",
             reason=[
                 f"not collected: {m} (applications of untagged access points come from the workloads "
                 f"that mount them)"
@@ -83,7 +83,15 @@ def _pass(a: Analysis, cid: str, ap: AccessPoint, cache: dict, message: str, **e
             ],
             **ev,
         )
-    return finding(cid, PASS, ap.arn, AP, _scope(ap), message, **ev)
+    return finding(
+        check_id=cid,
+        status=PASS,
+        resource_id=ap.arn,
+        resource_type=AP,
+        scope=_scope(ap),
+        message=message,
+        **ev,
+    )
 
 
 def _mounted_by(a: Analysis) -> dict[str, list]:
@@ -142,12 +150,12 @@ def nested_root(a: Analysis) -> Iterator[Finding]:
         if not own and len(others) == 1:
             # an access point of no known application spans applications only when it holds two
             yield finding(
-                NESTED,
-                NOT_ASSESSED,
-                ap.arn,
-                AP,
-                _scope(ap),
-                "application unknown",
+                check_id=NESTED,
+                status=NOT_ASSESSED,
+                resource_id=ap.arn,
+                resource_type=AP,
+                scope=_scope(ap),
+                message="application unknown",
                 reason=[
                     f"the access point belongs to no known application (no application tag and no "
                     f"workload mounts it): whether {others[0]}'s directory below it is another "
@@ -188,7 +196,16 @@ def nested_root(a: Analysis) -> Iterator[Finding]:
             ev.update(reachable_now=False, not_reachable_because=why)
             msg = f"latent: {how} {other} ({directory}); not reachable now"
             full = chain
-        yield finding(NESTED, FAIL, ap.arn, AP, _scope(ap), msg, full, **ev)
+        yield finding(
+            check_id=NESTED,
+            status=FAIL,
+            resource_id=ap.arn,
+            resource_type=AP,
+            scope=_scope(ap),
+            message=msg,
+            path=full,
+            **ev,
+        )
 
 
 def _subtree_apps(a: Analysis) -> dict[tuple[str, str], list[str]]:
@@ -246,12 +263,12 @@ def identity_collision(a: Analysis) -> Iterator[Finding]:
             )
             if shared:
                 yield finding(
-                    COLLISION,
-                    NOT_ASSESSED,
-                    ap.arn,
-                    AP,
-                    _scope(ap),
-                    "application unknown",
+                    check_id=COLLISION,
+                    status=NOT_ASSESSED,
+                    resource_id=ap.arn,
+                    resource_type=AP,
+                    scope=_scope(ap),
+                    message="application unknown",
                     reason=[
                         f"the access point belongs to no known application (no application tag and no "
                         f"workload mounts it) and enforces the uid or gid of {shared[0]}: whether that "
@@ -311,7 +328,16 @@ def identity_collision(a: Analysis) -> Iterator[Finding]:
         else:
             ev.update(reachable_now=False, not_reachable_because=why)
             msg = f"latent: {what}; not reachable now"
-        yield finding(COLLISION, FAIL, ap.arn, AP, _scope(ap), msg, path, **ev)
+        yield finding(
+            check_id=COLLISION,
+            status=FAIL,
+            resource_id=ap.arn,
+            resource_type=AP,
+            scope=_scope(ap),
+            message=msg,
+            path=path,
+            **ev,
+        )
 
 
 def _identity_holders(a: Analysis) -> dict[tuple[str, str, int], list[tuple[str, str]]]:

@@ -46,12 +46,12 @@ def _file_systems(a: Analysis) -> Iterator[Finding]:
     for fs in a.snapshot.file_systems:
         if fs.policy_status is PolicyStatus.UNKNOWN:
             yield finding(
-                CID,
-                NOT_ASSESSED,
-                fs.arn,
-                "AwsEfsFileSystem",
-                _scope(fs),
-                "file system policy could not be read",
+                check_id=CID,
+                status=NOT_ASSESSED,
+                resource_id=fs.arn,
+                resource_type="AwsEfsFileSystem",
+                scope=_scope(fs),
+                message="file system policy could not be read",
             )
             continue
         anon_root, anon_missing = _root_contexts(a, None, fs)
@@ -67,46 +67,46 @@ def _file_systems(a: Analysis) -> Iterator[Finding]:
         member_root = member.can_mount(a.params) and member.can_root(a.params)
         if anon_root:
             yield finding(
-                CID,
-                FAIL,
-                fs.arn,
-                "AwsEfsFileSystem",
-                _scope(fs),
-                f"anonymous clients mount with root access ({anon_root[0]['connection']})",
-                anon_root[0]["path"],
+                check_id=CID,
+                status=FAIL,
+                resource_id=fs.arn,
+                resource_type="AwsEfsFileSystem",
+                scope=_scope(fs),
+                message=f"anonymous clients mount with root access ({anon_root[0]['connection']})",
+                path=anon_root[0]["path"],
                 anonymous_root_connections=anon_root,
                 rule="§1.3, §2.2, edges 1, 2, 9, 16",
             )
         elif member_root and fs.policy_status is PolicyStatus.PRESENT:
             yield finding(
-                CID,
-                FAIL,
-                fs.arn,
-                "AwsEfsFileSystem",
-                _scope(fs),
-                "any principal of the account that holds ClientMount also gets ClientRootAccess from this policy",
-                path_in_graph(a, fs.arn),
+                check_id=CID,
+                status=FAIL,
+                resource_id=fs.arn,
+                resource_type="AwsEfsFileSystem",
+                scope=_scope(fs),
+                message="any principal of the account that holds ClientMount also gets ClientRootAccess from this policy",
+                path=path_in_graph(a, fs.arn),
                 principal_with_client_mount=member.evidence(),
                 rule="§2.7, edge 5",
             )
         elif anon_missing or member_root is None:
             yield finding(
-                CID,
-                NOT_ASSESSED,
-                fs.arn,
-                "AwsEfsFileSystem",
-                _scope(fs),
-                "could not evaluate",
+                check_id=CID,
+                status=NOT_ASSESSED,
+                resource_id=fs.arn,
+                resource_type="AwsEfsFileSystem",
+                scope=_scope(fs),
+                message="could not evaluate",
                 reason=sorted(set(anon_missing + list(member.missing))),
             )
         else:
             yield finding(
-                CID,
-                PASS,
-                fs.arn,
-                "AwsEfsFileSystem",
-                _scope(fs),
-                "root is squashed for anonymous clients and for principals without their own ClientRootAccess",
+                check_id=CID,
+                status=PASS,
+                resource_id=fs.arn,
+                resource_type="AwsEfsFileSystem",
+                scope=_scope(fs),
+                message="root is squashed for anonymous clients and for principals without their own ClientRootAccess",
                 principal_with_client_mount=member.evidence(),
             )
 
@@ -161,13 +161,13 @@ def _workloads(a: Analysis) -> Iterator[Finding]:
                 else f"container {c} ({i.source})"
             )
             yield finding(
-                CID,
-                FAIL,
-                ref.id,
-                ref.resource_type,
-                ref.scope,
-                f"acts as root on {m.fs_id} via {via}: ClientRootAccess is granted",
-                mount_path(a, m),
+                check_id=CID,
+                status=FAIL,
+                resource_id=ref.id,
+                resource_type=ref.resource_type,
+                scope=ref.scope,
+                message=f"acts as root on {m.fs_id} via {via}: ClientRootAccess is granted",
+                path=mount_path(a, m),
                 rule="§1.3, §1.4, §2.5, edges 3, 16",
                 principals=[p or "anonymous" for p in a.connection(m).principals],
                 access_point=m.ap_id,
@@ -178,25 +178,25 @@ def _workloads(a: Analysis) -> Iterator[Finding]:
                 "authorization indeterminate"
             ]
             yield finding(
-                CID,
-                NOT_ASSESSED,
-                ref.id,
-                ref.resource_type,
-                ref.scope,
-                "could not evaluate root access",
-                unknown[0].path,
+                check_id=CID,
+                status=NOT_ASSESSED,
+                resource_id=ref.id,
+                resource_type=ref.resource_type,
+                scope=ref.scope,
+                message="could not evaluate root access",
+                path=unknown[0].path,
                 reason=reason,
                 **ev,
             )
         else:
             yield finding(
-                CID,
-                PASS,
-                ref.id,
-                ref.resource_type,
-                ref.scope,
-                "no mount acts as unsquashed root",
-                [ref.id],
+                check_id=CID,
+                status=PASS,
+                resource_id=ref.id,
+                resource_type=ref.resource_type,
+                scope=ref.scope,
+                message="no mount acts as unsquashed root",
+                path=[ref.id],
                 **ev,
             )
 
@@ -270,13 +270,13 @@ def _roles(a: Analysis) -> Iterator[Finding]:
         if found:
             mounts = carried.get(principal, [])
             yield finding(
-                CID,
-                FAIL,
-                rid,
-                "AwsIamRole",
-                scope,
-                f"can mount {found[0]['file_system']} as root ({found[0]['connection']})",
-                [rid] + found[0]["path"][1:],
+                check_id=CID,
+                status=FAIL,
+                resource_id=rid,
+                resource_type="AwsIamRole",
+                scope=scope,
+                message=f"can mount {found[0]['file_system']} as root ({found[0]['connection']})",
+                path=[rid] + found[0]["path"][1:],
                 root_on=found,
                 kind="possible reach",
                 rule="§2.5, edge 3",
@@ -286,24 +286,24 @@ def _roles(a: Analysis) -> Iterator[Finding]:
             )
         elif missing or principal in unreadable:
             yield finding(
-                CID,
-                NOT_ASSESSED,
-                rid,
-                "AwsIamRole",
-                scope,
-                "could not evaluate",
+                check_id=CID,
+                status=NOT_ASSESSED,
+                resource_id=rid,
+                resource_type="AwsIamRole",
+                scope=scope,
+                message="could not evaluate",
                 reason=sorted(set(missing + unreadable.get(principal, []))),
                 file_systems_evaluated=sorted(candidates[principal]),
                 kind="possible reach",
             )
         else:
             yield finding(
-                CID,
-                PASS,
-                rid,
-                "AwsIamRole",
-                scope,
-                "cannot mount any file system as root",
+                check_id=CID,
+                status=PASS,
+                resource_id=rid,
+                resource_type="AwsIamRole",
+                scope=scope,
+                message="cannot mount any file system as root",
                 file_systems_evaluated=sorted(candidates[principal]),
                 kind="possible reach",
             )
@@ -344,7 +344,15 @@ def _csi(a: Analysis) -> Iterator[Finding]:
 def _csi_result(a, cluster, rid, principals, note, fs_ids, why, carried) -> Finding:
     scope = k8s_scope(cluster)
     if not principals:
-        return finding(CID, NOT_ASSESSED, rid, "KubernetesEfsCsiDriver", scope, note, reason=[note])
+        return finding(
+            check_id=CID,
+            status=NOT_ASSESSED,
+            resource_id=rid,
+            resource_type="KubernetesEfsCsiDriver",
+            scope=scope,
+            message=note,
+            reason=[note],
+        )
     found: list[dict] = []
     missing: list[str] = []
     for p in principals:
@@ -365,36 +373,36 @@ def _csi_result(a, cluster, rid, principals, note, fs_ids, why, carried) -> Find
     }
     if found:
         return finding(
-            CID,
-            FAIL,
-            rid,
-            "KubernetesEfsCsiDriver",
-            scope,
-            f"{found[0]['principal']} holds ClientRootAccess on {found[0]['file_system']} for the whole cluster",
-            [rid] + found[0]["path"],
+            check_id=CID,
+            status=FAIL,
+            resource_id=rid,
+            resource_type="KubernetesEfsCsiDriver",
+            scope=scope,
+            message=f"{found[0]['principal']} holds ClientRootAccess on {found[0]['file_system']} for the whole cluster",
+            path=[rid] + found[0]["path"],
             root_on=found,
             file_systems_evaluated=sorted(fs_ids),
             **ev,
         )
     if missing:
         return finding(
-            CID,
-            NOT_ASSESSED,
-            rid,
-            "KubernetesEfsCsiDriver",
-            scope,
-            "could not evaluate",
+            check_id=CID,
+            status=NOT_ASSESSED,
+            resource_id=rid,
+            resource_type="KubernetesEfsCsiDriver",
+            scope=scope,
+            message="could not evaluate",
             reason=sorted(set(missing)),
             file_systems_evaluated=sorted(fs_ids),
             **ev,
         )
     return finding(
-        CID,
-        PASS,
-        rid,
-        "KubernetesEfsCsiDriver",
-        scope,
-        "the CSI driver identity cannot mount as root",
+        check_id=CID,
+        status=PASS,
+        resource_id=rid,
+        resource_type="KubernetesEfsCsiDriver",
+        scope=scope,
+        message="the CSI driver identity cannot mount as root",
         file_systems_evaluated=sorted(fs_ids),
         **ev,
     )

@@ -15,7 +15,17 @@ def _volume(m: Mount) -> dict:
 
 
 def _wl(cid, status, ref: WorkloadRef, message, path, **ev) -> Finding:
-    f = finding(cid, status, ref.id, ref.resource_type, ref.scope, message, path, application=ref.app, **ev)
+    f = finding(
+        check_id=cid,
+        status=status,
+        resource_id=ref.id,
+        resource_type=ref.resource_type,
+        scope=ref.scope,
+        message=message,
+        path=path,
+        application=ref.app,
+        **ev,
+    )
     if ref.source:
         f.evidence["source_file"], f.evidence["source_line"] = ref.source
     return f
