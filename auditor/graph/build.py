@@ -27,6 +27,17 @@ ANONYMOUS = "principal://anonymous"
 
 
 _SHARED: dict[tuple, dict] = {}  # attribute dicts shared by the edges of one build (cleared after it)
+_AS_GIVEN: dict[tuple, dict] = {}  # the same dicts by their attributes in the order given (no sorting)
+
+
+def shared(**attrs) -> dict:
+    """The one attribute dict of the edges with these attributes (see ``edge``): builders that add
+    many edges of one kind look it up once and add them with ``add``."""
+    key = tuple(attrs.items())
+    data = _AS_GIVEN.get(key)
+    if data is None:
+        data = _AS_GIVEN[key] = _SHARED.setdefault(tuple(sorted(key)), attrs)
+    return data
 
 
 def edge(g: nx.MultiDiGraph, u: str, v: str, **attrs) -> None:
@@ -34,23 +45,39 @@ def edge(g: nx.MultiDiGraph, u: str, v: str, **attrs) -> None:
     attributes share one attribute dict: the graph is read, never edited, once built (at 100k access
     points this halves its memory), and is written through networkx's own adjacency dicts in the
     layout MultiDiGraph.add_edge uses (one key dict shared by _succ[u][v] and _pred[v][u])."""
-    key = tuple(sorted(attrs.items()))
-    data = _SHARED.get(key)
-    if data is None:
-        data = _SHARED[key] = attrs
-    succ, pred, nodes = g._succ, g._pred, g._node
-    for n in (u, v):
-        if n not in succ:
-            succ[n], pred[n], nodes[n] = {}, {}, {}
-    keydict = succ[u].get(v)
+    add(g, u, v, shared(**attrs))
+
+
+def add(g: nx.MultiDiGraph, u: str, v: str, data: dict) -> None:
+    """``edge`` with its attribute dict from ``shared``."""
+    succ = g._succ
+    out = succ.get(u)
+    if out is None:
+        out = succ[u] = {}
+        g._pred[u] = {}
+        g._node[u] = {}
+    if v not in succ:
+        succ[v], g._pred[v], g._node[v] = {}, {}, {}
+    keydict = out.get(v)
     if keydict is None:
-        keydict = succ[u][v] = pred[v][u] = {}
-    elif any(d is data for d in keydict.values()):
+        out[v] = g._pred[v][u] = {0: data}
+        return
+    if any(d is data for d in keydict.values()):
         return
     k = len(keydict)
     while k in keydict:
         k += 1
     keydict[k] = data
+
+
+def put(g: nx.MultiDiGraph, n: str, attrs: dict) -> None:
+    """``g.add_node(n, **attrs)`` without networkx's per-call cache clearing (``build`` clears it once)."""
+    data = g._node.get(n)
+    if data is None:
+        g._succ[n], g._pred[n] = {}, {}
+        g._node[n] = attrs
+    else:
+        data.update(attrs)
 
 
 def dir_chain(fs_id: str, top: str, bottom: str) -> list[str]:
@@ -66,21 +93,21 @@ def dir_chain(fs_id: str, top: str, bottom: str) -> list[str]:
 
 def _dirs(g: nx.MultiDiGraph, fs_arn: str, fs_id: str, path: str) -> str:
     """Add the directory and its ancestors that occur, linked child -> parent."""
-    node = dir_id(fs_id, path)
-    if node in g:
-        return node
-    g.add_node(node, kind="directory", file_system=fs_id, path=path)
+    node_id = dir_id(fs_id, path)
+    if node_id in g._succ:
+        return node_id
+    put(g, node_id, {"kind": "directory", "file_system": fs_id, "path": path})
     parent = "/" if path.count("/") <= 1 else path.rsplit("/", 1)[0]
     if path == "/":
-        edge(g, node, fs_arn, kind="root_of", field="file system root")
+        edge(g, node_id, fs_arn, kind="root_of", field="file system root")
     else:
-        edge(g, node, _dirs(g, fs_arn, fs_id, parent), kind="within", field="path")
-    return node
+        add(g, node_id, _dirs(g, fs_arn, fs_id, parent), shared(kind="within", field="path"))
+    return node_id
 
 
 def file_systems(g: nx.MultiDiGraph, a: Analysis) -> None:
     for fs in a.snapshot.file_systems:
-        g.add_node(fs.arn, kind="file_system", id=fs.file_system_id, policy=fs.policy_status.value)
+        put(g, fs.arn, {"kind": "file_system", "id": fs.file_system_id, "policy": fs.policy_status.value})
         for mt in fs.mount_targets or []:
             node = mount_target_id(fs.arn, mt.mount_target_id)
             g.add_node(node, kind="mount_target")
@@ -91,58 +118,58 @@ def file_systems(g: nx.MultiDiGraph, a: Analysis) -> None:
 
 def roles(g: nx.MultiDiGraph, a: Analysis) -> None:
     for role in a.snapshot.roles:
-        g.add_node(role.arn, kind="role", principal=True, name=role.role_name)
+        put(g, role.arn, {"kind": "role", "principal": True, "name": role.role_name})
         for arn in role.attached_policy_arns or []:
             edge(g, role.arn, arn, kind="attached_policy", field="AttachedManagedPolicies")
 
 
 def access_points(g: nx.MultiDiGraph, a: Analysis) -> None:
+    of = shared(kind="access_point_of", field="FileSystemId")
+    exposes = shared(kind="exposes", field="RootDirectory.Path")
+    uid = shared(kind="enforces_uid", field="PosixUser.Uid")
+    gid = shared(kind="enforces_gid", field="PosixUser.Gid")
+    group = shared(kind="enforces_group", field="PosixUser.SecondaryGids")
+    owner = shared(kind="owned_by_gid", field="RootDirectory.CreationInfo.OwnerGid")
+    belongs = shared(kind="belongs_to", field="tag or mounting workload")
+    fs_by_id, apps_by_ap = a.idx.fs_by_id, a.apps_by_ap
     for ap in a.snapshot.access_points:
-        fs = a.idx.fs_by_id.get(ap.file_system_id)
+        fs = fs_by_id.get(ap.file_system_id)
         fs_arn = fs.arn if fs else f"efs:{ap.file_system_id}"
-        g.add_node(ap.arn, kind="access_point", id=ap.access_point_id)
-        edge(g, ap.arn, fs_arn, kind="access_point_of", field="FileSystemId")
-        edge(
-            g,
-            ap.arn,
-            _dirs(g, fs_arn, ap.file_system_id, ap.path),
-            kind="exposes",
-            field="RootDirectory.Path",
-        )
-        if ap.posix_user:
-            edge(g, ap.arn, f"posix://uid/{ap.posix_user.uid}", kind="enforces_uid", field="PosixUser.Uid")
-            edge(g, ap.arn, f"posix://gid/{ap.posix_user.gid}", kind="enforces_gid", field="PosixUser.Gid")
-            for gid in ap.posix_user.secondary_gids:
-                edge(g, ap.arn, f"posix://gid/{gid}", kind="enforces_group", field="PosixUser.SecondaryGids")
+        arn = ap.arn
+        put(g, arn, {"kind": "access_point", "id": ap.access_point_id})
+        add(g, arn, fs_arn, of)
+        add(g, arn, _dirs(g, fs_arn, ap.file_system_id, ap.path), exposes)
+        user = ap.posix_user
+        if user:
+            add(g, arn, f"posix://uid/{user.uid}", uid)
+            add(g, arn, f"posix://gid/{user.gid}", gid)
+            for n in user.secondary_gids:
+                add(g, arn, f"posix://gid/{n}", group)
         ci = ap.root_directory.creation_info if ap.root_directory else None
         if ci is not None:  # the group owner of the directory it creates (§10, edge 20)
-            edge(
-                g,
-                ap.arn,
-                f"posix://gid/{ci.owner_gid}",
-                kind="owned_by_gid",
-                field="RootDirectory.CreationInfo.OwnerGid",
-            )
-        for app in sorted(a.apps_by_ap.get(ap.access_point_id, ())):
-            edge(g, ap.arn, app_id(app), kind="belongs_to", field="tag or mounting workload")
+            add(g, arn, f"posix://gid/{ci.owner_gid}", owner)
+        apps = apps_by_ap.get(ap.access_point_id)
+        for app in sorted(apps) if apps else ():
+            add(g, arn, app_id(app), belongs)
 
 
 def mounts(g: nx.MultiDiGraph, a: Analysis) -> None:
+    part_of = shared(kind="part_of", field="tag, label or name")
+    uses = shared(kind="uses", field="volume")
+    subpath = shared(kind="subpath", field="subpath")
     for m in a.mounts:
         w = m.workload
-        g.add_node(w.id, kind="workload", platform=w.platform, app=w.app)
-        edge(g, w.id, app_id(w.app), kind="part_of", field="tag, label or name")
+        put(g, w.id, {"kind": "workload", "platform": w.platform, "app": w.app})
+        add(g, w.id, app_id(w.app), part_of)
         for src, dst in zip(m.path, m.path[1:]):
-            edge(g, src, dst, kind="uses", field="volume")
+            add(g, src, dst, uses)
         last = m.path[-1]
         fs_arn = m.fs.arn if m.fs else f"efs:{m.fs_id}"
         if m.ap is not None:
             if last != m.ap.arn:
                 edge(g, last, m.ap.arn, kind="through_access_point", field="access point", tls=m.tls)
             if m.base_path != m.ap.path:
-                edge(
-                    g, m.ap.arn, _dirs(g, fs_arn, m.fs_id or "", m.base_path), kind="subpath", field="subpath"
-                )
+                add(g, m.ap.arn, _dirs(g, fs_arn, m.fs_id or "", m.base_path), subpath)
         elif m.fs_id:
             edge(
                 g,
@@ -443,12 +470,14 @@ def build(a: Analysis) -> nx.MultiDiGraph:
     graph cost half the build at 10k access points."""
     g = nx.MultiDiGraph()
     _SHARED.clear()
+    _AS_GIVEN.clear()
     try:
         with gc_paused():
             for builder in BUILDERS:
                 builder(g, a)
     finally:
         _SHARED.clear()
+        _AS_GIVEN.clear()
     nx._clear_cache(g)
     return g
 
