@@ -19,12 +19,17 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 _set = object.__setattr__
+# BaseModel's slots, set through their descriptors (cheaper than object.__setattr__ by name)
+_FIELDS_SET = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_EXTRA = BaseModel.__dict__["__pydantic_extra__"].__set__
+_PRIVATE = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 class Builder:
     def __init__(self, cls: type[BaseModel]) -> None:
         self.cls = cls
         self.names = tuple(cls.model_fields)
+        self.new = cls.__new__
         self.fields_set = set(self.names)  # shared by every instance (never mutated: the models are frozen)
         row = type(f"_{cls.__name__}Fields", (), {})()
         for name in self.names:
@@ -53,11 +58,11 @@ class Builder:
         shared.update(values)
         if len(shared) != len(self.names):
             raise TypeError(f"{self.cls.__name__}: unknown fields {sorted(set(values) - set(self.names))}")
-        obj = self.cls.__new__(self.cls)
+        obj = self.new(self.cls)
         _set(obj, "__dict__", shared)
-        _set(obj, "__pydantic_fields_set__", self.fields_set)
-        _set(obj, "__pydantic_extra__", None)
-        _set(obj, "__pydantic_private__", None)
+        _FIELDS_SET(obj, self.fields_set)
+        _EXTRA(obj, None)
+        _PRIVATE(obj, None)
         return obj
 
     def _complete(self, values: dict[str, Any]) -> dict[str, Any]:
