@@ -239,6 +239,28 @@ def deployment(
     )
 
 
+def reuse_access_point_estate(claim: str = "data") -> Snapshot:
+    """Edge 30: two namespaces' claims (named ``claim``) bound through one StorageClass with
+    reuseAccessPoint to the same access point, mounted by applications a and b."""
+    sc = k8s.StorageClass(
+        name="reuse",
+        provisioner=k8s.EFS_CSI_DRIVER,
+        parameters={"provisioningMode": "efs-ap", "fileSystemId": "fs-00000001", "reuseAccessPoint": "true"},
+    )
+    c = cluster(
+        scs=[sc],
+        pvs=[
+            csi_pv("pv-a", "fs-00000001::fsap-00000000000000001", ns="a", claim=claim),
+            csi_pv("pv-b", "fs-00000001::fsap-00000000000000001", ns="b", claim=claim),
+        ],
+        pvcs=[pvc(claim, "a", "pv-a", "reuse"), pvc(claim, "b", "pv-b", "reuse")],
+        workloads=[deployment("a", claim, "a", app="a"), deployment("b", claim, "b", app="b")],
+    )
+    return snapshot(
+        file_systems=[fs(1, policy(TLS_DENY))], access_points=[ap(1, "/dyn/data", 50000)], clusters=[c]
+    )
+
+
 def snapshot(**lists) -> Snapshot:
     return Snapshot(**{k: list(v) for k, v in lists.items()})
 

@@ -32,6 +32,7 @@ from tests.analysis.estate import (
     identity,
     policy,
     pvc,
+    reuse_access_point_estate,
     role,
     role_arn,
     run,
@@ -486,23 +487,7 @@ def test_edge_29_subpath_is_not_a_boundary():
 
 
 def test_edge_30_reuse_access_point_across_namespaces():
-    sc = k8s.StorageClass(
-        name="reuse",
-        provisioner=k8s.EFS_CSI_DRIVER,
-        parameters={"provisioningMode": "efs-ap", "fileSystemId": "fs-00000001", "reuseAccessPoint": "true"},
-    )
-    c = cluster(
-        scs=[sc],
-        pvs=[
-            csi_pv("pv-a", "fs-00000001::fsap-00000000000000001", ns="a", claim="data"),
-            csi_pv("pv-b", "fs-00000001::fsap-00000000000000001", ns="b", claim="data"),
-        ],
-        pvcs=[pvc("data", "a", "pv-a", "reuse"), pvc("data", "b", "pv-b", "reuse")],
-        workloads=[deployment("a", "data", "a", app="a"), deployment("b", "data", "b", app="b")],
-    )
-    snap = snapshot(
-        file_systems=[fs(1, policy(TLS_DENY))], access_points=[ap(1, "/dyn/data", 50000)], clusters=[c]
-    )
+    snap = reuse_access_point_estate()
     status, ev = run("efs_cross_app_reach", snap)["k8s://c1/a/Deployment/a"]
     assert status is FAIL and any("edge 30" in r["how"] for r in ev["reached"])
 

@@ -4,7 +4,19 @@ node ids or message text."""
 from auditor.model import k8s
 from auditor.model.scope import aws_scope, is_k8s_scope, k8s_scope
 from auditor.model.snapshot import CollectionUnit
-from tests.analysis.estate import TLS_DENY, ap, cluster, csi_pv, deployment, fs, policy, pvc, run, snapshot
+from tests.analysis.estate import (
+    TLS_DENY,
+    ap,
+    cluster,
+    csi_pv,
+    deployment,
+    fs,
+    policy,
+    pvc,
+    reuse_access_point_estate,
+    run,
+    snapshot,
+)
 
 
 def _shared_directory_estate(pvc_name_one: str = "one", pvc_name_two: str = "two"):
@@ -50,23 +62,7 @@ def test_edge_31_entry_names_the_shared_directory_itself():
 def test_edge_30_not_taken_for_edge_31_when_a_claim_is_named_directory():
     """Edge 30 (reuseAccessPoint) for PVCs named "directory": the reached directory is the mount's own,
     whatever the claim's name says."""
-    sc = k8s.StorageClass(
-        name="reuse",
-        provisioner=k8s.EFS_CSI_DRIVER,
-        parameters={"provisioningMode": "efs-ap", "fileSystemId": "fs-00000001", "reuseAccessPoint": "true"},
-    )
-    c = cluster(
-        scs=[sc],
-        pvs=[
-            csi_pv("pv-a", "fs-00000001::fsap-00000000000000001", ns="a", claim="directory"),
-            csi_pv("pv-b", "fs-00000001::fsap-00000000000000001", ns="b", claim="directory"),
-        ],
-        pvcs=[pvc("directory", "a", "pv-a", "reuse"), pvc("directory", "b", "pv-b", "reuse")],
-        workloads=[deployment("a", "directory", "a", app="a"), deployment("b", "directory", "b", app="b")],
-    )
-    snap = snapshot(
-        file_systems=[fs(1, policy(TLS_DENY))], access_points=[ap(1, "/dyn/data", 50000)], clusters=[c]
-    )
+    snap = reuse_access_point_estate(claim="directory")
     status, ev = run("efs_cross_app_reach", snap)["k8s://c1/a/Deployment/a"]
     rows = [r for r in ev["reached"] if "edge 30" in r["how"]]
     assert status.value == "FAIL" and rows
