@@ -6,7 +6,7 @@ import gc
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial
+from operator import attrgetter
 from pathlib import Path
 
 from auditor import __version__
@@ -76,8 +76,9 @@ def _evaluate(
     facts = Resolver(analysis)
     graph_of(analysis)  # the identity graph and its reach: every FAIL's path is a walk in it
     units = _Units(snapshot.units)
-    results: list[Result] = []
+    by_check: dict[str, list[Result]] = {}
     shared: dict = {}
+    settled: dict = {}  # depends_on tuple -> the facts of it not read (one lookup per distinct tuple)
     order = list(AUTHORIZATION_CHECKS) + [c for c in CHECKS if c not in AUTHORIZATION_CHECKS]
     for n, check_id in enumerate(order):
         if n == len(AUTHORIZATION_CHECKS):
@@ -86,18 +87,30 @@ def _evaluate(
             continue
         check = CHECKS[check_id]
         severity = catalogue.checks[check_id].severity
-        for f in map(partial(link, analysis), check.run(analysis)):  # FAILs name what they connect to
+        results = by_check.setdefault(check_id, [])
+        needs_of: dict[str, tuple] = {}  # resource type -> the facts its results rest on
+        for f in check.run(analysis):
+            if f.status is Status.FAIL:
+                link(analysis, f)  # FAILs name what they connect to
             _share(f, shared)
-            needs = check.evaluates.get(kind_of(f.resource_type), ())
+            needs = needs_of.get(f.resource_type)
+            if needs is None:
+                needs = needs_of[f.resource_type] = tuple(check.evaluates.get(kind_of(f.resource_type), ()))
             depends_on = facts.depends_on(needs, f)
             if coverage:
-                _settle(f, check, depends_on, coverage, facts)
+                _settle(f, check, depends_on, coverage, facts, settled)
             results.append(_result(f, severity, units, depends_on))
         for f in _scope_gaps(check, snapshot) if coverage else ():
             results.append(_result(f, severity, units, tuple(f.path)))
         for f in _listing_gaps(check, coverage) if coverage else ():
             results.append(_result(f, severity, units, tuple(f.path)))
-    results.sort(key=lambda r: (r.check_id, r.resource_id))
+    # Ordered by (check id, resource id), generation order among equals: each check's results sorted
+    # by resource id (a stable sort), the checks in id order.
+    results = []
+    for check_id in sorted(by_check):
+        group = by_check.pop(check_id)
+        group.sort(key=_RESOURCE_ID)
+        results.extend(group)
     drop_graph(analysis)
     return AuditRun.model_construct(
         schema_version=RUN_SCHEMA_VERSION,
@@ -125,12 +138,21 @@ def serialised(snapshot: Snapshot, keep: bool) -> tuple[str | None, str]:
 
 
 def _settle(
-    f: Finding, check: Check, depends_on: tuple[str, ...], coverage: Coverage, facts: Resolver
+    f: Finding,
+    check: Check,
+    depends_on: tuple[str, ...],
+    coverage: Coverage,
+    facts: Resolver,
+    settled: dict | None = None,
 ) -> None:
     """A verdict rests on facts that were read: a PASS with any fact not read is NOT_ASSESSED, and so
     is a FAIL with a fact not read that could overturn it (Check.fail_rests_on). A FAIL proven from
     what was read stands; it, and every NOT_ASSESSED, names what was not read."""
-    missing = [(fact, why) for fact in depends_on if (why := coverage.why_not_read(fact))]
+    missing = settled.get(depends_on) if settled is not None else None
+    if missing is None:
+        missing = [(fact, why) for fact in depends_on if (why := coverage.why_not_read(fact))]
+        if settled is not None:
+            settled[depends_on] = missing
     if not missing:
         return
     if f.status is Status.FAIL:
@@ -232,6 +254,7 @@ def _result(f: Finding, severity: Severity, units, depends_on: tuple[str, ...]) 
     )
 
 
+_RESOURCE_ID = attrgetter("resource_id")
 _RESULT = Builder(
     Result
 )  # model_construct without its per-call cost (a fifth of the analysis at 750k results)

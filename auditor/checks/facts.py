@@ -37,8 +37,10 @@ def kind_of(resource_type: str) -> str:
     return KINDS.get(resource_type) or (WORKLOAD if resource_type.startswith("Kubernetes") else resource_type)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class Fact:
+    """One of the FACTS below; each is a single object, compared and hashed by identity."""
+
     name: str
     services: tuple[str, ...]  # services whose collection reads it
     about: str
@@ -124,7 +126,8 @@ class Resolver:
     def __init__(self, a: Analysis) -> None:
         self.a = a
         self._tuples: dict[tuple[str, ...], tuple[str, ...]] = {}
-        self._memo: dict[tuple[str, str], tuple[str, ...]] = {}
+        self._memo: dict[tuple, tuple[str, ...]] = {}  # (fact, resource id) -> ids
+        self._by_fs: dict[tuple, tuple[str, ...]] = {}  # (facts, file system id) -> ids of an access point
         self._methods: dict[str, str] = _METHODS
         self._mt: dict[str, tuple] = {}
         self._clusters = {k8s_scope(c.name): c for c in a.snapshot.clusters}
@@ -134,18 +137,34 @@ class Resolver:
 
     def depends_on(self, facts: Iterable[Fact], f: Finding) -> tuple[str, ...]:
         kind = kind_of(f.resource_type)
+        facts = tuple(facts)
+        # The fact ids of an access point's result are those of its file system (every method below
+        # reads only the file system for this kind): one resolution per (facts, file system), not per
+        # result (seven in ten results are about access points).
+        key = None
+        if kind == ACCESS_POINT:
+            ap = self.a.idx.ap_by_arn.get(f.resource_id)
+            key = (facts, ap.file_system_id if ap is not None else None)
+            found = self._by_fs.get(key)
+            if found is not None:
+                return found
+        # A resource's ids per fact are the same for every check; roles and CSI drivers resolve from
+        # what the result lists and are never remembered.
+        remember = kind not in (ROLE, CSI_DRIVER)
         ids: set[str] = set()
-        by_evidence = kind in (ROLE, CSI_DRIVER)  # resolved from what the result lists, never cached
         for fact in facts:
-            key = (fact.name, f.resource_id)
-            found = None if by_evidence else self._memo.get(key)
-            if found is None:
-                found = tuple(getattr(self, self._methods[fact.name])(kind, f))
-                if not by_evidence:
-                    self._memo[key] = found  # a resource's facts are the same for every check
-            ids.update(found)
+            memo_key = (fact, f.resource_id)
+            got = self._memo.get(memo_key) if remember else None
+            if got is None:
+                got = tuple(getattr(self, self._methods[fact.name])(kind, f))
+                if remember:
+                    self._memo[memo_key] = got
+            ids.update(got)
         ordered = tuple(sorted(ids))
-        return self._tuples.setdefault(ordered, ordered)
+        ordered = self._tuples.setdefault(ordered, ordered)
+        if key is not None:
+            self._by_fs[key] = ordered
+        return ordered
 
     # --- what a finding is about ----------------------------------------------------------------
 
