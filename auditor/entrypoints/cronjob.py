@@ -2,7 +2,7 @@
 
 Reads the same ``EFS_AUDIT_*`` environment variables as the Lambda handler, runs the scheduled audit
 (auditor.scheduled.job), writes the bundle under ``$EFS_AUDIT_OUTPUT_DIR/<run-timestamp>/`` and/or
-uploads it to ``s3://$EFS_AUDIT_BUCKET/<prefix>/<YYYY>/<MM>/<DD>/<run-timestamp>/``, and exits with
+uploads it to ``s3://$EFS_AUDIT_BUCKET/<prefix>/<YYYY>/<MM>/<DD>/<run-id>/``, and exits with
 scan's codes (auditor.gate):
 
   0 clean, 1 findings at or above EFS_AUDIT_FAIL_ON, 2 bad settings,

@@ -138,7 +138,7 @@ def deliver(
     prepared: Prepared, snapshot, session, started: datetime, local_dir: str | None = None
 ) -> Outcome:
     """Evaluate, gate, write the verified bundle (under ``local_dir/<run-timestamp>/`` when given, and
-    to ``s3://bucket/<prefix>/<YYYY>/<MM>/<DD>/<run-timestamp>/`` when a bucket is set), then import into
+    to ``s3://bucket/<prefix>/<YYYY>/<MM>/<DD>/<run-id>/`` when a bucket is set), then import into
     Security Hub when asked. Anything not delivered in full raises DeliveryError."""
     from auditor.model.snapshot import dumps
     from auditor.pipeline import evaluate
@@ -155,7 +155,6 @@ def deliver(
             options, run, prepared.previous, prepared.baseline_source, prepared.baseline_note
         )
     log("evaluated", counts=counts, complete=run.complete, exit_code=code, baseline=compared)
-    key_prefix = sinks.run_key_prefix(job.prefix, started)
     s3_summary = None
     with tempfile.TemporaryDirectory(prefix="efs-audit-") as tmp:
         if local_dir:
@@ -176,6 +175,7 @@ def deliver(
             write_index_local(Path(local_dir), bundle)
         if job.bucket:
             s3 = client(session, "s3")
+            key_prefix = sinks.run_key_prefix(job.prefix, started, _run_id(bundle))
             keys = sinks.upload_bundle(s3, bundle, job.bucket, key_prefix)
             index_key = sinks.put_index(s3, job, bundle, key_prefix)
             location = f"s3://{job.bucket}/{key_prefix}"
@@ -193,3 +193,7 @@ def deliver(
         log("imported", security_hub=hub)
     failing = len(gate.failing(run, job.fail_on, options.waivers))
     return Outcome(run, counts, code, failing, compared, location, s3_summary, hub)
+
+
+def _run_id(bundle: Path) -> str:
+    return str(json.loads((bundle / "manifest.json").read_text(encoding="utf-8"))["run_id"])

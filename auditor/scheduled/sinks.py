@@ -18,10 +18,11 @@ class DeliveryError(RuntimeError):
     """The bundle could not be written or delivered in full (never reported as success)."""
 
 
-def run_key_prefix(prefix: str, started: datetime) -> str:
-    """``<prefix>/<YYYY>/<MM>/<DD>/<run-timestamp>/``"""
-    stamp = started.strftime("%Y%m%dT%H%M%SZ")
-    return "/".join(p for p in (prefix.strip("/"), started.strftime("%Y/%m/%d"), stamp) if p) + "/"
+def run_key_prefix(prefix: str, started: datetime, run_id: str) -> str:
+    """``<prefix>/<YYYY>/<MM>/<DD>/<run id>/``: the run id (auditor.report.bundle.run_id: the run's time
+    and its run.json digest) makes two runs started in the same second two prefixes, and keys still
+    sort by time."""
+    return "/".join(p for p in (prefix.strip("/"), started.strftime("%Y/%m/%d"), run_id) if p) + "/"
 
 
 def upload_bundle(s3, bundle_dir: Path, bucket: str, key_prefix: str) -> list[str]:

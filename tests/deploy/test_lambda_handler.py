@@ -60,7 +60,7 @@ def _run_results(bundle_dir) -> list[dict]:
 def test_scheduled_run_writes_a_verified_bundle_to_s3(aws, estate, tmp_path, capsys):
     event = {"version": "0", "detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}
     summary = handler(event, FakeContext())
-    assert re.fullmatch(r"audits/prod/\d{4}/\d{2}/\d{2}/\d{8}T\d{6}Z/", summary["s3"]["prefix"])
+    assert re.fullmatch(r"audits/prod/\d{4}/\d{2}/\d{2}/\d{8}T\d{6}Z-[0-9a-f]{12}/", summary["s3"]["prefix"])
     assert summary["s3"]["uri"] == f"s3://{BUCKET}/{summary['s3']['prefix']}"
     bundle = _bundle(aws, summary, tmp_path)
     results = _run_results(bundle)
@@ -240,6 +240,27 @@ def test_a_bundle_is_never_uploaded_over_another(aws, tmp_path):
         sinks.upload_bundle(s3, tmp_path, "bundles", "p/1/")
 
 
+def test_two_runs_started_in_the_same_second_both_deliver(aws, estate, monkeypatch, tmp_path):
+    """Bundles are never written over one another, so each run's prefix names the run itself (its run
+    id: time and run.json digest), not only the second it started in: two invocations in one second
+    (a retry, concurrent schedules) are two bundles, not a DeliveryError."""
+    from datetime import UTC, datetime
+
+    import auditor.entrypoints.aws_lambda as entry
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime(2026, 12, 1, 3, 17, 0, tzinfo=UTC)
+
+    monkeypatch.setattr(entry, "datetime", Clock)
+    first, second = handler({}, FakeContext()), handler({}, FakeContext())
+    assert first["s3"]["prefix"] != second["s3"]["prefix"]
+    for summary in (first, second):
+        assert re.fullmatch(r"audits/prod/2026/12/01/\d{8}T\d{6}Z-[0-9a-f]{12}/", summary["s3"]["prefix"])
+        _bundle(aws, summary, tmp_path / summary["s3"]["prefix"].replace("/", "_"))
+
+
 def test_security_hub_import(aws, estate, monkeypatch, capsys):
     from auditor import report
 
@@ -310,7 +331,7 @@ def test_scheduled_runs_compare_with_the_previous_bundle(aws, estate, monkeypatc
     reads the newest earlier run.json under the prefix and reports NEW / UNCHANGED / RESOLVED."""
     runs = iter(range(1, 10))
     monkeypatch.setattr(
-        sinks, "run_key_prefix", lambda prefix, started: f"{prefix}/2026/12/01/run{next(runs)}/"
+        sinks, "run_key_prefix", lambda prefix, started, run_id: f"{prefix}/2026/12/01/run{next(runs)}/"
     )
     monkeypatch.setenv("EFS_AUDIT_BASELINE", "previous")
     first = handler({}, FakeContext())

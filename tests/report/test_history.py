@@ -224,7 +224,7 @@ def test_history_bad_input_is_one_line(tmp_path, capsys, monkeypatch, args, mess
 
 
 def test_history_reads_an_s3_prefix(aws, tmp_path, runs, capsys, monkeypatch):
-    """The same series uploaded as the Lambda does (bundle under <prefix>/YYYY/MM/DD/<stamp>/, index under
+    """The same series uploaded as the Lambda does (bundle under <prefix>/YYYY/MM/DD/<run id>/, index under
     <prefix>/index/), read back over HTTP from moto's S3."""
     from auditor.scheduled.sinks import run_key_prefix, upload_bundle
 
@@ -235,7 +235,7 @@ def test_history_reads_an_s3_prefix(aws, tmp_path, runs, capsys, monkeypatch):
     for i, stamp in enumerate(stamps):
         directory = tmp_path / "evidence" / stamp
         if directory.is_dir():
-            key_prefix = run_key_prefix("audits/prod", DAY1 + timedelta(days=i))
+            key_prefix = run_key_prefix("audits/prod", DAY1 + timedelta(days=i), stamp)
             upload_bundle(s3, directory, "evidence", key_prefix)
             hist.put_index_s3(s3, "evidence", "audits/prod", directory, key_prefix)
     # the deleted bundle's index entry, as the folder keeps it
@@ -243,7 +243,7 @@ def test_history_reads_an_s3_prefix(aws, tmp_path, runs, capsys, monkeypatch):
         p for p in (tmp_path / "evidence" / "index").iterdir() if p.name.startswith(stamps[DELETED])
     ]
     doc = json.loads(deleted.read_text())
-    doc["bundle"] = run_key_prefix("", DAY1 + timedelta(days=DELETED))
+    doc["bundle"] = run_key_prefix("", DAY1 + timedelta(days=DELETED), stamps[DELETED])
     s3.put_object(Bucket="evidence", Key=f"audits/prod/index/{deleted.name}", Body=json.dumps(doc).encode())
     code, out, err = efs_audit(
         capsys,
