@@ -133,6 +133,7 @@ class Authz:
         self._fs_policies: dict[str, Any] = {}
         self._ap_checks: dict[tuple, tuple | None] = {}
         self._alike: dict[tuple, Grant] = {}
+        self._ap_values: dict[int, tuple[Any, list[str]]] = {}  # id(document) -> (document, AP values)
 
     # --- principals -------------------------------------------------------------------------------
 
@@ -258,7 +259,10 @@ class Authz:
         literals: set[str] = set()
         wildcards: set[str] = set()
         for doc in docs_all:
-            for value in access_point_condition_values(doc):
+            held = self._ap_values.get(id(doc))
+            if held is None or held[0] is not doc:  # each document read once (the file system's: per fs)
+                held = self._ap_values[id(doc)] = (doc, access_point_condition_values(doc))
+            for value in held[1]:
                 (wildcards if is_pattern(value) else literals).add(value)
         named = [
             self.idx.ap_by_arn[v]
