@@ -20,7 +20,14 @@ from typing import Any
 from auditor.analysis.index import Index
 from auditor.iam import Answer, Decision, Evaluation, PolicyError, Principal, can, parse_policy
 from auditor.iam.evaluate import FS_POLICY
-from auditor.iam.queries import access_point_condition_values, glob_match, is_pattern, widen_variables
+from auditor.iam.policy import Policy
+from auditor.iam.queries import (
+    AP_KEY,
+    access_point_condition_values,
+    glob_match,
+    is_pattern,
+    widen_variables,
+)
 from auditor.model.aws import AccessPoint, FileSystem, PolicyStatus
 from auditor.params import Params
 
@@ -124,6 +131,9 @@ class Authz:
         self._principals: dict[str | None, PrincipalFacts] = {}
         self._partitions: dict[tuple, dict[tuple, list[AccessPoint]]] = {}
         self._fs_policies: dict[str, Any] = {}
+        self._ap_checks: dict[tuple, tuple | None] = {}
+        self._alike: dict[tuple, Grant] = {}
+        self._ap_values: dict[int, tuple[Any, list[str]]] = {}  # id(document) -> (document, AP values)
 
     # --- principals -------------------------------------------------------------------------------
 
@@ -182,6 +192,15 @@ class Authz:
             if policy is None:
                 policy = self._fs_policies[fs.arn] = _parse_once(fs.policy or {}, FS_POLICY)
 
+        checks = self._access_point_checks(key, policy, docs, boundary)
+        alike = None
+        if checks is not None and ap_arn is not None:
+            alike = (*key[:3], key[4], tuple(c.evaluate(ap_arn) for c in checks))
+            g = self._alike.get(alike)
+            if g is not None:
+                self._cache[key] = g
+                return g
+
         def decide(action: str) -> Answer:
             return can(
                 principal,
@@ -196,7 +215,31 @@ class Authz:
             )
 
         g = self._cache[key] = Grant(decide, (), tuple(missing))
+        if alike is not None:
+            self._alike[alike] = g
         return g
+
+    def _access_point_checks(self, key: tuple, policy, docs, boundary) -> tuple | None:
+        """The conditions on elasticfilesystem:AccessPointArn in the policies a connection is evaluated
+        against (file system policy, identity policies, boundary), or None when a document is not parsed.
+        The access point ARN enters an evaluation only through these conditions (auditor/iam/evaluate.py:
+        the request context's one key that names it), so two access points on which each of them has the
+        same outcome, notes included, get the same answer, reasons included: ``grant`` evaluates the
+        first and gives the others its Grant (exact, unlike the classes below, which assume patterns)."""
+        ckey = (key[0], key[1], key[4])
+        if ckey in self._ap_checks:
+            return self._ap_checks[ckey]
+        docs_all = [policy] if policy is not None else []
+        docs_all += [d for _, d in docs or ()]
+        if boundary and boundary[1] is not None:
+            docs_all.append(boundary[1])
+        checks = None
+        if all(isinstance(d, Policy) for d in docs_all):
+            checks = tuple(
+                c for d in docs_all for st in d.compiled.statements for c in st.conditions if c.key == AP_KEY
+            )
+        self._ap_checks[ckey] = checks
+        return checks
 
     # --- possible reach through access points -----------------------------------------------------
 
@@ -216,7 +259,10 @@ class Authz:
         literals: set[str] = set()
         wildcards: set[str] = set()
         for doc in docs_all:
-            for value in access_point_condition_values(doc):
+            held = self._ap_values.get(id(doc))
+            if held is None or held[0] is not doc:  # each document read once (the file system's: per fs)
+                held = self._ap_values[id(doc)] = (doc, access_point_condition_values(doc))
+            for value in held[1]:
                 (wildcards if is_pattern(value) else literals).add(value)
         named = [
             self.idx.ap_by_arn[v]

@@ -28,6 +28,10 @@ ANONYMOUS = "principal://anonymous"
 
 _SHARED: dict[tuple, dict] = {}  # attribute dicts shared by the edges of one build (cleared after it)
 _AS_GIVEN: dict[tuple, dict] = {}  # the same dicts by their attributes in the order given (no sorting)
+# id(key dict) -> [key dict, ids of its attribute dicts, its length when they were taken] (cleared after a
+# build): ``add`` asks it instead of scanning key dicts of 8 edges or more; a key dict grown elsewhere
+# (its length differs) is read again
+_HELD: dict[int, list] = {}
 
 
 def shared(**attrs) -> dict:
@@ -62,8 +66,17 @@ def add(g: nx.MultiDiGraph, u: str, v: str, data: dict) -> None:
     if keydict is None:
         out[v] = g._pred[v][u] = {0: data}
         return
-    if any(d is data for d in keydict.values()):
-        return
+    if len(keydict) < 8:
+        if any(d is data for d in keydict.values()):
+            return
+    else:  # many edges u -> v (one per access point mounted by one role): look the dict up, not scan
+        seen = _HELD.get(id(keydict))
+        if seen is None or seen[0] is not keydict or seen[2] != len(keydict):
+            seen = _HELD[id(keydict)] = [keydict, {id(d) for d in keydict.values()}, len(keydict)]
+        if id(data) in seen[1]:
+            return
+        seen[1].add(id(data))
+        seen[2] += 1
     k = len(keydict)
     while k in keydict:
         k += 1
@@ -341,24 +354,32 @@ def grants(g: nx.MultiDiGraph, a: Analysis) -> None:
     "not evaluated": it changes nothing for that mount), so the graph costs no evaluation the checks
     would not make."""
     gid0 = a.params.gid0_is_root
+    attrs: dict[tuple, dict] = {}  # the shared attribute dict by its values (``shared``, looked up once)
     for m in a.mounts:
         if m.fs is None:
             continue
         conn = a.connection(m)
         rooty = any(i.may_be_root(gid0) for _, i in m.identities)
         for p, gr in zip(conn.principals, conn.grants):
-            edge(
-                g,
-                p or ANONYMOUS,
-                m.fs.arn,
-                kind="can_connect",
-                field="IAM evaluation",
-                mount=gr.mount.value,
-                write=gr.write.value,
-                root=gr.root.value if rooty else "not evaluated",
-                access_point=m.ap_id,
-                tls=m.tls,
+            values = (
+                gr.mount.value,
+                gr.write.value,
+                gr.root.value if rooty else "not evaluated",
+                m.ap_id,
+                m.tls,
             )
+            data = attrs.get(values)
+            if data is None:
+                data = attrs[values] = shared(
+                    kind="can_connect",
+                    field="IAM evaluation",
+                    mount=values[0],
+                    write=values[1],
+                    root=values[2],
+                    access_point=values[3],
+                    tls=values[4],
+                )
+            add(g, p or ANONYMOUS, m.fs.arn, data)
 
 
 def untyped(g: nx.MultiDiGraph, a: Analysis) -> None:
@@ -371,7 +392,7 @@ def untyped(g: nx.MultiDiGraph, a: Analysis) -> None:
         ("efs:", "file_system"),
         ("k8s://", "kubernetes"),
     )
-    for node, data in g.nodes(data=True):
+    for node, data in g._node.items():
         if "kind" not in data:
             data["kind"] = next(
                 (k for p, k in prefixes if node.startswith(p)),
@@ -471,6 +492,7 @@ def build(a: Analysis) -> nx.MultiDiGraph:
     g = nx.MultiDiGraph()
     _SHARED.clear()
     _AS_GIVEN.clear()
+    _HELD.clear()
     try:
         with gc_paused():
             for builder in BUILDERS:
@@ -478,6 +500,7 @@ def build(a: Analysis) -> nx.MultiDiGraph:
     finally:
         _SHARED.clear()
         _AS_GIVEN.clear()
+        _HELD.clear()
     nx._clear_cache(g)
     return g
 
