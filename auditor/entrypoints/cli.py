@@ -545,10 +545,11 @@ history_cmd.register(app)
 controls.plain_placeholders(app)
 
 
-def main() -> None:
-    """Run the app; bad input is one line on stderr and exit 2, never a traceback."""
+def main(argv: list[str] | None = None) -> None:
+    """Run the app on ``argv`` (default: the process's arguments, the program named as invoked; given,
+    it is named efs-audit); bad input is one line on stderr and exit 2, never a traceback."""
     try:
-        code = app(standalone_mode=False)
+        code = app(args=argv, prog_name=None if argv is None else "efs-audit", standalone_mode=False)
     except InputError as exc:
         from auditor.inputs import one_line
 
