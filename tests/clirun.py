@@ -101,6 +101,7 @@ def _isolated(argv, cwd, environ, stdin, stdout, stderr) -> Iterator[None]:
     saved_root = root.handlers[:], root.level
     saved_levels = {name: logging.getLogger(name).level for name in NOISY}
     saved_state = (controls.STATE.quiet, controls.STATE.verbose)
+    root.handlers[:] = []  # the command's logging.basicConfig(force=True) must not close the test's handlers
     os.environ.clear()
     os.environ.update(environ)
     try:
