@@ -547,8 +547,8 @@ controls.plain_placeholders(app)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the app on ``argv`` (default: the process's arguments, the program named as invoked; given,
-    it is named efs-audit); bad input is one line on stderr and exit 2, never a traceback."""
+    """Run the app on ``argv`` (default: the process's own arguments; a given argv runs under the name
+    efs-audit, as the console script does); bad input is one line on stderr and exit 2, never a traceback."""
     try:
         code = app(args=argv, prog_name=None if argv is None else "efs-audit", standalone_mode=False)
     except InputError as exc:
