@@ -19,9 +19,10 @@ from collections.abc import Iterable
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from auditor.model.result import AuditRun, Result, Severity, Status
+from auditor.model.status import Severity, Status
 
 if TYPE_CHECKING:
+    from auditor.model.result import AuditRun, Result
     from auditor.report.waivers import Waiver
 
 CLEAN, FAILING, BAD_INPUT, PARTIAL, UNDELIVERED = 0, 1, 2, 3, 4

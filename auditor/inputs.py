@@ -23,8 +23,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 
 class InputError(Exception):
     """Bad input: the message is one line naming the file and field or resource."""
@@ -235,9 +233,12 @@ def expanded_size(value, limit: int = MAX_YAML_VALUES) -> int:
     return size(value, 0)
 
 
-def yaml_documents(text: str, label: str, loader=yaml.SafeLoader) -> list:
-    """Every document of a YAML stream (None for empty ones), read with the safe loader, nesting and
-    alias expansion bounded."""
+def yaml_documents(text: str, label: str, loader=None) -> list:
+    """Every document of a YAML stream (None for empty ones), read with the safe loader (``loader``:
+    a subclass of it), nesting and alias expansion bounded."""
+    import yaml  # here: the command line starts without the YAML parser
+
+    loader = loader or yaml.SafeLoader
     docs: list[Any] = []
     instance = None
     try:

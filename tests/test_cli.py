@@ -1,4 +1,6 @@
-"""The command line as a user runs it: the installed console script, real files, exit codes."""
+"""The command line as a user runs it: real files, exit codes, one-line errors. In process
+(tests/clirun.py: what a spawned process would return); the installed console script itself is run
+by test_missing_file_and_bad_option here and by tests/test_install.py."""
 
 from __future__ import annotations
 
@@ -10,15 +12,25 @@ from pathlib import Path
 
 import pytest
 
+from tests.clirun import efs_audit
+
 ROOT = Path(__file__).resolve().parent.parent
 ESTATES = ROOT / "samples" / "estates"
 EFS_AUDIT = str(Path(sys.executable).parent / "efs-audit")
 
 
+def _env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+
+
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    return efs_audit(*args, cwd=cwd or ROOT, env=_env())
+
+
+def process(*args: str) -> subprocess.CompletedProcess:
+    """The installed console script in its own interpreter."""
     return subprocess.run(
-        [EFS_AUDIT, *args], capture_output=True, text=True, cwd=cwd or ROOT, env=env, timeout=300
+        [EFS_AUDIT, *args], capture_output=True, text=True, cwd=ROOT, env=_env(), timeout=300
     )
 
 
@@ -78,9 +90,10 @@ def test_bad_snapshot_is_one_line_exit_2_no_traceback(tmp_path, content, expecte
 
 
 def test_missing_file_and_bad_option():
-    out = cli("check", "/nonexistent/snap.json")
+    """The real process: its exit status and its interpreter's stderr (no traceback)."""
+    out = process("check", "/nonexistent/snap.json")
     assert out.returncode == 2 and "no such file" in out.stderr and "Traceback" not in out.stderr
-    out = cli("check", str(ESTATES / "production" / "snapshot.json"), "--fail-on", "sometimes")
+    out = process("check", str(ESTATES / "production" / "snapshot.json"), "--fail-on", "sometimes")
     assert out.returncode == 2 and "Traceback" not in out.stderr
 
 

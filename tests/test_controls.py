@@ -11,29 +11,35 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.clirun import COLUMNS, efs_audit
+
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION = str(ROOT / "samples" / "estates" / "production" / "snapshot.json")
 EFS_AUDIT = str(Path(sys.executable).parent / "efs-audit")
 
 
-def cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+def _env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+
+
+def cli(*args: str, cwd: Path | None = None, columns: int = COLUMNS) -> subprocess.CompletedProcess:
+    """In process (tests/clirun.py), what the installed command would print and exit with."""
+    return efs_audit(*args, cwd=cwd or ROOT, env=_env(), columns=columns)
+
+
+def process(*args: str) -> subprocess.CompletedProcess:
+    """The installed console script in its own interpreter."""
     return subprocess.run(
-        [EFS_AUDIT, *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd or ROOT,
-        env={**base, **(env or {})},
-        timeout=300,
+        [EFS_AUDIT, *args], capture_output=True, text=True, cwd=ROOT, env=_env(), timeout=300
     )
 
 
 def test_version_and_completion():
     from auditor import __version__
 
-    out = cli("--version")
+    out = process("--version")  # the real console script: version and completion are about the process
     assert (out.returncode, out.stdout) == (0, f"efs-audit {__version__}\n")
-    comp = cli("--show-completion", "bash")  # named: the shell is not guessed from the process tree
+    comp = process("--show-completion", "bash")  # named: the shell is not guessed from the process tree
     assert comp.returncode == 0 and "_EFS_AUDIT_COMPLETE" in comp.stdout
 
 
@@ -44,7 +50,7 @@ def test_checks_lists_id_severity_title_frameworks():
     assert sorted(r["check_id"] for r in rows) == sorted(CHECK_IDS)
     first = rows[0]
     assert set(first) == {"check_id", "severity", "title", "frameworks"} and first["severity"] == "critical"
-    table = cli("checks", env={"COLUMNS": "120"}).stdout
+    table = cli("checks", columns=120).stdout
     assert "efs_root_squash_gap" in table and "critical" in table
     params = json.loads(cli("checks", "--params", "--format", "json").stdout)
     assert {p["name"] for p in params} >= {"gid0_is_root", "squash_uid"}
@@ -67,7 +73,7 @@ def test_skipped_checks_are_recorded_not_passed():
     only = json.loads(cli("check", PRODUCTION, "--checks", "efs_backup_enabled", "--format", "json").stdout)
     assert {r["check_id"] for r in only["results"]} == {"efs_backup_enabled"}
     assert "efs_backup_enabled" not in only["parameters"]["checks_skipped"]
-    table = cli("check", PRODUCTION, "--skip-checks", "efs_backup_enabled", env={"COLUMNS": "120"}).stdout
+    table = cli("check", PRODUCTION, "--skip-checks", "efs_backup_enabled", columns=120).stdout
     assert "Skipped checks (not evaluated, --skip-checks/--checks): efs_backup_enabled" in table
 
 
@@ -183,12 +189,13 @@ def test_plain_progress_lines_are_periodic():
     assert [line.split()[1] for line in lines[1:]] == ["[5/10]", "[10/10]"]
 
 
-def test_demo_without_the_emulator_says_how_to_install_it():
-    code = (
-        "import importlib.util as u, sys; real = u.find_spec; "
-        "u.find_spec = lambda name, *a: None if name == 'moto' else real(name, *a); "
-        "sys.argv = ['efs-audit', 'demo']; from auditor.entrypoints.cli import main; main()"
+def test_demo_without_the_emulator_says_how_to_install_it(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "moto" else real(name, *a)
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    out = cli("demo")
     assert out.returncode == 2 and out.stderr.count("\n") == 1
     assert "pip install 'efs-identity-auditor[demo]'" in out.stderr

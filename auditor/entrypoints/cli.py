@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -16,8 +17,10 @@ from auditor.entrypoints import controls, graph_cmds, history_cmd, org_cmds, rep
 from auditor.entrypoints.controls import OPTS as CONTROL
 from auditor.entrypoints.report_cmds import PlainUsage
 from auditor.gate import FailOn
-from auditor.model.result import AuditRun
-from auditor.model.snapshot import InputError
+from auditor.inputs import InputError
+
+if TYPE_CHECKING:
+    from auditor.model.result import AuditRun
 
 app = typer.Typer(
     add_completion=True,
@@ -33,9 +36,6 @@ def _samples() -> Path:
     from auditor.catalog import data_dir
 
     return data_dir("auditor.estates", "samples/estates")
-
-
-SAMPLES = _samples()
 
 
 def exit_code(run: AuditRun, fail_on: str, allow_partial: bool, waivers: Path | None = None) -> int:
@@ -493,9 +493,10 @@ def demo(
         )
     from auditor.demo import seeded_snapshot
 
-    directory = SAMPLES / estate
+    samples = _samples()
+    directory = samples / estate
     if not (directory / "aws.yaml").exists():
-        raise InputError(f"--estate: no bundled estate {estate!r} under {SAMPLES}")
+        raise InputError(f"--estate: no bundled estate {estate!r} under {samples}")
     collected, notes = seeded_snapshot(directory)
     for note in notes if not controls.STATE.quiet else ():
         typer.echo(f"demo: {note}", err=True)
@@ -545,10 +546,11 @@ history_cmd.register(app)
 controls.plain_placeholders(app)
 
 
-def main() -> None:
-    """Run the app; bad input is one line on stderr and exit 2, never a traceback."""
+def main(argv: list[str] | None = None) -> None:
+    """Run the app on ``argv`` (default: the process's own arguments; a given argv runs under the name
+    efs-audit, as the console script does); bad input is one line on stderr and exit 2, never a traceback."""
     try:
-        code = app(standalone_mode=False)
+        code = app(args=argv, prog_name=None if argv is None else "efs-audit", standalone_mode=False)
     except InputError as exc:
         from auditor.inputs import one_line
 

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import typer
-import yaml
 
-from auditor.model.result import SEVERITY_ORDER as SEVERITIES
-from auditor.model.snapshot import InputError
+from auditor.inputs import InputError
+from auditor.model.status import SEVERITY_ORDER as SEVERITIES
 
 CONFIG_NAME = "efs-audit.yaml"
 CONFIG_KEYS = ("params", "checks", "skip_checks")
@@ -226,6 +225,8 @@ def load_config(path: Path | None) -> tuple[dict, Path | None]:
         path = Path.cwd() / CONFIG_NAME
         if not path.is_file():
             return {}, None
+    import yaml
+
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -259,6 +260,7 @@ def _type_name(annotation) -> str:
 
 
 def build_params(config: dict, config_path: Path | None, pairs: list[str] | None, app_label, trusted_account):
+    import yaml
     from pydantic import ValidationError
 
     from auditor.params import Params

@@ -17,8 +17,7 @@ from pathlib import Path
 import typer
 
 from auditor.entrypoints.report_cmds import PlainUsage
-from auditor.model.arn import Arn
-from auditor.model.snapshot import InputError
+from auditor.inputs import InputError
 
 SNAPSHOT = typer.Argument(
     ..., metavar="SNAPSHOT", help="Snapshot JSON written by `efs-audit collect` (or a sample)."
@@ -45,6 +44,8 @@ def _yn(v: bool | None) -> str:
 
 
 def _short(node: str | None) -> str:
+    from auditor.model.arn import Arn
+
     if not node:
         return "-"
     if arn := Arn.maybe(node):

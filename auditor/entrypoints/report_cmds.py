@@ -16,8 +16,7 @@ from pathlib import Path
 import typer
 from typer.core import TyperCommand
 
-from auditor.model.snapshot import InputError
-from auditor.report.output import emit, options_from, parse_formats
+from auditor.inputs import InputError
 
 FORMAT_HELP = (
     "Output formats, comma separated: table, json, markdown, csv, ocsf, asff, sarif, junit, html. "
@@ -52,7 +51,7 @@ REPORT_OPTIONS = {
     "include_pass": typer.Option(False, "--include-pass", help="List PASS results in human formats too."),
 }
 
-__all__ = ["REPORT_OPTIONS", "emit", "options_from", "parse_formats", "register"]
+__all__ = ["REPORT_OPTIONS", "PlainUsage", "register"]
 
 
 def _fail(exc: InputError) -> typer.Exit:
@@ -97,6 +96,7 @@ def register(app: typer.Typer) -> None:
         """Render a saved run in any format, with waivers, a baseline and a framework view."""
         from auditor import catalog
         from auditor.report.baseline import load_run
+        from auditor.report.output import emit, parse_formats
 
         try:
             run = load_run(run_json)

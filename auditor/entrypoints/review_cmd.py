@@ -22,7 +22,7 @@ import typer
 from auditor import gate
 from auditor.entrypoints.report_cmds import PlainUsage
 from auditor.gate import FailOn
-from auditor.model.snapshot import InputError
+from auditor.inputs import InputError
 
 
 class ReviewFormat(str, Enum):

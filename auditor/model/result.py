@@ -4,40 +4,16 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from enum import Enum
 from typing import Any
 
 from pydantic import Field
 
 from auditor.model.base import Model
 from auditor.model.snapshot import CollectionIssue, CollectionUnit
+from auditor.model.status import SEVERITY_ORDER as SEVERITY_ORDER
+from auditor.model.status import Severity, Status
 
 RUN_SCHEMA_VERSION = "1"
-
-
-class Status(str, Enum):
-    PASS = "PASS"
-    FAIL = "FAIL"
-    NOT_ASSESSED = "NOT_ASSESSED"
-
-
-class Severity(str, Enum):
-    """Declared from the most severe down: this order is the project's only severity order."""
-
-    CRITICAL = "critical"
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
-    INFO = "info"
-
-    @property
-    def rank(self) -> int:
-        """0 for info up to 4 for critical: higher is more severe."""
-        return _RANK[self]
-
-
-_RANK = {s: i for i, s in enumerate(reversed(Severity))}
-SEVERITY_ORDER = tuple(s.value for s in Severity)  # most severe first
 
 
 class Result(Model):

@@ -1,5 +1,7 @@
-"""Credentials, profile, endpoint and region problems through the installed `efs-audit` command: one
-line on stderr naming the problem and the fix, exit 2, no traceback (and nothing written).
+"""Credentials, profile, endpoint and region problems through the `efs-audit` command: one line on
+stderr naming the problem and the fix, exit 2, no traceback (and nothing written). In process with
+the environment given (tests/clirun.py); no credentials at all is also run as the installed console
+script in a fresh process (the credential chain read from a real process environment).
 
 The environment points at nothing real: AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE are empty
 temporary files, instance metadata is off, and AWS_ENDPOINT_URL is a closed local port, the fault
@@ -16,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.clirun import efs_audit
 from tests.collectors.conftest import seed_small_estate
 from tests.faults.proxy import FaultProxy
 
@@ -45,6 +48,10 @@ def bare_env(tmp_path):
 
 
 def _run(env: dict, *args: str, command: str = "scan") -> subprocess.CompletedProcess:
+    return efs_audit(command, "--no-progress", *args, env=env)
+
+
+def _process(env: dict, *args: str, command: str = "scan") -> subprocess.CompletedProcess:
     return subprocess.run(
         [EFS_AUDIT, command, "--no-progress", *args], capture_output=True, text=True, env=env, timeout=120
     )
@@ -73,7 +80,7 @@ def test_profile_that_does_not_exist_on_collect(bare_env, tmp_path):
 
 
 def test_no_credentials_at_all(bare_env):
-    out = _run(bare_env, "--region", "eu-west-1")
+    out = _process(bare_env, "--region", "eu-west-1")
     _one_line_exit_2(out, "no usable AWS credentials", "NoCredentialsError", "aws configure")
 
 

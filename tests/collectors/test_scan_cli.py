@@ -1,4 +1,5 @@
-"""`efs-audit scan` end to end against a seeded moto server: the installed console script, boto3 over
+"""`efs-audit scan` end to end against a seeded moto server: the command (in process, tests/clirun.py;
+the installed console script in its own process for the malformed --role-arn), boto3 over
 HTTP to 127.0.0.1 through AWS_ENDPOINT_URL, the real collectors and checks, exit codes as `check`.
 
 moto generates resource ids, so findings are matched by what the estate plants (resource types and
@@ -19,6 +20,7 @@ import pytest
 
 from auditor.demo import load_sample
 from auditor.demo.seed import seed
+from tests.clirun import efs_audit
 from tests.collectors.conftest import ACCOUNT, REGION, reset
 
 PRODUCTION = Path(__file__).resolve().parents[2] / "samples" / "estates" / "production"
@@ -27,13 +29,7 @@ SCOPE = f"aws:{ACCOUNT}:{REGION}"
 
 
 def _scan(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [EFS_AUDIT, "scan", "--region", "eu-west-1", "--no-progress", *args],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ),
-        timeout=600,
-    )
+    return efs_audit("scan", "--region", "eu-west-1", "--no-progress", *args, env=dict(os.environ))
 
 
 def _seed(endpoint: str, monkeypatch) -> None:
@@ -87,12 +83,8 @@ def test_scan_exit_codes_for_findings_and_partial_collection(aws, monkeypatch):
 def test_collect_writes_a_snapshot_that_check_reads(aws, monkeypatch, tmp_path):
     _seed(aws, monkeypatch)
     out = tmp_path / "snap.json"
-    done = subprocess.run(
-        [EFS_AUDIT, "collect", "--out", str(out), "--region", "eu-west-1", "--no-progress"],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ),
-        timeout=600,
+    done = efs_audit(
+        "collect", "--out", str(out), "--region", "eu-west-1", "--no-progress", env=dict(os.environ)
     )
     from auditor.model.snapshot import load
 
@@ -104,22 +96,13 @@ def test_collect_writes_a_snapshot_that_check_reads(aws, monkeypatch, tmp_path):
     assert done.returncode == 3, done.stderr[-2000:]
     assert {u.scope for u in snap.units} == {"aws:123456789012:eu-west-1", "aws:123456789012:global"}
     assert len(snap.file_systems) == 2 and len(snap.access_points) == 6
-    check = subprocess.run(
-        [EFS_AUDIT, "check", str(out), "--allow-partial", "--fail-on", "never"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    check = efs_audit("check", str(out), "--allow-partial", "--fail-on", "never")
     assert check.returncode == 0 and "efs_policy_missing" in check.stdout
 
 
 def _collect(*args: str, out: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [EFS_AUDIT, "collect", "--out", str(out), "--region", REGION, "--no-progress", *args],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ),
-        timeout=600,
+    return efs_audit(
+        "collect", "--out", str(out), "--region", REGION, "--no-progress", *args, env=dict(os.environ)
     )
 
 
@@ -181,7 +164,22 @@ def test_malformed_role_arn_is_a_one_line_error(aws, tmp_path, value):
 
 
 def test_scan_rejects_a_malformed_role_arn_before_collecting(aws):
-    done = _scan("--role-arn", "arn:aws:iam::123:role/x")
+    """The installed console script in its own process: exit status 2 and one line from the real interpreter."""
+    done = subprocess.run(
+        [
+            EFS_AUDIT,
+            "scan",
+            "--region",
+            "eu-west-1",
+            "--no-progress",
+            "--role-arn",
+            "arn:aws:iam::123:role/x",
+        ],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=600,
+    )
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.startswith("efs-audit: --role-arn: 'arn:aws:iam::123:role/x' is not ")
     assert done.stderr.count("\n") == 1

@@ -1,6 +1,8 @@
-"""The CronJob entry run the way the container runs it: `python -m auditor.entrypoints.cronjob` from the
-image's layout (auditor/ and policies/ side by side on PYTHONPATH), with the manifest's environment, a
-read-only-ish HOME, writing only under TMPDIR (the pod's emptyDir), against moto on 127.0.0.1."""
+"""The CronJob entry with the manifest's environment, a read-only-ish HOME, writing only under TMPDIR
+(the pod's emptyDir), against moto on 127.0.0.1. The first test runs it the way the container does:
+`python -m auditor.entrypoints.cronjob` from the image's layout (auditor/ and policies/ side by side on
+PYTHONPATH), in its own process; the others call the module's main in process with that environment
+and working directory (tests/clirun.py), which returns what the process would."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import yaml
 
 from auditor.entrypoints.cli import exit_code as scan_exit_code
 from auditor.model.result import AuditRun
+from tests.clirun import in_process
 from tests.deploy.support import (
     BUCKET,
     ROOT,
@@ -58,16 +61,20 @@ def container(aws, tmp_path):
     return {"app": app, "tmp": tmp, "env": env, "endpoint": aws, "before": _files(app)}
 
 
-def _run(container, **overrides):
+ENTRY = [sys.executable, "-m", "auditor.entrypoints.cronjob"]
+
+
+def _process(container, **overrides):
+    """The container's command in its own interpreter, from the staged image layout."""
     env = {**container["env"], **overrides}
-    return subprocess.run(
-        [sys.executable, "-m", "auditor.entrypoints.cronjob"],
-        env=env,
-        cwd=container["tmp"],
-        check=False,
-        capture_output=True,
-        text=True,
-    )
+    return subprocess.run(ENTRY, env=env, cwd=container["tmp"], check=False, capture_output=True, text=True)
+
+
+def _run(container, **overrides):
+    from auditor.entrypoints import cronjob
+
+    env = {**container["env"], **overrides}
+    return in_process(cronjob.main, ENTRY, env=env, cwd=container["tmp"])
 
 
 def _run_document(bundle: Path) -> AuditRun:
@@ -77,7 +84,7 @@ def _run_document(bundle: Path) -> AuditRun:
 def test_container_run_writes_the_bundle_and_exits_like_scan(container):
     from auditor.report.bundle import verify_bundle
 
-    done = _run(container)
+    done = _process(container)
     assert done.returncode in (0, 1, 3), done.stderr[-3000:]
     lines = milestones(done.stdout)
     assert [m["milestone"] for m in lines] == ["start", "collected", "evaluated", "uploaded", "done"]

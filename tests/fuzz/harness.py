@@ -1,14 +1,13 @@
-"""Run `efs-audit` in this process as the console script does (auditor.entrypoints.cli:main), bounded in
-time: a hang fails the test instead of stalling the suite, and any exception other than SystemExit is the
-traceback a user would have seen."""
+"""Run `efs-audit` in this process as the console script does (auditor.entrypoints.cli:main, through
+tests/clirun.py), bounded in time: a hang fails the test instead of stalling the suite, and any exception
+other than SystemExit is the traceback a user would have seen (exit status 1)."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import signal
-import sys
 from dataclasses import dataclass
+
+from tests.clirun import efs_audit
 
 
 class Hang(Exception):
@@ -32,21 +31,11 @@ def _alarm(signum, frame):
 
 
 def run(*args: str, seconds: int = 60) -> Outcome:
-    from auditor.entrypoints.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
     previous = signal.signal(signal.SIGALRM, _alarm)
     signal.alarm(seconds)
-    argv = sys.argv
-    sys.argv = ["efs-audit", *map(str, args)]
     try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            main()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+        done = efs_audit(*map(str, args))
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
-        sys.argv = argv
-    return Outcome(code, out.getvalue(), err.getvalue())
+    return Outcome(done.returncode, done.stdout, done.stderr)

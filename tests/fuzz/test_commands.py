@@ -33,7 +33,7 @@ MANIFEST_SEEDS = sorted((ESTATES / "production" / "manifests").rglob("*.yaml"))
 REVIEW_SEEDS = sorted(p for p in (ROOT / "samples" / "review").rglob("*") if p.suffix in (".yaml", ".json"))
 SECONDS = 60  # per command run; far above any real run of these inputs
 
-# Each example runs a command in a subprocess: few examples, the same in every profile.
+# Each example runs a whole command (in process): few examples, the same in every profile.
 COMMANDS = settings(
     max_examples=int(os.environ.get("EFS_AUDIT_FUZZ_EXAMPLES", "10")),
     deadline=None,
