@@ -251,7 +251,7 @@ def test_two_runs_started_in_the_same_second_both_deliver(aws, estate, monkeypat
     class Clock(datetime):
         @classmethod
         def now(cls, tz=None):
-            return datetime(2026, 12, 1, 3, 17, 0, tzinfo=UTC)
+            return datetime(2026, 12, 1, 3, 17, 0, tzinfo=tz)
 
     monkeypatch.setattr(entry, "datetime", Clock)
     first, second = handler({}, FakeContext()), handler({}, FakeContext())
