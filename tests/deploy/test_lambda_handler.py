@@ -244,7 +244,7 @@ def test_two_runs_started_in_the_same_second_both_deliver(aws, estate, monkeypat
     """Bundles are never written over one another, so each run's prefix names the run itself (its run
     id: time and run.json digest), not only the second it started in: two invocations in one second
     (a retry, concurrent schedules) are two bundles, not a DeliveryError."""
-    from datetime import UTC, datetime
+    from datetime import datetime
 
     import auditor.entrypoints.aws_lambda as entry
 
