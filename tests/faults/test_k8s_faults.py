@@ -128,6 +128,11 @@ def _flips(run, clean_run) -> list[str]:
     )
 
 
+def _asked(api, resource: str) -> int:
+    """How many requests the API server saw for one resource's list."""
+    return sum(1 for path, _ in api.requests if path.rsplit("/", 1)[-1] == resource)
+
+
 def _check(k8s, run, clean_run, lost_lists: set[str], code: str) -> None:
     assert {i.operation for i in k8s.issues} >= {f"list {r}" for r in lost_lists}
     assert code in {i.error_code for i in k8s.issues}
@@ -186,8 +191,11 @@ def test_continue_token_gone_twice(resource, clean, tmp_path):
 
 @pytest.mark.parametrize("resource", ["pods", "storageclasses", "persistentvolumeclaims"])
 def test_slow_list_past_the_read_timeout(resource, clean, tmp_path):
+    """The list is cut at its read timeout and asked once: a timed-out read is not retried, so the
+    list's bound (LIST_TIMEOUT, the run's deadline) holds."""
     with FakeApi(sample_objects(), slow={resource: 2.0}) as api:
         k8s, run = _run(tmp_path, api)
+    assert _asked(api, resource) == 1
     _check(k8s, run, clean, {resource}, "Timeout")
 
 
@@ -226,4 +234,5 @@ def test_deadline_cuts_a_list_in_flight(clean, tmp_path, monkeypatch):
     with FakeApi(sample_objects(), slow={"pods": 5.0}) as api:
         k8s, run = _run(tmp_path, api, deadline=time.monotonic() + 1.0)
     lost = set(RESOURCES[RESOURCES.index("pods") :])
+    assert [r for r in lost if _asked(api, r)] == ["pods"] and _asked(api, "pods") == 1
     _check(k8s, run, clean, lost, "Timeout")
