@@ -81,3 +81,7 @@ _.no_backoff
 _.short_timeouts
 _.umask_022
 _._shared_botocore_loader
+
+# kubernetes.client.Configuration.retries: read by the client's REST layer for its urllib3 pool
+# (auditor/collectors/k8s/live.py sets it).
+_.retries

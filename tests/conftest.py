@@ -49,14 +49,20 @@ def _shared_botocore_loader():
 def moto_endpoint():
     """The URL of this process's moto server. Its state is whatever the last test left: fixtures
     that need a clean estate call :func:`reset_moto` first."""
+    import moto.backends
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    # moto's server lists its own package directory (about 200 stat calls) to route every request;
+    # the listing cannot change while the tests run, so it is read once.
+    modules = tuple(moto.backends.list_of_moto_modules())
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(moto.backends, "list_of_moto_modules", lambda: modules)
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        host, port = server.get_host_and_port()
+        yield f"http://{host}:{port}"
+        server.stop()
 
 
 def reset_moto(endpoint: str) -> None:

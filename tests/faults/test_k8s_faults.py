@@ -54,7 +54,18 @@ def aws_half():
     )
 
 
-class TrickleApi(FakeApi):
+class Api(FakeApi):
+    """The test API server, stopping within 50 ms (its serve loop's poll interval) instead of half a
+    second: the cases start and stop one each."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+
+class TrickleApi(Api):
     """Answers one resource's list with the body dripping a byte every ``delay`` seconds, or with a
     fixed malformed body."""
 
@@ -113,7 +124,7 @@ def _run(tmp_path, api, **kw):
 
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory):
-    with FakeApi(sample_objects()) as api:
+    with Api(sample_objects()) as api:
         k8s, run = _run(tmp_path_factory.mktemp("clean"), api)
     assert k8s.issues == [] and run.complete
     return run
@@ -128,6 +139,11 @@ def _flips(run, clean_run) -> list[str]:
     )
 
 
+def _asked(api, resource: str) -> int:
+    """How many requests the API server saw for one resource's list."""
+    return sum(1 for path, _ in api.requests if path.rsplit("/", 1)[-1] == resource)
+
+
 def _check(k8s, run, clean_run, lost_lists: set[str], code: str) -> None:
     assert {i.operation for i in k8s.issues} >= {f"list {r}" for r in lost_lists}
     assert code in {i.error_code for i in k8s.issues}
@@ -136,9 +152,20 @@ def _check(k8s, run, clean_run, lost_lists: set[str], code: str) -> None:
 
 
 @pytest.fixture(autouse=True)
+def bounded(monkeypatch):
+    """Bounds no answer here comes near (a hang still ends): a loaded machine must not turn a slow
+    fake server into a Timeout where another fault is expected."""
+    monkeypatch.setattr(live, "REQUEST_TIMEOUT", (2, 10.0))
+    monkeypatch.setattr(live, "LIST_TIMEOUT", 20.0)
+
+
+@pytest.fixture
 def short_timeouts(monkeypatch):
-    monkeypatch.setattr(live, "REQUEST_TIMEOUT", (2, 1.0))
-    monkeypatch.setattr(live, "LIST_TIMEOUT", 2.0)
+    """Short bounds where the fault is time, so that no case waits for seconds: the injected delays
+    stay far past them (an answer 4x later than the read timeout, a body dripping a byte every fifth
+    of it and running far past the list's bound)."""
+    monkeypatch.setattr(live, "REQUEST_TIMEOUT", (2, 0.5))
+    monkeypatch.setattr(live, "LIST_TIMEOUT", 1.0)
 
 
 # PASS results a fault would leave in place (none: every result names the facts it rests on).
@@ -155,7 +182,7 @@ KNOWN_FLIPS: dict[str, str] = {}
     ],
 )
 def test_forbidden_list(resource, clean, tmp_path):
-    with FakeApi(sample_objects(), errors={resource: (403, "Forbidden")}) as api:
+    with Api(sample_objects(), errors={resource: (403, "Forbidden")}) as api:
         k8s, run = _run(tmp_path, api)
     _check(k8s, run, clean, {resource}, "Forbidden")
 
@@ -172,7 +199,7 @@ def _known(resources):
 @pytest.mark.parametrize("resource", _known(["persistentvolumes", "pods", "deployments", "serviceaccounts"]))
 def test_continue_token_gone_twice(resource, clean, tmp_path):
     """410 Gone on a continue token restarts the list once; a second 410 loses the list."""
-    with FakeApi(sample_objects(), expire={resource}) as api:
+    with Api(sample_objects(), expire={resource}) as api:
         original = api.expire
 
         class Always(set):
@@ -185,15 +212,18 @@ def test_continue_token_gone_twice(resource, clean, tmp_path):
 
 
 @pytest.mark.parametrize("resource", ["pods", "storageclasses", "persistentvolumeclaims"])
-def test_slow_list_past_the_read_timeout(resource, clean, tmp_path):
-    with FakeApi(sample_objects(), slow={resource: 2.0}) as api:
+def test_slow_list_past_the_read_timeout(resource, clean, tmp_path, short_timeouts):
+    """The list is cut at its read timeout and asked once: a timed-out read is not retried, so the
+    list's bound (LIST_TIMEOUT, the run's deadline) holds."""
+    with Api(sample_objects(), slow={resource: 2.0}) as api:
         k8s, run = _run(tmp_path, api)
+    assert _asked(api, resource) == 1
     _check(k8s, run, clean, {resource}, "Timeout")
 
 
 @pytest.mark.parametrize("resource", ["persistentvolumes", "daemonsets"])
-def test_trickling_list_is_cut(resource, clean, tmp_path):
-    with TrickleApi(sample_objects(), trickle={resource: 0.2}) as api:
+def test_trickling_list_is_cut(resource, clean, tmp_path, short_timeouts):
+    with TrickleApi(sample_objects(), trickle={resource: 0.1}) as api:
         k8s, run = _run(tmp_path, api)
     _check(k8s, run, clean, {resource}, "Timeout")
 
@@ -223,7 +253,9 @@ def test_deadline_cuts_a_list_in_flight(clean, tmp_path, monkeypatch):
     """The run's deadline ends a list already waiting for its answer, and every list after it."""
     monkeypatch.setattr(live, "REQUEST_TIMEOUT", (2, 30.0))
     monkeypatch.setattr(live, "LIST_TIMEOUT", 30.0)
-    with FakeApi(sample_objects(), slow={"pods": 5.0}) as api:
+    with Api(sample_objects(), slow={"pods": 5.0}) as api:
         k8s, run = _run(tmp_path, api, deadline=time.monotonic() + 1.0)
     lost = set(RESOURCES[RESOURCES.index("pods") :])
+    # no retry of the list in flight, and no list after it started
+    assert _asked(api, "pods") <= 1 and [r for r in lost if r != "pods" and _asked(api, r)] == []
     _check(k8s, run, clean, lost, "Timeout")

@@ -330,6 +330,21 @@ def _short(text: str) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
+def _retries() -> Any:
+    """urllib3's default retries (three more tries of a refused or dropped connection), except after
+    a read timeout: that attempt was given all the time the list had left (LIST_TIMEOUT, the run's
+    deadline), and each retry would start the wait over, past both."""
+    import urllib3
+
+    class Retry(urllib3.util.Retry):
+        def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+            if isinstance(error, urllib3.exceptions.ReadTimeoutError):
+                raise error
+            return super().increment(method, url, response, error, _pool, _stacktrace)
+
+    return Retry(3)
+
+
 def _configure(
     kubeconfig: str | None, context: str | None, cluster_name: str | None, in_cluster: bool
 ) -> tuple[Any, str, str]:
@@ -339,6 +354,7 @@ def _configure(
     from kubernetes.config.config_exception import ConfigException
 
     configuration = client.Configuration()
+    configuration.retries = _retries()
     try:
         if in_cluster:
             config.load_incluster_config(client_configuration=configuration)
