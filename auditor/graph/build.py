@@ -296,24 +296,26 @@ def mounts(g: nx.MultiDiGraph, a: Analysis) -> None:
 
 
 def kubernetes(g: nx.MultiDiGraph, a: Analysis) -> None:
+    # the attribute dicts of the per-object edges, each looked up on its first use (``shared``)
+    provisioned = requests = runs_with = irsa = pod_identity = None
     for c in a.snapshot.clusters:
         for pv in c.persistent_volumes or []:
             if pv.storage_class_name:
-                edge(
+                provisioned = provisioned or shared(kind="provisioned_by", field="spec.storageClassName")
+                add(
                     g,
                     k8s_id(c.name, None, "PersistentVolume", pv.name),
                     k8s_id(c.name, None, "StorageClass", pv.storage_class_name),
-                    kind="provisioned_by",
-                    field="spec.storageClassName",
+                    provisioned,
                 )
         for claim in c.persistent_volume_claims or []:
             if claim.storage_class_name:
-                edge(
+                requests = requests or shared(kind="requests_class", field="spec.storageClassName")
+                add(
                     g,
                     k8s_id(c.name, claim.namespace, "PersistentVolumeClaim", claim.name),
                     k8s_id(c.name, None, "StorageClass", claim.storage_class_name),
-                    kind="requests_class",
-                    field="spec.storageClassName",
+                    requests,
                 )
         node_id, principals, note = csi_node(c)
         if node_id:
@@ -336,29 +338,24 @@ def kubernetes(g: nx.MultiDiGraph, a: Analysis) -> None:
                 edge(g, ctrl_id, p, kind="mounts_as", field="controller service account", rule="edge 33")
         for wl in c.workloads or []:
             sa_name = wl.template.service_account_name or "default"
-            edge(
+            runs_with = runs_with or shared(kind="runs_with", field="serviceAccountName")
+            add(
                 g,
                 k8s_id(c.name, wl.namespace, wl.kind, wl.name),
                 k8s_id(c.name, wl.namespace, "ServiceAccount", sa_name),
-                kind="runs_with",
-                field="serviceAccountName",
+                runs_with,
             )
         for sa in c.service_accounts or []:
             if sa.irsa_role_arn:
-                edge(
-                    g,
-                    k8s_id(c.name, sa.namespace, "ServiceAccount", sa.name),
-                    sa.irsa_role_arn,
-                    kind="assumes",
-                    field="eks.amazonaws.com/role-arn",
-                )
+                irsa = irsa or shared(kind="assumes", field="eks.amazonaws.com/role-arn")
+                add(g, k8s_id(c.name, sa.namespace, "ServiceAccount", sa.name), sa.irsa_role_arn, irsa)
         for assoc in c.pod_identity_associations or []:
-            edge(
+            pod_identity = pod_identity or shared(kind="assumes", field="pod identity association")
+            add(
                 g,
                 k8s_id(c.name, assoc.namespace, "ServiceAccount", assoc.service_account),
                 assoc.role_arn,
-                kind="assumes",
-                field="pod identity association",
+                pod_identity,
             )
 
 
