@@ -26,22 +26,48 @@ from auditor.model.ids import app_id, clean_path, dir_id, k8s_id, mount_target_i
 ANONYMOUS = "principal://anonymous"
 
 
-_SHARED: dict[tuple, dict] = {}  # attribute dicts shared by the edges of one build (cleared after it)
-_AS_GIVEN: dict[tuple, dict] = {}  # the same dicts by their attributes in the order given (no sorting)
+# Attribute dicts shared by the edges of the graph being built (cleared after its build): by their sorted
+# attributes, and by their attributes in the order given (no sorting)
+_SHARED: dict[tuple, dict] = {}
+_AS_GIVEN: dict[tuple, dict] = {}
 # id(key dict) -> [key dict, ids of its attribute dicts, its length when they were taken] (cleared after a
 # build): ``add`` asks it instead of scanning key dicts of 8 edges or more; a key dict grown elsewhere
 # (its length differs) is read again
 _HELD: dict[int, list] = {}
+_BUILDING: list = [None]  # the adjacency (``_succ``) of the graph whose build is under way
+# Edges added to a graph after its build (reach's ``may_mount`` / ``includes``, directories, tests) share
+# their dicts through the same three caches kept on the graph object itself, so that they go with it:
+# nothing an edge added after a build is held at module level once the graph is dropped.
+_AFTER = "_edge_attrs"
+
+
+def _caches(g: nx.MultiDiGraph) -> tuple[dict, dict, dict]:
+    """(by sorted attributes, by attributes as given, held key dicts) for edges of ``g``."""
+    if g._succ is _BUILDING[0]:
+        return _SHARED, _AS_GIVEN, _HELD
+    held = g.__dict__.get(_AFTER)
+    if held is None:
+        held = g.__dict__[_AFTER] = ({}, {}, {})
+    return held
+
+
+def _shared_in(caches: tuple[dict, dict, dict], attrs: dict) -> dict:
+    key = tuple(attrs.items())
+    data = caches[1].get(key)
+    if data is None:
+        data = caches[1][key] = caches[0].setdefault(tuple(sorted(key)), attrs)
+    return data
 
 
 def shared(**attrs) -> dict:
-    """The one attribute dict of the edges with these attributes (see ``edge``): builders that add
-    many edges of one kind look it up once and add them with ``add``."""
-    key = tuple(attrs.items())
-    data = _AS_GIVEN.get(key)
-    if data is None:
-        data = _AS_GIVEN[key] = _SHARED.setdefault(tuple(sorted(key)), attrs)
-    return data
+    """The one attribute dict of the edges with these attributes in the graph being built (see ``edge``):
+    builders that add many edges of one kind look it up once and add them with ``add``."""
+    return _shared_in((_SHARED, _AS_GIVEN, _HELD), attrs)
+
+
+def shared_for(g: nx.MultiDiGraph, **attrs) -> dict:
+    """``shared`` for a graph built already (or being built): the dict ``edge(g, ...)`` would use."""
+    return _shared_in(_caches(g), attrs)
 
 
 def edge(g: nx.MultiDiGraph, u: str, v: str, **attrs) -> None:
@@ -49,11 +75,11 @@ def edge(g: nx.MultiDiGraph, u: str, v: str, **attrs) -> None:
     attributes share one attribute dict: the graph is read, never edited, once built (at 100k access
     points this halves its memory), and is written through networkx's own adjacency dicts in the
     layout MultiDiGraph.add_edge uses (one key dict shared by _succ[u][v] and _pred[v][u])."""
-    add(g, u, v, shared(**attrs))
+    add(g, u, v, _shared_in(_caches(g), attrs))
 
 
 def add(g: nx.MultiDiGraph, u: str, v: str, data: dict) -> None:
-    """``edge`` with its attribute dict from ``shared``."""
+    """``edge`` with its attribute dict from ``shared`` / ``shared_for``."""
     succ = g._succ
     out = succ.get(u)
     if out is None:
@@ -66,13 +92,19 @@ def add(g: nx.MultiDiGraph, u: str, v: str, data: dict) -> None:
     if keydict is None:
         out[v] = g._pred[v][u] = {0: data}
         return
+    _append(g, keydict, data)
+
+
+def _append(g: nx.MultiDiGraph, keydict: dict, data: dict) -> None:
+    """Add ``data`` to the key dict of an edge u -> v that exists, unless it is there already."""
     if len(keydict) < 8:
         if any(d is data for d in keydict.values()):
             return
     else:  # many edges u -> v (one per access point mounted by one role): look the dict up, not scan
-        seen = _HELD.get(id(keydict))
+        held = _caches(g)[2]
+        seen = held.get(id(keydict))
         if seen is None or seen[0] is not keydict or seen[2] != len(keydict):
-            seen = _HELD[id(keydict)] = [keydict, {id(d) for d in keydict.values()}, len(keydict)]
+            seen = held[id(keydict)] = [keydict, {id(d) for d in keydict.values()}, len(keydict)]
         if id(data) in seen[1]:
             return
         seen[1].add(id(data))
@@ -104,9 +136,16 @@ def dir_chain(fs_id: str, top: str, bottom: str) -> list[str]:
     return out
 
 
+_CLEAN: dict[tuple[str, str], str] = {}  # (fs id, path) -> directory node id, during a build
+
+
 def _dirs(g: nx.MultiDiGraph, fs_arn: str, fs_id: str, path: str) -> str:
     """Add the directory and its ancestors that occur, linked child -> parent."""
-    node_id = dir_id(fs_id, path)
+    node_id = _CLEAN.get((fs_id, path))
+    if node_id is None:
+        node_id = dir_id(fs_id, path)
+        if g._succ is _BUILDING[0]:
+            _CLEAN[(fs_id, path)] = node_id
     if node_id in g._succ:
         return node_id
     put(g, node_id, {"kind": "directory", "file_system": fs_id, "path": path})
@@ -114,7 +153,7 @@ def _dirs(g: nx.MultiDiGraph, fs_arn: str, fs_id: str, path: str) -> str:
     if path == "/":
         edge(g, node_id, fs_arn, kind="root_of", field="file system root")
     else:
-        add(g, node_id, _dirs(g, fs_arn, fs_id, parent), shared(kind="within", field="path"))
+        add(g, node_id, _dirs(g, fs_arn, fs_id, parent), shared_for(g, kind="within", field="path"))
     return node_id
 
 
@@ -137,6 +176,9 @@ def roles(g: nx.MultiDiGraph, a: Analysis) -> None:
 
 
 def access_points(g: nx.MultiDiGraph, a: Analysis) -> None:
+    """An access point's node, its edges in the order below, and the nodes they name, as ``put`` and
+    ``add`` would add them; written into the adjacency dicts directly for an access point met the first
+    time (its out-edges are new: only an edge to a node it already links to goes through ``add``)."""
     of = shared(kind="access_point_of", field="FileSystemId")
     exposes = shared(kind="exposes", field="RootDirectory.Path")
     uid = shared(kind="enforces_uid", field="PosixUser.Uid")
@@ -145,31 +187,64 @@ def access_points(g: nx.MultiDiGraph, a: Analysis) -> None:
     owner = shared(kind="owned_by_gid", field="RootDirectory.CreationInfo.OwnerGid")
     belongs = shared(kind="belongs_to", field="tag or mounting workload")
     fs_by_id, apps_by_ap = a.idx.fs_by_id, a.apps_by_ap
+    succ, pred, nodes = g._succ, g._pred, g._node
     for ap in a.snapshot.access_points:
         fs = fs_by_id.get(ap.file_system_id)
         fs_arn = fs.arn if fs else f"efs:{ap.file_system_id}"
         arn = ap.arn
-        put(g, arn, {"kind": "access_point", "id": ap.access_point_id})
-        add(g, arn, fs_arn, of)
-        add(g, arn, _dirs(g, fs_arn, ap.file_system_id, ap.path), exposes)
+        if arn in succ:  # met before (the same ARN twice): the general path
+            put(g, arn, {"kind": "access_point", "id": ap.access_point_id})
+            out = None
+        else:
+            out = succ[arn] = {}
+            pred[arn] = {}
+            nodes[arn] = {"kind": "access_point", "id": ap.access_point_id}
+        links = [(fs_arn, of)]
+        _link(g, arn, out, links)
+        links[0] = (_dirs(g, fs_arn, ap.file_system_id, ap.path), exposes)
         user = ap.posix_user
         if user:
-            add(g, arn, f"posix://uid/{user.uid}", uid)
-            add(g, arn, f"posix://gid/{user.gid}", gid)
+            links.append((f"posix://uid/{user.uid}", uid))
+            links.append((f"posix://gid/{user.gid}", gid))
             for n in user.secondary_gids:
-                add(g, arn, f"posix://gid/{n}", group)
+                links.append((f"posix://gid/{n}", group))
         ci = ap.root_directory.creation_info if ap.root_directory else None
         if ci is not None:  # the group owner of the directory it creates (§10, edge 20)
-            add(g, arn, f"posix://gid/{ci.owner_gid}", owner)
+            links.append((f"posix://gid/{ci.owner_gid}", owner))
         apps = apps_by_ap.get(ap.access_point_id)
-        for app in sorted(apps) if apps else ():
-            add(g, arn, app_id(app), belongs)
+        if apps:
+            links.extend([(app_id(app), belongs) for app in sorted(apps)])
+        _link(g, arn, out, links)
+
+
+def _link(g: nx.MultiDiGraph, u: str, out: dict | None, links: list[tuple[str, dict]]) -> None:
+    """``add(g, u, v, data)`` for each (v, data) in order; ``out`` is u's adjacency when u is new
+    (None: through ``add``)."""
+    if out is None:
+        for v, data in links:
+            add(g, u, v, data)
+        return
+    succ, pred, nodes = g._succ, g._pred, g._node
+    for v, data in links:
+        if v not in succ:
+            succ[v], pred[v], nodes[v] = {}, {}, {}
+        keydict = out.get(v)
+        if keydict is None:
+            out[v] = pred[v][u] = {0: data}
+        else:
+            _append(g, keydict, data)
 
 
 def mounts(g: nx.MultiDiGraph, a: Analysis) -> None:
     part_of = shared(kind="part_of", field="tag, label or name")
     uses = shared(kind="uses", field="volume")
     subpath = shared(kind="subpath", field="subpath")
+    anonymous_too = shared(kind="may_authenticate_as", rule="§2.3", field="any NFS client")
+    # the shared attribute dicts of the edges below by their varying values, each looked up once
+    through: dict[bool | None, dict] = {}
+    direct: dict[bool | None, dict] = {}
+    auth: dict[str, dict] = {}
+    runs: dict[tuple, dict] = {}
     for m in a.mounts:
         w = m.workload
         put(g, w.id, {"kind": "workload", "platform": w.platform, "app": w.app})
@@ -180,74 +255,67 @@ def mounts(g: nx.MultiDiGraph, a: Analysis) -> None:
         fs_arn = m.fs.arn if m.fs else f"efs:{m.fs_id}"
         if m.ap is not None:
             if last != m.ap.arn:
-                edge(g, last, m.ap.arn, kind="through_access_point", field="access point", tls=m.tls)
+                data = through.get(m.tls)
+                if data is None:
+                    data = through[m.tls] = shared(
+                        kind="through_access_point", field="access point", tls=m.tls
+                    )
+                add(g, last, m.ap.arn, data)
             if m.base_path != m.ap.path:
                 add(g, m.ap.arn, _dirs(g, fs_arn, m.fs_id or "", m.base_path), subpath)
         elif m.fs_id:
-            edge(
-                g,
-                last,
-                _dirs(g, fs_arn, m.fs_id, m.base_path),
-                kind="direct_mount",
-                field="no access point",
-                tls=m.tls,
-            )
+            data = direct.get(m.tls)
+            if data is None:
+                data = direct[m.tls] = shared(kind="direct_mount", field="no access point", tls=m.tls)
+            add(g, last, _dirs(g, fs_arn, m.fs_id, m.base_path), data)
+        note = m.principal_note
+        data = auth.get(note)
+        if data is None:
+            data = auth[note] = shared(kind="authenticates_as", field=note)
         for p in (m.principal_arns if m.iam else ()) or (ANONYMOUS,):
-            edge(g, w.id, p, kind="authenticates_as", field=m.principal_note)
+            add(g, w.id, p, data)
         if m.iam and w.platform != "k8s":
             # §2.3: the same client may leave out `iam` and connect anonymously (a pod cannot: §6.5)
-            edge(g, w.id, ANONYMOUS, kind="may_authenticate_as", rule="§2.3", field="any NFS client")
+            add(g, w.id, ANONYMOUS, anonymous_too)
         for container, ident in m.identities:
             if ident.enforced_by:
                 continue
-            if ident.uid is not None:
-                edge(
-                    g,
-                    w.id,
-                    f"posix://uid/{ident.uid}",
-                    kind="runs_as_uid",
-                    field=ident.source,
-                    container=container,
-                )
-            if ident.gid is not None:
-                edge(
-                    g,
-                    w.id,
-                    f"posix://gid/{ident.gid}",
-                    kind="runs_as_gid",
-                    field=ident.source,
-                    container=container,
-                )
-            for gid in ident.groups:
-                edge(
-                    g,
-                    w.id,
-                    f"posix://gid/{gid}",
-                    kind="runs_with_group",
-                    field=ident.source,
-                    container=container,
-                )
+            for kind, ids in (
+                ("runs_as_uid", () if ident.uid is None else (f"posix://uid/{ident.uid}",)),
+                ("runs_as_gid", () if ident.gid is None else (f"posix://gid/{ident.gid}",)),
+                ("runs_with_group", [f"posix://gid/{n}" for n in ident.groups]),
+            ):
+                if not ids:
+                    continue
+                key = (kind, ident.source, container)
+                data = runs.get(key)
+                if data is None:
+                    data = runs[key] = shared(kind=kind, field=ident.source, container=container)
+                for node in ids:
+                    add(g, w.id, node, data)
 
 
 def kubernetes(g: nx.MultiDiGraph, a: Analysis) -> None:
+    # the attribute dicts of the per-object edges, each looked up on its first use (``shared``)
+    provisioned = requests = runs_with = irsa = pod_identity = None
     for c in a.snapshot.clusters:
         for pv in c.persistent_volumes or []:
             if pv.storage_class_name:
-                edge(
+                provisioned = provisioned or shared(kind="provisioned_by", field="spec.storageClassName")
+                add(
                     g,
                     k8s_id(c.name, None, "PersistentVolume", pv.name),
                     k8s_id(c.name, None, "StorageClass", pv.storage_class_name),
-                    kind="provisioned_by",
-                    field="spec.storageClassName",
+                    provisioned,
                 )
         for claim in c.persistent_volume_claims or []:
             if claim.storage_class_name:
-                edge(
+                requests = requests or shared(kind="requests_class", field="spec.storageClassName")
+                add(
                     g,
                     k8s_id(c.name, claim.namespace, "PersistentVolumeClaim", claim.name),
                     k8s_id(c.name, None, "StorageClass", claim.storage_class_name),
-                    kind="requests_class",
-                    field="spec.storageClassName",
+                    requests,
                 )
         node_id, principals, note = csi_node(c)
         if node_id:
@@ -270,29 +338,24 @@ def kubernetes(g: nx.MultiDiGraph, a: Analysis) -> None:
                 edge(g, ctrl_id, p, kind="mounts_as", field="controller service account", rule="edge 33")
         for wl in c.workloads or []:
             sa_name = wl.template.service_account_name or "default"
-            edge(
+            runs_with = runs_with or shared(kind="runs_with", field="serviceAccountName")
+            add(
                 g,
                 k8s_id(c.name, wl.namespace, wl.kind, wl.name),
                 k8s_id(c.name, wl.namespace, "ServiceAccount", sa_name),
-                kind="runs_with",
-                field="serviceAccountName",
+                runs_with,
             )
         for sa in c.service_accounts or []:
             if sa.irsa_role_arn:
-                edge(
-                    g,
-                    k8s_id(c.name, sa.namespace, "ServiceAccount", sa.name),
-                    sa.irsa_role_arn,
-                    kind="assumes",
-                    field="eks.amazonaws.com/role-arn",
-                )
+                irsa = irsa or shared(kind="assumes", field="eks.amazonaws.com/role-arn")
+                add(g, k8s_id(c.name, sa.namespace, "ServiceAccount", sa.name), sa.irsa_role_arn, irsa)
         for assoc in c.pod_identity_associations or []:
-            edge(
+            pod_identity = pod_identity or shared(kind="assumes", field="pod identity association")
+            add(
                 g,
                 k8s_id(c.name, assoc.namespace, "ServiceAccount", assoc.service_account),
                 assoc.role_arn,
-                kind="assumes",
-                field="pod identity association",
+                pod_identity,
             )
 
 
@@ -384,20 +447,23 @@ def grants(g: nx.MultiDiGraph, a: Analysis) -> None:
 
 def untyped(g: nx.MultiDiGraph, a: Analysis) -> None:
     """Every node says what it is: nodes only named by an edge get their kind from their id."""
-    prefixes = (
-        ("posix://uid/", "posix_uid"),
-        ("posix://gid/", "posix_gid"),
-        ("app://", "application"),
-        ("sg:", "security_group"),
-        ("efs:", "file_system"),
-        ("k8s://", "kubernetes"),
-    )
     for node, data in g._node.items():
         if "kind" not in data:
-            data["kind"] = next(
-                (k for p, k in prefixes if node.startswith(p)),
-                "policy" if ":policy/" in node else "volume" if "#volume/" in node else "resource",
-            )
+            if node.startswith("posix://uid/"):
+                kind = "posix_uid"
+            elif node.startswith("posix://gid/"):
+                kind = "posix_gid"
+            elif node.startswith("app://"):
+                kind = "application"
+            elif node.startswith("sg:"):
+                kind = "security_group"
+            elif node.startswith("efs:"):
+                kind = "file_system"
+            elif node.startswith("k8s://"):
+                kind = "kubernetes"
+            else:
+                kind = "policy" if ":policy/" in node else "volume" if "#volume/" in node else "resource"
+            data["kind"] = kind
 
 
 def same_ids(g: nx.MultiDiGraph, a: Analysis) -> None:
@@ -493,14 +559,17 @@ def build(a: Analysis) -> nx.MultiDiGraph:
     _SHARED.clear()
     _AS_GIVEN.clear()
     _HELD.clear()
+    _BUILDING[0] = g._succ
     try:
         with gc_paused():
             for builder in BUILDERS:
                 builder(g, a)
     finally:
+        _BUILDING[0] = None
         _SHARED.clear()
         _AS_GIVEN.clear()
         _HELD.clear()
+        _CLEAN.clear()
     nx._clear_cache(g)
     return g
 
@@ -508,7 +577,9 @@ def build(a: Analysis) -> nx.MultiDiGraph:
 def release(g: nx.MultiDiGraph) -> None:
     """Drop networkx's cached views (they refer back to the graph): the pipeline runs with the
     cyclic garbage collector paused and must leave no reference cycles behind."""
-    for name in [k for k, v in g.__dict__.items() if getattr(v, "_graph", None) is g or k in _VIEWS]:
+    for name in [
+        k for k, v in g.__dict__.items() if getattr(v, "_graph", None) is g or k in _VIEWS or k == _AFTER
+    ]:
         g.__dict__.pop(name, None)
 
 
