@@ -75,6 +75,9 @@ class Analysis:
         self._group_apps: dict[tuple, tuple[Counter, list[str]]] = {}
         self._group_root: dict[tuple, list[AccessPoint]] = {}
         self._group_first: dict[tuple, dict[str, AccessPoint]] = {}
+        # id(mount) -> (its connection, what its grants were missing then); the connection holds the
+        # mount, so the id stays its own while the entry lives
+        self._connections: dict[int, tuple[Connection, list[tuple[str, ...]]]] = {}
 
     # --- mounts -------------------------------------------------------------------------------------
 
@@ -128,6 +131,19 @@ class Analysis:
     # --- connections ----------------------------------------------------------------------------------
 
     def connection(self, m: Mount) -> Connection:
+        """The mount's connection, evaluated once per authorization cache. It is built again only when
+        what a grant is missing has changed since (a policy that failed to evaluate, or an identity gap
+        that an indeterminate decision made relevant), so the answer is the one a fresh build gives."""
+        got = self._connections.get(id(m))
+        if got is not None:
+            conn, seen = got
+            if m.fs is None or all(g.missing == s for g, s in zip(conn.grants, seen)):
+                return conn
+        conn = self._connect(m)
+        self._connections[id(m)] = (conn, [g.missing for g in conn.grants])
+        return conn
+
+    def _connect(self, m: Mount) -> Connection:
         principals: list[str | None] = list(m.principal_arns) if m.iam else [None]
         not_assessed = list(m.unresolved)
         if m.iam and not m.principal_arns:
@@ -155,6 +171,7 @@ class Analysis:
         """Drop the authorization caches; later questions are answered again (and cached anew)."""
         self.authz = Authz(self.idx, self.params)
         self._reach.clear()
+        self._connections.clear()
         self._group_apps.clear()
         self._group_root.clear()
         self._group_first.clear()
