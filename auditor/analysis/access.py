@@ -4,7 +4,7 @@ reach: what it could mount with the permissions it has even where nothing is con
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -34,25 +34,34 @@ class Connection:
     principals: list[str | None]  # role ARNs; [None] = anonymous
     grants: list[Grant]  # one per principal
     not_assessed: list[str] = field(default_factory=list)
+    _shown: dict = field(default_factory=dict, repr=False, compare=False)  # grant_evidence per actions
 
     def can(self, what: str, params: Params) -> bool | None:
         """Any principal of the mount can do it (several for node-role fallbacks)."""
         if self.not_assessed:
             return None
-        answers = [getattr(g, f"can_{what}")(params) for g in self.grants]
-        if any(a is True for a in answers):
+        ask = _CAN[what]
+        answers = [ask(g, params) for g in self.grants]
+        if True in answers:  # is-compared first: answers are True, False or None
             return True
-        if any(a is None for a in answers):
+        if None in answers:
             return None
         return False
 
     def grant_evidence(
         self, actions: tuple[str, ...] = ("ClientMount", "ClientWrite", "ClientRootAccess")
     ) -> list[dict]:
-        return [
-            {"principal": p or "anonymous", **g.evidence(actions)}
-            for p, g in zip(self.principals, self.grants)
-        ]
+        """One row per principal; the list is shared by the results that show the same decisions."""
+        shown = [g.evidence(actions) for g in self.grants]
+        got = self._shown.get(actions)
+        if got is not None and all(x is y for x, y in zip(got[0], shown)):
+            return got[1]
+        rows = [{"principal": p or "anonymous", **ev} for p, ev in zip(self.principals, shown)]
+        self._shown[actions] = (shown, rows)
+        return rows
+
+
+_CAN = {"mount": Grant.can_mount, "write": Grant.can_write, "root": Grant.can_root}
 
 
 @dataclass(frozen=True)
@@ -72,8 +81,8 @@ class Analysis:
         self.idx = Index(snapshot)
         self.authz = Authz(self.idx, self.params)
         self._reach: dict[tuple[str | None, str], PossibleReach] = {}
-        self._group_apps: dict[tuple, tuple[Counter, list[str]]] = {}
-        self._group_root: dict[tuple, list[AccessPoint]] = {}
+        self._group_apps: dict[tuple, tuple[dict[str, int], list[str]]] = {}
+        self._group_root: dict[tuple, tuple[AccessPoint, ...]] = {}
         self._group_first: dict[tuple, dict[str, AccessPoint]] = {}
         # id(mount) -> (its connection, what its grants were missing then); the connection holds the
         # mount, so the id stays its own while the entry lives
@@ -137,7 +146,12 @@ class Analysis:
         got = self._connections.get(id(m))
         if got is not None:
             conn, seen = got
-            if m.fs is None or all(g.missing == s for g, s in zip(conn.grants, seen)):
+            if m.fs is None:
+                return conn
+            for g, was in zip(conn.grants, seen):
+                if g.missing != was:
+                    break
+            else:
                 return conn
         conn = self._connect(m)
         self._connections[id(m)] = (conn, [g.missing for g in conn.grants])
@@ -178,15 +192,17 @@ class Analysis:
 
     # --- access point classes: computed once per class, shared by every principal -----------------
 
-    def class_apps(self, cls: APClass) -> tuple[Counter, list[str]]:
+    def class_apps(self, cls: APClass) -> tuple[dict[str, int], list[str]]:
         """How many access points of each application the class holds, and the apps sorted."""
-        if cls.key not in self._group_apps:
-            counts: Counter = Counter()
+        got = self._group_apps.get(cls.key)
+        if got is None:
+            counts: dict[str, int] = {}
+            apps_by_ap = self.apps_by_ap
             for ap in cls.members:
-                for app in self.apps_by_ap.get(ap.access_point_id, ()):
-                    counts[app] += 1
-            self._group_apps[cls.key] = (counts, sorted(counts))
-        return self._group_apps[cls.key]
+                for app in apps_by_ap.get(ap.access_point_id, ()):
+                    counts[app] = counts.get(app, 0) + 1
+            got = self._group_apps[cls.key] = (counts, sorted(counts))
+        return got
 
     def class_first_ap(self, cls: APClass) -> dict[str, AccessPoint]:
         """Each application's first member of the class (member order), computed once per class."""
@@ -201,29 +217,35 @@ class Analysis:
     def other_apps(self, cls: APClass, own: str, limit: int = 5) -> tuple[int, list[str]]:
         """Applications other than ``own`` with a reachable access point in the class: count, examples."""
         counts, ordered = self.class_apps(cls)
-        gone: Counter = Counter()
-        for arn in cls.excluded:
-            for app in self.apps_by_ap.get(self.idx.ap_by_arn[arn].access_point_id, ()):
-                gone[app] += 1
-        dead = {app for app, n in gone.items() if counts[app] <= n}
+        dead: set[str] = set()
+        if cls.excluded:
+            gone: dict[str, int] = {}
+            for arn in cls.excluded:
+                for app in self.apps_by_ap.get(self.idx.ap_by_arn[arn].access_point_id, ()):
+                    gone[app] = gone.get(app, 0) + 1
+            dead = {app for app, n in gone.items() if counts.get(app, 0) <= n}
         total = len(counts) - len(dead) - (1 if own in counts and own not in dead else 0)
         examples: list[str] = []
-        for app in ordered:
-            if len(examples) >= limit:
-                break
-            if app != own and app not in dead:
-                examples.append(app)
+        if total:
+            for app in ordered:
+                if len(examples) >= limit:
+                    break
+                if app != own and app not in dead:
+                    examples.append(app)
         return total, examples
 
-    def class_root_aps(self, cls: APClass) -> list[AccessPoint]:
+    def class_root_aps(self, cls: APClass) -> tuple[AccessPoint, ...]:
         """Members that let a client act as root: no PosixUser, or one enforcing uid or gid 0."""
-        if cls.key not in self._group_root:
-            self._group_root[cls.key] = [
+        roots = self._group_root.get(cls.key)
+        if roots is None:
+            roots = self._group_root[cls.key] = tuple(
                 ap
                 for ap in cls.members
                 if ap.posix_user is None or 0 in (ap.posix_user.uid, ap.posix_user.gid)
-            ]
-        return [ap for ap in self._group_root[cls.key] if ap.arn not in cls.excluded]
+            )
+        if not cls.excluded or not roots:
+            return roots
+        return tuple(ap for ap in roots if ap.arn not in cls.excluded)
 
     @cached_property
     def apps_on_fs(self) -> dict[str, list[str]]:

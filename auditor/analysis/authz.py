@@ -93,7 +93,8 @@ class Grant:
         return params.indeterminate_allows_reach
 
     def can_mount(self, params: Params) -> bool | None:
-        return self.allows(self.mount, params)
+        ev = self._evals.get("ClientMount") or self._eval("ClientMount")
+        return self.allows(ev.decision, params)
 
     def can_write(self, params: Params) -> bool | None:
         m = self.can_mount(params)

@@ -93,3 +93,13 @@ def test_grant_evidence_shows_missing_identity_data_once_a_decision_is_indetermi
     g._evals["ClientWrite"] = Evaluation(Decision.UNKNOWN, (), ())  # ClientWrite turned out indeterminate
     after = g.evidence(("ClientMount",))
     assert after is not before and after["not_collected"] == ["managed policy X was not collected"]
+
+
+def test_a_roles_policies_are_read_once_and_an_unread_one_stays_named():
+    a = _analysis(identity(ALL))
+    r = a.snapshot.roles[0]
+    docs, missing = a.idx.identity_policies(r)
+    assert a.idx.identity_policies(r)[0] is docs and missing == []
+    unread = r.model_copy(update={"attached_policy_arns": ["arn:aws:iam::aws:policy/Gone"]})
+    docs2, missing2 = a.idx.identity_policies(unread)  # another role object under the same ARN
+    assert docs2 is None and missing2 == ["managed policy arn:aws:iam::aws:policy/Gone was not collected"]
