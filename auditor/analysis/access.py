@@ -34,7 +34,7 @@ class Connection:
     principals: list[str | None]  # role ARNs; [None] = anonymous
     grants: list[Grant]  # one per principal
     not_assessed: list[str] = field(default_factory=list)
-    _shown: dict = field(default_factory=dict, repr=False, compare=False)  # grant_evidence per actions
+    _shown: dict = field(default_factory=dict, repr=False, compare=False)  # what results show, built once
 
     def can(self, what: str, params: Params) -> bool | None:
         """Any principal of the mount can do it (several for node-role fallbacks)."""
@@ -47,6 +47,14 @@ class Connection:
         if None in answers:
             return None
         return False
+
+    def principal_names(self) -> list[str]:
+        """The principals as results name them (``anonymous`` for none); one list per connection,
+        shared by the results that show it."""
+        names = self._shown.get("principals")
+        if names is None:
+            names = self._shown["principals"] = [p or "anonymous" for p in self.principals]
+        return names
 
     def grant_evidence(
         self, actions: tuple[str, ...] = ("ClientMount", "ClientWrite", "ClientRootAccess")
@@ -133,8 +141,11 @@ class Analysis:
 
     def apps_at(self, fs_id: str, path: str) -> set[str]:
         apps: set[str] = set()
-        for ap in self.idx.paths_by_fs[fs_id].by_path.get(path, []):
-            apps |= self.apps_by_ap.get(ap.access_point_id, set())
+        apps_by_ap = self.apps_by_ap
+        for ap in self.idx.paths_by_fs[fs_id].by_path.get(path, ()):
+            got = apps_by_ap.get(ap.access_point_id)
+            if got:
+                apps |= got
         return apps
 
     # --- connections ----------------------------------------------------------------------------------

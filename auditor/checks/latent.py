@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from operator import attrgetter
 from typing import Any
 
 from auditor.analysis.access import Analysis
@@ -35,6 +36,7 @@ from auditor.model.scope import aws_scope, is_k8s_scope
 
 NESTED, COLLISION = "efs_access_point_nested_root", "efs_access_point_identity_collision"
 AP = "AwsEfsAccessPoint"
+_NONE: frozenset[str] = frozenset()  # the applications of an access point that has none
 KEEP = 6  # applications kept per directory subtree or identity: enough for 5 examples besides one's own
 # Services whose data decides a PASS: access points and their tags (efs), and the workloads that give an
 # untagged access point its application (ecs, lambda, k8s, eks). IAM only changes ``reachable_now``.
@@ -46,13 +48,16 @@ def _scope(ap: AccessPoint) -> str:
 
 
 def _merge(into: list[str], more) -> list[str]:
+    """``into`` (sorted, distinct, at most KEEP: every list here is made by this function) and ``more``."""
+    if not more:
+        return into
     return sorted(set(into) | set(more))[:KEEP]
 
 
-def _gaps(a: Analysis, ap: AccessPoint, cache: dict) -> list[str]:
+def _gaps(a: Analysis, ap: AccessPoint, cache: dict, scope: str | None = None) -> list[str]:
     """What could not be collected that a PASS for ``ap`` relies on: SERVICES in its account and region
     (or the account's global scope), and any Kubernetes cluster."""
-    scope = _scope(ap)
+    scope = scope or _scope(ap)
     if scope not in cache:
         glob = aws_scope(ap.account_id)
         cache[scope] = sorted(
@@ -67,14 +72,15 @@ def _gaps(a: Analysis, ap: AccessPoint, cache: dict) -> list[str]:
 
 def _pass(a: Analysis, cid: str, ap: AccessPoint, cache: dict, message: str, **ev) -> Finding:
     """PASS, or NOT_ASSESSED when data it relies on could not be collected."""
-    missing = _gaps(a, ap, cache)
+    scope = _scope(ap)
+    missing = _gaps(a, ap, cache, scope)
     if missing:
         return finding(
             check_id=cid,
             status=NOT_ASSESSED,
             resource_id=ap.arn,
             resource_type=AP,
-            scope=_scope(ap),
+            scope=scope,
             message="could not evaluate",
             reason=[
                 f"not collected: {m} (applications of untagged access points come from the workloads "
@@ -88,7 +94,7 @@ def _pass(a: Analysis, cid: str, ap: AccessPoint, cache: dict, message: str, **e
         status=PASS,
         resource_id=ap.arn,
         resource_type=AP,
-        scope=_scope(ap),
+        scope=scope,
         message=message,
         **ev,
     )
@@ -142,8 +148,9 @@ def nested_root(a: Analysis) -> Iterator[Finding]:
     mounted = _mounted_by(a)
     subtree = _subtree_apps(a)
     cache: dict = {}
+    apps_by_ap = a.apps_by_ap
     for ap in a.snapshot.access_points:
-        own = a.apps_by_ap.get(ap.access_point_id, set())
+        own = apps_by_ap.get(ap.access_point_id, _NONE)
         inside = subtree.get((ap.file_system_id, ap.path), [])
         others = [x for x in inside if x not in own]
         ev: dict[str, Any] = {"applications": sorted(own), "root_directory": ap.path}
@@ -243,8 +250,9 @@ def identity_collision(a: Analysis) -> Iterator[Finding]:
     principals_of = _principals_by_app(a)
     r = reach(a)
     memo: dict = {}
+    apps_by_ap = a.apps_by_ap
     for ap in a.snapshot.access_points:
-        own = a.apps_by_ap.get(ap.access_point_id, set())
+        own = apps_by_ap.get(ap.access_point_id, _NONE)
         ev: dict[str, Any] = {"applications": sorted(own)}
         pu = ap.posix_user
         if pu is None:
@@ -283,10 +291,16 @@ def identity_collision(a: Analysis) -> Iterator[Finding]:
                 )
             continue
         found: list[dict[str, Any]] = []
-        for mine, n, theirs in [("uid", pu.uid, "uid"), ("gid", pu.gid, "gid")] + [
-            ("secondary gid", g, kind) for g in pu.secondary_gids for kind in ("uid", "gid", "owner gid")
-        ]:
-            others = [(app, arn) for app, arn in holders.get((fs_id, theirs, n), []) if app not in own]
+        asked = [("uid", pu.uid, "uid"), ("gid", pu.gid, "gid")]
+        if pu.secondary_gids:
+            asked += [
+                ("secondary gid", g, kind) for g in pu.secondary_gids for kind in ("uid", "gid", "owner gid")
+            ]
+        for mine, n, theirs in asked:
+            rows = holders.get((fs_id, theirs, n))
+            if not rows or (len(rows) == 1 and rows[0][0] in own):
+                continue
+            others = [(app, arn) for app, arn in rows if app not in own]
             if others:
                 found.append(
                     {
@@ -342,21 +356,24 @@ def identity_collision(a: Analysis) -> Iterator[Finding]:
 
 def _identity_holders(a: Analysis) -> dict[tuple[str, str, int], list[tuple[str, str]]]:
     """(file system, "uid" | "gid" | "owner gid", number) -> up to KEEP (application, access point ARN)."""
-    out: dict[tuple[str, str, int], list[tuple[str, str]]] = defaultdict(list)
-
-    def add(key, app, arn):
-        rows = out[key]
-        if len(rows) < KEEP and all(x != app for x, _ in rows):
-            rows.append((app, arn))
-
-    for ap in sorted(a.snapshot.access_points, key=lambda x: x.arn):
-        for app in sorted(a.apps_by_ap.get(ap.access_point_id, ())):
-            if ap.posix_user is not None:
-                add((ap.file_system_id, "uid", ap.posix_user.uid), app, ap.arn)
-                add((ap.file_system_id, "gid", ap.posix_user.gid), app, ap.arn)
-            ci = ap.root_directory.creation_info if ap.root_directory else None
-            if ci is not None:
-                add((ap.file_system_id, "owner gid", ci.owner_gid), app, ap.arn)
+    out: dict[tuple[str, str, int], list[tuple[str, str]]] = {}
+    apps_by_ap = a.apps_by_ap
+    for ap in sorted(a.snapshot.access_points, key=attrgetter("arn")):
+        apps = apps_by_ap.get(ap.access_point_id)
+        if not apps:
+            continue
+        fs_id, pu = ap.file_system_id, ap.posix_user
+        keys = [(fs_id, "uid", pu.uid), (fs_id, "gid", pu.gid)] if pu is not None else []
+        ci = ap.root_directory.creation_info if ap.root_directory else None
+        if ci is not None:
+            keys.append((fs_id, "owner gid", ci.owner_gid))
+        for app in sorted(apps) if len(apps) > 1 else apps:
+            for key in keys:
+                rows = out.get(key)
+                if rows is None:
+                    out[key] = [(app, ap.arn)]
+                elif len(rows) < KEEP and all(x != app for x, _ in rows):
+                    rows.append((app, ap.arn))
     return out
 
 

@@ -169,7 +169,7 @@ def _workloads(a: Analysis) -> Iterator[Finding]:
                 message=f"acts as root on {m.fs_id} via {via}: ClientRootAccess is granted",
                 path=mount_path(a, m),
                 rule="§1.3, §1.4, §2.5, edges 3, 16",
-                principals=[p or "anonymous" for p in a.connection(m).principals],
+                principals=a.connection(m).principal_names(),
                 access_point=m.ap_id,
                 **ev,
             )

@@ -239,19 +239,19 @@ def workload_volume_unmountable(a: Analysis) -> Iterator[Finding]:
 
 def _mountable(a: Analysis, m: Mount) -> tuple[dict, bool | None, list[str]]:
     """(evidence row, whether the configured connection can mount, why not assessed)."""
-    row = _volume(m)
+    row = {"volume": m.volume, "file_system": m.fs_id, "access_point": m.ap_id, "directory": m.base_path}
     if m.invalid:
-        row.update(cause="configuration", problems=m.invalid, why=m.invalid[0])
+        row["cause"], row["problems"], row["why"] = "configuration", m.invalid, m.invalid[0]
         return row, False, []
     conn = a.connection(m)
     ok = conn.can("mount", a.params)
-    row.update(principal=[p or "anonymous" for p in conn.principals], principal_why=m.principal_note)
+    row["principal"], row["principal_why"] = conn.principal_names(), m.principal_note
     if ok is None:
         reasons = conn.not_assessed or ["authorization of the configured mount is indeterminate"]
-        row.update(cause="unknown", not_assessed=reasons)
+        row["cause"], row["not_assessed"] = "unknown", reasons
         return row, None, reasons
     row["authorization"] = conn.grant_evidence(("ClientMount",))
     if ok is False:
         who = ", ".join(row["principal"])
-        row.update(cause="authorization", why=f"ClientMount is denied to {who} ({m.principal_note})")
+        row["cause"], row["why"] = "authorization", f"ClientMount is denied to {who} ({m.principal_note})"
     return row, ok, []

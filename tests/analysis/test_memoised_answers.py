@@ -103,3 +103,18 @@ def test_a_roles_policies_are_read_once_and_an_unread_one_stays_named():
     unread = r.model_copy(update={"attached_policy_arns": ["arn:aws:iam::aws:policy/Gone"]})
     docs2, missing2 = a.idx.identity_policies(unread)  # another role object under the same ARN
     assert docs2 is None and missing2 == ["managed policy arn:aws:iam::aws:policy/Gone was not collected"]
+
+
+def test_access_point_evidence_shows_posix_user_and_creation_info_as_model_dump_does():
+    from auditor.checks.baseline import _plain
+    from auditor.model.aws import CreationInfo, PosixUser
+
+    for model in (
+        PosixUser(uid=0, gid=5, secondary_gids=[7, 0]),
+        PosixUser.model_construct(secondary_gids=[1], gid=2, uid=3),  # fields given out of order
+        CreationInfo(owner_uid=1, owner_gid=2, permissions="0755"),
+    ):
+        shown = _plain(model)
+        assert shown == model.model_dump() and list(shown) == list(model.model_dump())
+        if isinstance(model, PosixUser):
+            assert shown["secondary_gids"] is not model.secondary_gids  # a copy, as model_dump gives
