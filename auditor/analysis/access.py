@@ -227,6 +227,12 @@ class Analysis:
 
     def other_apps(self, cls: APClass, own: str, limit: int = 5) -> tuple[int, list[str]]:
         """Applications other than ``own`` with a reachable access point in the class: count, examples."""
+        if len(cls.members) == 1 and not cls.excluded:  # a literal class: its one access point's apps
+            apps = self.apps_by_ap.get(cls.members[0].access_point_id, ())
+            if not apps or (len(apps) == 1 and own in apps):
+                return 0, []
+            others = sorted(app for app in apps if app != own)
+            return len(others), others[:limit]
         counts, ordered = self.class_apps(cls)
         dead: set[str] = set()
         if cls.excluded:

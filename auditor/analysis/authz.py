@@ -116,15 +116,22 @@ class Grant:
         got = self._shown.get(actions)
         if got is not None and got[0] == missing:
             return got[1]
-        out: dict[str, Any] = {a: e.decision.value for a, e in zip(actions, evals)}
-        out["reasons"] = list(dict.fromkeys(r for e in evals for r in e.reasons))
-        unknowns = list(dict.fromkeys(u for e in evals for u in e.unknowns))
+        out: dict[str, Any] = {a: _VALUE[e.decision] for a, e in zip(actions, evals)}
+        if len(evals) == 1:
+            out["reasons"] = list(dict.fromkeys(evals[0].reasons))
+            unknowns = list(dict.fromkeys(evals[0].unknowns))
+        else:
+            out["reasons"] = list(dict.fromkeys(r for e in evals for r in e.reasons))
+            unknowns = list(dict.fromkeys(u for e in evals for u in e.unknowns))
         if unknowns:
             out["indeterminate"] = unknowns
         if missing:
             out["not_collected"] = list(missing)
         self._shown[actions] = (missing, out)
         return out
+
+
+_VALUE = {d: d.value for d in Decision}
 
 
 class Authz:
