@@ -10,17 +10,15 @@ from typing import Any
 from pydantic import BaseModel
 
 from auditor.analysis.access import Analysis
-from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
+from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding, scope_of
 from auditor.graph.links import path_in_graph
-from auditor.model.aws import AccessPoint, FileSystem
+from auditor.model.aws import AccessPoint
 from auditor.model.ids import dir_id, mount_target_id
-from auditor.model.scope import aws_scope
 
 FS, AP, MT = "AwsEfsFileSystem", "AwsEfsAccessPoint", "AwsEfsMountTarget"
 
 
-def _scope(r: FileSystem | AccessPoint) -> str:
-    return aws_scope(r.account_id, r.region)
+_scope = scope_of  # the resource's account and region
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}

@@ -25,7 +25,7 @@ from operator import attrgetter
 from typing import Any
 
 from auditor.analysis.access import Analysis
-from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
+from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding, scope_of
 from auditor.graph import graph_of
 from auditor.graph.build import dir_chain
 from auditor.graph.links import walk
@@ -43,8 +43,7 @@ KEEP = 6  # applications kept per directory subtree or identity: enough for 5 ex
 SERVICES = ("efs", "ecs", "lambda", "k8s", "eks")
 
 
-def _scope(ap: AccessPoint) -> str:
-    return aws_scope(ap.account_id, ap.region)
+_scope = scope_of  # the resource's account and region
 
 
 def _merge(into: list[str], more) -> list[str]:
@@ -70,7 +69,7 @@ def _gaps(a: Analysis, ap: AccessPoint, cache: dict, scope: str | None = None) -
     return cache[scope]
 
 
-def _pass(a: Analysis, cid: str, ap: AccessPoint, cache: dict, message: str, **ev) -> Finding:
+def _pass(a: Analysis, cid: str, ap: AccessPoint, cache: dict, message: str, ev: dict[str, Any]) -> Finding:
     """PASS, or NOT_ASSESSED when data it relies on could not be collected."""
     scope = _scope(ap)
     missing = _gaps(a, ap, cache, scope)
@@ -173,9 +172,7 @@ def nested_root(a: Analysis) -> Iterator[Finding]:
             )
             continue
         if not others:
-            yield _pass(
-                a, NESTED, ap, cache, "its root directory holds no other application's directory", **ev
-            )
+            yield _pass(a, NESTED, ap, cache, "its root directory holds no other application's directory", ev)
             continue
         other = others[0]
         directory = a.app_dirs[ap.file_system_id][other]
@@ -257,7 +254,7 @@ def identity_collision(a: Analysis) -> Iterator[Finding]:
         pu = ap.posix_user
         if pu is None:
             yield _pass(
-                a, COLLISION, ap, cache, "enforces no identity (see efs_access_point_no_user_identity)", **ev
+                a, COLLISION, ap, cache, "enforces no identity (see efs_access_point_no_user_identity)", ev
             )
             continue
         fs_id = ap.file_system_id
@@ -287,7 +284,7 @@ def identity_collision(a: Analysis) -> Iterator[Finding]:
                 )
             else:
                 yield _pass(
-                    a, COLLISION, ap, cache, f"uid {pu.uid} and gid {pu.gid} are no application's", **ev
+                    a, COLLISION, ap, cache, f"uid {pu.uid} and gid {pu.gid} are no application's", ev
                 )
             continue
         found: list[dict[str, Any]] = []
@@ -319,7 +316,7 @@ def identity_collision(a: Analysis) -> Iterator[Finding]:
                 ap,
                 cache,
                 f"uid {pu.uid}, gid {pu.gid} and its groups are not another application's",
-                **ev,
+                ev,
             )
             continue
         first = found[0]
