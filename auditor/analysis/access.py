@@ -251,8 +251,9 @@ class Analysis:
                     examples.append(app)
         return total, examples
 
-    def class_root_aps(self, cls: APClass) -> tuple[AccessPoint, ...]:
-        """Members that let a client act as root: no PosixUser, or one enforcing uid or gid 0."""
+    def first_root_ap(self, cls: APClass) -> AccessPoint | None:
+        """The first member (member order, literal ones excluded) that lets a client act as root: no
+        PosixUser, or one enforcing uid or gid 0."""
         roots = self._group_root.get(cls.key)
         if roots is None:
             roots = self._group_root[cls.key] = tuple(
@@ -260,9 +261,10 @@ class Analysis:
                 for ap in cls.members
                 if ap.posix_user is None or 0 in (ap.posix_user.uid, ap.posix_user.gid)
             )
-        if not cls.excluded or not roots:
-            return roots
-        return tuple(ap for ap in roots if ap.arn not in cls.excluded)
+        for ap in roots:
+            if ap.arn not in cls.excluded:
+                return ap
+        return None
 
     @cached_property
     def apps_on_fs(self) -> dict[str, list[str]]:

@@ -237,7 +237,14 @@ def _possible(a: Analysis, m: Mount, fs: FileSystem, reached: list[dict], unknow
 def _identity_index(a: Analysis) -> dict[tuple[str, str, int], dict[str, str]]:
     """(file system, "uid"|"gid", number) -> application -> the first node (access point or workload)
     that gives it that identity, from access points and from the client identities of mounts without
-    an enforced identity."""
+    an enforced identity. Only the identities some mount acts as are kept: ``_identity`` asks for no
+    other, so the index grows with the mounts' identities, not with every access point's."""
+    wanted: set[tuple] = set()
+    for m in a.mounts:
+        if m.fs_id:
+            for _, ident in m.identities:
+                wanted.add((m.fs_id, "uid", ident.uid))
+                wanted.update((m.fs_id, "gid", g) for g in (*ident.groups, ident.gid))
     idx: dict[tuple[str, str, int], dict[str, str]] = defaultdict(dict)
     apps_by_ap = a.apps_by_ap
     for ap in a.snapshot.access_points:
@@ -245,12 +252,18 @@ def _identity_index(a: Analysis) -> dict[tuple[str, str, int], dict[str, str]]:
         if not apps:
             continue
         if ap.posix_user:
-            for app in apps:
-                idx[(ap.file_system_id, "uid", ap.posix_user.uid)].setdefault(app, ap.arn)
+            key = (ap.file_system_id, "uid", ap.posix_user.uid)
+            if key in wanted:
+                holders = idx[key]
+                for app in apps:
+                    holders.setdefault(app, ap.arn)
         ci = ap.root_directory.creation_info if ap.root_directory else None
         if ci:
-            for app in apps:
-                idx[(ap.file_system_id, "gid", ci.owner_gid)].setdefault(app, ap.arn)
+            key = (ap.file_system_id, "gid", ci.owner_gid)
+            if key in wanted:
+                holders = idx[key]
+                for app in apps:
+                    holders.setdefault(app, ap.arn)
     for m in a.mounts:
         if m.fs_id and not (m.ap and m.ap.posix_user):
             for _, ident in m.identities:

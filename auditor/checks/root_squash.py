@@ -214,9 +214,9 @@ def _root_contexts(a: Analysis, principal: str | None, fs: FileSystem) -> tuple[
         ("no access point", pr.without_access_point, None, None)
     ]
     for group, grant in pr.through:
-        rootish = a.class_root_aps(group)
-        if rootish:
-            candidates.append((f"access point {rootish[0].access_point_id}", grant, group, rootish[0]))
+        rootish = a.first_root_ap(group)
+        if rootish is not None:
+            candidates.append((f"access point {rootish.access_point_id}", grant, group, rootish))
     for label, g, cls, ap in candidates:
         m = g.can_mount(p)
         r = g.can_root(p) if m is not False else False
