@@ -48,8 +48,8 @@ _scope = scope_of  # the resource's account and region
 
 def _merge(into: list[str], more) -> list[str]:
     """``into`` (sorted, distinct, at most KEEP: every list here is made by this function) and ``more``."""
-    if not more:
-        return into
+    if not more or (len(into) >= KEEP and min(more) > into[-1]):
+        return into  # nothing, or nothing that sorts among the first KEEP
     return sorted(set(into) | set(more))[:KEEP]
 
 
@@ -145,14 +145,16 @@ def _reach_to(a: Analysis, ap: AccessPoint, mounts: list) -> tuple[list[str] | N
 
 def nested_root(a: Analysis) -> Iterator[Finding]:
     mounted = _mounted_by(a)
-    subtree = _subtree_apps(a)
+    subtree, several = _subtree_apps(a)
     cache: dict = {}
     apps_by_ap = a.apps_by_ap
     for ap in a.snapshot.access_points:
         own = apps_by_ap.get(ap.access_point_id, _NONE)
-        inside = subtree.get((ap.file_system_id, ap.path), [])
+        key = (ap.file_system_id, ap.path)
+        # a root holding one application holds only its own (it is among them) when it has one
+        inside = subtree.get(key, []) if key in several or not own else []
         others = [x for x in inside if x not in own]
-        ev: dict[str, Any] = {"applications": sorted(own), "root_directory": ap.path}
+        ev: dict[str, Any] = {"applications": sorted(own), "root_directory": key[1]}
         if not own and len(others) == 1:
             # an access point of no known application spans applications only when it holds two
             yield finding(
@@ -212,10 +214,11 @@ def nested_root(a: Analysis) -> Iterator[Finding]:
         )
 
 
-def _subtree_apps(a: Analysis) -> dict[tuple[str, str], list[str]]:
-    """(file system, access point root) -> up to KEEP applications owning a directory at or below it.
-    One pass over the roots and their ancestors, deepest first."""
+def _subtree_apps(a: Analysis) -> tuple[dict[tuple[str, str], list[str]], set[tuple[str, str]]]:
+    """(file system, access point root) -> up to KEEP applications owning a directory at or below it,
+    and the roots holding more than one. One pass over the roots and their ancestors, deepest first."""
     keep: dict[tuple[str, str], list[str]] = {}
+    several: set[tuple[str, str]] = set()
     for fs_id, dirs in a.app_dirs.items():
         del dirs
         index = a.idx.paths_by_fs.get(fs_id)
@@ -233,8 +236,10 @@ def _subtree_apps(a: Analysis) -> dict[tuple[str, str], list[str]]:
                 parent = path.rsplit("/", 1)[0] or "/"
                 nodes[parent] = _merge(nodes[parent], nodes[path])
         for path in index.by_path:
-            keep[(fs_id, path)] = nodes[path]
-    return keep
+            keep[(fs_id, path)] = held = nodes[path]
+            if len(held) > 1:
+                several.add((fs_id, path))
+    return keep, several
 
 
 # --- identity collisions -----------------------------------------------------------------------
@@ -243,7 +248,7 @@ def _subtree_apps(a: Analysis) -> dict[tuple[str, str], list[str]]:
 def identity_collision(a: Analysis) -> Iterator[Finding]:
     mounted = _mounted_by(a)
     cache: dict = {}
-    holders = _identity_holders(a)
+    holders, shared_ids = _identity_holders(a)
     principals_of = _principals_by_app(a)
     r = reach(a)
     memo: dict = {}
@@ -293,8 +298,11 @@ def identity_collision(a: Analysis) -> Iterator[Finding]:
             asked += [
                 ("secondary gid", g, kind) for g in pu.secondary_gids for kind in ("uid", "gid", "owner gid")
             ]
-        for mine, n, theirs in asked:
-            rows = holders.get((fs_id, theirs, n))
+        for k, (mine, n, theirs) in enumerate(asked):
+            key = (fs_id, theirs, n)
+            if k < 2 and key not in shared_ids:
+                continue  # its own uid or gid: held by this access point's applications alone
+            rows = holders.get(key)
             if not rows or (len(rows) == 1 and rows[0][0] in own):
                 continue
             others = [(app, arn) for app, arn in rows if app not in own]
@@ -351,9 +359,13 @@ def identity_collision(a: Analysis) -> Iterator[Finding]:
         )
 
 
-def _identity_holders(a: Analysis) -> dict[tuple[str, str, int], list[tuple[str, str]]]:
-    """(file system, "uid" | "gid" | "owner gid", number) -> up to KEEP (application, access point ARN)."""
+def _identity_holders(
+    a: Analysis,
+) -> tuple[dict[tuple[str, str, int], list[tuple[str, str]]], set[tuple[str, str, int]]]:
+    """(file system, "uid" | "gid" | "owner gid", number) -> up to KEEP (application, access point ARN),
+    and the identities held by more than one application (few: asked first, in cache)."""
     out: dict[tuple[str, str, int], list[tuple[str, str]]] = {}
+    shared: set[tuple[str, str, int]] = set()
     apps_by_ap = a.apps_by_ap
     for ap in sorted(a.snapshot.access_points, key=attrgetter("arn")):
         apps = apps_by_ap.get(ap.access_point_id)
@@ -371,7 +383,8 @@ def _identity_holders(a: Analysis) -> dict[tuple[str, str, int], list[tuple[str,
                     out[key] = [(app, ap.arn)]
                 elif len(rows) < KEEP and all(x != app for x, _ in rows):
                     rows.append((app, ap.arn))
-    return out
+                    shared.add(key)
+    return out, shared
 
 
 def _principals_by_app(a: Analysis) -> dict[str, set[str]]:
