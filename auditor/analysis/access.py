@@ -4,7 +4,7 @@ reach: what it could mount with the permissions it has even where nothing is con
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -34,25 +34,42 @@ class Connection:
     principals: list[str | None]  # role ARNs; [None] = anonymous
     grants: list[Grant]  # one per principal
     not_assessed: list[str] = field(default_factory=list)
+    _shown: dict = field(default_factory=dict, repr=False, compare=False)  # what results show, built once
 
     def can(self, what: str, params: Params) -> bool | None:
         """Any principal of the mount can do it (several for node-role fallbacks)."""
         if self.not_assessed:
             return None
-        answers = [getattr(g, f"can_{what}")(params) for g in self.grants]
-        if any(a is True for a in answers):
+        ask = _CAN[what]
+        answers = [ask(g, params) for g in self.grants]
+        if True in answers:  # is-compared first: answers are True, False or None
             return True
-        if any(a is None for a in answers):
+        if None in answers:
             return None
         return False
+
+    def principal_names(self) -> list[str]:
+        """The principals as results name them (``anonymous`` for none); one list per connection,
+        shared by the results that show it."""
+        names = self._shown.get("principals")
+        if names is None:
+            names = self._shown["principals"] = [p or "anonymous" for p in self.principals]
+        return names
 
     def grant_evidence(
         self, actions: tuple[str, ...] = ("ClientMount", "ClientWrite", "ClientRootAccess")
     ) -> list[dict]:
-        return [
-            {"principal": p or "anonymous", **g.evidence(actions)}
-            for p, g in zip(self.principals, self.grants)
-        ]
+        """One row per principal; the list is shared by the results that show the same decisions."""
+        shown = [g.evidence(actions) for g in self.grants]
+        got = self._shown.get(actions)
+        if got is not None and all(x is y for x, y in zip(got[0], shown)):
+            return got[1]
+        rows = [{"principal": p or "anonymous", **ev} for p, ev in zip(self.principals, shown)]
+        self._shown[actions] = (shown, rows)
+        return rows
+
+
+_CAN = {"mount": Grant.can_mount, "write": Grant.can_write, "root": Grant.can_root}
 
 
 @dataclass(frozen=True)
@@ -72,9 +89,12 @@ class Analysis:
         self.idx = Index(snapshot)
         self.authz = Authz(self.idx, self.params)
         self._reach: dict[tuple[str | None, str], PossibleReach] = {}
-        self._group_apps: dict[tuple, tuple[Counter, list[str]]] = {}
-        self._group_root: dict[tuple, list[AccessPoint]] = {}
+        self._group_apps: dict[tuple, tuple[dict[str, int], list[str]]] = {}
+        self._group_root: dict[tuple, tuple[AccessPoint, ...]] = {}
         self._group_first: dict[tuple, dict[str, AccessPoint]] = {}
+        # id(mount) -> (its connection, what its grants were missing then); the connection holds the
+        # mount, so the id stays its own while the entry lives
+        self._connections: dict[int, tuple[Connection, list[tuple[str, ...]]]] = {}
 
     # --- mounts -------------------------------------------------------------------------------------
 
@@ -121,13 +141,34 @@ class Analysis:
 
     def apps_at(self, fs_id: str, path: str) -> set[str]:
         apps: set[str] = set()
-        for ap in self.idx.paths_by_fs[fs_id].by_path.get(path, []):
-            apps |= self.apps_by_ap.get(ap.access_point_id, set())
+        apps_by_ap = self.apps_by_ap
+        for ap in self.idx.paths_by_fs[fs_id].by_path.get(path, ()):
+            got = apps_by_ap.get(ap.access_point_id)
+            if got:
+                apps |= got
         return apps
 
     # --- connections ----------------------------------------------------------------------------------
 
     def connection(self, m: Mount) -> Connection:
+        """The mount's connection, evaluated once per authorization cache. It is built again only when
+        what a grant is missing has changed since (a policy that failed to evaluate, or an identity gap
+        that an indeterminate decision made relevant), so the answer is the one a fresh build gives."""
+        got = self._connections.get(id(m))
+        if got is not None:
+            conn, seen = got
+            if m.fs is None:
+                return conn
+            for g, was in zip(conn.grants, seen):
+                if g.missing != was:
+                    break
+            else:
+                return conn
+        conn = self._connect(m)
+        self._connections[id(m)] = (conn, [g.missing for g in conn.grants])
+        return conn
+
+    def _connect(self, m: Mount) -> Connection:
         principals: list[str | None] = list(m.principal_arns) if m.iam else [None]
         not_assessed = list(m.unresolved)
         if m.iam and not m.principal_arns:
@@ -155,21 +196,24 @@ class Analysis:
         """Drop the authorization caches; later questions are answered again (and cached anew)."""
         self.authz = Authz(self.idx, self.params)
         self._reach.clear()
+        self._connections.clear()
         self._group_apps.clear()
         self._group_root.clear()
         self._group_first.clear()
 
     # --- access point classes: computed once per class, shared by every principal -----------------
 
-    def class_apps(self, cls: APClass) -> tuple[Counter, list[str]]:
+    def class_apps(self, cls: APClass) -> tuple[dict[str, int], list[str]]:
         """How many access points of each application the class holds, and the apps sorted."""
-        if cls.key not in self._group_apps:
-            counts: Counter = Counter()
+        got = self._group_apps.get(cls.key)
+        if got is None:
+            counts: dict[str, int] = {}
+            apps_by_ap = self.apps_by_ap
             for ap in cls.members:
-                for app in self.apps_by_ap.get(ap.access_point_id, ()):
-                    counts[app] += 1
-            self._group_apps[cls.key] = (counts, sorted(counts))
-        return self._group_apps[cls.key]
+                for app in apps_by_ap.get(ap.access_point_id, ()):
+                    counts[app] = counts.get(app, 0) + 1
+            got = self._group_apps[cls.key] = (counts, sorted(counts))
+        return got
 
     def class_first_ap(self, cls: APClass) -> dict[str, AccessPoint]:
         """Each application's first member of the class (member order), computed once per class."""
@@ -183,30 +227,44 @@ class Analysis:
 
     def other_apps(self, cls: APClass, own: str, limit: int = 5) -> tuple[int, list[str]]:
         """Applications other than ``own`` with a reachable access point in the class: count, examples."""
+        if len(cls.members) == 1 and not cls.excluded:  # a literal class: its one access point's apps
+            apps = self.apps_by_ap.get(cls.members[0].access_point_id, ())
+            if not apps or (len(apps) == 1 and own in apps):
+                return 0, []
+            others = sorted(app for app in apps if app != own)
+            return len(others), others[:limit]
         counts, ordered = self.class_apps(cls)
-        gone: Counter = Counter()
-        for arn in cls.excluded:
-            for app in self.apps_by_ap.get(self.idx.ap_by_arn[arn].access_point_id, ()):
-                gone[app] += 1
-        dead = {app for app, n in gone.items() if counts[app] <= n}
+        dead: set[str] = set()
+        if cls.excluded:
+            gone: dict[str, int] = {}
+            for arn in cls.excluded:
+                for app in self.apps_by_ap.get(self.idx.ap_by_arn[arn].access_point_id, ()):
+                    gone[app] = gone.get(app, 0) + 1
+            dead = {app for app, n in gone.items() if counts.get(app, 0) <= n}
         total = len(counts) - len(dead) - (1 if own in counts and own not in dead else 0)
         examples: list[str] = []
-        for app in ordered:
-            if len(examples) >= limit:
-                break
-            if app != own and app not in dead:
-                examples.append(app)
+        if total:
+            for app in ordered:
+                if len(examples) >= limit:
+                    break
+                if app != own and app not in dead:
+                    examples.append(app)
         return total, examples
 
-    def class_root_aps(self, cls: APClass) -> list[AccessPoint]:
-        """Members that let a client act as root: no PosixUser, or one enforcing uid or gid 0."""
-        if cls.key not in self._group_root:
-            self._group_root[cls.key] = [
+    def first_root_ap(self, cls: APClass) -> AccessPoint | None:
+        """The first member (member order, literal ones excluded) that lets a client act as root: no
+        PosixUser, or one enforcing uid or gid 0."""
+        roots = self._group_root.get(cls.key)
+        if roots is None:
+            roots = self._group_root[cls.key] = tuple(
                 ap
                 for ap in cls.members
                 if ap.posix_user is None or 0 in (ap.posix_user.uid, ap.posix_user.gid)
-            ]
-        return [ap for ap in self._group_root[cls.key] if ap.arn not in cls.excluded]
+            )
+        for ap in roots:
+            if ap.arn not in cls.excluded:
+                return ap
+        return None
 
     @cached_property
     def apps_on_fs(self) -> dict[str, list[str]]:

@@ -53,6 +53,7 @@ class Grant:
         self._evals: dict[str, Evaluation | Answer] = {}
         self._missing = missing  # the file system or its policy was not collected
         self._identity_missing = identity_missing  # matters only when a decision is UNKNOWN
+        self._shown: dict[tuple[str, ...], tuple[tuple[str, ...], dict[str, Any]]] | None = None
 
     def _eval(self, action: str) -> Evaluation | Answer:
         ev = self._evals.get(action)
@@ -99,7 +100,8 @@ class Grant:
         return params.indeterminate_allows_reach
 
     def can_mount(self, params: Params) -> bool | None:
-        return self.allows(self.mount, params)
+        ev = self._evals.get("ClientMount") or self._eval("ClientMount")
+        return self.allows(ev.decision, params)
 
     def can_write(self, params: Params) -> bool | None:
         m = self.can_mount(params)
@@ -112,15 +114,31 @@ class Grant:
         return self.allows(self.root, params)
 
     def evidence(self, actions: tuple[str, ...] = ACTIONS) -> dict[str, Any]:
+        """The decisions as evidence. Built once per set of actions and shared by every result that
+        shows it (results are never changed once made); built again if what is missing has changed."""
         evals = [self._eval(a) for a in actions]
-        out: dict[str, Any] = {a: e.decision.value for a, e in zip(actions, evals)}
-        out["reasons"] = list(dict.fromkeys(r for e in evals for r in e.reasons))
-        unknowns = list(dict.fromkeys(u for e in evals for u in e.unknowns))
+        missing = self.missing
+        if self._shown is None:
+            self._shown = {}
+        got = self._shown.get(actions)
+        if got is not None and got[0] == missing:
+            return got[1]
+        out: dict[str, Any] = {a: _VALUE[e.decision] for a, e in zip(actions, evals)}
+        if len(evals) == 1:
+            out["reasons"] = list(dict.fromkeys(evals[0].reasons))
+            unknowns = list(dict.fromkeys(evals[0].unknowns))
+        else:
+            out["reasons"] = list(dict.fromkeys(r for e in evals for r in e.reasons))
+            unknowns = list(dict.fromkeys(u for e in evals for u in e.unknowns))
         if unknowns:
             out["indeterminate"] = unknowns
-        if self.missing:
-            out["not_collected"] = list(self.missing)
+        if missing:
+            out["not_collected"] = list(missing)
+        self._shown[actions] = (missing, out)
         return out
+
+
+_VALUE = {d: d.value for d in Decision}
 
 
 class Authz:

@@ -82,6 +82,7 @@ class Index:
             else:
                 self.scope_issues[(issue.scope, issue.service)].append(issue)
         self.clusters = {c.name: c for c in snapshot.clusters}
+        self._identity_policies: dict[str, tuple[IamRole, list | None, list[str]]] = {}
 
     # --- lookups --------------------------------------------------------------------------------
 
@@ -106,7 +107,14 @@ class Index:
         return self.fs_by_arn.get(ref) or self.fs_by_id.get(ref)
 
     def identity_policies(self, role: IamRole) -> tuple[list[tuple[str, dict]] | None, list[str]]:
-        """The role's policy documents as (label, document); None plus the reasons when any is unreadable."""
+        """The role's policy documents as (label, document); None plus the reasons when any is unreadable.
+        Read once per role (roles are frozen): callers share the lists and never change them."""
+        got = self._identity_policies.get(role.arn)
+        if got is None or got[0] is not role:
+            got = self._identity_policies[role.arn] = (role, *self._read_identity_policies(role))
+        return got[1], got[2]
+
+    def _read_identity_policies(self, role: IamRole) -> tuple[list[tuple[str, dict]] | None, list[str]]:
         # a declared change a review could not place on this role says so first
         missing: list[str] = [
             i.message for i in self.issues_by_resource.get(role.arn, ()) if i.service == "review"

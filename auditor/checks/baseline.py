@@ -7,18 +7,35 @@ import ipaddress
 from collections.abc import Iterator
 from typing import Any
 
+from pydantic import BaseModel
+
 from auditor.analysis.access import Analysis
-from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
+from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding, scope_of
 from auditor.graph.links import path_in_graph
-from auditor.model.aws import AccessPoint, FileSystem
+from auditor.model.aws import AccessPoint
 from auditor.model.ids import dir_id, mount_target_id
-from auditor.model.scope import aws_scope
 
 FS, AP, MT = "AwsEfsFileSystem", "AwsEfsAccessPoint", "AwsEfsMountTarget"
 
 
-def _scope(r: FileSystem | AccessPoint) -> str:
-    return aws_scope(r.account_id, r.region)
+_scope = scope_of  # the resource's account and region
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _plain(model: BaseModel) -> dict[str, Any]:
+    """``model.model_dump()`` of a model whose fields are scalars or lists of scalars (PosixUser,
+    CreationInfo), at a third of its cost: the same keys in field order, lists copied."""
+    names = _FIELDS.get(type(model))
+    if names is None:
+        names = _FIELDS[type(model)] = tuple(type(model).model_fields)
+    values = model.__dict__
+    out: dict[str, Any] = {}
+    for name in names:
+        v = values[name]
+        out[name] = v.copy() if type(v) is list else v
+    return out
 
 
 def encrypted_at_rest(a: Analysis) -> Iterator[Finding]:
@@ -218,7 +235,7 @@ def access_point_root_identity(a: Analysis) -> Iterator[Finding]:
                     "posix://uid/0" if pu.uid == 0 else "posix://gid/0",
                     kinds={"enforces_uid", "enforces_gid", "enforces_group"},
                 ),
-                posix_user=pu.model_dump(),
+                posix_user=_plain(pu),
                 root_directory=ap.path,
                 rule="§1.3, §1.4, edge 16",
             )
@@ -230,7 +247,7 @@ def access_point_root_identity(a: Analysis) -> Iterator[Finding]:
                 resource_type=AP,
                 scope=_scope(ap),
                 message="enforced identity is not root",
-                posix_user=pu.model_dump(),
+                posix_user=_plain(pu),
             )
 
 
@@ -275,7 +292,7 @@ def access_point_world_writable(a: Analysis) -> Iterator[Finding]:
             )
             continue
         perms = ci.permissions.strip()
-        if not perms.isdigit() or any(c > "7" for c in perms):
+        if not perms.isdigit() or max(perms) > "7":
             yield finding(
                 check_id=cid,
                 status=NOT_ASSESSED,
@@ -293,7 +310,7 @@ def access_point_world_writable(a: Analysis) -> Iterator[Finding]:
                 scope=_scope(ap),
                 message=f"CreationInfo permissions {perms} are world-writable",
                 path=_exposes(a, ap),
-                creation_info=ci.model_dump(),
+                creation_info=_plain(ci),
             )
         else:
             yield finding(
@@ -303,7 +320,7 @@ def access_point_world_writable(a: Analysis) -> Iterator[Finding]:
                 resource_type=AP,
                 scope=_scope(ap),
                 message=f"CreationInfo permissions {perms}",
-                creation_info=ci.model_dump(),
+                creation_info=_plain(ci),
             )
 
 

@@ -50,7 +50,8 @@ def _workloads(a: Analysis) -> Iterator[Finding]:
             ):  # a pod cannot choose its mount: its volumes are its reach (§6.5, §6.7)
                 _possible(a, m, m.fs, reached, unknown)
             _identity(a, m, ids, reached)
-            reached.extend(shared_sc.get((m.workload.id, m.volume), []))
+            if shared_sc:
+                reached.extend(shared_sc.get((m.workload.id, m.volume), []))
         ev = {
             "application": ref.app,
             "reached": reached[:LIMIT],
@@ -165,9 +166,12 @@ def _configured(a: Analysis, m: Mount, fs: FileSystem, reached: list[dict], unkn
         _whole_fs(a, m, "mounts the file-system root without an access point", "configured", reached)
         return
     fs_id = fs.file_system_id
-    paths = a.idx.paths_by_fs[fs_id].within(m.base_path) if fs_id in a.idx.paths_by_fs else []
-    for path in paths:
-        for other in sorted(a.apps_at(fs_id, path) - {own}):
+    index = a.idx.paths_by_fs.get(fs_id)
+    for path in index.within(m.base_path) if index is not None else ():
+        apps = a.apps_at(fs_id, path)
+        if not apps or (len(apps) == 1 and own in apps):
+            continue
+        for other in sorted(apps - {own}):
             how = (
                 "shares the access point root"
                 if path == m.base_path
@@ -177,7 +181,7 @@ def _configured(a: Analysis, m: Mount, fs: FileSystem, reached: list[dict], unkn
 
 
 def _possible(a: Analysis, m: Mount, fs: FileSystem, reached: list[dict], unknown: list[str]) -> None:
-    principals: list[str | None] = list(dict.fromkeys(list(m.principal_arns if m.iam else ()) + [None]))
+    principals = dict.fromkeys((*m.principal_arns, None) if m.iam else (None,))
     for p in principals:
         who = p or "anonymous client"
         reach = a.possible_reach(p, fs)
@@ -233,17 +237,33 @@ def _possible(a: Analysis, m: Mount, fs: FileSystem, reached: list[dict], unknow
 def _identity_index(a: Analysis) -> dict[tuple[str, str, int], dict[str, str]]:
     """(file system, "uid"|"gid", number) -> application -> the first node (access point or workload)
     that gives it that identity, from access points and from the client identities of mounts without
-    an enforced identity."""
+    an enforced identity. Only the identities some mount acts as are kept: ``_identity`` asks for no
+    other, so the index grows with the mounts' identities, not with every access point's."""
+    wanted: set[tuple] = set()
+    for m in a.mounts:
+        if m.fs_id:
+            for _, ident in m.identities:
+                wanted.add((m.fs_id, "uid", ident.uid))
+                wanted.update((m.fs_id, "gid", g) for g in (*ident.groups, ident.gid))
     idx: dict[tuple[str, str, int], dict[str, str]] = defaultdict(dict)
+    apps_by_ap = a.apps_by_ap
     for ap in a.snapshot.access_points:
-        apps = a.apps_by_ap.get(ap.access_point_id, set())
+        apps = apps_by_ap.get(ap.access_point_id)
+        if not apps:
+            continue
         if ap.posix_user:
-            for app in apps:
-                idx[(ap.file_system_id, "uid", ap.posix_user.uid)].setdefault(app, ap.arn)
+            key = (ap.file_system_id, "uid", ap.posix_user.uid)
+            if key in wanted:
+                holders = idx[key]
+                for app in apps:
+                    holders.setdefault(app, ap.arn)
         ci = ap.root_directory.creation_info if ap.root_directory else None
         if ci:
-            for app in apps:
-                idx[(ap.file_system_id, "gid", ci.owner_gid)].setdefault(app, ap.arn)
+            key = (ap.file_system_id, "gid", ci.owner_gid)
+            if key in wanted:
+                holders = idx[key]
+                for app in apps:
+                    holders.setdefault(app, ap.arn)
     for m in a.mounts:
         if m.fs_id and not (m.ap and m.ap.posix_user):
             for _, ident in m.identities:
@@ -265,8 +285,8 @@ def _identity(a: Analysis, m: Mount, idx, reached: list[dict]) -> None:
     for _, ident in m.identities:
         if ident.uid is not None and ident.uid != 0 and ("uid", ident.uid) not in seen:
             seen.add(("uid", ident.uid))
-            holders = idx.get((m.fs_id, "uid", ident.uid), {})
-            others = sorted(app for app in holders if app != own)
+            holders = idx.get((m.fs_id, "uid", ident.uid))
+            others = _others(holders, own)
             if others:
                 row = _entry(
                     m,
@@ -283,8 +303,8 @@ def _identity(a: Analysis, m: Mount, idx, reached: list[dict]) -> None:
             if ("gid", gid) in seen:
                 continue
             seen.add(("gid", gid))
-            holders = idx.get((m.fs_id, "gid", gid), {})
-            others = sorted(app for app in holders if app != own)
+            holders = idx.get((m.fs_id, "gid", gid))
+            others = _others(holders, own)
             if others:
                 row = _entry(
                     m,
@@ -297,6 +317,13 @@ def _identity(a: Analysis, m: Mount, idx, reached: list[dict]) -> None:
                 )
                 row["path"] = _identity_path(m, "gid", gid, holders[others[0]])
                 reached.append(row)
+
+
+def _others(holders: dict[str, str] | None, own: str) -> list[str]:
+    """The applications holding an identity besides ``own``, sorted."""
+    if not holders or (len(holders) == 1 and own in holders):
+        return []
+    return sorted(app for app in holders if app != own)
 
 
 def _storage_class_sharing(a: Analysis) -> dict[tuple[str, str], list[dict]]:
@@ -373,10 +400,11 @@ def _csi_drivers(a: Analysis) -> Iterator[Finding]:
             continue
         scope = k8s_scope(cluster.name)
         carried = mounts_by_cluster.get(scope, [])
+        fs_ids = sorted(csi_file_systems(cluster))
         ev = {
             "principals": list(principals),
             "identity_source": note,
-            "file_systems_evaluated": sorted(csi_file_systems(cluster)),
+            "file_systems_evaluated": fs_ids,
             "workloads": sorted({m.workload.id for m in carried}),
             "mounts": [mount_ref(m) for m in carried],
             "why_it_matters": "every pod's EFS volume is mounted by this identity; whoever can create a "
@@ -398,7 +426,7 @@ def _csi_drivers(a: Analysis) -> Iterator[Finding]:
         reached: list[dict] = []
         unknown: list[str] = []
         for p in principals:
-            for fs_id in sorted(csi_file_systems(cluster)):
+            for fs_id in fs_ids:
                 fs = a.idx.fs_by_id.get(fs_id)
                 if fs is None:
                     unknown.append(f"file system {fs_id} is not in the snapshot")

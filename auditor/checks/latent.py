@@ -21,10 +21,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from operator import attrgetter
 from typing import Any
 
 from auditor.analysis.access import Analysis
-from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
+from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding, scope_of
 from auditor.graph import graph_of
 from auditor.graph.build import dir_chain
 from auditor.graph.links import walk
@@ -35,24 +36,27 @@ from auditor.model.scope import aws_scope, is_k8s_scope
 
 NESTED, COLLISION = "efs_access_point_nested_root", "efs_access_point_identity_collision"
 AP = "AwsEfsAccessPoint"
+_NONE: frozenset[str] = frozenset()  # the applications of an access point that has none
 KEEP = 6  # applications kept per directory subtree or identity: enough for 5 examples besides one's own
 # Services whose data decides a PASS: access points and their tags (efs), and the workloads that give an
 # untagged access point its application (ecs, lambda, k8s, eks). IAM only changes ``reachable_now``.
 SERVICES = ("efs", "ecs", "lambda", "k8s", "eks")
 
 
-def _scope(ap: AccessPoint) -> str:
-    return aws_scope(ap.account_id, ap.region)
+_scope = scope_of  # the resource's account and region
 
 
 def _merge(into: list[str], more) -> list[str]:
+    """``into`` (sorted, distinct, at most KEEP: every list here is made by this function) and ``more``."""
+    if not more or (len(into) >= KEEP and min(more) > into[-1]):
+        return into  # nothing, or nothing that sorts among the first KEEP
     return sorted(set(into) | set(more))[:KEEP]
 
 
-def _gaps(a: Analysis, ap: AccessPoint, cache: dict) -> list[str]:
+def _gaps(a: Analysis, ap: AccessPoint, cache: dict, scope: str | None = None) -> list[str]:
     """What could not be collected that a PASS for ``ap`` relies on: SERVICES in its account and region
     (or the account's global scope), and any Kubernetes cluster."""
-    scope = _scope(ap)
+    scope = scope or _scope(ap)
     if scope not in cache:
         glob = aws_scope(ap.account_id)
         cache[scope] = sorted(
@@ -65,16 +69,17 @@ def _gaps(a: Analysis, ap: AccessPoint, cache: dict) -> list[str]:
     return cache[scope]
 
 
-def _pass(a: Analysis, cid: str, ap: AccessPoint, cache: dict, message: str, **ev) -> Finding:
+def _pass(a: Analysis, cid: str, ap: AccessPoint, cache: dict, message: str, ev: dict[str, Any]) -> Finding:
     """PASS, or NOT_ASSESSED when data it relies on could not be collected."""
-    missing = _gaps(a, ap, cache)
+    scope = _scope(ap)
+    missing = _gaps(a, ap, cache, scope)
     if missing:
         return finding(
             check_id=cid,
             status=NOT_ASSESSED,
             resource_id=ap.arn,
             resource_type=AP,
-            scope=_scope(ap),
+            scope=scope,
             message="could not evaluate",
             reason=[
                 f"not collected: {m} (applications of untagged access points come from the workloads "
@@ -88,7 +93,7 @@ def _pass(a: Analysis, cid: str, ap: AccessPoint, cache: dict, message: str, **e
         status=PASS,
         resource_id=ap.arn,
         resource_type=AP,
-        scope=_scope(ap),
+        scope=scope,
         message=message,
         **ev,
     )
@@ -140,13 +145,16 @@ def _reach_to(a: Analysis, ap: AccessPoint, mounts: list) -> tuple[list[str] | N
 
 def nested_root(a: Analysis) -> Iterator[Finding]:
     mounted = _mounted_by(a)
-    subtree = _subtree_apps(a)
+    subtree, several = _subtree_apps(a)
     cache: dict = {}
+    apps_by_ap = a.apps_by_ap
     for ap in a.snapshot.access_points:
-        own = a.apps_by_ap.get(ap.access_point_id, set())
-        inside = subtree.get((ap.file_system_id, ap.path), [])
+        own = apps_by_ap.get(ap.access_point_id, _NONE)
+        key = (ap.file_system_id, ap.path)
+        # a root holding one application holds only its own (it is among them) when it has one
+        inside = subtree.get(key, []) if key in several or not own else []
         others = [x for x in inside if x not in own]
-        ev: dict[str, Any] = {"applications": sorted(own), "root_directory": ap.path}
+        ev: dict[str, Any] = {"applications": sorted(own), "root_directory": key[1]}
         if not own and len(others) == 1:
             # an access point of no known application spans applications only when it holds two
             yield finding(
@@ -166,9 +174,7 @@ def nested_root(a: Analysis) -> Iterator[Finding]:
             )
             continue
         if not others:
-            yield _pass(
-                a, NESTED, ap, cache, "its root directory holds no other application's directory", **ev
-            )
+            yield _pass(a, NESTED, ap, cache, "its root directory holds no other application's directory", ev)
             continue
         other = others[0]
         directory = a.app_dirs[ap.file_system_id][other]
@@ -208,10 +214,11 @@ def nested_root(a: Analysis) -> Iterator[Finding]:
         )
 
 
-def _subtree_apps(a: Analysis) -> dict[tuple[str, str], list[str]]:
-    """(file system, access point root) -> up to KEEP applications owning a directory at or below it.
-    One pass over the roots and their ancestors, deepest first."""
+def _subtree_apps(a: Analysis) -> tuple[dict[tuple[str, str], list[str]], set[tuple[str, str]]]:
+    """(file system, access point root) -> up to KEEP applications owning a directory at or below it,
+    and the roots holding more than one. One pass over the roots and their ancestors, deepest first."""
     keep: dict[tuple[str, str], list[str]] = {}
+    several: set[tuple[str, str]] = set()
     for fs_id, dirs in a.app_dirs.items():
         del dirs
         index = a.idx.paths_by_fs.get(fs_id)
@@ -229,8 +236,10 @@ def _subtree_apps(a: Analysis) -> dict[tuple[str, str], list[str]]:
                 parent = path.rsplit("/", 1)[0] or "/"
                 nodes[parent] = _merge(nodes[parent], nodes[path])
         for path in index.by_path:
-            keep[(fs_id, path)] = nodes[path]
-    return keep
+            keep[(fs_id, path)] = held = nodes[path]
+            if len(held) > 1:
+                several.add((fs_id, path))
+    return keep, several
 
 
 # --- identity collisions -----------------------------------------------------------------------
@@ -239,17 +248,18 @@ def _subtree_apps(a: Analysis) -> dict[tuple[str, str], list[str]]:
 def identity_collision(a: Analysis) -> Iterator[Finding]:
     mounted = _mounted_by(a)
     cache: dict = {}
-    holders = _identity_holders(a)
+    holders, shared_ids = _identity_holders(a)
     principals_of = _principals_by_app(a)
     r = reach(a)
     memo: dict = {}
+    apps_by_ap = a.apps_by_ap
     for ap in a.snapshot.access_points:
-        own = a.apps_by_ap.get(ap.access_point_id, set())
+        own = apps_by_ap.get(ap.access_point_id, _NONE)
         ev: dict[str, Any] = {"applications": sorted(own)}
         pu = ap.posix_user
         if pu is None:
             yield _pass(
-                a, COLLISION, ap, cache, "enforces no identity (see efs_access_point_no_user_identity)", **ev
+                a, COLLISION, ap, cache, "enforces no identity (see efs_access_point_no_user_identity)", ev
             )
             continue
         fs_id = ap.file_system_id
@@ -279,14 +289,23 @@ def identity_collision(a: Analysis) -> Iterator[Finding]:
                 )
             else:
                 yield _pass(
-                    a, COLLISION, ap, cache, f"uid {pu.uid} and gid {pu.gid} are no application's", **ev
+                    a, COLLISION, ap, cache, f"uid {pu.uid} and gid {pu.gid} are no application's", ev
                 )
             continue
         found: list[dict[str, Any]] = []
-        for mine, n, theirs in [("uid", pu.uid, "uid"), ("gid", pu.gid, "gid")] + [
-            ("secondary gid", g, kind) for g in pu.secondary_gids for kind in ("uid", "gid", "owner gid")
-        ]:
-            others = [(app, arn) for app, arn in holders.get((fs_id, theirs, n), []) if app not in own]
+        asked = [("uid", pu.uid, "uid"), ("gid", pu.gid, "gid")]
+        if pu.secondary_gids:
+            asked += [
+                ("secondary gid", g, kind) for g in pu.secondary_gids for kind in ("uid", "gid", "owner gid")
+            ]
+        for k, (mine, n, theirs) in enumerate(asked):
+            key = (fs_id, theirs, n)
+            if k < 2 and key not in shared_ids:
+                continue  # its own uid or gid: held by this access point's applications alone
+            rows = holders.get(key)
+            if not rows or (len(rows) == 1 and rows[0][0] in own):
+                continue
+            others = [(app, arn) for app, arn in rows if app not in own]
             if others:
                 found.append(
                     {
@@ -305,7 +324,7 @@ def identity_collision(a: Analysis) -> Iterator[Finding]:
                 ap,
                 cache,
                 f"uid {pu.uid}, gid {pu.gid} and its groups are not another application's",
-                **ev,
+                ev,
             )
             continue
         first = found[0]
@@ -340,24 +359,32 @@ def identity_collision(a: Analysis) -> Iterator[Finding]:
         )
 
 
-def _identity_holders(a: Analysis) -> dict[tuple[str, str, int], list[tuple[str, str]]]:
-    """(file system, "uid" | "gid" | "owner gid", number) -> up to KEEP (application, access point ARN)."""
-    out: dict[tuple[str, str, int], list[tuple[str, str]]] = defaultdict(list)
-
-    def add(key, app, arn):
-        rows = out[key]
-        if len(rows) < KEEP and all(x != app for x, _ in rows):
-            rows.append((app, arn))
-
-    for ap in sorted(a.snapshot.access_points, key=lambda x: x.arn):
-        for app in sorted(a.apps_by_ap.get(ap.access_point_id, ())):
-            if ap.posix_user is not None:
-                add((ap.file_system_id, "uid", ap.posix_user.uid), app, ap.arn)
-                add((ap.file_system_id, "gid", ap.posix_user.gid), app, ap.arn)
-            ci = ap.root_directory.creation_info if ap.root_directory else None
-            if ci is not None:
-                add((ap.file_system_id, "owner gid", ci.owner_gid), app, ap.arn)
-    return out
+def _identity_holders(
+    a: Analysis,
+) -> tuple[dict[tuple[str, str, int], list[tuple[str, str]]], set[tuple[str, str, int]]]:
+    """(file system, "uid" | "gid" | "owner gid", number) -> up to KEEP (application, access point ARN),
+    and the identities held by more than one application (few: asked first, in cache)."""
+    out: dict[tuple[str, str, int], list[tuple[str, str]]] = {}
+    shared: set[tuple[str, str, int]] = set()
+    apps_by_ap = a.apps_by_ap
+    for ap in sorted(a.snapshot.access_points, key=attrgetter("arn")):
+        apps = apps_by_ap.get(ap.access_point_id)
+        if not apps:
+            continue
+        fs_id, pu = ap.file_system_id, ap.posix_user
+        keys = [(fs_id, "uid", pu.uid), (fs_id, "gid", pu.gid)] if pu is not None else []
+        ci = ap.root_directory.creation_info if ap.root_directory else None
+        if ci is not None:
+            keys.append((fs_id, "owner gid", ci.owner_gid))
+        for app in sorted(apps) if len(apps) > 1 else apps:
+            for key in keys:
+                rows = out.get(key)
+                if rows is None:
+                    out[key] = [(app, ap.arn)]
+                elif len(rows) < KEEP and all(x != app for x, _ in rows):
+                    rows.append((app, ap.arn))
+                    shared.add(key)
+    return out, shared
 
 
 def _principals_by_app(a: Analysis) -> dict[str, set[str]]:

@@ -169,7 +169,7 @@ def _workloads(a: Analysis) -> Iterator[Finding]:
                 message=f"acts as root on {m.fs_id} via {via}: ClientRootAccess is granted",
                 path=mount_path(a, m),
                 rule="§1.3, §1.4, §2.5, edges 3, 16",
-                principals=[p or "anonymous" for p in a.connection(m).principals],
+                principals=a.connection(m).principal_names(),
                 access_point=m.ap_id,
                 **ev,
             )
@@ -214,9 +214,9 @@ def _root_contexts(a: Analysis, principal: str | None, fs: FileSystem) -> tuple[
         ("no access point", pr.without_access_point, None, None)
     ]
     for group, grant in pr.through:
-        rootish = a.class_root_aps(group)
-        if rootish:
-            candidates.append((f"access point {rootish[0].access_point_id}", grant, group, rootish[0]))
+        rootish = a.first_root_ap(group)
+        if rootish is not None:
+            candidates.append((f"access point {rootish.access_point_id}", grant, group, rootish))
     for label, g, cls, ap in candidates:
         m = g.can_mount(p)
         r = g.can_root(p) if m is not False else False
@@ -263,7 +263,8 @@ def _roles(a: Analysis) -> Iterator[Finding]:
         scope = aws_scope(role.account_id if role else account_of(principal) or UNKNOWN_ACCOUNT)
         found: list[dict] = []
         missing: list[str] = []
-        for fs_arn in sorted(candidates[principal]):
+        evaluated = sorted(candidates[principal])
+        for fs_arn in evaluated:
             f, miss = _root_contexts(a, principal, a.idx.fs_by_arn[fs_arn])
             found.extend(f)
             missing.extend(miss)
@@ -280,7 +281,7 @@ def _roles(a: Analysis) -> Iterator[Finding]:
                 root_on=found,
                 kind="possible reach",
                 rule="§2.5, edge 3",
-                file_systems_evaluated=sorted(candidates[principal]),
+                file_systems_evaluated=evaluated,
                 workloads=sorted({m.workload.id for m in mounts}),
                 mounts=[mount_ref(m) for m in mounts],
             )
@@ -293,7 +294,7 @@ def _roles(a: Analysis) -> Iterator[Finding]:
                 scope=scope,
                 message="could not evaluate",
                 reason=sorted(set(missing + unreadable.get(principal, []))),
-                file_systems_evaluated=sorted(candidates[principal]),
+                file_systems_evaluated=evaluated,
                 kind="possible reach",
             )
         else:
@@ -304,18 +305,22 @@ def _roles(a: Analysis) -> Iterator[Finding]:
                 resource_type="AwsIamRole",
                 scope=scope,
                 message="cannot mount any file system as root",
-                file_systems_evaluated=sorted(candidates[principal]),
+                file_systems_evaluated=evaluated,
                 kind="possible reach",
             )
 
 
 def _csi(a: Analysis) -> Iterator[Finding]:
+    by_scope: dict[str, list[Mount]] = {}
+    for m in a.mounts:
+        if m.principal_arns:
+            by_scope.setdefault(m.workload.scope, []).append(m)
     for cluster in a.snapshot.clusters:
         rid, principals, note = csi_node(cluster)
         if rid is None:
             continue
         fs_ids = csi_file_systems(cluster)
-        carried = [m for m in a.mounts if m.workload.scope == k8s_scope(cluster.name) and m.principal_arns]
+        carried = by_scope.get(k8s_scope(cluster.name), [])
         yield _csi_result(
             a,
             cluster.name,

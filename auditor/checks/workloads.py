@@ -10,8 +10,14 @@ from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
 from auditor.graph.links import mount_path
 
 
-def _volume(m: Mount) -> dict:
-    return {"volume": m.volume, "file_system": m.fs_id, "access_point": m.ap_id, "directory": m.base_path}
+def _volume(m: Mount, **more) -> dict:
+    return {
+        "volume": m.volume,
+        "file_system": m.fs_id,
+        "access_point": m.ap_id,
+        "directory": m.base_path,
+        **more,
+    }
 
 
 def _wl(cid, status, ref: WorkloadRef, message, path, **ev) -> Finding:
@@ -36,7 +42,7 @@ def unencrypted_mount(a: Analysis) -> Iterator[Finding]:
     unencrypted mount; it is reported by efs_workload_volume_unmountable and noted here."""
     cid = "efs_unencrypted_mount"
     for ref, mounts in a.workloads.values():
-        vols = [{**_volume(m), "tls": m.tls, "why": m.tls_reason, **_invalid_note(m)} for m in mounts]
+        vols = [_transport(m) for m in mounts]
         valid = [m for m in mounts if not m.invalid]
         plain = [m for m in valid if m.tls is False]
         unknown = [m for m in valid if m.tls is None]
@@ -84,6 +90,20 @@ def unencrypted_mount(a: Analysis) -> Iterator[Finding]:
             )
 
 
+def _transport(m: Mount) -> dict:
+    row = {
+        "volume": m.volume,
+        "file_system": m.fs_id,
+        "access_point": m.ap_id,
+        "directory": m.base_path,
+        "tls": m.tls,
+        "why": m.tls_reason,
+    }
+    if m.invalid:
+        row["not_evaluated"] = _invalid_note(m)["not_evaluated"]
+    return row
+
+
 def _invalid_note(m: Mount) -> dict:
     if not m.invalid:
         return {}
@@ -102,25 +122,23 @@ def workload_runs_as_root(a: Analysis) -> Iterator[Finding]:
             if (
                 m.invalid
             ):  # never runs with this volume (edge 23): reported by efs_workload_volume_unmountable
-                rows.append({**_volume(m), "identity": "not evaluated", **_invalid_note(m)})
+                rows.append(_volume(m, identity="not evaluated", **_invalid_note(m)))
                 continue
             if m.ap is not None and m.ap.posix_user is not None:
-                rows.append({**_volume(m), "identity": "enforced by the access point"})
+                rows.append(_volume(m, identity="enforced by the access point"))
                 continue
             if m.unresolved and ((m.ap_id is not None and m.ap is None) or m.fs_id is None):
                 # whether an access point enforces an identity is itself unknown
                 unknown.append(m)
-                rows.append(
-                    {**_volume(m), "identity": "unknown: the volume or its access point was not resolved"}
-                )
+                rows.append(_volume(m, identity="unknown: the volume or its access point was not resolved"))
                 continue
             if not m.identities:
                 if m.unresolved:
                     unknown.append(m)
-                rows.append({**_volume(m), "identity": "no container mounts this volume"})
+                rows.append(_volume(m, identity="no container mounts this volume"))
                 continue
             for container, ident in m.identities:
-                row = {**_volume(m), "container": container, **ident.evidence()}
+                row = _volume(m, container=container, **ident.evidence())
                 rows.append(row)
                 if ident.may_be_root(gid0):
                     root.append((m, container, ident))
@@ -239,19 +257,19 @@ def workload_volume_unmountable(a: Analysis) -> Iterator[Finding]:
 
 def _mountable(a: Analysis, m: Mount) -> tuple[dict, bool | None, list[str]]:
     """(evidence row, whether the configured connection can mount, why not assessed)."""
-    row = _volume(m)
+    row = {"volume": m.volume, "file_system": m.fs_id, "access_point": m.ap_id, "directory": m.base_path}
     if m.invalid:
-        row.update(cause="configuration", problems=m.invalid, why=m.invalid[0])
+        row["cause"], row["problems"], row["why"] = "configuration", m.invalid, m.invalid[0]
         return row, False, []
     conn = a.connection(m)
     ok = conn.can("mount", a.params)
-    row.update(principal=[p or "anonymous" for p in conn.principals], principal_why=m.principal_note)
+    row["principal"], row["principal_why"] = conn.principal_names(), m.principal_note
     if ok is None:
         reasons = conn.not_assessed or ["authorization of the configured mount is indeterminate"]
-        row.update(cause="unknown", not_assessed=reasons)
+        row["cause"], row["not_assessed"] = "unknown", reasons
         return row, None, reasons
     row["authorization"] = conn.grant_evidence(("ClientMount",))
     if ok is False:
         who = ", ".join(row["principal"])
-        row.update(cause="authorization", why=f"ClientMount is denied to {who} ({m.principal_note})")
+        row["cause"], row["why"] = "authorization", f"ClientMount is denied to {who} ({m.principal_note})"
     return row, ok, []
