@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from auditor.analysis.access import Analysis
 from auditor.analysis.mounts import Mount, WorkloadRef
@@ -257,7 +258,12 @@ def workload_volume_unmountable(a: Analysis) -> Iterator[Finding]:
 
 def _mountable(a: Analysis, m: Mount) -> tuple[dict, bool | None, list[str]]:
     """(evidence row, whether the configured connection can mount, why not assessed)."""
-    row = {"volume": m.volume, "file_system": m.fs_id, "access_point": m.ap_id, "directory": m.base_path}
+    row: dict[str, Any] = {
+        "volume": m.volume,
+        "file_system": m.fs_id,
+        "access_point": m.ap_id,
+        "directory": m.base_path,
+    }
     if m.invalid:
         row["cause"], row["problems"], row["why"] = "configuration", m.invalid, m.invalid[0]
         return row, False, []
@@ -270,6 +276,6 @@ def _mountable(a: Analysis, m: Mount) -> tuple[dict, bool | None, list[str]]:
         return row, None, reasons
     row["authorization"] = conn.grant_evidence(("ClientMount",))
     if ok is False:
-        who = ", ".join(row["principal"])
+        who = ", ".join(conn.principal_names())
         row["cause"], row["why"] = "authorization", f"ClientMount is denied to {who} ({m.principal_note})"
     return row, ok, []

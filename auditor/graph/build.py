@@ -194,7 +194,7 @@ def access_points(g: nx.MultiDiGraph, a: Analysis) -> None:
         arn = ap.arn
         if arn in succ:  # met before (the same ARN twice): the general path
             put(g, arn, {"kind": "access_point", "id": ap.access_point_id})
-            out = None
+            out: dict | None = None
         else:
             out = succ[arn] = {}
             pred[arn] = {}
