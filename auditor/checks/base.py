@@ -36,6 +36,40 @@ class Finding:
     path: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """The resource a check's results are about, named once: ``on = Subject(check_id, arn, type, scope)``,
+    then one call per verdict, ``on(PASS, "message", evidence_key=value)``."""
+
+    check_id: str
+    resource_id: str
+    resource_type: str
+    scope: str
+
+    def __call__(
+        self, status: Status, message: str, path: list[str] | None = None, **evidence: Any
+    ) -> Finding:
+        """A NOT_ASSESSED result's message always carries its first reason."""
+        reasons = evidence.get("reason")
+        if (
+            status is NOT_ASSESSED
+            and reasons
+            and isinstance(reasons, list)
+            and str(reasons[0]) not in message
+        ):
+            message = f"{message}: {reasons[0]}"
+        return Finding(
+            check_id=self.check_id,
+            status=status,
+            resource_id=self.resource_id,
+            resource_type=self.resource_type,
+            scope=self.scope,
+            message=message,
+            evidence=evidence,
+            path=path or [self.resource_id],
+        )
+
+
 def finding(
     *,
     check_id: str,
@@ -47,17 +81,4 @@ def finding(
     path: list[str] | None = None,
     **evidence: Any,
 ) -> Finding:
-    """A NOT_ASSESSED result's message always carries its first reason."""
-    reasons = evidence.get("reason")
-    if status is NOT_ASSESSED and reasons and isinstance(reasons, list) and str(reasons[0]) not in message:
-        message = f"{message}: {reasons[0]}"
-    return Finding(
-        check_id=check_id,
-        status=status,
-        resource_id=resource_id,
-        resource_type=resource_type,
-        scope=scope,
-        message=message,
-        evidence=evidence,
-        path=path or [resource_id],
-    )
+    return Subject(check_id, resource_id, resource_type, scope)(status, message, path, **evidence)

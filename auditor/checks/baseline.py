@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from auditor.analysis.access import Analysis
-from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding, scope_of
+from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, Subject, scope_of
 from auditor.graph.links import path_in_graph
 from auditor.model.aws import AccessPoint
 from auditor.model.ids import dir_id, mount_target_id
@@ -41,33 +41,15 @@ def _plain(model: BaseModel) -> dict[str, Any]:
 def encrypted_at_rest(a: Analysis) -> Iterator[Finding]:
     cid = "efs_encrypted_at_rest"
     for fs in a.snapshot.file_systems:
+        on = Subject(cid, fs.arn, FS, _scope(fs))
         if fs.encrypted is None:
-            yield finding(
-                check_id=cid,
-                status=NOT_ASSESSED,
-                resource_id=fs.arn,
-                resource_type=FS,
-                scope=_scope(fs),
-                message="encryption setting not collected",
-            )
+            yield on(NOT_ASSESSED, "encryption setting not collected")
         elif fs.encrypted:
-            yield finding(
-                check_id=cid,
-                status=PASS,
-                resource_id=fs.arn,
-                resource_type=FS,
-                scope=_scope(fs),
-                message="encrypted at rest",
-                kms_key_id=fs.kms_key_id,
-            )
+            yield on(PASS, "encrypted at rest", kms_key_id=fs.kms_key_id)
         else:
-            yield finding(
-                check_id=cid,
-                status=FAIL,
-                resource_id=fs.arn,
-                resource_type=FS,
-                scope=_scope(fs),
-                message="not encrypted at rest (cannot be changed: copy to a new encrypted file system)",
+            yield on(
+                FAIL,
+                "not encrypted at rest (cannot be changed: copy to a new encrypted file system)",
                 path=path_in_graph(a, fs.arn),
                 encrypted=False,
                 rule="§3.1",
@@ -81,54 +63,27 @@ def backup_enabled(a: Analysis) -> Iterator[Finding]:
             "backup_policy_status": fs.backup_policy_status,
             "aws_backup_protected": fs.backup_protected,
         }
+        on = Subject(cid, fs.arn, FS, _scope(fs))
         if fs.backup_policy_status == "ENABLED" or fs.backup_protected:
-            yield finding(
-                check_id=cid,
-                status=PASS,
-                resource_id=fs.arn,
-                resource_type=FS,
-                scope=_scope(fs),
-                message="backed up",
-                **ev,
-            )
+            yield on(PASS, "backed up", **ev)
         elif fs.backup_policy_status is None and fs.backup_protected is None:
-            yield finding(
-                check_id=cid,
-                status=NOT_ASSESSED,
-                resource_id=fs.arn,
-                resource_type=FS,
-                scope=_scope(fs),
-                message="backup policy and AWS Backup coverage not collected",
-                **ev,
-            )
+            yield on(NOT_ASSESSED, "backup policy and AWS Backup coverage not collected", **ev)
         elif fs.backup_policy_status is None:
-            yield finding(
-                check_id=cid,
-                status=NOT_ASSESSED,
-                resource_id=fs.arn,
-                resource_type=FS,
-                scope=_scope(fs),
-                message="not an AWS Backup protected resource, and the automatic backup policy was not collected",
+            yield on(
+                NOT_ASSESSED,
+                "not an AWS Backup protected resource, and the automatic backup policy was not collected",
                 **ev,
             )
         elif fs.backup_protected is None:  # an AWS Backup plan may cover it: not known, so not a FAIL
-            yield finding(
-                check_id=cid,
-                status=NOT_ASSESSED,
-                resource_id=fs.arn,
-                resource_type=FS,
-                scope=_scope(fs),
-                message=f"automatic backups {fs.backup_policy_status}, and AWS Backup coverage was not collected",
+            yield on(
+                NOT_ASSESSED,
+                f"automatic backups {fs.backup_policy_status}, and AWS Backup coverage was not collected",
                 **ev,
             )
         else:
-            yield finding(
-                check_id=cid,
-                status=FAIL,
-                resource_id=fs.arn,
-                resource_type=FS,
-                scope=_scope(fs),
-                message=f"automatic backups {fs.backup_policy_status} and not protected by an AWS Backup plan",
+            yield on(
+                FAIL,
+                f"automatic backups {fs.backup_policy_status} and not protected by an AWS Backup plan",
                 path=path_in_graph(a, fs.arn),
                 **ev,
             )
@@ -140,34 +95,15 @@ def automatic_backups_enabled(a: Analysis) -> Iterator[Finding]:
     cid = "efs_automatic_backups_enabled"
     for fs in a.snapshot.file_systems:
         status = fs.backup_policy_status
+        on = Subject(cid, fs.arn, FS, _scope(fs))
         if status is None:
-            yield finding(
-                check_id=cid,
-                status=NOT_ASSESSED,
-                resource_id=fs.arn,
-                resource_type=FS,
-                scope=_scope(fs),
-                message="the automatic backup policy was not collected",
-                backup_policy_status=None,
-            )
+            yield on(NOT_ASSESSED, "the automatic backup policy was not collected", backup_policy_status=None)
         elif status == "ENABLED":
-            yield finding(
-                check_id=cid,
-                status=PASS,
-                resource_id=fs.arn,
-                resource_type=FS,
-                scope=_scope(fs),
-                message="automatic backups ENABLED",
-                backup_policy_status=status,
-            )
+            yield on(PASS, "automatic backups ENABLED", backup_policy_status=status)
         else:
-            yield finding(
-                check_id=cid,
-                status=FAIL,
-                resource_id=fs.arn,
-                resource_type=FS,
-                scope=_scope(fs),
-                message=f"automatic backups {status}",
+            yield on(
+                FAIL,
+                f"automatic backups {status}",
                 path=path_in_graph(a, fs.arn),
                 backup_policy_status=status,
                 aws_backup_protected=fs.backup_protected,
@@ -182,53 +118,33 @@ def _exposes(a: Analysis, ap: AccessPoint) -> list[str]:
 def access_point_no_user_identity(a: Analysis) -> Iterator[Finding]:
     cid = "efs_access_point_no_user_identity"
     for ap in a.snapshot.access_points:
+        on = Subject(cid, ap.arn, AP, _scope(ap))
         if ap.posix_user is None:
-            yield finding(
-                check_id=cid,
-                status=FAIL,
-                resource_id=ap.arn,
-                resource_type=AP,
-                scope=_scope(ap),
-                message="no PosixUser: clients keep their own uid and gid, root included (§1.4, edge 17)",
+            yield on(
+                FAIL,
+                "no PosixUser: clients keep their own uid and gid, root included (§1.4, edge 17)",
                 path=_exposes(a, ap),
                 root_directory=ap.path,
             )
         else:
-            yield finding(
-                check_id=cid,
-                status=PASS,
-                resource_id=ap.arn,
-                resource_type=AP,
-                scope=_scope(ap),
-                message=f"enforces uid {ap.posix_user.uid} gid {ap.posix_user.gid}",
-            )
+            yield on(PASS, f"enforces uid {ap.posix_user.uid} gid {ap.posix_user.gid}")
 
 
 def access_point_root_identity(a: Analysis) -> Iterator[Finding]:
     cid = "efs_access_point_root_identity"
     for ap in a.snapshot.access_points:
         pu = ap.posix_user
+        on = Subject(cid, ap.arn, AP, _scope(ap))
         if pu is None:
-            yield finding(
-                check_id=cid,
-                status=PASS,
-                resource_id=ap.arn,
-                resource_type=AP,
-                scope=_scope(ap),
-                message="enforces no identity (see efs_access_point_no_user_identity)",
-            )
+            yield on(PASS, "enforces no identity (see efs_access_point_no_user_identity)")
             continue
         root = [n for n, v in (("uid", pu.uid), ("gid", pu.gid)) if v == 0]
         if 0 in pu.secondary_gids:
             root.append("secondary gid")
         if root:
-            yield finding(
-                check_id=cid,
-                status=FAIL,
-                resource_id=ap.arn,
-                resource_type=AP,
-                scope=_scope(ap),
-                message=f"enforces {' and '.join(root)} 0 at {ap.path}",
+            yield on(
+                FAIL,
+                f"enforces {' and '.join(root)} 0 at {ap.path}",
                 path=path_in_graph(
                     a,
                     ap.arn,
@@ -240,122 +156,56 @@ def access_point_root_identity(a: Analysis) -> Iterator[Finding]:
                 rule="§1.3, §1.4, edge 16",
             )
         else:
-            yield finding(
-                check_id=cid,
-                status=PASS,
-                resource_id=ap.arn,
-                resource_type=AP,
-                scope=_scope(ap),
-                message="enforced identity is not root",
-                posix_user=_plain(pu),
-            )
+            yield on(PASS, "enforced identity is not root", posix_user=_plain(pu))
 
 
 def access_point_root_directory(a: Analysis) -> Iterator[Finding]:
     cid = "efs_access_point_root_directory"
     for ap in a.snapshot.access_points:
+        on = Subject(cid, ap.arn, AP, _scope(ap))
         if ap.path == "/":
-            yield finding(
-                check_id=cid,
-                status=FAIL,
-                resource_id=ap.arn,
-                resource_type=AP,
-                scope=_scope(ap),
-                message="root directory is / : the whole file system",
+            yield on(
+                FAIL,
+                "root directory is / : the whole file system",
                 path=path_in_graph(a, ap.arn, dir_id(ap.file_system_id, "/"), kinds={"exposes"}),
                 root_directory="/",
             )
         else:
-            yield finding(
-                check_id=cid,
-                status=PASS,
-                resource_id=ap.arn,
-                resource_type=AP,
-                scope=_scope(ap),
-                message=f"root directory {ap.path}",
-                root_directory=ap.path,
-            )
+            yield on(PASS, f"root directory {ap.path}", root_directory=ap.path)
 
 
 def access_point_world_writable(a: Analysis) -> Iterator[Finding]:
     cid = "efs_access_point_world_writable"
     for ap in a.snapshot.access_points:
         ci = ap.root_directory.creation_info if ap.root_directory else None
+        on = Subject(cid, ap.arn, AP, _scope(ap))
         if ci is None:
-            yield finding(
-                check_id=cid,
-                status=NOT_ASSESSED,
-                resource_id=ap.arn,
-                resource_type=AP,
-                scope=_scope(ap),
-                message="no CreationInfo: the directory's mode is not visible through the EFS API",
-            )
+            yield on(NOT_ASSESSED, "no CreationInfo: the directory's mode is not visible through the EFS API")
             continue
         perms = ci.permissions.strip()
         if not perms.isdigit() or max(perms) > "7":
-            yield finding(
-                check_id=cid,
-                status=NOT_ASSESSED,
-                resource_id=ap.arn,
-                resource_type=AP,
-                scope=_scope(ap),
-                message=f"permissions {perms!r} are not octal",
-            )
+            yield on(NOT_ASSESSED, f"permissions {perms!r} are not octal")
         elif int(perms[-1]) & 2:
-            yield finding(
-                check_id=cid,
-                status=FAIL,
-                resource_id=ap.arn,
-                resource_type=AP,
-                scope=_scope(ap),
-                message=f"CreationInfo permissions {perms} are world-writable",
+            yield on(
+                FAIL,
+                f"CreationInfo permissions {perms} are world-writable",
                 path=_exposes(a, ap),
                 creation_info=_plain(ci),
             )
         else:
-            yield finding(
-                check_id=cid,
-                status=PASS,
-                resource_id=ap.arn,
-                resource_type=AP,
-                scope=_scope(ap),
-                message=f"CreationInfo permissions {perms}",
-                creation_info=_plain(ci),
-            )
+            yield on(PASS, f"CreationInfo permissions {perms}", creation_info=_plain(ci))
 
 
 def access_point_tagged(a: Analysis) -> Iterator[Finding]:
     cid = "efs_access_point_tagged"
     for ap in a.snapshot.access_points:
+        on = Subject(cid, ap.arn, AP, _scope(ap))
         if ap.tags is None:
-            yield finding(
-                check_id=cid,
-                status=NOT_ASSESSED,
-                resource_id=ap.arn,
-                resource_type=AP,
-                scope=_scope(ap),
-                message="tags not collected",
-            )
+            yield on(NOT_ASSESSED, "tags not collected")
         elif ap.tags:
-            yield finding(
-                check_id=cid,
-                status=PASS,
-                resource_id=ap.arn,
-                resource_type=AP,
-                scope=_scope(ap),
-                message=f"{len(ap.tags)} tags",
-                tag_keys=sorted(ap.tags),
-            )
+            yield on(PASS, f"{len(ap.tags)} tags", tag_keys=sorted(ap.tags))
         else:
-            yield finding(
-                check_id=cid,
-                status=FAIL,
-                resource_id=ap.arn,
-                resource_type=AP,
-                scope=_scope(ap),
-                message="no tags",
-                path=path_in_graph(a, ap.arn),
-            )
+            yield on(FAIL, "no tags", path=path_in_graph(a, ap.arn))
 
 
 def _mount_targets(a: Analysis):
@@ -370,16 +220,9 @@ def mount_target_public_subnet(a: Analysis) -> Iterator[Finding]:
     for fs, mt, rid in _mount_targets(a):
         sn = a.idx.subnet.get((fs.account_id, mt.subnet_id or ""))
         path = [rid, fs.arn]
+        on = Subject(cid, rid, MT, _scope(fs))
         if sn is None or (sn.map_public_ip_on_launch is None and sn.routes_to_internet_gateway is None):
-            yield finding(
-                check_id=cid,
-                status=NOT_ASSESSED,
-                resource_id=rid,
-                resource_type=MT,
-                scope=_scope(fs),
-                message=f"subnet {mt.subnet_id} not collected",
-                path=path,
-            )
+            yield on(NOT_ASSESSED, f"subnet {mt.subnet_id} not collected", path=path)
             continue
         ev: dict[str, Any] = {
             "subnet_id": sn.subnet_id,
@@ -388,38 +231,16 @@ def mount_target_public_subnet(a: Analysis) -> Iterator[Finding]:
             "note": "mount targets have no public IP; a public subnet is a hygiene signal, not internet exposure (edge 39)",
         }
         if sn.map_public_ip_on_launch or sn.routes_to_internet_gateway:
-            yield finding(
-                check_id=cid,
-                status=FAIL,
-                resource_id=rid,
-                resource_type=MT,
-                scope=_scope(fs),
-                message=f"in public subnet {sn.subnet_id}",
+            yield on(
+                FAIL,
+                f"in public subnet {sn.subnet_id}",
                 path=path_in_graph(a, rid, f"subnet:{sn.subnet_id}", kinds={"in_subnet"}),
                 **ev,
             )
         elif sn.map_public_ip_on_launch is None or sn.routes_to_internet_gateway is None:
-            yield finding(
-                check_id=cid,
-                status=NOT_ASSESSED,
-                resource_id=rid,
-                resource_type=MT,
-                scope=_scope(fs),
-                message="subnet only partly collected",
-                path=path,
-                **ev,
-            )
+            yield on(NOT_ASSESSED, "subnet only partly collected", path=path, **ev)
         else:
-            yield finding(
-                check_id=cid,
-                status=PASS,
-                resource_id=rid,
-                resource_type=MT,
-                scope=_scope(fs),
-                message=f"private subnet {sn.subnet_id}",
-                path=path,
-                **ev,
-            )
+            yield on(PASS, f"private subnet {sn.subnet_id}", path=path, **ev)
 
 
 def _admits_nfs(rule) -> bool:
@@ -451,16 +272,9 @@ def mount_target_nfs_open(a: Analysis) -> Iterator[Finding]:
     cid = "efs_mount_target_nfs_open"
     v4, v6 = a.params.nfs_open_max_prefix, a.params.nfs_open_max_prefix_v6
     for fs, mt, rid in _mount_targets(a):
+        on = Subject(cid, rid, MT, _scope(fs))
         if mt.security_group_ids is None:
-            yield finding(
-                check_id=cid,
-                status=NOT_ASSESSED,
-                resource_id=rid,
-                resource_type=MT,
-                scope=_scope(fs),
-                message="mount target security groups not collected",
-                path=[rid, fs.arn],
-            )
+            yield on(NOT_ASSESSED, "mount target security groups not collected", path=[rid, fs.arn])
             continue
         open_rules, missing, cidrs, groups, lists = [], [], [], [], []
         for gid in mt.security_group_ids:
@@ -495,13 +309,9 @@ def mount_target_nfs_open(a: Analysis) -> Iterator[Finding]:
             "security_groups": mt.security_group_ids,
         }
         if open_rules:
-            yield finding(
-                check_id=cid,
-                status=FAIL,
-                resource_id=rid,
-                resource_type=MT,
-                scope=_scope(fs),
-                message=f"TCP 2049 open to {open_rules[0]['broad_cidrs'][0]}",
+            yield on(
+                FAIL,
+                f"TCP 2049 open to {open_rules[0]['broad_cidrs'][0]}",
                 path=path_in_graph(
                     a,
                     rid,
@@ -516,25 +326,17 @@ def mount_target_nfs_open(a: Analysis) -> Iterator[Finding]:
                 **ev,
             )
         elif missing:
-            yield finding(
-                check_id=cid,
-                status=NOT_ASSESSED,
-                resource_id=rid,
-                resource_type=MT,
-                scope=_scope(fs),
-                message="security group rules not collected",
+            yield on(
+                NOT_ASSESSED,
+                "security group rules not collected",
                 path=path,
                 security_groups_not_collected=missing,
                 **ev,
             )
         else:
-            yield finding(
-                check_id=cid,
-                status=PASS,
-                resource_id=rid,
-                resource_type=MT,
-                scope=_scope(fs),
-                message=f"TCP 2049 is open to no range wider than /{v4} (IPv6 /{v6}) and to no whole RFC 1918 block",
+            yield on(
+                PASS,
+                f"TCP 2049 is open to no range wider than /{v4} (IPv6 /{v6}) and to no whole RFC 1918 block",
                 path=path,
                 **ev,
             )

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from auditor.analysis.access import Analysis
 from auditor.analysis.mounts import Mount, csi_file_systems
-from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
+from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, Subject
 from auditor.graph.build import csi_node, dir_chain
 from auditor.graph.links import mount_ref
 from auditor.graph.reach import class_node, principal_node, reach
@@ -60,41 +60,19 @@ def _workloads(a: Analysis) -> Iterator[Finding]:
         }
         if ref.source:
             ev["source_file"], ev["source_line"] = ref.source
+        on = Subject(CID, ref.id, ref.resource_type, ref.scope)
         if reached:
             r = reached[0]
-            yield finding(
-                check_id=CID,
-                status=FAIL,
-                resource_id=ref.id,
-                resource_type=ref.resource_type,
-                scope=ref.scope,
-                message=f"{ref.app} can reach {r['other_application']}'s {r['directory']} on {r['file_system']} ({r['how']})",
+            yield on(
+                FAIL,
+                f"{ref.app} can reach {r['other_application']}'s {r['directory']} on {r['file_system']} ({r['how']})",
                 path=r.get("path", [ref.id]),
                 **ev,
             )
         elif unknown:
-            yield finding(
-                check_id=CID,
-                status=NOT_ASSESSED,
-                resource_id=ref.id,
-                resource_type=ref.resource_type,
-                scope=ref.scope,
-                message="could not evaluate",
-                path=[ref.id],
-                reason=sorted(set(unknown)),
-                **ev,
-            )
+            yield on(NOT_ASSESSED, "could not evaluate", path=[ref.id], reason=sorted(set(unknown)), **ev)
         else:
-            yield finding(
-                check_id=CID,
-                status=PASS,
-                resource_id=ref.id,
-                resource_type=ref.resource_type,
-                scope=ref.scope,
-                message="reaches no directory of another application",
-                path=[ref.id],
-                **ev,
-            )
+            yield on(PASS, "reaches no directory of another application", path=[ref.id], **ev)
 
 
 def _mount_path(m: Mount) -> list[str]:
@@ -410,18 +388,9 @@ def _csi_drivers(a: Analysis) -> Iterator[Finding]:
             "why_it_matters": "every pod's EFS volume is mounted by this identity; whoever can create a "
             "PersistentVolume chooses the path or access point it mounts (§6.5, §6.7)",
         }
+        on = Subject(CID, rid, "KubernetesEfsCsiDriver", scope)
         if not principals:
-            yield finding(
-                check_id=CID,
-                status=NOT_ASSESSED,
-                resource_id=rid,
-                resource_type="KubernetesEfsCsiDriver",
-                scope=scope,
-                message=note,
-                path=[rid],
-                reason=[note],
-                **ev,
-            )
+            yield on(NOT_ASSESSED, note, path=[rid], reason=[note], **ev)
             continue
         reached: list[dict] = []
         unknown: list[str] = []
@@ -434,13 +403,9 @@ def _csi_drivers(a: Analysis) -> Iterator[Finding]:
                 _driver_reach(a, r, rid, p, fs, reached, unknown)
         if reached:
             first = reached[0]
-            yield finding(
-                check_id=CID,
-                status=FAIL,
-                resource_id=rid,
-                resource_type="KubernetesEfsCsiDriver",
-                scope=scope,
-                message=f"{first['principal']} {first['how']} on {first['file_system']}: reaches "
+            yield on(
+                FAIL,
+                f"{first['principal']} {first['how']} on {first['file_system']}: reaches "
                 f"{first['other_application']}'s {first['directory']}",
                 path=first["path"],
                 reached=reached[:LIMIT],
@@ -449,25 +414,11 @@ def _csi_drivers(a: Analysis) -> Iterator[Finding]:
                 **ev,
             )
         elif unknown:
-            yield finding(
-                check_id=CID,
-                status=NOT_ASSESSED,
-                resource_id=rid,
-                resource_type="KubernetesEfsCsiDriver",
-                scope=scope,
-                message="could not evaluate",
-                path=[rid],
-                reason=sorted(set(unknown)),
-                **ev,
-            )
+            yield on(NOT_ASSESSED, "could not evaluate", path=[rid], reason=sorted(set(unknown)), **ev)
         else:
-            yield finding(
-                check_id=CID,
-                status=PASS,
-                resource_id=rid,
-                resource_type="KubernetesEfsCsiDriver",
-                scope=scope,
-                message="the CSI node identity cannot mount a file system of several applications without an access point",
+            yield on(
+                PASS,
+                "the CSI node identity cannot mount a file system of several applications without an access point",
                 path=[rid],
                 **ev,
             )

@@ -25,7 +25,7 @@ from operator import attrgetter
 from typing import Any
 
 from auditor.analysis.access import Analysis
-from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding, scope_of
+from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, Subject, scope_of
 from auditor.graph import graph_of
 from auditor.graph.build import dir_chain
 from auditor.graph.links import walk
@@ -73,14 +73,11 @@ def _pass(a: Analysis, cid: str, ap: AccessPoint, cache: dict, message: str, ev:
     """PASS, or NOT_ASSESSED when data it relies on could not be collected."""
     scope = _scope(ap)
     missing = _gaps(a, ap, cache, scope)
+    on = Subject(cid, ap.arn, AP, scope)
     if missing:
-        return finding(
-            check_id=cid,
-            status=NOT_ASSESSED,
-            resource_id=ap.arn,
-            resource_type=AP,
-            scope=scope,
-            message="could not evaluate",
+        return on(
+            NOT_ASSESSED,
+            "could not evaluate",
             reason=[
                 f"not collected: {m} (applications of untagged access points come from the workloads "
                 f"that mount them)"
@@ -88,15 +85,7 @@ def _pass(a: Analysis, cid: str, ap: AccessPoint, cache: dict, message: str, ev:
             ],
             **ev,
         )
-    return finding(
-        check_id=cid,
-        status=PASS,
-        resource_id=ap.arn,
-        resource_type=AP,
-        scope=scope,
-        message=message,
-        **ev,
-    )
+    return on(PASS, message, **ev)
 
 
 def _mounted_by(a: Analysis) -> dict[str, list]:
@@ -155,15 +144,12 @@ def nested_root(a: Analysis) -> Iterator[Finding]:
         inside = subtree.get(key, []) if key in several or not own else []
         others = [x for x in inside if x not in own]
         ev: dict[str, Any] = {"applications": sorted(own), "root_directory": key[1]}
+        on = Subject(NESTED, ap.arn, AP, _scope(ap))
         if not own and len(others) == 1:
             # an access point of no known application spans applications only when it holds two
-            yield finding(
-                check_id=NESTED,
-                status=NOT_ASSESSED,
-                resource_id=ap.arn,
-                resource_type=AP,
-                scope=_scope(ap),
-                message="application unknown",
+            yield on(
+                NOT_ASSESSED,
+                "application unknown",
                 reason=[
                     f"the access point belongs to no known application (no application tag and no "
                     f"workload mounts it): whether {others[0]}'s directory below it is another "
@@ -202,16 +188,7 @@ def nested_root(a: Analysis) -> Iterator[Finding]:
             ev.update(reachable_now=False, not_reachable_because=why)
             msg = f"latent: {how} {other} ({directory}); not reachable now"
             full = chain
-        yield finding(
-            check_id=NESTED,
-            status=FAIL,
-            resource_id=ap.arn,
-            resource_type=AP,
-            scope=_scope(ap),
-            message=msg,
-            path=full,
-            **ev,
-        )
+        yield on(FAIL, msg, path=full, **ev)
 
 
 def _subtree_apps(a: Analysis) -> tuple[dict[tuple[str, str], list[str]], set[tuple[str, str]]]:
@@ -263,6 +240,7 @@ def identity_collision(a: Analysis) -> Iterator[Finding]:
             )
             continue
         fs_id = ap.file_system_id
+        on = Subject(COLLISION, ap.arn, AP, _scope(ap))
         if not own:
             shared = sorted(
                 {
@@ -272,13 +250,9 @@ def identity_collision(a: Analysis) -> Iterator[Finding]:
                 }
             )
             if shared:
-                yield finding(
-                    check_id=COLLISION,
-                    status=NOT_ASSESSED,
-                    resource_id=ap.arn,
-                    resource_type=AP,
-                    scope=_scope(ap),
-                    message="application unknown",
+                yield on(
+                    NOT_ASSESSED,
+                    "application unknown",
                     reason=[
                         f"the access point belongs to no known application (no application tag and no "
                         f"workload mounts it) and enforces the uid or gid of {shared[0]}: whether that "
@@ -347,16 +321,7 @@ def identity_collision(a: Analysis) -> Iterator[Finding]:
         else:
             ev.update(reachable_now=False, not_reachable_because=why)
             msg = f"latent: {what}; not reachable now"
-        yield finding(
-            check_id=COLLISION,
-            status=FAIL,
-            resource_id=ap.arn,
-            resource_type=AP,
-            scope=_scope(ap),
-            message=msg,
-            path=path,
-            **ev,
-        )
+        yield on(FAIL, msg, path=path, **ev)
 
 
 def _identity_holders(

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 
 from auditor.analysis.access import Analysis
 from auditor.analysis.authz import Grant
-from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, Status, finding
+from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, Status, Subject
 from auditor.graph.links import path_in_graph
 from auditor.graph.reach import ANONYMOUS, class_node
 from auditor.iam import Principal
@@ -52,15 +52,8 @@ def _per_file_system(cid: str, a: Analysis, judge: Callable[[FileSystem], Verdic
         else:
             status, message, evidence = judge(fs)
         path = evidence.pop("path", None) if status is FAIL else None
-        yield finding(
-            check_id=cid,
-            status=status,
-            resource_id=fs.arn,
-            resource_type=RTYPE,
-            scope=_scope(fs),
-            message=message,
-            path=path or path_in_graph(a, fs.arn),
-            **evidence,
+        yield Subject(cid, fs.arn, RTYPE, _scope(fs))(
+            status, message, path=path or path_in_graph(a, fs.arn), **evidence
         )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from auditor.analysis.access import Analysis
 from auditor.analysis.authz import APClass, Grant
 from auditor.analysis.mounts import Mount, csi_file_systems
-from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
+from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, Subject
 from auditor.graph.build import csi_controller, csi_node
 from auditor.graph.links import mount_path, mount_ref, path_in_graph
 from auditor.graph.reach import principal_node, reach, root_capable
@@ -44,15 +44,9 @@ def _scope(fs: FileSystem) -> str:
 
 def _file_systems(a: Analysis) -> Iterator[Finding]:
     for fs in a.snapshot.file_systems:
+        on = Subject(CID, fs.arn, "AwsEfsFileSystem", _scope(fs))
         if fs.policy_status is PolicyStatus.UNKNOWN:
-            yield finding(
-                check_id=CID,
-                status=NOT_ASSESSED,
-                resource_id=fs.arn,
-                resource_type="AwsEfsFileSystem",
-                scope=_scope(fs),
-                message="file system policy could not be read",
-            )
+            yield on(NOT_ASSESSED, "file system policy could not be read")
             continue
         anon_root, anon_missing = _root_contexts(a, None, fs)
         probe = (
@@ -66,47 +60,29 @@ def _file_systems(a: Analysis) -> Iterator[Finding]:
         member = a.authz.grant(fs, f"probe:{fs.account_id}", True, None, probe)
         member_root = member.can_mount(a.params) and member.can_root(a.params)
         if anon_root:
-            yield finding(
-                check_id=CID,
-                status=FAIL,
-                resource_id=fs.arn,
-                resource_type="AwsEfsFileSystem",
-                scope=_scope(fs),
-                message=f"anonymous clients mount with root access ({anon_root[0]['connection']})",
+            yield on(
+                FAIL,
+                f"anonymous clients mount with root access ({anon_root[0]['connection']})",
                 path=anon_root[0]["path"],
                 anonymous_root_connections=anon_root,
                 rule="§1.3, §2.2, edges 1, 2, 9, 16",
             )
         elif member_root and fs.policy_status is PolicyStatus.PRESENT:
-            yield finding(
-                check_id=CID,
-                status=FAIL,
-                resource_id=fs.arn,
-                resource_type="AwsEfsFileSystem",
-                scope=_scope(fs),
-                message="any principal of the account that holds ClientMount also gets ClientRootAccess from this policy",
+            yield on(
+                FAIL,
+                "any principal of the account that holds ClientMount also gets ClientRootAccess from this policy",
                 path=path_in_graph(a, fs.arn),
                 principal_with_client_mount=member.evidence(),
                 rule="§2.7, edge 5",
             )
         elif anon_missing or member_root is None:
-            yield finding(
-                check_id=CID,
-                status=NOT_ASSESSED,
-                resource_id=fs.arn,
-                resource_type="AwsEfsFileSystem",
-                scope=_scope(fs),
-                message="could not evaluate",
-                reason=sorted(set(anon_missing + list(member.missing))),
+            yield on(
+                NOT_ASSESSED, "could not evaluate", reason=sorted(set(anon_missing + list(member.missing)))
             )
         else:
-            yield finding(
-                check_id=CID,
-                status=PASS,
-                resource_id=fs.arn,
-                resource_type="AwsEfsFileSystem",
-                scope=_scope(fs),
-                message="root is squashed for anonymous clients and for principals without their own ClientRootAccess",
+            yield on(
+                PASS,
+                "root is squashed for anonymous clients and for principals without their own ClientRootAccess",
                 principal_with_client_mount=member.evidence(),
             )
 
@@ -153,6 +129,7 @@ def _workloads(a: Analysis) -> Iterator[Finding]:
         ev: dict[str, Any] = {"application": ref.app, "mounts": rows}
         if ref.source:
             ev["source_file"], ev["source_line"] = ref.source
+        on = Subject(CID, ref.id, ref.resource_type, ref.scope)
         if roots:
             m, (c, i) = roots[0]
             via = (
@@ -160,13 +137,9 @@ def _workloads(a: Analysis) -> Iterator[Finding]:
                 if i.enforced_by
                 else f"container {c} ({i.source})"
             )
-            yield finding(
-                check_id=CID,
-                status=FAIL,
-                resource_id=ref.id,
-                resource_type=ref.resource_type,
-                scope=ref.scope,
-                message=f"acts as root on {m.fs_id} via {via}: ClientRootAccess is granted",
+            yield on(
+                FAIL,
+                f"acts as root on {m.fs_id} via {via}: ClientRootAccess is granted",
                 path=mount_path(a, m),
                 rule="§1.3, §1.4, §2.5, edges 3, 16",
                 principals=a.connection(m).principal_names(),
@@ -177,28 +150,11 @@ def _workloads(a: Analysis) -> Iterator[Finding]:
             reason = sorted({r for m in unknown for r in a.connection(m).not_assessed}) or [
                 "authorization indeterminate"
             ]
-            yield finding(
-                check_id=CID,
-                status=NOT_ASSESSED,
-                resource_id=ref.id,
-                resource_type=ref.resource_type,
-                scope=ref.scope,
-                message="could not evaluate root access",
-                path=unknown[0].path,
-                reason=reason,
-                **ev,
+            yield on(
+                NOT_ASSESSED, "could not evaluate root access", path=unknown[0].path, reason=reason, **ev
             )
         else:
-            yield finding(
-                check_id=CID,
-                status=PASS,
-                resource_id=ref.id,
-                resource_type=ref.resource_type,
-                scope=ref.scope,
-                message="no mount acts as unsquashed root",
-                path=[ref.id],
-                **ev,
-            )
+            yield on(PASS, "no mount acts as unsquashed root", path=[ref.id], **ev)
 
 
 def _root_contexts(a: Analysis, principal: str | None, fs: FileSystem) -> tuple[list[dict], list[str]]:
@@ -268,15 +224,12 @@ def _roles(a: Analysis) -> Iterator[Finding]:
             f, miss = _root_contexts(a, principal, a.idx.fs_by_arn[fs_arn])
             found.extend(f)
             missing.extend(miss)
+        on = Subject(CID, rid, "AwsIamRole", scope)
         if found:
             mounts = carried.get(principal, [])
-            yield finding(
-                check_id=CID,
-                status=FAIL,
-                resource_id=rid,
-                resource_type="AwsIamRole",
-                scope=scope,
-                message=f"can mount {found[0]['file_system']} as root ({found[0]['connection']})",
+            yield on(
+                FAIL,
+                f"can mount {found[0]['file_system']} as root ({found[0]['connection']})",
                 path=[rid] + found[0]["path"][1:],
                 root_on=found,
                 kind="possible reach",
@@ -286,25 +239,17 @@ def _roles(a: Analysis) -> Iterator[Finding]:
                 mounts=[mount_ref(m) for m in mounts],
             )
         elif missing or principal in unreadable:
-            yield finding(
-                check_id=CID,
-                status=NOT_ASSESSED,
-                resource_id=rid,
-                resource_type="AwsIamRole",
-                scope=scope,
-                message="could not evaluate",
+            yield on(
+                NOT_ASSESSED,
+                "could not evaluate",
                 reason=sorted(set(missing + unreadable.get(principal, []))),
                 file_systems_evaluated=evaluated,
                 kind="possible reach",
             )
         else:
-            yield finding(
-                check_id=CID,
-                status=PASS,
-                resource_id=rid,
-                resource_type="AwsIamRole",
-                scope=scope,
-                message="cannot mount any file system as root",
+            yield on(
+                PASS,
+                "cannot mount any file system as root",
                 file_systems_evaluated=evaluated,
                 kind="possible reach",
             )
@@ -348,16 +293,9 @@ def _csi(a: Analysis) -> Iterator[Finding]:
 
 def _csi_result(a, cluster, rid, principals, note, fs_ids, why, carried) -> Finding:
     scope = k8s_scope(cluster)
+    on = Subject(CID, rid, "KubernetesEfsCsiDriver", scope)
     if not principals:
-        return finding(
-            check_id=CID,
-            status=NOT_ASSESSED,
-            resource_id=rid,
-            resource_type="KubernetesEfsCsiDriver",
-            scope=scope,
-            message=note,
-            reason=[note],
-        )
+        return on(NOT_ASSESSED, note, reason=[note])
     found: list[dict] = []
     missing: list[str] = []
     for p in principals:
@@ -377,37 +315,22 @@ def _csi_result(a, cluster, rid, principals, note, fs_ids, why, carried) -> Find
         "mounts": [mount_ref(m) for m in carried],
     }
     if found:
-        return finding(
-            check_id=CID,
-            status=FAIL,
-            resource_id=rid,
-            resource_type="KubernetesEfsCsiDriver",
-            scope=scope,
-            message=f"{found[0]['principal']} holds ClientRootAccess on {found[0]['file_system']} for the whole cluster",
+        return on(
+            FAIL,
+            f"{found[0]['principal']} holds ClientRootAccess on {found[0]['file_system']} for the whole cluster",
             path=[rid] + found[0]["path"],
             root_on=found,
             file_systems_evaluated=sorted(fs_ids),
             **ev,
         )
     if missing:
-        return finding(
-            check_id=CID,
-            status=NOT_ASSESSED,
-            resource_id=rid,
-            resource_type="KubernetesEfsCsiDriver",
-            scope=scope,
-            message="could not evaluate",
+        return on(
+            NOT_ASSESSED,
+            "could not evaluate",
             reason=sorted(set(missing)),
             file_systems_evaluated=sorted(fs_ids),
             **ev,
         )
-    return finding(
-        check_id=CID,
-        status=PASS,
-        resource_id=rid,
-        resource_type="KubernetesEfsCsiDriver",
-        scope=scope,
-        message="the CSI driver identity cannot mount as root",
-        file_systems_evaluated=sorted(fs_ids),
-        **ev,
+    return on(
+        PASS, "the CSI driver identity cannot mount as root", file_systems_evaluated=sorted(fs_ids), **ev
     )

@@ -7,7 +7,7 @@ from typing import Any
 
 from auditor.analysis.access import Analysis
 from auditor.analysis.mounts import Mount, WorkloadRef
-from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, finding
+from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, Subject
 from auditor.graph.links import mount_path
 
 
@@ -22,16 +22,8 @@ def _volume(m: Mount, **more) -> dict:
 
 
 def _wl(cid, status, ref: WorkloadRef, message, path, **ev) -> Finding:
-    f = finding(
-        check_id=cid,
-        status=status,
-        resource_id=ref.id,
-        resource_type=ref.resource_type,
-        scope=ref.scope,
-        message=message,
-        path=path,
-        application=ref.app,
-        **ev,
+    f = Subject(cid, ref.id, ref.resource_type, ref.scope)(
+        status, message, path=path, application=ref.app, **ev
     )
     if ref.source:
         f.evidence["source_file"], f.evidence["source_line"] = ref.source
