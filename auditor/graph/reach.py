@@ -361,7 +361,15 @@ def possible_pairs(a) -> list[tuple[str | None, FileSystem]]:
 
 
 def root_capable(a) -> list[tuple[str, FileSystem]]:
-    """Roles whose identity policies allow ClientRootAccess on a file system of their account."""
+    """Roles whose identity policies allow ClientRootAccess on a file system of their account; found once
+    per analysis (the graph's reach and the root squash check both ask)."""
+    got = a.__dict__.get("root_capable")
+    if got is None:
+        got = a.__dict__["root_capable"] = _root_capable(a)
+    return got
+
+
+def _root_capable(a) -> list[tuple[str, FileSystem]]:
     by_account: dict[str, list[FileSystem]] = {}
     for fs in a.snapshot.file_systems:
         by_account.setdefault(fs.account_id, []).append(fs)
