@@ -137,27 +137,22 @@ def test_missing_chromium_fails_in_ci_and_skips_elsewhere(tmp_path, monkeypatch)
 
 
 def _render_in_chromium(chromium: Path, page: str, tmp_path: Path) -> tuple[Path, str]:
-    """Screenshot (saved under the pytest tmp dir) and the DOM Chromium built from the page."""
+    """Screenshot (saved under the pytest tmp dir) and the DOM Chromium built from the page, from one
+    launch (Chromium writes the screenshot and prints the DOM of the same loaded page)."""
     html_file = tmp_path / "report.html"
     html_file.write_text(page, encoding="utf-8")
     shot = tmp_path / "shot.png"
     common = CHROMIUM_FLAGS + [f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,1600"]
-    subprocess.run(
-        [str(chromium), *common, f"--screenshot={shot}", html_file.as_uri()],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    width, height, variety = _png_size_and_variety(shot)
-    assert (width, height) == (1280, 1600)
-    assert shot.stat().st_size > 20_000 and variety > 50  # a rendered page, not a blank or error tile
     dom = subprocess.run(
-        [str(chromium), *common, "--dump-dom", html_file.as_uri()],
+        [str(chromium), *common, f"--screenshot={shot}", "--dump-dom", html_file.as_uri()],
         check=True,
         capture_output=True,
         text=True,
         timeout=120,
     ).stdout
+    width, height, variety = _png_size_and_variety(shot)
+    assert (width, height) == (1280, 1600)
+    assert shot.stat().st_size > 20_000 and variety > 50  # a rendered page, not a blank or error tile
     return shot, dom
 
 
