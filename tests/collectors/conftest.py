@@ -152,9 +152,8 @@ def error_response(service: str, code: str, status: int, url: str):
     return AWSResponse(url, status, headers, _Raw(body))
 
 
-@pytest.fixture
-def faults(aws, monkeypatch):
-    """Fault rules attached to every boto3 session the collectors open during the test."""
+def attach_faults(monkeypatch: pytest.MonkeyPatch) -> Faults:
+    """Fault rules attached to every boto3 session the collectors open while ``monkeypatch`` holds."""
     injector = Faults()
     real_session = boto3.Session
 
@@ -165,6 +164,41 @@ def faults(aws, monkeypatch):
 
     monkeypatch.setattr("auditor.collectors.aws.run.boto3.Session", session)
     return injector
+
+
+@pytest.fixture
+def faults(aws, monkeypatch):
+    """Fault rules attached to every boto3 session the collectors open during the test."""
+    return attach_faults(monkeypatch)
+
+
+@pytest.fixture
+def estate_faults(aws_module, monkeypatch):
+    """:func:`faults` without a reset of the server: for tests on :func:`small_estate`."""
+    return attach_faults(monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def _small_estate_of_module(aws_module) -> dict:
+    return {"ids": seed_small_estate()}
+
+
+@pytest.fixture
+def small_estate(_small_estate_of_module, aws_module) -> dict:
+    """The ids of :func:`seed_small_estate`, seeded once for the module, for tests that only read the
+    estate. When a test in between reset the server (its file system is gone), the server is reset
+    and the estate seeded again, so the estate is always exactly what the seeding made."""
+    from botocore.exceptions import ClientError
+
+    held = _small_estate_of_module
+    try:
+        client("efs").describe_file_systems(FileSystemId=held["ids"]["fs_shared"])
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "FileSystemNotFound":
+            raise
+        reset(aws_module)
+        held["ids"] = seed_small_estate()
+    return held["ids"]
 
 
 # --- a small estate seeded through the AWS API -------------------------------------------------
