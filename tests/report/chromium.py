@@ -10,32 +10,47 @@ import json
 import os
 import select
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 TIMEOUT = 120.0  # seconds for any one answer or event
+TRAMPOLINE = (  # argv: read end, write end, program, arguments...
+    "import fcntl, os, sys\n"
+    "ends = [fcntl.fcntl(int(fd), fcntl.F_DUPFD, 10) for fd in sys.argv[1:3]]\n"
+    "[os.close(int(fd)) for fd in sys.argv[1:3]]\n"
+    "os.dup2(ends[0], 3)\n"
+    "os.dup2(ends[1], 4)\n"
+    "[os.close(fd) for fd in ends]\n"
+    "os.execv(sys.argv[3], sys.argv[3:])\n"
+)
 
 
 class Browser:
     def __init__(self, chromium: Path, flags: list[str], profile: Path) -> None:
         to_child, self._out = os.pipe()
         self._in, from_child = os.pipe()
-
-        def as_fds_3_and_4() -> None:  # in the child, before exec
-            import fcntl
-
-            r = fcntl.fcntl(to_child, fcntl.F_DUPFD, 10)
-            w = fcntl.fcntl(from_child, fcntl.F_DUPFD, 10)
-            os.dup2(r, 3)
-            os.dup2(w, 4)
-
+        # The pipe ends become the child's fds 3 and 4 in a small exec trampoline (no preexec_fn: it
+        # is not safe in a process with threads, such as the moto server's).
         self.proc = subprocess.Popen(
-            [str(chromium), *flags, f"--user-data-dir={profile}", "--remote-debugging-pipe", "about:blank"],
+            [
+                sys.executable,
+                "-I",
+                "-S",
+                "-c",
+                TRAMPOLINE,
+                str(to_child),
+                str(from_child),
+                str(chromium),
+                *flags,
+                f"--user-data-dir={profile}",
+                "--remote-debugging-pipe",
+                "about:blank",
+            ],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            preexec_fn=as_fds_3_and_4,
-            pass_fds=(3, 4),
+            pass_fds=(to_child, from_child),
         )
         os.close(to_child)
         os.close(from_child)
