@@ -13,23 +13,38 @@ REGION = "eu-west-1"
 ACCOUNT = "123456789012"  # moto's default account
 
 
+def fake_credentials(mp: pytest.MonkeyPatch, endpoint: str, empty_file) -> None:
+    """Point boto3 at ``endpoint`` with fake credentials and no profile or config file."""
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+        mp.delenv(name, raising=False)
+    empty_file.write_text("")
+    mp.setenv("AWS_CONFIG_FILE", str(empty_file))
+    mp.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty_file))
+    mp.setenv("AWS_ACCESS_KEY_ID", "testing")
+    mp.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    mp.setenv("AWS_SESSION_TOKEN", "testing")
+    mp.setenv("AWS_DEFAULT_REGION", REGION)
+    mp.setenv("AWS_ENDPOINT_URL", endpoint)
+    mp.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
 @pytest.fixture
 def aws(moto_endpoint, monkeypatch, tmp_path):
     """Point boto3 at the moto server with fake credentials; moto is reset before each test."""
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"):
-        monkeypatch.delenv(name, raising=False)
-    empty = tmp_path / "aws-empty"
-    empty.write_text("")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    fake_credentials(monkeypatch, moto_endpoint, tmp_path / "aws-empty")
     reset(moto_endpoint)
     return moto_endpoint
+
+
+@pytest.fixture(scope="module")
+def aws_module(moto_endpoint, tmp_path_factory):
+    """:func:`aws` for a module's shared fixtures: the environment holds for the module; moto is
+    reset once, when the fixture is set up (a module-scoped estate is read at once, before another
+    module's test can reset the server)."""
+    with pytest.MonkeyPatch.context() as mp:
+        fake_credentials(mp, moto_endpoint, tmp_path_factory.mktemp("aws") / "aws-empty")
+        reset(moto_endpoint)
+        yield moto_endpoint
 
 
 def reset(endpoint: str) -> None:
@@ -137,9 +152,8 @@ def error_response(service: str, code: str, status: int, url: str):
     return AWSResponse(url, status, headers, _Raw(body))
 
 
-@pytest.fixture
-def faults(aws, monkeypatch):
-    """Fault rules attached to every boto3 session the collectors open during the test."""
+def attach_faults(monkeypatch: pytest.MonkeyPatch) -> Faults:
+    """Fault rules attached to every boto3 session the collectors open while ``monkeypatch`` holds."""
     injector = Faults()
     real_session = boto3.Session
 
@@ -150,6 +164,41 @@ def faults(aws, monkeypatch):
 
     monkeypatch.setattr("auditor.collectors.aws.run.boto3.Session", session)
     return injector
+
+
+@pytest.fixture
+def faults(aws, monkeypatch):
+    """Fault rules attached to every boto3 session the collectors open during the test."""
+    return attach_faults(monkeypatch)
+
+
+@pytest.fixture
+def estate_faults(aws_module, monkeypatch):
+    """:func:`faults` without a reset of the server: for tests on :func:`small_estate`."""
+    return attach_faults(monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def _small_estate_of_module(aws_module) -> dict:
+    return {"ids": seed_small_estate()}
+
+
+@pytest.fixture
+def small_estate(_small_estate_of_module, aws_module) -> dict:
+    """The ids of :func:`seed_small_estate`, seeded once for the module, for tests that only read the
+    estate. When a test in between reset the server (its file system is gone), the server is reset
+    and the estate seeded again, so the estate is always exactly what the seeding made."""
+    from botocore.exceptions import ClientError
+
+    held = _small_estate_of_module
+    try:
+        client("efs").describe_file_systems(FileSystemId=held["ids"]["fs_shared"])
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "FileSystemNotFound":
+            raise
+        reset(aws_module)
+        held["ids"] = seed_small_estate()
+    return held["ids"]
 
 
 # --- a small estate seeded through the AWS API -------------------------------------------------

@@ -18,9 +18,14 @@ test_aws_pagination.py, and for the backup policy status in test_aws_efs_respons
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+
+import pytest
 
 from auditor.collectors.aws import OPERATIONS, AwsSettings, collect_aws, last_call_counts
 from auditor.model.aws import PolicyStatus
+from auditor.model.snapshot import Snapshot
+from tests.faults.proxy import FaultProxy
 
 from .conftest import ACCOUNT, FS_POLICY, REGION, seed_small_estate
 
@@ -28,10 +33,26 @@ SETTINGS = AwsSettings(regions=(REGION,), max_attempts=2, max_workers=4)
 SCOPE = f"aws:{ACCOUNT}:{REGION}"
 
 
-def test_small_estate_collected_exactly(aws):
+@dataclass(frozen=True)
+class Collected:
+    ids: dict
+    messages: list[str]
+    snap: Snapshot
+    counts: dict
+
+
+@pytest.fixture(scope="module")
+def collected(aws_module) -> Collected:
+    """The small estate seeded once and collected once for the module; the tests below read this
+    one collection (its snapshot, its progress messages and its call counts) and never change it."""
     ids = seed_small_estate()
     messages: list[str] = []
     snap = collect_aws(SETTINGS, progress=messages.append)
+    return Collected(ids, messages, snap, last_call_counts())
+
+
+def test_small_estate_collected_exactly(collected):
+    ids, messages, snap = collected.ids, collected.messages, collected.snap
 
     # first what is about to be read, then "[done/total] scope: service done" per task
     assert messages[0] == f"reading account {ACCOUNT} as arn:aws:sts::{ACCOUNT}:user/moto: eu-west-1"
@@ -162,23 +183,20 @@ def test_small_estate_collected_exactly(aws):
     assert {f.backup_protected for f in snap.file_systems} == {None}
 
 
-def test_environment_values_and_secrets_never_collected(aws):
-    seed_small_estate()
-    text = collect_aws(SETTINGS).model_dump_json()
+def test_environment_values_and_secrets_never_collected(collected):
+    text = collected.snap.model_dump_json()
     for secret in ("hunter2-env", "hunter2-secret", "hunter2-lambda", "DB_PASSWORD", "API_KEY", "TOKEN"):
         assert secret not in text
 
 
-def test_counted_calls_are_in_the_table_and_match_the_formula(aws):
+def test_counted_calls_are_in_the_table_and_match_the_formula(collected):
     """README formula, for this estate: per account 1 GetCallerIdentity; IAM 1 GAAD page and no AWS
     managed policy; per region 1 page of each list call; per file system policy + backup + 1
     mount-target page; per mount target 1 security-group call; per ECS cluster 1 ListServices page and
     1 DescribeServices per 10 services; 1 DescribeTaskDefinition per family; per Lambda function 1
     ListTags; per EKS cluster DescribeCluster + 1 ListNodegroups page + 1 ListPodIdentityAssociations
     page; per node group DescribeNodegroup."""
-    seed_small_estate()
-    collect_aws(SETTINGS)
-    counts = last_call_counts()
+    counts = collected.counts
     assert set(counts) <= set(OPERATIONS)
     file_systems, mount_targets, clusters, services, families, functions, eks_clusters, nodegroups = (
         2,
@@ -219,12 +237,37 @@ def test_counted_calls_are_in_the_table_and_match_the_formula(aws):
     assert counts == expected
 
 
-def test_regions_default_to_describe_regions(aws):
-    """No regions given: ec2 DescribeRegions decides (moto lists every region as enabled)."""
-    snap = collect_aws(AwsSettings(max_attempts=1, max_workers=16))
+# Three enabled regions, as EC2 answers DescribeRegions (moto would list all ~30 of its regions; three
+# prove the same thing: the collector plans exactly the regions the answer names).
+ENABLED_REGIONS = ("eu-west-1", "us-east-1", "ap-southeast-2")
+DESCRIBE_REGIONS = (
+    '<DescribeRegionsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
+    "<requestId>59dbff89-35bd-4eac-99ed-be587EXAMPLE</requestId><regionInfo>"
+    + "".join(
+        f"<item><regionName>{r}</regionName><regionEndpoint>ec2.{r}.amazonaws.com</regionEndpoint>"
+        "<optInStatus>opt-in-not-required</optInStatus></item>"
+        for r in ENABLED_REGIONS
+    )
+    + "</regionInfo></DescribeRegionsResponse>"
+).encode()
+
+
+def test_regions_default_to_describe_regions(aws, monkeypatch):
+    """No regions given: ec2 DescribeRegions decides. The answer comes over HTTP from a proxy in
+    front of moto's server (every other call is forwarded to moto)."""
+    with FaultProxy(aws) as proxy:
+        proxy.add(
+            "answer",
+            service="ec2",
+            operation="DescribeRegions",
+            body=DESCRIBE_REGIONS,
+            content_type="text/xml;charset=UTF-8",
+        )
+        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
+        snap = collect_aws(AwsSettings(max_attempts=1, max_workers=16))
     counts = last_call_counts()
     regions = {u.scope.split(":")[2] for u in snap.units} - {"global"}
     assert counts[("ec2", "DescribeRegions")] == 1
-    assert {"eu-west-1", "us-east-1"} <= regions
+    assert regions == set(ENABLED_REGIONS)
     assert counts[("efs", "DescribeFileSystems")] == len(regions)
     assert json.loads(snap.model_dump_json())["file_systems"] == []

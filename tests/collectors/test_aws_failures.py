@@ -28,16 +28,16 @@ def _issues(snap, skip=MOTO_GAPS):
     }
 
 
-def test_throttling_storm_is_retried_and_the_run_completes(faults, no_backoff):
-    ids = seed_small_estate()
+def test_throttling_storm_is_retried_and_the_run_completes(small_estate, estate_faults, no_backoff):
+    ids = small_estate
     # Every first two attempts of these calls are throttled; 4 attempts are allowed.
-    faults.add("efs", "ThrottlingException", operation="DescribeFileSystemPolicy", times=4)
-    faults.add("efs", "ThrottlingException", operation="DescribeAccessPoints", times=2)
-    faults.add("ec2", "RequestLimitExceeded", operation="DescribeSubnets", times=3, status=503)
-    faults.add("iam", "Throttling", operation="GetAccountAuthorizationDetails", times=2)
-    faults.add("ecs", "ThrottlingException", operation="DescribeTaskDefinition", times=2)
+    estate_faults.add("efs", "ThrottlingException", operation="DescribeFileSystemPolicy", times=4)
+    estate_faults.add("efs", "ThrottlingException", operation="DescribeAccessPoints", times=2)
+    estate_faults.add("ec2", "RequestLimitExceeded", operation="DescribeSubnets", times=3, status=503)
+    estate_faults.add("iam", "Throttling", operation="GetAccountAuthorizationDetails", times=2)
+    estate_faults.add("ecs", "ThrottlingException", operation="DescribeTaskDefinition", times=2)
     snap = collect_aws(AwsSettings(regions=(REGION,), max_attempts=4))
-    assert sum(faults.injected.values()) == 13
+    assert sum(estate_faults.injected.values()) == 13
     assert _issues(snap) == set()
     assert all(u.complete for u in snap.units)
     assert {(f.file_system_id, f.policy_status) for f in snap.file_systems} == {
@@ -50,9 +50,9 @@ def test_throttling_storm_is_retried_and_the_run_completes(faults, no_backoff):
     assert last_call_counts()[("efs", "DescribeFileSystemPolicy")] == 2
 
 
-def test_throttling_past_the_retry_budget_becomes_an_issue(faults, no_backoff):
-    ids = seed_small_estate()
-    faults.add("efs", "ThrottlingException", operation="DescribeFileSystemPolicy")
+def test_throttling_past_the_retry_budget_becomes_an_issue(small_estate, estate_faults, no_backoff):
+    ids = small_estate
+    estate_faults.add("efs", "ThrottlingException", operation="DescribeFileSystemPolicy")
     snap = collect_aws(AwsSettings(regions=(REGION,), max_attempts=2))
     arns = {f.file_system_id: f.arn for f in snap.file_systems}
     assert {(f.file_system_id, f.policy_status) for f in snap.file_systems} == {
@@ -65,11 +65,13 @@ def test_throttling_past_the_retry_budget_becomes_an_issue(faults, no_backoff):
     }
 
 
-def test_policy_not_found_is_absent_but_access_denied_is_unknown(faults):
-    ids = seed_small_estate()
+def test_policy_not_found_is_absent_but_access_denied_is_unknown(small_estate, estate_faults):
+    ids = small_estate
     arn_open = f"arn:aws:elasticfilesystem:{REGION}:{ACCOUNT}:file-system/{ids['fs_open']}"
     # fs_open has no policy (PolicyNotFound); deny reading fs_shared's policy only.
-    faults.add("efs", "AccessDeniedException", operation="DescribeFileSystemPolicy", times=1, status=403)
+    estate_faults.add(
+        "efs", "AccessDeniedException", operation="DescribeFileSystemPolicy", times=1, status=403
+    )
     snap = collect_aws(AwsSettings(regions=(REGION,), max_attempts=2, max_workers=1))
     status = {f.file_system_id: f.policy_status for f in snap.file_systems}
     # Which file system is described first is moto's order: the denied one is UNKNOWN, the other
@@ -86,6 +88,24 @@ def test_policy_not_found_is_absent_but_access_denied_is_unknown(faults):
     assert _issues(snap) == {(SCOPE, "efs", "DescribeFileSystemPolicy", denied_arn, "AccessDeniedException")}
     assert arn_open  # PolicyNotFound itself never produces an issue
     assert not any(i.resource_id == arn_open for i in snap.issues if denied_arn != arn_open)
+
+
+def test_access_denied_on_iam_keeps_region_units(small_estate, estate_faults):
+    estate_faults.add("iam", "AccessDenied", status=403)
+    snap = collect_aws(AwsSettings(regions=(REGION,), max_attempts=2))
+    assert _issues(snap) == {
+        (f"aws:{ACCOUNT}:global", "iam", "GetAccountAuthorizationDetails", None, "AccessDenied")
+    }
+    assert snap.roles == [] and len(snap.file_systems) == 2
+
+
+def test_deadline_passed_records_timeout_per_skipped_service(small_estate):
+    snap = collect_aws(AwsSettings(regions=(REGION,), max_attempts=2, deadline=time.monotonic() - 1))
+    assert {(i.scope, i.service, i.error_code) for i in snap.issues} == {
+        (SCOPE, s, "Timeout") for s in ("efs", "ec2", "ecs", "lambda", "eks", "backup")
+    } | {(f"aws:{ACCOUNT}:global", "iam", "Timeout")}
+    assert {(u.scope, u.complete) for u in snap.units} == {(SCOPE, False), (f"aws:{ACCOUNT}:global", False)}
+    assert snap.file_systems == []
 
 
 DENIED = {
@@ -178,26 +198,6 @@ def test_access_denied_in_one_region_leaves_other_units_complete(faults):
     } == {("efs_backup_enabled", f"{other_scope}/backup", Status.NOT_ASSESSED)}
     assert exit_code(run, "high", False) == 3
     assert exit_code(run, "high", True) == 1  # the other region's high FAILs remain
-
-
-def test_access_denied_on_iam_keeps_region_units(faults):
-    seed_small_estate()
-    faults.add("iam", "AccessDenied", status=403)
-    snap = collect_aws(AwsSettings(regions=(REGION,), max_attempts=2))
-    assert _issues(snap) == {
-        (f"aws:{ACCOUNT}:global", "iam", "GetAccountAuthorizationDetails", None, "AccessDenied")
-    }
-    assert snap.roles == [] and len(snap.file_systems) == 2
-
-
-def test_deadline_passed_records_timeout_per_skipped_service(aws):
-    seed_small_estate()
-    snap = collect_aws(AwsSettings(regions=(REGION,), max_attempts=2, deadline=time.monotonic() - 1))
-    assert {(i.scope, i.service, i.error_code) for i in snap.issues} == {
-        (SCOPE, s, "Timeout") for s in ("efs", "ec2", "ecs", "lambda", "eks", "backup")
-    } | {(f"aws:{ACCOUNT}:global", "iam", "Timeout")}
-    assert {(u.scope, u.complete) for u in snap.units} == {(SCOPE, False), (f"aws:{ACCOUNT}:global", False)}
-    assert snap.file_systems == []
 
 
 def test_assume_role_failure_is_an_incomplete_unit(faults):

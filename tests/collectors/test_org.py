@@ -73,12 +73,15 @@ def _seed_member(account: str) -> str:
     return fs
 
 
-@pytest.fixture
-def org(aws, tmp_path):
+@pytest.fixture(scope="module")
+def org(aws_module, tmp_path_factory):
+    """The organization seeded once for the module. Tests read it (plans, collections) and never
+    change it; the tests here that need no estate share the module's environment instead of
+    resetting the server under it."""
     made = _org()
     made["fs"] = {a: _seed_member(a) for a in made["members"]}
     runner = CliRunner()
-    out = tmp_path / "plan.json"
+    out = tmp_path_factory.mktemp("org") / "plan.json"
     res = runner.invoke(
         app,
         [
@@ -98,6 +101,12 @@ def org(aws, tmp_path):
     made["plan_file"] = out
     made["plan"] = plans.load(out)
     return made
+
+
+@pytest.fixture(scope="module")
+def three_shards(org) -> list[snap.Snapshot]:
+    """Shards 0/3, 1/3 and 2/3 of the plan, collected once; merges never change their inputs."""
+    return [collect_shard(org["plan"], i, 3) for i in range(3)]
 
 
 def _issues(s: snap.Snapshot) -> set[tuple]:
@@ -155,7 +164,7 @@ def test_plan_under_an_ou_reads_its_child_ous(org, tmp_path):
     assert plans.load(out).account_ids() == [org["members"][0]]  # moved into the OU's child
 
 
-def test_role_arn_list_is_also_a_plan(aws, tmp_path):
+def test_role_arn_list_is_also_a_plan(aws_module, tmp_path):
     out = tmp_path / "p.json"
     arns = ["arn:aws:iam::222222222222:role/a,ext", "arn:aws:iam::111111111111:role/b"]
     res = CliRunner().invoke(app, ["plan", "--role-arn", arns[0], "--role-arn", arns[1], "--out", str(out)])
@@ -167,10 +176,10 @@ def test_role_arn_list_is_also_a_plan(aws, tmp_path):
     ]
 
 
-def test_shards_merge_to_the_single_process_collection(org):
+def test_shards_merge_to_the_single_process_collection(org, three_shards):
     p = org["plan"]
     whole = collect_shard(p, 0, 1)
-    parts = [collect_shard(p, i, 3) for i in range(3)]
+    parts = three_shards
     merged = merge_shards(p, parts)
     assert _normalised(merged) == _normalised(whole.model_copy(update={"shards": merged.shards}))
     # Every planned account was collected: only moto's gaps remain.
@@ -248,9 +257,9 @@ def test_local_workers_collect_every_shard(org):
     assert not [i for i in merged.issues if i.operation == "Plan"]
 
 
-def test_dropping_any_shard_never_yields_a_pass_for_its_accounts(org):
+def test_dropping_any_shard_never_yields_a_pass_for_its_accounts(org, three_shards):
     p = org["plan"]
-    parts = [collect_shard(p, i, 3) for i in range(3)]
+    parts = three_shards
 
     @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
     @given(st.sets(st.integers(0, 2), max_size=3))
@@ -342,7 +351,7 @@ def test_clusters_sharing_a_name_in_two_accounts_merge():
         (["collect", "--shard", "0/2", "--out", "s.json"], "go with --plan"),
     ],
 )
-def test_bad_organization_input_is_one_line(aws, tmp_path, monkeypatch, args, needle):
+def test_bad_organization_input_is_one_line(aws_module, tmp_path, monkeypatch, args, needle):
     monkeypatch.chdir(tmp_path)
     res = CliRunner().invoke(app, args)
     assert res.exit_code != 0

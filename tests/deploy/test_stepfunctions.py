@@ -232,7 +232,7 @@ def test_state_machine_runs_the_distributed_map_under_moto(org_env, monkeypatch)
         deadline = time.monotonic() + 120
         while (status := sfn.describe_execution(executionArn=execution)["status"]) == "RUNNING":
             assert time.monotonic() < deadline, "the state machine did not finish in 120 s"
-            time.sleep(0.5)
+            time.sleep(0.05)
         described = sfn.describe_execution(executionArn=execution)
         failed = [
             e for e in sfn.get_execution_history(executionArn=execution)["events"] if "Failed" in e["type"]

@@ -83,6 +83,7 @@ class Rule:
     status: int = 400
     delay: float = 0.0
     body: bytes = b""
+    content_type: str = "application/json"  # of an answer or replace body
     times: int | None = None
     per_request: int | None = None
     rate: float | None = None
@@ -284,7 +285,7 @@ class FaultProxy:
                     self.close_connection = True
                     return
                 if fault in ("answer", "replace"):
-                    return self._send(200, [("Content-Type", "application/json")], rule.body)
+                    return self._send(200, [("Content-Type", rule.content_type)], rule.body)
                 if fault == "slow":
                     if proxy.stopping.wait(rule.delay):
                         return

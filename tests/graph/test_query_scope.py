@@ -26,14 +26,19 @@ def _synthetic():
     return estate(2000)
 
 
-def _snapshots():
-    for name in ("wellconfigured", "production", "hostile"):
-        yield name, snap.load(ESTATES / name / "snapshot.json")
-    yield "synthetic-2000", _synthetic()
+def _load(name: str) -> snap.Snapshot:
+    return _synthetic() if name == "synthetic-2000" else snap.load(ESTATES / name / "snapshot.json")
 
 
-@pytest.mark.parametrize("name, snapshot", list(_snapshots()), ids=lambda x: x if isinstance(x, str) else "")
-def test_scoped_who_can_equals_who_can_over_every_mount(name, snapshot):
+# The estates are built when a test runs, not when the suite is collected (every worker collects all).
+ESTATE_NAMES = ("wellconfigured", "production", "hostile", "synthetic-2000")
+
+
+@pytest.mark.parametrize(
+    "name, load", [(n, _load) for n in ESTATE_NAMES], ids=lambda x: x if isinstance(x, str) else ""
+)
+def test_scoped_who_can_equals_who_can_over_every_mount(name, load):
+    snapshot = load(name)
     full = Analysis(snapshot)
     _ = full.mounts  # every mount built: who_can then uses them all
     targets = []

@@ -43,9 +43,9 @@ class FakeApi:
         self.slow = slow or {}
         self.requests: list[tuple[str, dict]] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        # shutdown() waits for the serve loop's next poll: 50 ms instead of the default half second
+        # shutdown() waits for the serve loop's next poll: poll often so that stopping is quick
         self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
 
     @property

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import struct
-import subprocess
 import zlib
 from html.parser import HTMLParser
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from auditor.report import ReportOptions, render
+from tests.report.chromium import Browser
 from tests.report.report_fixtures import CROSS_PATH, ap
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -122,9 +122,12 @@ def _chromium_or_skip(path: Path = CHROMIUM) -> Path:
     return path
 
 
-@pytest.fixture
-def chromium() -> Path:
-    return _chromium_or_skip()
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    """One headless Chromium for the module's renders (each render gets a tab of its own)."""
+    running = Browser(_chromium_or_skip(), CHROMIUM_FLAGS, tmp_path_factory.mktemp("chromium") / "profile")
+    yield running
+    running.close()
 
 
 def test_missing_chromium_fails_in_ci_and_skips_elsewhere(tmp_path, monkeypatch):
@@ -136,33 +139,22 @@ def test_missing_chromium_fails_in_ci_and_skips_elsewhere(tmp_path, monkeypatch)
         _chromium_or_skip(tmp_path / "chromium")
 
 
-def _render_in_chromium(chromium: Path, page: str, tmp_path: Path) -> tuple[Path, str]:
-    """Screenshot (saved under the pytest tmp dir) and the DOM Chromium built from the page."""
+def _render_in_chromium(browser: Browser, page: str, tmp_path: Path) -> tuple[Path, str]:
+    """Screenshot (saved under the pytest tmp dir) and the DOM Chromium built from the page, in a
+    1280x1600 window."""
     html_file = tmp_path / "report.html"
     html_file.write_text(page, encoding="utf-8")
     shot = tmp_path / "shot.png"
-    common = CHROMIUM_FLAGS + [f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,1600"]
-    subprocess.run(
-        [str(chromium), *common, f"--screenshot={shot}", html_file.as_uri()],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+    png, dom = browser.render(html_file.as_uri(), 1280, 1600)
+    shot.write_bytes(png)
     width, height, variety = _png_size_and_variety(shot)
     assert (width, height) == (1280, 1600)
     assert shot.stat().st_size > 20_000 and variety > 50  # a rendered page, not a blank or error tile
-    dom = subprocess.run(
-        [str(chromium), *common, "--dump-dom", html_file.as_uri()],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    ).stdout
     return shot, dom
 
 
-def test_renders_in_headless_chromium(chromium, page, tmp_path):
-    shot, dom = _render_in_chromium(chromium, page, tmp_path)
+def test_renders_in_headless_chromium(browser, page, tmp_path):
+    shot, dom = _render_in_chromium(browser, page, tmp_path)
     assert shot.parent == tmp_path
     assert '<section id="summary"><h2>Summary</h2>' in dom
     assert '<div class="card FAIL"><b>4</b>FAIL</div>' in dom
@@ -170,14 +162,14 @@ def test_renders_in_headless_chromium(chromium, page, tmp_path):
 
 
 @pytest.mark.parametrize("estate", ["wellconfigured", "production", "hostile"])
-def test_bundled_estates_render_in_headless_chromium(chromium, estate, cat, tmp_path):
+def test_bundled_estates_render_in_headless_chromium(browser, estate, cat, tmp_path):
     from auditor.model.snapshot import load
     from auditor.pipeline import evaluate
     from auditor.report.view import build
 
     run = evaluate(load(ESTATES / estate / "snapshot.json"), catalogue=cat)
     options = ReportOptions(framework="aws-fsbp")
-    shot, dom = _render_in_chromium(chromium, render("html", run, cat, options), tmp_path)
+    shot, dom = _render_in_chromium(browser, render("html", run, cat, options), tmp_path)
     assert shot.parent == tmp_path
     assert '<section id="summary"><h2>Summary</h2>' in dom and '<section id="coverage">' in dom
     for status, n in build(run, cat, options).counts().items():
