@@ -84,3 +84,15 @@ def no_backoff(monkeypatch):
     monkeypatch.setattr(
         botocore.endpoint, "time", types.SimpleNamespace(sleep=lambda _s: None, time=time.time)
     )
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    """One headless Chromium for a module's renders (each render gets a tab of its own); skips, or fails
+    in CI, where Chromium is absent (tests/report/test_html.py)."""
+    from tests.report.chromium import Browser
+    from tests.report.test_html import CHROMIUM_FLAGS, _chromium_or_skip
+
+    running = Browser(_chromium_or_skip(), CHROMIUM_FLAGS, tmp_path_factory.mktemp("chromium") / "profile")
+    yield running
+    running.close()

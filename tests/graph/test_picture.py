@@ -11,7 +11,7 @@ from auditor.model import snapshot as snap
 from auditor.pipeline import evaluate
 from auditor.report import ReportOptions, render
 from auditor.report.svg import estate_svg
-from tests.report.test_html import _chromium_or_skip, _render_in_chromium
+from tests.report.test_html import _render_in_chromium
 
 ESTATES = Path(__file__).resolve().parents[2] / "samples" / "estates"
 FS1 = "fs-0a11c0de000000001"
@@ -66,11 +66,10 @@ def test_report_html_is_deterministic_and_has_the_section(cat):
     assert '<section id="estate">' in page and "efs_root_squash_gap FAIL" in page
 
 
-def test_production_drawing_renders_in_headless_chromium(cat, tmp_path):
-    chromium = _chromium_or_skip()
+def test_production_drawing_renders_in_headless_chromium(cat, browser, tmp_path):
     a, run = production(cat)
     page = render("html", run, cat, ReportOptions(pictures=pictures(a)))
-    shot, dom = _render_in_chromium(chromium, page, tmp_path)
+    shot, dom = _render_in_chromium(browser, page, tmp_path)
     assert shot.exists() and shot.parent == tmp_path  # the screenshot stays in the test's output folder
     assert '<section id="estate"><h2>Who reaches what</h2>' in dom
     assert f'data-file-system="{FS1}"' in dom and 'data-file-system="fs-0a11c0de000000002"' in dom

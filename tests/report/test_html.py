@@ -122,14 +122,6 @@ def _chromium_or_skip(path: Path = CHROMIUM) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    """One headless Chromium for the module's renders (each render gets a tab of its own)."""
-    running = Browser(_chromium_or_skip(), CHROMIUM_FLAGS, tmp_path_factory.mktemp("chromium") / "profile")
-    yield running
-    running.close()
-
-
 def test_missing_chromium_fails_in_ci_and_skips_elsewhere(tmp_path, monkeypatch):
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="is absent"):

@@ -12,7 +12,7 @@ from auditor.graph.picture import Picture
 from auditor.model.result import Status
 from auditor.report import ReportOptions, render
 from tests.report.report_fixtures import CATALOGUE, make_run, res
-from tests.report.test_html import _chromium_or_skip, _render_in_chromium
+from tests.report.test_html import _render_in_chromium
 
 HOSTILE = '<script>alert("x")</script>\'&'
 ESCAPED = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&#39;&amp;"
@@ -109,9 +109,8 @@ def test_hostile_value_is_text_in_every_place_it_appears(page):
     assert page.count(ESCAPED) >= 12 and "&#x27;" not in page
 
 
-def test_hostile_value_stays_text_in_headless_chromium(page, tmp_path):
-    chromium = _chromium_or_skip()
-    _, dom = _render_in_chromium(chromium, page, tmp_path)
+def test_hostile_value_stays_text_in_headless_chromium(page, browser, tmp_path):
+    _, dom = _render_in_chromium(browser, page, tmp_path)
     assert "<script" not in dom.lower()
     assert "&lt;script&gt;" in dom and 'data-id="&lt;script&gt;' in dom
 
