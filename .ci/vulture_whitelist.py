@@ -85,3 +85,6 @@ _._shared_botocore_loader
 # kubernetes.client.Configuration.retries: read by the client's REST layer for its urllib3 pool
 # (auditor/collectors/k8s/live.py sets it).
 _.retries
+
+# pytest hooks, called by name.
+_.pytest_collection_modifyitems

@@ -30,6 +30,27 @@ def examples(dev: int) -> int:
     return dev if PROFILE == "dev" else max(10, dev // 4)
 
 
+# Modules with the longest tests (a wheel build and venv, seeded production estates, property tests
+# over hundreds of examples) run first: pytest-xdist hands tests out in collection order, and a long test
+# handed out last keeps one worker busy while the others idle. Whole modules move, in their own order,
+# so module-scoped fixtures are still built once per worker; every other test keeps its place.
+FIRST = (
+    "tests/test_install.py",
+    "tests/collectors/test_demo_seed.py",
+    "tests/faults/test_fault_matrix_production.py",
+    "tests/k8s/test_fuzz.py",
+    "tests/iam/test_fuzz.py",
+    "tests/graph/test_query_scope.py",
+    "tests/faults/test_entrypoint_budgets.py",
+    "tests/review/test_fuzz.py",
+)
+
+
+def pytest_collection_modifyitems(items) -> None:
+    rank = {path: n for n, path in enumerate(FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(FIRST)))
+
+
 # The auditor never reads machine images: moto need not build its ~1,300 default AMIs for every
 # region it serves after every reset (about a second each time). Read when moto creates a backend.
 os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
