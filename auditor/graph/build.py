@@ -445,23 +445,22 @@ def grants(g: nx.MultiDiGraph, a: Analysis) -> None:
             add(g, p or ANONYMOUS, m.fs.arn, data)
 
 
+_KIND_BY_PREFIX = (
+    ("posix://uid/", "posix_uid"),
+    ("posix://gid/", "posix_gid"),
+    ("app://", "application"),
+    ("sg:", "security_group"),
+    ("efs:", "file_system"),
+    ("k8s://", "kubernetes"),
+)
+
+
 def untyped(g: nx.MultiDiGraph, a: Analysis) -> None:
     """Every node says what it is: nodes only named by an edge get their kind from their id."""
     for node, data in g._node.items():
         if "kind" not in data:
-            if node.startswith("posix://uid/"):
-                kind = "posix_uid"
-            elif node.startswith("posix://gid/"):
-                kind = "posix_gid"
-            elif node.startswith("app://"):
-                kind = "application"
-            elif node.startswith("sg:"):
-                kind = "security_group"
-            elif node.startswith("efs:"):
-                kind = "file_system"
-            elif node.startswith("k8s://"):
-                kind = "kubernetes"
-            else:
+            kind = next((k for prefix, k in _KIND_BY_PREFIX if node.startswith(prefix)), None)
+            if kind is None:
                 kind = "policy" if ":policy/" in node else "volume" if "#volume/" in node else "resource"
             data["kind"] = kind
 
