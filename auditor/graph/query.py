@@ -308,8 +308,9 @@ def parse_target(a: Analysis, text: str) -> tuple[FileSystem, str]:
     ref, path = text, "/"
     if not text.startswith("arn:") and ":" in text:
         ref, _, path = text.partition(":")
-    elif text.startswith("arn:") and text.count(":") > 5:
-        ref, _, path = text.rpartition(":")
+    elif text.startswith("arn:") and text.count(":") > 5:  # an ARN's own five colons, then PATH
+        parts = text.split(":", 6)
+        ref, path = ":".join(parts[:6]), parts[6]
     fs = a.idx.file_system(ref)
     if fs is None:
         raise InputError(f"{ref}: no such file system in the snapshot")

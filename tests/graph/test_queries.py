@@ -136,6 +136,20 @@ def test_every_row_path_is_a_walk_in_the_identity_graph(estate):
         assert reach(a, f"app://{name}")
 
 
+def test_a_directory_with_a_colon_is_one_path_after_an_id_or_an_arn():
+    """A POSIX directory name may hold ':'. FS_ID[:PATH] splits at the first colon after the id; a
+    file system ARN has exactly five colons of its own (arn:partition:service:region:account:resource),
+    so its PATH starts after the sixth, never at the last colon."""
+    from auditor.graph.query import parse_target
+
+    a = analysis("production")
+    fs = a.idx.file_system("fs-0a11c0de000000001")
+    assert parse_target(a, "fs-0a11c0de000000001:/data/a:b") == (fs, "/data/a:b")
+    assert parse_target(a, f"{fs.arn}:/data/a:b") == (fs, "/data/a:b")
+    assert parse_target(a, f"{fs.arn}:/billing") == (fs, "/billing")
+    assert parse_target(a, fs.arn) == (fs, "/")
+
+
 @pytest.mark.parametrize(
     "target, message",
     [
