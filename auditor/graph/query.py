@@ -22,13 +22,14 @@ except for the access points that match the directory).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from auditor.analysis.access import Analysis
 from auditor.analysis.mounts import Mount
 from auditor.graph.build import ANONYMOUS
 from auditor.graph.scope import mounts_for, relevant_principal
 from auditor.iam.prefilter import may_allow_client_action, named_principals, names_every_principal
+from auditor.model.arn import Arn
 from auditor.model.aws import AccessPoint, FileSystem, PolicyStatus
 from auditor.model.gc_pause import gc_paused
 from auditor.model.ids import clean_path, dir_id, is_within
@@ -308,9 +309,11 @@ def parse_target(a: Analysis, text: str) -> tuple[FileSystem, str]:
     ref, path = text, "/"
     if not text.startswith("arn:") and ":" in text:
         ref, _, path = text.partition(":")
-    elif text.startswith("arn:") and text.count(":") > 5:  # an ARN's own five colons, then PATH
-        parts = text.split(":", 6)
-        ref, path = ":".join(parts[:6]), parts[6]
+    elif text.startswith("arn:") and text.count(":") > 5:  # the resource holds ":PATH"
+        arn = Arn.maybe(text)
+        if arn is not None:
+            resource, _, path = arn.resource.partition(":")
+            ref = str(replace(arn, resource=resource))
     fs = a.idx.file_system(ref)
     if fs is None:
         raise InputError(f"{ref}: no such file system in the snapshot")
