@@ -176,9 +176,6 @@ def roles(g: nx.MultiDiGraph, a: Analysis) -> None:
 
 
 def access_points(g: nx.MultiDiGraph, a: Analysis) -> None:
-    """An access point's node, its edges in the order below, and the nodes they name, as ``put`` and
-    ``add`` would add them; written into the adjacency dicts directly for an access point met the first
-    time (its out-edges are new: only an edge to a node it already links to goes through ``add``)."""
     of = shared(kind="access_point_of", field="FileSystemId")
     exposes = shared(kind="exposes", field="RootDirectory.Path")
     uid = shared(kind="enforces_uid", field="PosixUser.Uid")
@@ -187,52 +184,24 @@ def access_points(g: nx.MultiDiGraph, a: Analysis) -> None:
     owner = shared(kind="owned_by_gid", field="RootDirectory.CreationInfo.OwnerGid")
     belongs = shared(kind="belongs_to", field="tag or mounting workload")
     fs_by_id, apps_by_ap = a.idx.fs_by_id, a.apps_by_ap
-    succ, pred, nodes = g._succ, g._pred, g._node
     for ap in a.snapshot.access_points:
         fs = fs_by_id.get(ap.file_system_id)
         fs_arn = fs.arn if fs else f"efs:{ap.file_system_id}"
         arn = ap.arn
-        if arn in succ:  # met before (the same ARN twice): the general path
-            put(g, arn, {"kind": "access_point", "id": ap.access_point_id})
-            out: dict | None = None
-        else:
-            out = succ[arn] = {}
-            pred[arn] = {}
-            nodes[arn] = {"kind": "access_point", "id": ap.access_point_id}
-        links = [(fs_arn, of)]
-        _link(g, arn, out, links)
-        links[0] = (_dirs(g, fs_arn, ap.file_system_id, ap.path), exposes)
+        put(g, arn, {"kind": "access_point", "id": ap.access_point_id})
+        add(g, arn, fs_arn, of)
+        add(g, arn, _dirs(g, fs_arn, ap.file_system_id, ap.path), exposes)
         user = ap.posix_user
         if user:
-            links.append((f"posix://uid/{user.uid}", uid))
-            links.append((f"posix://gid/{user.gid}", gid))
+            add(g, arn, f"posix://uid/{user.uid}", uid)
+            add(g, arn, f"posix://gid/{user.gid}", gid)
             for n in user.secondary_gids:
-                links.append((f"posix://gid/{n}", group))
+                add(g, arn, f"posix://gid/{n}", group)
         ci = ap.root_directory.creation_info if ap.root_directory else None
         if ci is not None:  # the group owner of the directory it creates (§10, edge 20)
-            links.append((f"posix://gid/{ci.owner_gid}", owner))
-        apps = apps_by_ap.get(ap.access_point_id)
-        if apps:
-            links.extend([(app_id(app), belongs) for app in sorted(apps)])
-        _link(g, arn, out, links)
-
-
-def _link(g: nx.MultiDiGraph, u: str, out: dict | None, links: list[tuple[str, dict]]) -> None:
-    """``add(g, u, v, data)`` for each (v, data) in order; ``out`` is u's adjacency when u is new
-    (None: through ``add``)."""
-    if out is None:
-        for v, data in links:
-            add(g, u, v, data)
-        return
-    succ, pred, nodes = g._succ, g._pred, g._node
-    for v, data in links:
-        if v not in succ:
-            succ[v], pred[v], nodes[v] = {}, {}, {}
-        keydict = out.get(v)
-        if keydict is None:
-            out[v] = pred[v][u] = {0: data}
-        else:
-            _append(g, keydict, data)
+            add(g, arn, f"posix://gid/{ci.owner_gid}", owner)
+        for app in sorted(apps_by_ap.get(ap.access_point_id) or ()):
+            add(g, arn, app_id(app), belongs)
 
 
 def mounts(g: nx.MultiDiGraph, a: Analysis) -> None:
