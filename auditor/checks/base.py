@@ -9,19 +9,12 @@ from auditor.model.result import Status
 from auditor.model.scope import aws_scope
 
 PASS, FAIL, NOT_ASSESSED = Status.PASS, Status.FAIL, Status.NOT_ASSESSED
-_SCOPES: dict[str, dict[str, str]] = {}  # account -> region -> scope
 
 
 def scope_of(r: Any) -> str:
-    """``aws_scope(r.account_id, r.region)`` of an AWS resource: one string per account and region,
-    shared by every result of that scope."""
-    by_region = _SCOPES.get(r.account_id)
-    if by_region is None:
-        by_region = _SCOPES[r.account_id] = {}
-    got = by_region.get(r.region)
-    if got is None:
-        got = by_region[r.region] = aws_scope(r.account_id, r.region)
-    return got
+    """The collection scope of an AWS resource: its account and region (the pipeline shares one string
+    per scope among the results)."""
+    return aws_scope(r.account_id, r.region)
 
 
 @dataclass(kw_only=True)
