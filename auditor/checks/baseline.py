@@ -18,9 +18,6 @@ from auditor.model.ids import dir_id, mount_target_id
 FS, AP, MT = "AwsEfsFileSystem", "AwsEfsAccessPoint", "AwsEfsMountTarget"
 
 
-_scope = scope_of  # the resource's account and region
-
-
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
@@ -41,7 +38,7 @@ def _plain(model: BaseModel) -> dict[str, Any]:
 def encrypted_at_rest(a: Analysis) -> Iterator[Finding]:
     cid = "efs_encrypted_at_rest"
     for fs in a.snapshot.file_systems:
-        on = Subject(cid, fs.arn, FS, _scope(fs))
+        on = Subject(cid, fs.arn, FS, scope_of(fs))
         if fs.encrypted is None:
             yield on(NOT_ASSESSED, "encryption setting not collected")
         elif fs.encrypted:
@@ -63,7 +60,7 @@ def backup_enabled(a: Analysis) -> Iterator[Finding]:
             "backup_policy_status": fs.backup_policy_status,
             "aws_backup_protected": fs.backup_protected,
         }
-        on = Subject(cid, fs.arn, FS, _scope(fs))
+        on = Subject(cid, fs.arn, FS, scope_of(fs))
         if fs.backup_policy_status == "ENABLED" or fs.backup_protected:
             yield on(PASS, "backed up", **ev)
         elif fs.backup_policy_status is None and fs.backup_protected is None:
@@ -95,7 +92,7 @@ def automatic_backups_enabled(a: Analysis) -> Iterator[Finding]:
     cid = "efs_automatic_backups_enabled"
     for fs in a.snapshot.file_systems:
         status = fs.backup_policy_status
-        on = Subject(cid, fs.arn, FS, _scope(fs))
+        on = Subject(cid, fs.arn, FS, scope_of(fs))
         if status is None:
             yield on(NOT_ASSESSED, "the automatic backup policy was not collected", backup_policy_status=None)
         elif status == "ENABLED":
@@ -118,7 +115,7 @@ def _exposes(a: Analysis, ap: AccessPoint) -> list[str]:
 def access_point_no_user_identity(a: Analysis) -> Iterator[Finding]:
     cid = "efs_access_point_no_user_identity"
     for ap in a.snapshot.access_points:
-        on = Subject(cid, ap.arn, AP, _scope(ap))
+        on = Subject(cid, ap.arn, AP, scope_of(ap))
         if ap.posix_user is None:
             yield on(
                 FAIL,
@@ -134,7 +131,7 @@ def access_point_root_identity(a: Analysis) -> Iterator[Finding]:
     cid = "efs_access_point_root_identity"
     for ap in a.snapshot.access_points:
         pu = ap.posix_user
-        on = Subject(cid, ap.arn, AP, _scope(ap))
+        on = Subject(cid, ap.arn, AP, scope_of(ap))
         if pu is None:
             yield on(PASS, "enforces no identity (see efs_access_point_no_user_identity)")
             continue
@@ -162,7 +159,7 @@ def access_point_root_identity(a: Analysis) -> Iterator[Finding]:
 def access_point_root_directory(a: Analysis) -> Iterator[Finding]:
     cid = "efs_access_point_root_directory"
     for ap in a.snapshot.access_points:
-        on = Subject(cid, ap.arn, AP, _scope(ap))
+        on = Subject(cid, ap.arn, AP, scope_of(ap))
         if ap.path == "/":
             yield on(
                 FAIL,
@@ -178,7 +175,7 @@ def access_point_world_writable(a: Analysis) -> Iterator[Finding]:
     cid = "efs_access_point_world_writable"
     for ap in a.snapshot.access_points:
         ci = ap.root_directory.creation_info if ap.root_directory else None
-        on = Subject(cid, ap.arn, AP, _scope(ap))
+        on = Subject(cid, ap.arn, AP, scope_of(ap))
         if ci is None:
             yield on(NOT_ASSESSED, "no CreationInfo: the directory's mode is not visible through the EFS API")
             continue
@@ -199,7 +196,7 @@ def access_point_world_writable(a: Analysis) -> Iterator[Finding]:
 def access_point_tagged(a: Analysis) -> Iterator[Finding]:
     cid = "efs_access_point_tagged"
     for ap in a.snapshot.access_points:
-        on = Subject(cid, ap.arn, AP, _scope(ap))
+        on = Subject(cid, ap.arn, AP, scope_of(ap))
         if ap.tags is None:
             yield on(NOT_ASSESSED, "tags not collected")
         elif ap.tags:
@@ -220,7 +217,7 @@ def mount_target_public_subnet(a: Analysis) -> Iterator[Finding]:
     for fs, mt, rid in _mount_targets(a):
         sn = a.idx.subnet.get((fs.account_id, mt.subnet_id or ""))
         path = [rid, fs.arn]
-        on = Subject(cid, rid, MT, _scope(fs))
+        on = Subject(cid, rid, MT, scope_of(fs))
         if sn is None or (sn.map_public_ip_on_launch is None and sn.routes_to_internet_gateway is None):
             yield on(NOT_ASSESSED, f"subnet {mt.subnet_id} not collected", path=path)
             continue
@@ -272,7 +269,7 @@ def mount_target_nfs_open(a: Analysis) -> Iterator[Finding]:
     cid = "efs_mount_target_nfs_open"
     v4, v6 = a.params.nfs_open_max_prefix, a.params.nfs_open_max_prefix_v6
     for fs, mt, rid in _mount_targets(a):
-        on = Subject(cid, rid, MT, _scope(fs))
+        on = Subject(cid, rid, MT, scope_of(fs))
         if mt.security_group_ids is None:
             yield on(NOT_ASSESSED, "mount target security groups not collected", path=[rid, fs.arn])
             continue

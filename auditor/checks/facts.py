@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from auditor.analysis.access import Analysis
-from auditor.checks.base import Finding
+from auditor.checks.base import Finding, scope_of
 from auditor.model.facts import ESTATE_FILE_SYSTEMS, ESTATE_WORKLOADS, fact_id, short
 from auditor.model.ids import account_of, mount_target_id
 from auditor.model.scope import UNKNOWN_ACCOUNT, aws_scope, k8s_scope
@@ -218,25 +218,21 @@ class Resolver:
             return self._clusters.get(f.scope)
         return None
 
-    @staticmethod
-    def _scope(r) -> str:
-        return aws_scope(r.account_id, r.region)
-
     # --- one method per Fact ----------------------------------------------------------------------
 
     def _file_system(self, kind: str, f: Finding) -> Iterator[str]:
         for fs in self._file_systems(kind, f):
-            yield fact_id(self._scope(fs), "efs", "DescribeFileSystems")
+            yield fact_id(scope_of(fs), "efs", "DescribeFileSystems")
         yield from self._unplaced(kind, f)
 
     def _file_system_policy(self, kind: str, f: Finding) -> Iterator[str]:
         for fs in self._file_systems(kind, f):
-            yield fact_id(self._scope(fs), "efs", "DescribeFileSystemPolicy", fs.file_system_id)
+            yield fact_id(scope_of(fs), "efs", "DescribeFileSystemPolicy", fs.file_system_id)
         yield from self._unplaced(kind, f)
 
     def _access_points(self, kind: str, f: Finding) -> Iterator[str]:
         for fs in self._file_systems(kind, f):
-            yield fact_id(self._scope(fs), "efs", "DescribeAccessPoints", fs.file_system_id)
+            yield fact_id(scope_of(fs), "efs", "DescribeAccessPoints", fs.file_system_id)
         yield from self._unplaced(kind, f)
         # an access point named but not read
         if (
@@ -248,30 +244,30 @@ class Resolver:
 
     def _mount_targets(self, kind: str, f: Finding) -> Iterator[str]:
         for fs in self._file_systems(kind, f):
-            yield fact_id(self._scope(fs), "efs", "DescribeMountTargets", fs.file_system_id)
+            yield fact_id(scope_of(fs), "efs", "DescribeMountTargets", fs.file_system_id)
 
     def _mount_target_security_groups(self, kind: str, f: Finding) -> Iterator[str]:
         found = self._mt.get(f.resource_id) if kind == MOUNT_TARGET else None
         if found:
             yield fact_id(
-                self._scope(found[0]), "efs", "DescribeMountTargetSecurityGroups", found[1].mount_target_id
+                scope_of(found[0]), "efs", "DescribeMountTargetSecurityGroups", found[1].mount_target_id
             )
 
     def _security_groups(self, kind: str, f: Finding) -> Iterator[str]:
         for fs in self._file_systems(kind, f):
-            yield fact_id(self._scope(fs), "ec2", "DescribeSecurityGroups")
+            yield fact_id(scope_of(fs), "ec2", "DescribeSecurityGroups")
 
     def _subnets(self, kind: str, f: Finding) -> Iterator[str]:
         for fs in self._file_systems(kind, f):
-            yield fact_id(self._scope(fs), "ec2", "DescribeSubnets")
+            yield fact_id(scope_of(fs), "ec2", "DescribeSubnets")
 
     def _backup_policy(self, kind: str, f: Finding) -> Iterator[str]:
         for fs in self._file_systems(kind, f):
-            yield fact_id(self._scope(fs), "efs", "DescribeBackupPolicy", fs.file_system_id)
+            yield fact_id(scope_of(fs), "efs", "DescribeBackupPolicy", fs.file_system_id)
 
     def _backup_coverage(self, kind: str, f: Finding) -> Iterator[str]:
         for fs in self._file_systems(kind, f):
-            yield fact_id(self._scope(fs), "backup", "ListProtectedResources")
+            yield fact_id(scope_of(fs), "backup", "ListProtectedResources")
 
     def _role_policies(self, kind: str, f: Finding) -> Iterator[str]:
         for arn in self._principals(kind, f):

@@ -43,9 +43,6 @@ KEEP = 6  # applications kept per directory subtree or identity: enough for 5 ex
 SERVICES = ("efs", "ecs", "lambda", "k8s", "eks")
 
 
-_scope = scope_of  # the resource's account and region
-
-
 def _merge(into: list[str], more) -> list[str]:
     """``into`` (sorted, distinct, at most KEEP: every list here is made by this function) and ``more``."""
     if not more or (len(into) >= KEEP and min(more) > into[-1]):
@@ -56,7 +53,7 @@ def _merge(into: list[str], more) -> list[str]:
 def _gaps(a: Analysis, ap: AccessPoint, cache: dict, scope: str | None = None) -> list[str]:
     """What could not be collected that a PASS for ``ap`` relies on: SERVICES in its account and region
     (or the account's global scope), and any Kubernetes cluster."""
-    scope = scope or _scope(ap)
+    scope = scope or scope_of(ap)
     if scope not in cache:
         glob = aws_scope(ap.account_id)
         cache[scope] = sorted(
@@ -71,7 +68,7 @@ def _gaps(a: Analysis, ap: AccessPoint, cache: dict, scope: str | None = None) -
 
 def _pass(a: Analysis, cid: str, ap: AccessPoint, cache: dict, message: str, ev: dict[str, Any]) -> Finding:
     """PASS, or NOT_ASSESSED when data it relies on could not be collected."""
-    scope = _scope(ap)
+    scope = scope_of(ap)
     missing = _gaps(a, ap, cache, scope)
     on = Subject(cid, ap.arn, AP, scope)
     if missing:
@@ -144,7 +141,7 @@ def nested_root(a: Analysis) -> Iterator[Finding]:
         inside = subtree.get(key, []) if key in several or not own else []
         others = [x for x in inside if x not in own]
         ev: dict[str, Any] = {"applications": sorted(own), "root_directory": key[1]}
-        on = Subject(NESTED, ap.arn, AP, _scope(ap))
+        on = Subject(NESTED, ap.arn, AP, scope_of(ap))
         if not own and len(others) == 1:
             # an access point of no known application spans applications only when it holds two
             yield on(
@@ -240,7 +237,7 @@ def identity_collision(a: Analysis) -> Iterator[Finding]:
             )
             continue
         fs_id = ap.file_system_id
-        on = Subject(COLLISION, ap.arn, AP, _scope(ap))
+        on = Subject(COLLISION, ap.arn, AP, scope_of(ap))
         if not own:
             shared = sorted(
                 {

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 
 from auditor.analysis.access import Analysis
 from auditor.analysis.authz import Grant
-from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, Status, Subject
+from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, Status, Subject, scope_of
 from auditor.graph.links import path_in_graph
 from auditor.graph.reach import ANONYMOUS, class_node
 from auditor.iam import Principal
@@ -16,7 +16,6 @@ from auditor.iam.queries import condition_keys, named_principals
 from auditor.model.arn import Arn
 from auditor.model.aws import FileSystem, PolicyStatus
 from auditor.model.ids import arn_partition, dir_id
-from auditor.model.scope import aws_scope
 
 RTYPE = "AwsEfsFileSystem"
 ENFORCED_KEYS = {
@@ -30,10 +29,6 @@ ALL_CLIENT = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Action": "elasticfilesystem:Client*", "Resource": "*"}],
 }
-
-
-def _scope(fs: FileSystem) -> str:
-    return aws_scope(fs.account_id, fs.region)
 
 
 Verdict = tuple[Status, str, dict]  # status, message, evidence; evidence["path"]: the result's path
@@ -52,7 +47,7 @@ def _per_file_system(cid: str, a: Analysis, judge: Callable[[FileSystem], Verdic
         else:
             status, message, evidence = judge(fs)
         path = evidence.pop("path", None) if status is FAIL else None
-        yield Subject(cid, fs.arn, RTYPE, _scope(fs))(
+        yield Subject(cid, fs.arn, RTYPE, scope_of(fs))(
             status, message, path=path or path_in_graph(a, fs.arn), **evidence
         )
 

@@ -14,7 +14,7 @@ from typing import Any
 from auditor.analysis.access import Analysis
 from auditor.analysis.authz import APClass, Grant
 from auditor.analysis.mounts import Mount, csi_file_systems
-from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, Subject
+from auditor.checks.base import FAIL, NOT_ASSESSED, PASS, Finding, Subject, scope_of
 from auditor.graph.build import csi_controller, csi_node
 from auditor.graph.links import mount_path, mount_ref, path_in_graph
 from auditor.graph.reach import principal_node, reach, root_capable
@@ -38,13 +38,9 @@ def root_squash_gap(a: Analysis) -> Iterator[Finding]:
     yield from _csi(a)
 
 
-def _scope(fs: FileSystem) -> str:
-    return aws_scope(fs.account_id, fs.region)
-
-
 def _file_systems(a: Analysis) -> Iterator[Finding]:
     for fs in a.snapshot.file_systems:
-        on = Subject(CID, fs.arn, "AwsEfsFileSystem", _scope(fs))
+        on = Subject(CID, fs.arn, "AwsEfsFileSystem", scope_of(fs))
         if fs.policy_status is PolicyStatus.UNKNOWN:
             yield on(NOT_ASSESSED, "file system policy could not be read")
             continue
