@@ -143,16 +143,16 @@ def _settle(
     depends_on: tuple[str, ...],
     coverage: Coverage,
     facts: Resolver,
-    settled: dict | None = None,
+    settled: dict,
 ) -> None:
     """A verdict rests on facts that were read: a PASS with any fact not read is NOT_ASSESSED, and so
     is a FAIL with a fact not read that could overturn it (Check.fail_rests_on). A FAIL proven from
     what was read stands; it, and every NOT_ASSESSED, names what was not read."""
-    missing = settled.get(depends_on) if settled is not None else None
+    missing = settled.get(depends_on)  # the facts of this set not read, looked up once per set
     if missing is None:
-        missing = [(fact, why) for fact in depends_on if (why := coverage.why_not_read(fact))]
-        if settled is not None:
-            settled[depends_on] = missing
+        missing = settled[depends_on] = [
+            (fact, why) for fact in depends_on if (why := coverage.why_not_read(fact))
+        ]
     if not missing:
         return
     if f.status is Status.FAIL:
