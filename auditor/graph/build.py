@@ -34,6 +34,10 @@ _AS_GIVEN: dict[tuple, dict] = {}
 # build): ``add`` asks it instead of scanning key dicts of 8 edges or more; a key dict grown elsewhere
 # (its length differs) is read again
 _HELD: dict[int, list] = {}
+# id(attribute dict) -> the key dict {0: it} shared by every pair u -> v joined by that one edge alone (cleared
+# after a build): a key dict per pair was a fifth of the graph's memory at 100k access points. ``add`` gives a
+# pair its own key dict when a second edge joins it.
+_ALONE: dict[int, dict] = {}
 _BUILDING: list = [None]  # the adjacency (``_succ``) of the graph whose build is under way
 # Edges added to a graph after its build (reach's ``may_mount`` / ``includes``, directories, tests) share
 # their dicts through the same three caches kept on the graph object itself, so that they go with it:
@@ -41,17 +45,18 @@ _BUILDING: list = [None]  # the adjacency (``_succ``) of the graph whose build i
 _AFTER = "_edge_attrs"
 
 
-def _caches(g: nx.MultiDiGraph) -> tuple[dict, dict, dict]:
-    """(by sorted attributes, by attributes as given, held key dicts) for edges of ``g``."""
+def _caches(g: nx.MultiDiGraph) -> tuple[dict, dict, dict, dict]:
+    """(by sorted attributes, by attributes as given, held key dicts, key dicts of lone edges) for edges of
+    ``g``."""
     if g._succ is _BUILDING[0]:
-        return _SHARED, _AS_GIVEN, _HELD
+        return _SHARED, _AS_GIVEN, _HELD, _ALONE
     held = g.__dict__.get(_AFTER)
     if held is None:
-        held = g.__dict__[_AFTER] = ({}, {}, {})
+        held = g.__dict__[_AFTER] = ({}, {}, {}, {})
     return held
 
 
-def _shared_in(caches: tuple[dict, dict, dict], attrs: dict) -> dict:
+def _shared_in(caches: tuple[dict, dict, dict, dict], attrs: dict) -> dict:
     key = tuple(attrs.items())
     data = caches[1].get(key)
     if data is None:
@@ -62,7 +67,7 @@ def _shared_in(caches: tuple[dict, dict, dict], attrs: dict) -> dict:
 def shared(**attrs) -> dict:
     """The one attribute dict of the edges with these attributes in the graph being built (see ``edge``):
     builders that add many edges of one kind look it up once and add them with ``add``."""
-    return _shared_in((_SHARED, _AS_GIVEN, _HELD), attrs)
+    return _shared_in((_SHARED, _AS_GIVEN, _HELD, _ALONE), attrs)
 
 
 def shared_for(g: nx.MultiDiGraph, **attrs) -> dict:
@@ -90,8 +95,16 @@ def add(g: nx.MultiDiGraph, u: str, v: str, data: dict) -> None:
         succ[v], g._pred[v], g._node[v] = {}, {}, {}
     keydict = out.get(v)
     if keydict is None:
-        out[v] = g._pred[v][u] = {0: data}
+        alone = _caches(g)[3]
+        keydict = alone.get(id(data))
+        if keydict is None:
+            keydict = alone[id(data)] = {0: data}  # holds ``data``: its id names no other dict meanwhile
+        out[v] = g._pred[v][u] = keydict
         return
+    if len(keydict) == 1:  # perhaps shared by other pairs: this pair gets its own before it grows
+        if keydict[next(iter(keydict))] is data:
+            return
+        keydict = out[v] = g._pred[v][u] = dict(keydict)
     _append(g, keydict, data)
 
 
@@ -527,6 +540,7 @@ def build(a: Analysis) -> nx.MultiDiGraph:
     _SHARED.clear()
     _AS_GIVEN.clear()
     _HELD.clear()
+    _ALONE.clear()
     _BUILDING[0] = g._succ
     try:
         with gc_paused():
@@ -537,6 +551,7 @@ def build(a: Analysis) -> nx.MultiDiGraph:
         _SHARED.clear()
         _AS_GIVEN.clear()
         _HELD.clear()
+        _ALONE.clear()
         _CLEAN.clear()
     nx._clear_cache(g)
     return g

@@ -28,3 +28,22 @@ def test_parallel_edges_with_equal_attributes_are_added_once():
         build._HELD.clear()
         build._SHARED.clear()
         build._AS_GIVEN.clear()
+
+
+def test_pairs_joined_by_one_equal_edge_share_a_key_dict_until_one_grows():
+    """A pair u -> v joined by one edge shares its key dict with every other pair joined by an edge with the
+    same attribute dict; a second edge on one pair gives that pair its own, the others stay as they were."""
+    g = nx.MultiDiGraph()
+    try:
+        uses = build.shared_for(g, kind="uses", field="volume")
+        other = build.shared_for(g, kind="exposes", field="path")
+        for n in range(3):
+            build.add(g, f"w{n}", "fs", uses)
+        assert g._succ["w0"]["fs"] is g._succ["w1"]["fs"] is g._pred["fs"]["w2"]
+        build.add(g, "w1", "fs", uses)  # the same edge again: nothing added
+        build.add(g, "w1", "fs", other)
+        assert g.number_of_edges("w1", "fs") == 2 and g._pred["fs"]["w1"] is g._succ["w1"]["fs"]
+        assert [g.number_of_edges(f"w{n}", "fs") for n in (0, 2)] == [1, 1]
+        assert g._succ["w0"]["fs"] == {0: uses} and g._succ["w0"]["fs"] is g._succ["w2"]["fs"]
+    finally:
+        build.release(g)
