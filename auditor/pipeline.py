@@ -133,8 +133,15 @@ def digest(snapshot_json: str) -> str:
 def serialised(snapshot: Snapshot, keep: bool) -> tuple[str | None, str]:
     """(dumps(snapshot) if ``keep`` else None, its digest): one serialisation per run serves the digest
     and the evidence bundle; without a bundle the text is not kept alive through the analysis."""
+    from auditor.model.heap import give_back
+
     text = dumps(snapshot)
-    return (text if keep else None), digest(text)
+    found = digest(text)
+    if keep:
+        return text, found
+    del text
+    give_back()  # the serialisation's freed pages: not carried through the analysis (auditor.model.heap)
+    return None, found
 
 
 def _settle(

@@ -278,6 +278,7 @@ def loads(text: str, source: str = "<snapshot>") -> Snapshot:
     # parser (auditor.inputs: digit and nesting limits), which names the problem in one line.
     from auditor.inputs import json_loads
     from auditor.model.gc_pause import gc_paused
+    from auditor.model.heap import give_back
 
     if not _long_digit_run(text):
         try:
@@ -288,6 +289,7 @@ def loads(text: str, source: str = "<snapshot>") -> Snapshot:
                     # pause, three times over (measured: 0.7 s at 10k access points, a third of a
                     # who-can). Frozen, the collector ignores them; reference counting still frees them.
                     gc.freeze()
+                    give_back()  # the parse's freed pages (auditor.model.heap)
             if "schema_version" in snapshot.model_fields_set:  # the version must be stated, not defaulted
                 return snapshot
         except ValidationError:

@@ -41,7 +41,13 @@ def test_edges_added_after_the_build_leave_nothing_at_module_level():
 
     a = Analysis(estate(2000))
     g = graph_of(a)  # reach adds may_mount / includes edges once the build is over
-    assert not build._SHARED and not build._AS_GIVEN and not build._HELD and not build._CLEAN and not build._ALONE
+    assert (
+        not build._SHARED
+        and not build._AS_GIVEN
+        and not build._HELD
+        and not build._CLEAN
+        and not build._ALONE
+    )
     may_mount = [d for _, _, d in g.edges(data=True) if d["kind"] == "may_mount"]
     assert may_mount
     by_values = {}
