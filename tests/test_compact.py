@@ -48,3 +48,31 @@ def test_copying_a_model_with_a_shared_fields_set_leaves_the_others_alone():
     copy = first.model_copy(update={"name": "changed"})
     copy.__pydantic_fields_set__.add("extra-marker")  # a copy owns its set
     assert second.model_fields_set == before and "extra-marker" not in first.model_fields_set
+
+
+def test_a_large_snapshot_is_shared_once_when_loaded():
+    """From 1 MB of text a snapshot's fields sets are shared by ``loads`` (auditor.model.snapshot): the
+    pipeline's own call then walks nothing, and the results are those of a snapshot shared per run."""
+    import sys
+
+    from auditor.model import compact
+    from auditor.model.snapshot import _FREEZE_FROM, loads
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from synthetic import estate
+
+    text = dumps(estate(3000))
+    assert len(text) >= _FREEZE_FROM
+    loaded = loads(text)
+    models = _models(loaded)
+    assert len({id(m.__pydantic_fields_set__) for m in models}) < 50 < len(models)
+    assert share_fields_sets(loaded) == 0 and compact._DONE[id(loaded)]() is loaded
+    plain = Snapshot.model_validate_json(text)
+    assert share_fields_sets(plain) > 0
+    assert evaluate(loaded, now=_NOW).results == evaluate(plain, now=_NOW).results
+    key = id(loaded)
+    del loaded, models
+    assert key not in compact._DONE  # forgotten with the snapshot
+
+
+_NOW = __import__("datetime").datetime(2026, 1, 1, tzinfo=__import__("datetime").UTC)

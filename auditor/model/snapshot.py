@@ -277,6 +277,7 @@ def loads(text: str, source: str = "<snapshot>") -> Snapshot:
     # the safe reader allows, or anything the fast path refuses, takes the two-step path through the safe
     # parser (auditor.inputs: digit and nesting limits), which names the problem in one line.
     from auditor.inputs import json_loads
+    from auditor.model.compact import share_fields_sets
     from auditor.model.gc_pause import gc_paused
     from auditor.model.heap import give_back
 
@@ -288,6 +289,7 @@ def loads(text: str, source: str = "<snapshot>") -> Snapshot:
                     # The new objects would otherwise be scanned by the first collections after the
                     # pause, three times over (measured: 0.7 s at 10k access points, a third of a
                     # who-can). Frozen, the collector ignores them; reference counting still frees them.
+                    share_fields_sets(snapshot)  # auditor.model.compact: one walk, here rather than per run
                     gc.freeze()
                     give_back()  # the parse's freed pages (auditor.model.heap)
             if "schema_version" in snapshot.model_fields_set:  # the version must be stated, not defaulted
