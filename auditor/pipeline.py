@@ -19,9 +19,8 @@ from auditor.graph import drop as drop_graph
 from auditor.graph import graph_of
 from auditor.graph.links import link
 from auditor.model.compact import share_fields_sets
-from auditor.model.construct import Builder
 from auditor.model.facts import Coverage, fact_of, is_listing, opens_account
-from auditor.model.result import RUN_SCHEMA_VERSION, AuditRun, Result, Severity, Status, fingerprint
+from auditor.model.result import RUN_SCHEMA_VERSION, AuditRun, Result, Severity, Status, fingerprint, result
 from auditor.model.snapshot import InputError, Snapshot, dumps, merge
 from auditor.params import Params
 
@@ -242,29 +241,24 @@ def _result(f: Finding, severity: Severity, units, depends_on: tuple[str, ...]) 
     # Built without re-validation: every field comes from typed code, and at 100k results
     # validation would dominate the run. tests/test_pipeline.py validates whole runs instead.
     collected_at, method = units[f.scope]
-    return _RESULT(
-        {
-            "check_id": f.check_id,
-            "status": f.status,
-            "severity": severity,
-            "resource_id": f.resource_id,
-            "resource_type": f.resource_type,
-            "scope": f.scope,
-            "message": f.message,
-            "evidence": f.evidence,
-            "path": f.path,
-            "depends_on": depends_on,
-            "collected_at": collected_at,
-            "collection_method": method,
-            "fingerprint": fingerprint(f.check_id, f.resource_id),
-        }
+    return result(
+        f.check_id,
+        f.status,
+        severity,
+        f.resource_id,
+        f.resource_type,
+        f.scope,
+        f.message,
+        f.evidence,
+        f.path,
+        depends_on,
+        collected_at,
+        method,
+        fingerprint(f.check_id, f.resource_id),
     )
 
 
 _RESOURCE_ID = attrgetter("resource_id")
-_RESULT = Builder(
-    Result
-)  # model_construct without its per-call cost (a fifth of the analysis at 750k results)
 
 
 class _Units(dict):

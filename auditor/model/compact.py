@@ -61,7 +61,8 @@ def share_fields_sets(root: BaseModel) -> int:
             stack.extend(obj.values())
     if isinstance(root, BaseModel) and root.model_config.get("frozen"):
         # frozen: nothing can put an unshared model under it later
-        _DONE[id(root)] = weakref.ref(root, lambda _, key=id(root): _DONE.pop(key, None))
+        key = id(root)
+        _DONE[key] = weakref.ref(root, lambda _: _DONE.pop(key, None))
     return count
 
 

@@ -132,7 +132,7 @@ def annotate(r: Result, status: str, declared_at: dict[str, str]) -> Result:
             evidence["source_file"], evidence["source_line"] = file, int(line)
         else:
             evidence["source_file"] = where
-    return r.model_copy(update={"evidence": evidence})
+    return r.replace(evidence=evidence)
 
 
 __all__ = ["INTRODUCED", "NOT_REASSESSED", "RESOLVED", "UNCHANGED", "ReviewOutcome", "classify", "review"]

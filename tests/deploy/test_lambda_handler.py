@@ -298,7 +298,7 @@ def test_security_hub_finding_of_a_fixed_problem_turns_passed(aws):
     failed = next(r for r in run.results if r.status is Status.FAIL and r.resource_id.startswith("arn:aws:"))
     session = boto3.Session()
     first = run.model_copy(update={"results": [failed]})
-    fixed = run.model_copy(update={"results": [failed.model_copy(update={"status": Status.PASS})]})
+    fixed = run.model_copy(update={"results": [failed.replace(status=Status.PASS)]})
     for each in (first, fixed):
         assert sinks.import_security_hub(session, each, cat, ReportOptions())["imported"] == 1
     from auditor.report import render

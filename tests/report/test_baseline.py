@@ -103,14 +103,12 @@ def test_fingerprint_is_pinned_and_depends_only_on_check_and_resource():
         evidence={"encrypted": False},
     )
     assert r.fingerprint == fingerprint("efs_encrypted_at_rest", FS) == "cee0731b2ee529f47a9f42aad0d32061"
-    reworded = r.model_copy(
-        update={
-            "message": "file system is not encrypted",
-            "evidence": {"kms": None},
-            "status": Status.NOT_ASSESSED,
-            "path": [],
-            "fingerprint": "",
-        }
+    reworded = r.replace(
+        message="file system is not encrypted",
+        evidence={"kms": None},
+        status=Status.NOT_ASSESSED,
+        path=[],
+        fingerprint="",
     )
     assert reworded.with_fingerprint().fingerprint == r.fingerprint
     assert fingerprint("efs_backup_enabled", FS) != r.fingerprint

@@ -30,11 +30,9 @@ def test_empty_run_and_escaped_text_stream_identically():
     run = evaluate(load(ESTATES / "production" / "snapshot.json"))
     empty = run.model_copy(update={"results": []})
     assert b"".join(stream.chunks(empty)) == dumps(empty).encode("utf-8")
-    first = run.results[0].model_copy(
-        update={
-            "message": 'line\nbreak "quoted" \\ é \u2028 \x00',
-            "evidence": {"nested": {"list": [1, 2.5, None, "\n"]}},
-        }
+    first = run.results[0].replace(
+        message='line\nbreak "quoted" \\ é \u2028 \x00',
+        evidence={"nested": {"list": [1, 2.5, None, "\n"]}},
     )
     odd = run.model_copy(update={"results": [first, *run.results[1:3]]})
     text = b"".join(stream.chunks(odd)).decode("utf-8")
