@@ -16,6 +16,7 @@ from auditor.checks.base import Finding
 from auditor.checks.declaration import Check
 from auditor.checks.facts import ENUMERATED_BY, Resolver, kind_of
 from auditor.graph import drop as drop_graph
+from auditor.graph import drop_reach
 from auditor.graph import graph_of
 from auditor.graph.links import link
 from auditor.model.compact import share_fields_sets
@@ -78,10 +79,15 @@ def _evaluate(
     by_check: dict[str, list[Result]] = {}
     shared: dict = {}
     settled: dict = {}  # depends_on tuple -> the facts of it not read (one lookup per distinct tuple)
-    order = list(AUTHORIZATION_CHECKS) + [c for c in CHECKS if c not in AUTHORIZATION_CHECKS]
+    # The latent checks first: their indexes are transient, and run last they stacked on the per-mount
+    # authorization evidence of the others (76 MB over the run's peak at 100k access points). Results are
+    # ordered by check id whatever the order they ran in.
+    authorization = sorted(AUTHORIZATION_CHECKS, key=lambda c: c not in _LATENT)
+    order = authorization + [c for c in CHECKS if c not in AUTHORIZATION_CHECKS]
     for n, check_id in enumerate(order):
         if n == len(AUTHORIZATION_CHECKS):
             analysis.release_authorization()
+            drop_reach(analysis)  # the rows only the authorization checks read (the graph stays for paths)
         if check_id in skip:
             continue
         check = CHECKS[check_id]
@@ -259,6 +265,7 @@ def _result(f: Finding, severity: Severity, units, depends_on: tuple[str, ...]) 
 
 
 _RESOURCE_ID = attrgetter("resource_id")
+_LATENT = ("efs_access_point_nested_root", "efs_access_point_identity_collision")
 
 
 class _Units(dict):

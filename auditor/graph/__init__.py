@@ -14,6 +14,15 @@ def graph_of(analysis):
     return built(analysis)
 
 
+def drop_reach(analysis) -> None:
+    """Forget the reach rows once the checks that read them (the authorization checks) have run; the graph
+    stays for the result paths. Reach asked for afterwards is an error (KeyError), never a silent rebuild."""
+    r = analysis.__dict__.pop("reach", None)
+    g = analysis.__dict__.get("graph")
+    if g is not None and g.graph.get("reach") is r:
+        g.graph.pop("reach", None)
+
+
 def drop(analysis) -> None:
     """Forget the analysis's graph and reach (the pipeline does so once the checks that read them
     have run, so that a large estate never holds the graph and every result at once)."""
