@@ -16,8 +16,7 @@ from auditor.checks.base import Finding
 from auditor.checks.declaration import Check
 from auditor.checks.facts import ENUMERATED_BY, Resolver, kind_of
 from auditor.graph import drop as drop_graph
-from auditor.graph import drop_reach
-from auditor.graph import graph_of
+from auditor.graph import drop_reach, graph_of
 from auditor.graph.links import link
 from auditor.model.compact import share_fields_sets
 from auditor.model.facts import Coverage, fact_of, is_listing, opens_account
