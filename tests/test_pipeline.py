@@ -53,7 +53,6 @@ def test_evaluation_leaves_no_reference_cycles_and_restores_the_collector(name):
     """evaluate pauses the cyclic garbage collector (auditor/pipeline.py); that is only sound while the
     analysis builds no reference cycles, which this keeps true: nothing is left for the collector."""
     import gc
-
     from collections import Counter
 
     snap = load(ESTATES / name / "snapshot.json")
