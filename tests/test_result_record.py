@@ -3,6 +3,7 @@ makes the same object as the validated ``Result(...)``, and both serialise and r
 
 from __future__ import annotations
 
+import inspect
 import sys
 from datetime import UTC, datetime
 
@@ -33,7 +34,8 @@ def _values() -> dict:
 def test_the_fast_constructor_equals_the_validated_one():
     values = _values()
     assert tuple(values) == RESULT_FIELDS
-    fast, slow = result(*values.values()), Result(**values)
+    assert tuple(inspect.signature(result).parameters) == RESULT_FIELDS  # every field, in order
+    fast, slow = result(**values), Result(**values)
     assert fast == slow and repr(fast) == repr(slow)
     assert [getattr(fast, n) for n in RESULT_FIELDS] == [getattr(slow, n) for n in RESULT_FIELDS]
     many = TypeAdapter(list[Result])

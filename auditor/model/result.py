@@ -49,18 +49,55 @@ class Result:
 
 RESULT_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Result))
 _NEW = object.__new__
-_SETTERS = tuple(Result.__dict__[name].__set__ for name in RESULT_FIELDS)
+(
+    _CHECK_ID,
+    _STATUS,
+    _SEVERITY,
+    _RESOURCE_ID,
+    _RESOURCE_TYPE,
+    _SCOPE,
+    _MESSAGE,
+    _EVIDENCE,
+    _PATH,
+    _DEPENDS_ON,
+) = (Result.__dict__[name].__set__ for name in RESULT_FIELDS[:10])
+_COLLECTED_AT, _COLLECTION_METHOD, _FINGERPRINT = (
+    Result.__dict__[name].__set__ for name in RESULT_FIELDS[10:]
+)
 
 
-def result(*values: Any) -> Result:
-    """``Result(*values)`` without validation, every field given in order (RESULT_FIELDS): only for values
-    built by the auditor's own typed code, never for input. tests/test_result_record.py holds the equality
-    with the validated constructor."""
-    if len(values) != len(_SETTERS):
-        raise TypeError(f"Result: {len(_SETTERS)} values expected, {len(values)} given")
+def result(
+    check_id: str,
+    status: Status,
+    severity: Severity,
+    resource_id: str,
+    resource_type: str,
+    scope: str,
+    message: str,
+    evidence: dict[str, Any],
+    path: list[str],
+    depends_on: tuple[str, ...],
+    collected_at: datetime | None,
+    collection_method: str | None,
+    fingerprint: str,
+) -> Result:
+    """``Result(...)`` without validation, every field given, in order: only for values built by the
+    auditor's own typed code, never for input (a third of the validated constructor's cost).
+    tests/test_result_record.py holds the equality with the validated constructor, field by field."""
     obj = _NEW(Result)
-    for put, value in zip(_SETTERS, values):
-        put(obj, value)
+    _CHECK_ID(obj, check_id)
+    _STATUS(obj, status)
+    _SEVERITY(obj, severity)
+    _RESOURCE_ID(obj, resource_id)
+    _RESOURCE_TYPE(obj, resource_type)
+    _SCOPE(obj, scope)
+    _MESSAGE(obj, message)
+    _EVIDENCE(obj, evidence)
+    _PATH(obj, path)
+    _DEPENDS_ON(obj, depends_on)
+    _COLLECTED_AT(obj, collected_at)
+    _COLLECTION_METHOD(obj, collection_method)
+    _FINGERPRINT(obj, fingerprint)
     return obj
 
 
